@@ -1,0 +1,83 @@
+"""quizapp: online knowledge contests on administrative reform."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+import config as config_module
+
+
+def create_app(config: str | type | dict | None = None) -> Flask:
+    """Application factory.
+
+    ``config`` is a config name (``development``, ``testing``, ``production``),
+    a config class, or a dict of overrides applied on top of the class chosen
+    by ``QUIZAPP_CONFIG``.  The schema is never created here: run
+    ``flask db upgrade`` before starting the app.
+    """
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR), instance_relative_config=True)
+
+    overrides: dict = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = None
+    if config is None:
+        config = os.environ.get("QUIZAPP_CONFIG", "development")
+    cfg = config_module.CONFIGS[config] if isinstance(config, str) else config
+    if hasattr(cfg, "validate"):
+        cfg.validate()
+    app.config.from_object(cfg)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from quizapp import extensions
+    from quizapp.core import errors, i18n, pipeline, security
+
+    _import_models()
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(config_module.BASE_DIR / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    pipeline.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from quizapp.auth import views as auth_views
+
+    auth_views.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every capability's models so the metadata (and Alembic) sees them all."""
+    from quizapp.attempts import models as _attempts  # noqa: F401
+    from quizapp.audit import models as _audit  # noqa: F401
+    from quizapp.auth import models as _auth  # noqa: F401
+    from quizapp.bank import models as _bank  # noqa: F401
+    from quizapp.contests import models as _contests  # noqa: F401
+    from quizapp.leaderboards import models as _leaderboards  # noqa: F401
+    from quizapp.units import models as _units  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from quizapp.auth.views import bp as auth_bp
+    from quizapp.main.views import bp as main_bp
+    from quizapp.units.views import bp as units_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(units_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from quizapp.auth.cli import users_cli
+    from quizapp.demo.cli import demo_cli
+    from quizapp.units.cli import units_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(units_cli)
+    app.cli.add_command(demo_cli)

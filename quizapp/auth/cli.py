@@ -1,0 +1,28 @@
+"""``flask users ...`` commands."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from quizapp.auth import services
+from quizapp.core.db import db
+from quizapp.core.errors import ServiceError
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create-admin")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--login", required=True, help="Phone number or e-mail used to log in.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Password (prompted when omitted).")
+@click.option("--unit", "unit_code", default=None, help="Unit code (optional).")
+def create_admin(full_name: str, login: str, password: str, unit_code: str | None) -> None:
+    """Create an administrator account."""
+    try:
+        user = services.create_admin(full_name, login, password, unit_code)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message)
+    click.echo(f"Admin account {user.id} created; log in with {login}.")

@@ -1,0 +1,89 @@
+"""Account forms (Flask-WTF: every form carries a CSRF token)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from quizapp.auth.models import EntrantCategory, Role
+
+
+def category_choices():
+    return [
+        (EntrantCategory.CIVIL_SERVANT.value, _l("Cadre / civil servant")),
+        (EntrantCategory.PUBLIC_EMPLOYEE.value, _l("Public employee")),
+        (EntrantCategory.WORKER.value, _l("Worker")),
+        (EntrantCategory.ARMED_FORCES.value, _l("Armed forces")),
+        (EntrantCategory.CITIZEN.value, _l("Citizen")),
+        (EntrantCategory.STUDENT.value, _l("Student")),
+    ]
+
+
+def role_choices():
+    return [
+        (Role.PARTICIPANT.value, _l("Participant")),
+        (Role.UNIT_MANAGER.value, _l("Unit manager")),
+        (Role.ORGANISER.value, _l("Organiser")),
+        (Role.ADMIN.value, _l("Administrator")),
+    ]
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Remember me"))
+    submit = SubmitField(_l("Log in"))
+
+
+class IdentityFieldsMixin:
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    national_id = StringField(_l("ID number (CCCD)"), validators=[Optional(), Length(max=12)])
+
+
+class RegisterForm(IdentityFieldsMixin, FlaskForm):
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    category = SelectField(_l("Entrant category"), choices=category_choices)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ProfileForm(FlaskForm):
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    category = SelectField(_l("Entrant category"), choices=category_choices)
+    submit = SubmitField(_l("Save"))
+
+
+class AdminUserForm(IdentityFieldsMixin, FlaskForm):
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=role_choices)
+    is_active_account = BooleanField(_l("Account active"))
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,1 @@
+"""The application's kernel: database base class, clock, request pipeline, errors."""

@@ -1,0 +1,22 @@
+"""``flask demo load``: demo data for a local trial."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from quizapp.core.db import db
+from quizapp.demo import services
+
+demo_cli = AppGroup("demo", help="Demo data for a local trial.")
+
+
+@demo_cli.command("load")
+def load() -> None:
+    """Load the demo province, accounts, question bank and an open contest (idempotent)."""
+    result = services.load_all()
+    db.session.commit()
+    click.echo(f"Units created: {result['units']}")
+    for phone, password, role in result["accounts"]:
+        click.echo(f"Demo account ({role}): {phone} / {password}")
+    if not result["accounts"]:
+        click.echo("Demo accounts already exist (see README for their logins).")

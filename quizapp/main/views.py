@@ -1,0 +1,38 @@
+"""Home page, language switch, health check."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+
+from quizapp.auth.access import public
+from quizapp.auth.views import safe_next
+from quizapp.core.db import db
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@public
+def index():
+    from quizapp.main import services
+
+    return render_template("main/index.html", **services.home_page())
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def set_language(code: str):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.route("/healthz")
+@public
+def health():
+    db.session.execute(sa.select(1))
+    return jsonify(status="ok")
+
+

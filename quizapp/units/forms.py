@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from quizapp.units.services import KIND_LABELS
+
+
+class UnitImportForm(FlaskForm):
+    file = FileField(
+        _l("Unit file (.xlsx or .csv)"),
+        validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("Only .xlsx and .csv files are accepted."))],
+    )
+    submit = SubmitField(_l("Import"))
+
+
+class UnitEditForm(FlaskForm):
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=255)])
+    kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    bloc = StringField(_l("Bloc"), validators=[Optional(), Length(max=64)])
+    headcount = IntegerField(_l("Headcount"), validators=[DataRequired(), NumberRange(min=0, max=10_000_000)])
+    submit = SubmitField(_l("Save"))
+
+
+class UnitCreateForm(UnitEditForm):
+    code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=32)])
+    parent_id = SelectField(_l("Parent unit"), coerce=int)
+
+
+class UnitMoveForm(FlaskForm):
+    parent_id = SelectField(_l("New parent unit"), coerce=int)
+    submit = SubmitField(_l("Move"))
+
+
+class UnitMergeForm(FlaskForm):
+    target_id = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Merge"))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected button (archive, restore)."""
+
+    submit = SubmitField(_l("Confirm"))
+
+

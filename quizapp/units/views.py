@@ -1,0 +1,204 @@
+"""Unit administration (organisers) and the unit members page (unit managers)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from quizapp.auth.access import public, require_unit_scope, requires
+from quizapp.auth.models import Role, User
+from quizapp.core.db import db
+from quizapp.core.errors import ServiceError
+from quizapp.units import services
+from quizapp.units.forms import ConfirmForm, UnitCreateForm, UnitEditForm, UnitImportForm, UnitMergeForm, UnitMoveForm
+from quizapp.units.models import Unit, UnitKind
+
+bp = Blueprint("units", __name__, template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/units/search.json")
+@public
+def search_json():
+    q = request.args.get("q", "")[:100]
+    return jsonify([{"id": u.id, "code": u.code, "name": u.name} for u in services.search(q)])
+
+
+@bp.route("/admin/units")
+@requires(Role.ORGANISER)
+def index():
+    tree = services.ordered_tree()
+    q = request.args.get("q", "")[:100]
+    if q:
+        from quizapp.core.text import fold
+
+        needle = fold(q)
+        tree = [u for u in tree if needle in fold(u.name) or needle in u.code.lower()]
+    return render_template("units/index.html", units=tree, q=q, import_form=UnitImportForm())
+
+
+def _parent_choices(exclude: Unit | None = None):
+    choices = [(0, _("— none (top level) —"))]
+    for u, label in services.choice_labels():
+        if exclude is not None and u.path.startswith(exclude.path):
+            continue
+        choices.append((u.id, label))
+    return choices
+
+
+@bp.route("/admin/units/new", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def create():
+    form = UnitCreateForm()
+    form.parent_id.choices = _parent_choices()
+    if form.validate_on_submit():
+        if db.session.scalar(sa.select(Unit.id).where(Unit.code == form.code.data.strip())):
+            form.code.errors.append(_("This unit code is already used."))
+        else:
+            parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
+            unit = services.create_unit(
+                form.code.data.strip(), form.name.data.strip(), parent, UnitKind(form.kind.data),
+                (form.bloc.data or "").strip() or None, form.headcount.data,
+            )
+            from quizapp.audit import services as audit
+
+            audit.record(current_user.id, "unit.create", "unit", unit.id)
+            flash(_("The unit has been created."), "success")
+            return redirect(url_for("units.detail", unit_id=unit.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("units/create.html", form=form), status
+
+
+@bp.route("/admin/units/<int:unit_id>", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def detail(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    form = UnitEditForm(obj=unit)
+    if request.method == "GET":
+        form.kind.data = unit.kind.value
+    move_form = UnitMoveForm(prefix="move")
+    move_form.parent_id.choices = _parent_choices(exclude=unit)
+    merge_form = UnitMergeForm(prefix="merge")
+    merge_form.target_id.choices = [c for c in _parent_choices(exclude=unit) if c[0]]
+    if form.validate_on_submit():
+        services.rename(unit, form.name.data, current_user.id)
+        unit.kind = UnitKind(form.kind.data)
+        unit.bloc = (form.bloc.data or "").strip() or None
+        unit.headcount = form.headcount.data
+        flash(_("The unit has been saved."), "success")
+        return redirect(url_for("units.detail", unit_id=unit.id))
+    members = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.unit_id == unit.id))
+    return render_template(
+        "units/detail.html", unit=unit, form=form, move_form=move_form, merge_form=merge_form,
+        confirm_form=ConfirmForm(), members=members,
+    ), (422 if request.method == "POST" else 200)
+
+
+def _act(unit_id: int, action) -> Response:
+    unit = db.get_or_404(Unit, unit_id)
+    try:
+        action(unit)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("units.detail", unit_id=unit_id))
+
+
+@bp.route("/admin/units/<int:unit_id>/move", methods=["POST"])
+@requires(Role.ORGANISER)
+def move(unit_id: int):
+    form = UnitMoveForm(prefix="move")
+    form.parent_id.choices = [(0, "")] + [(u.id, u.name) for u in services.active_units()]
+    if not form.validate_on_submit():
+        flash(_("Choose a valid parent unit."), "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+
+    def do(unit):
+        parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
+        services.move(unit, parent, current_user.id)
+        flash(_("The unit has been moved."), "success")
+
+    return _act(unit_id, do)
+
+
+@bp.route("/admin/units/<int:unit_id>/merge", methods=["POST"])
+@requires(Role.ORGANISER)
+def merge(unit_id: int):
+    form = UnitMergeForm(prefix="merge")
+    form.target_id.choices = [(u.id, u.name) for u in services.active_units()]
+    if not form.validate_on_submit():
+        flash(_("Choose a valid unit to merge into."), "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+
+    def do(unit):
+        services.merge(unit, db.session.get(Unit, form.target_id.data), current_user.id)
+        flash(_("The unit has been merged."), "success")
+
+    return _act(unit_id, do)
+
+
+@bp.route("/admin/units/<int:unit_id>/archive", methods=["POST"])
+@requires(Role.ORGANISER)
+def archive(unit_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("units.detail", unit_id=unit_id))
+
+    def do(unit):
+        services.archive(unit, current_user.id)
+        flash(_("The unit has been archived."), "success")
+
+    return _act(unit_id, do)
+
+
+@bp.route("/admin/units/<int:unit_id>/restore", methods=["POST"])
+@requires(Role.ORGANISER)
+def restore(unit_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("units.detail", unit_id=unit_id))
+
+    def do(unit):
+        services.restore(unit, current_user.id)
+        flash(_("The unit has been restored."), "success")
+
+    return _act(unit_id, do)
+
+
+@bp.route("/admin/units/import", methods=["POST"])
+@requires(Role.ORGANISER)
+def import_file():
+    form = UnitImportForm()
+    if not form.validate_on_submit():
+        errors = [e for errs in form.errors.values() for e in errs]
+        return render_template("units/import_result.html", report=None, errors=errors), 422
+    upload = form.file.data
+    try:
+        report = services.import_units(upload.read(), upload.filename, current_user.id)
+    except ServiceError as exc:
+        return render_template("units/import_result.html", report=None, errors=[exc.message]), exc.status
+    status = 200 if report.ok else 422
+    return render_template("units/import_result.html", report=report, errors=[]), status
+
+
+@bp.route("/admin/units/export.<fmt>")
+@requires(Role.ORGANISER)
+def export(fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
+    data = services.export_units(fmt)
+    mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename=don-vi.{fmt}"})
+
+
+@bp.route("/units/<int:unit_id>/members")
+@requires(Role.UNIT_MANAGER)
+def members(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit_scope(unit.id)
+    subtree = request.args.get("subtree", "1") == "1"
+    ids = services.subtree_ids(unit.id) if subtree else [unit.id]
+    people = db.session.scalars(
+        sa.select(User).where(User.unit_id.in_(ids)).order_by(User.full_name).limit(2000)
+    ).all()
+    return render_template("units/members.html", unit=unit, people=people, subtree=subtree)
