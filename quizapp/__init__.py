@@ -74,10 +74,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from quizapp.auth.cli import users_cli
+    from quizapp.auth.cli import access_matrix_command, users_cli
     from quizapp.demo.cli import demo_cli
     from quizapp.units.cli import units_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(access_matrix_command)
     app.cli.add_command(units_cli)
     app.cli.add_command(demo_cli)

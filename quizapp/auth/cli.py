@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from quizapp.auth import services
 from quizapp.core.db import db
@@ -26,3 +26,14 @@ def create_admin(full_name: str, login: str, password: str, unit_code: str | Non
         db.session.rollback()
         raise click.ClickException(exc.message)
     click.echo(f"Admin account {user.id} created; log in with {login}.")
+
+
+@click.command("access-matrix")
+@with_appcontext
+def access_matrix_command() -> None:
+    """Print the route × role matrix (docs/routes.md) as Markdown."""
+    from flask import current_app
+
+    from quizapp.auth.access import access_matrix_markdown
+
+    click.echo(access_matrix_markdown(current_app), nl=False)
