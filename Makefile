@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres install install-dev translations migrate demo serve clean
+.PHONY: run test test-sqlite test-postgres install install-dev browser-deps translations migrate demo serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,18 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed translations
-install-dev: $(VENV)/.installed-dev translations
+install-dev: $(VENV)/.installed-dev translations browser-deps
+
+# Debian's Chromium (never `playwright install`) and axe-core for the browser tests.
+# Without root or apt, the browser tests are skipped with a message saying why.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	fi
+	@if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+	  cd tests/browser && npm ci --no-audit --no-fund --silent; \
+	fi
 
 # Compile the Vietnamese/English catalogs of every capability into one .mo.
 translations: | $(BIN)/activate
@@ -43,7 +54,7 @@ test: install-dev
 	$(BIN)/python -m pytest -q
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
 	  echo "== PostgreSQL leg: TEST_DATABASE_URL=$(PG_TEST_URL) =="; \
-	  TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
+	  TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/browser; \
 	else \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	  echo "!! PostgreSQL leg SKIPPED: no server answers at 127.0.0.1:5432   !!"; \
@@ -54,7 +65,7 @@ test-sqlite: install-dev
 	$(BIN)/python -m pytest -q
 
 test-postgres: install-dev
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/browser
 
 # Production-style server (see README: run `flask db upgrade` first).
 serve: install

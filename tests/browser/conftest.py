@@ -1,0 +1,154 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against gunicorn on 127.0.0.1.
+
+The server runs the real app (production-style, two sync workers) on its own
+SQLite file with the demo data loaded.  Screenshots go to
+``test-artifacts/screenshots/`` (git-ignored) for a reviewer to look at.
+Never ``playwright install``: the browser is /usr/bin/chromium (``make browser-deps``).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append("chromium")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing.append("playwright")
+    if missing:
+        skip = pytest.mark.skip(reason=f"browser tests need {', '.join(missing)} (run `make browser-deps`)")
+        for item in items:
+            if "browser" in str(item.fspath):
+                item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """gunicorn serving the app with the demo data on a fresh SQLite database."""
+    db_path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    env = dict(os.environ)
+    env.update({
+        "FLASK_APP": "wsgi.py",
+        "QUIZAPP_CONFIG": "production",
+        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+        "SESSION_COOKIE_SECURE": "0",
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_IP_RATE_LIMIT": "1000 per minute",
+    })
+    env.pop("REDIS_URL", None)
+    bindir = Path(sys.executable).parent
+    subprocess.run([str(bindir / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([str(bindir / "flask"), "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(bindir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:  # pragma: no cover
+        proc.terminate()
+        raise RuntimeError("gunicorn did not start")
+    yield {"url": base, "env": env}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN",
+                                  bypass_csp=True)  # only so axe-core can be injected
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def desktop(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base: str, phone_number: str, password: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Số điện thoại hoặc e-mail").fill(phone_number)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in impacts
+    ]
+
+
+def layout_problems(page) -> list[str]:
+    """Horizontal overflow and interactive controls shorter than 44 px."""
+    return page.evaluate("""() => {
+      const problems = [];
+      const doc = document.documentElement;
+      if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`page overflows: ${doc.scrollWidth} > ${doc.clientWidth}`);
+      const sel = 'a.button, button, input:not([type=hidden]), select, textarea, summary';
+      for (const el of document.querySelectorAll(sel)) {
+        const r = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        if (r.width === 0 || style.visibility === 'hidden' || style.display === 'none') continue;
+        if (el.type === 'checkbox' || el.type === 'radio') continue;  // their label is the target
+        if (r.height < 44) problems.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.innerText || el.name || '').trim().slice(0, 30)}" is ${Math.round(r.height)}px tall`);
+      }
+      return problems;
+    }""")
