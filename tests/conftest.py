@@ -81,6 +81,9 @@ def _clean(db) -> None:
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for t in tables:
+            if t.name == "units":
+                # parent_id is ON DELETE RESTRICT, which SQLite checks row by row.
+                db.session.execute(t.update().values(parent_id=None, merged_into_id=None))
             db.session.execute(t.delete())
     db.session.commit()
 
