@@ -175,6 +175,15 @@ def approved_counts() -> dict[tuple[int, int], int]:
     return {(area_id, difficulty): n for area_id, difficulty, n in rows}
 
 
+def available_counts() -> dict[tuple[int, int], int]:
+    """Approved questions per (area, difficulty), with difficulty 0 = the area's total."""
+    counts = approved_counts()
+    out = dict(counts)
+    for (area_id, _d), n in counts.items():
+        out[(area_id, 0)] = out.get((area_id, 0), 0) + n
+    return out
+
+
 def reform_areas() -> list[ReformArea]:
     return list(db.session.scalars(sa.select(ReformArea).order_by(ReformArea.position, ReformArea.id)))
 
@@ -739,10 +748,11 @@ def grant(rnd: Round, user_id: int, extra_minutes: int, extra_attempts: int, rea
 
 
 def grants_for(rnd: Round) -> list[tuple[Grant, User]]:
-    return list(db.session.execute(
+    rows = db.session.execute(
         sa.select(Grant, User).join(User, User.id == Grant.user_id)
         .where(Grant.round_id == rnd.id).order_by(Grant.created_at.desc(), Grant.id.desc())
-    ).tuples())
+    ).all()
+    return [(g, u) for g, u in rows]
 
 
 # --- what entrants see -------------------------------------------------------
