@@ -21,6 +21,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from quizapp.auth.forms import category_choices
 from quizapp.contests import services
 from quizapp.contests.clock import utc_to_vn, vn_to_utc
+from quizapp.contests.models import (
+    DEFAULT_RANKING_ORDER,
+    DEFAULT_UNIT_RANKING,
+    ContestAggregate,
+    CountedAttempt,
+    PredictionMode,
+    ResultsVisibility,
+    ReviewPolicy,
+)
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -43,13 +52,17 @@ class ContestForm(FlaskForm):
     categories = MultiCheckboxField(_l("Entrant categories"), choices=category_choices)
     blocs = StringField(_l("Unit blocs for collective prizes (comma-separated)"),
                         validators=[Optional(), Length(max=255)])
-    ranking_order = SelectField(_l("Individual ranking order"), choices=_choices(services.RANKING_ORDERS))
-    aggregate = SelectField(_l("Contest score"), choices=_choices(services.AGGREGATES))
-    unit_ranking_order = SelectField(_l("Unit ranking criteria"), choices=_choices(services.UNIT_RANKING_ORDERS))
+    ranking_order = SelectField(_l("Individual ranking order"), choices=_choices(services.RANKING_ORDERS),
+                                default=DEFAULT_RANKING_ORDER)
+    aggregate = SelectField(_l("Contest score"), choices=_choices(services.AGGREGATES),
+                            default=ContestAggregate.SUM.value)
+    unit_ranking_order = SelectField(_l("Unit ranking criteria"), choices=_choices(services.UNIT_RANKING_ORDERS),
+                                     default=DEFAULT_UNIT_RANKING)
     min_participation_rate = DecimalField(
         _l("Minimum participation rate for unit prizes (%)"), places=2, default=0,
         validators=[InputRequired(), NumberRange(min=0, max=100)])
-    results_visibility = SelectField(_l("Who may see the results"), choices=_choices(services.VISIBILITIES))
+    results_visibility = SelectField(_l("Who may see the results"), choices=_choices(services.VISIBILITIES),
+                                     default=ResultsVisibility.PUBLIC.value)
     submit = SubmitField(_l("Save"))
 
     def fill_from(self, data: services.ContestData) -> None:
@@ -90,13 +103,16 @@ class RoundForm(FlaskForm):
                                       validators=[InputRequired(), NumberRange(min=1, max=services.MAX_TIME_LIMIT_MINUTES)])
     attempts_allowed = IntegerField(_l("Attempts allowed per person"), default=services.DEFAULT_ATTEMPTS_ALLOWED,
                                     validators=[InputRequired(), NumberRange(min=1, max=services.MAX_ATTEMPTS_ALLOWED)])
-    counted_attempt = SelectField(_l("Attempt that counts"), choices=_choices(services.COUNTED_ATTEMPTS))
+    counted_attempt = SelectField(_l("Attempt that counts"), choices=_choices(services.COUNTED_ATTEMPTS),
+                                  default=CountedAttempt.BEST.value)
     shuffle_questions = BooleanField(_l("Shuffle the questions"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the answer options"), default=True)
     layout = SelectField(_l("Layout"), choices=[("one_page", _l("All questions on one page")),
-                                                ("paged", _l("One question per page"))])
-    prediction_mode = SelectField(_l("Prediction question"), choices=_choices(services.PREDICTION_MODES))
-    review_policy = SelectField(_l("Entrants see the correct answers"), choices=_choices(services.REVIEW_POLICIES))
+                                                ("paged", _l("One question per page"))], default="one_page")
+    prediction_mode = SelectField(_l("Prediction question"), choices=_choices(services.PREDICTION_MODES),
+                                  default=PredictionMode.PERFECT_COUNT.value)
+    review_policy = SelectField(_l("Entrants see the correct answers"), choices=_choices(services.REVIEW_POLICIES),
+                                default=ReviewPolicy.AFTER_CLOSE.value)
     submit = SubmitField(_l("Save"))
 
     areas: list = []
