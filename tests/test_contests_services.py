@@ -499,3 +499,16 @@ def test_entrants_are_found_by_phone_in_any_spelling_e_mail_or_name(app, db, mak
     assert [u.id for u in services.find_entrants("Ánh")] == [anh.id]
     assert services.find_entrants("") == []
     assert services.mask_phone("0912345678") == "09******78"
+
+
+def test_two_rounds_added_at_once_do_not_crash(app, db, make):
+    """A second organiser's round with the same number is refused with a 409, not a 500."""
+    contest = make.contest()
+    make.questions(2)
+    assert contest.rounds == []  # what this organiser's page loaded
+    later = utcnow() + timedelta(days=30)
+    db.session.execute(sa.insert(Round).values(  # the other organiser's round, unseen here
+        contest_id=contest.id, number=1, title="Tuần 1", opens_at=later, closes_at=later + timedelta(days=1),
+        created_at=utcnow(), updated_at=utcnow()))
+    exc = refused(services.add_round, contest, round_data(make), None)
+    assert exc.code == "round_conflict" and exc.status == 409

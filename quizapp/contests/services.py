@@ -643,10 +643,17 @@ def add_round(contest: Contest, data: RoundData, actor_id: int | None) -> Round:
     _refuse_if_archived(contest)
     data = _clean_round_data(contest, data, None)
     number = max((r.number for r in contest.rounds), default=0) + 1
-    rnd = Round(contest=contest, number=number, title=data.title, opens_at=data.opens_at, closes_at=data.closes_at)
-    db.session.add(rnd)
-    _apply_round_values(rnd, _round_values(data))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            rnd = Round(contest=contest, number=number, title=data.title, opens_at=data.opens_at,
+                        closes_at=data.closes_at)
+            db.session.add(rnd)
+            _apply_round_values(rnd, _round_values(data))
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # Another organiser added a round with the same number at the same moment.
+        raise _err("round_conflict", _l("Another round was added at the same time. Please reload and try again."),
+                   status=409) from None
     audit.record(actor_id, "round.create", "round", rnd.id, contest_id=contest.id)
     return rnd
 

@@ -102,21 +102,33 @@ def index():
     return render_template("contests/admin_index.html", contests=services.all_contests())
 
 
+def _submit(form, save, page, success_message, next_url):
+    """The builder's form flow: validate, call one service, show a refused
+    rule beside the field it names, or redirect once saved."""
+    if form.validate_on_submit():
+        try:
+            result = save(form.to_data())
+        except ServiceError as exc:
+            _form_error(form, exc)
+            return page(exc.status)
+        flash(str(success_message), "success")
+        return redirect(next_url(result))
+    return page(422 if request.method == "POST" else 200)
+
+
+def _contest_page(form, contest: Contest | None):
+    return lambda status: (render_template("contests/contest_form.html", form=form, contest=contest,
+                                           known_blocs=services.known_blocs()), status)
+
+
 @bp.route("/admin/contests/new", methods=["GET", "POST"])
 @requires(Role.ORGANISER)
 def create():
     form = _contest_form()
-    if form.validate_on_submit():
-        try:
-            contest = services.create_contest(form.to_data(), current_user.id)
-        except ServiceError as exc:
-            _form_error(form, exc)
-            return render_template("contests/contest_form.html", form=form, contest=None,
-                                   known_blocs=services.known_blocs()), exc.status
-        flash(_("The contest has been created. Now add its rounds."), "success")
-        return redirect(url_for("contests.manage", contest_id=contest.id))
-    return render_template("contests/contest_form.html", form=form, contest=None,
-                           known_blocs=services.known_blocs()), (422 if request.method == "POST" else 200)
+    return _submit(
+        form, lambda data: services.create_contest(data, current_user.id), _contest_page(form, None),
+        _l("The contest has been created. Now add its rounds."),
+        lambda contest: url_for("contests.manage", contest_id=contest.id))
 
 
 @bp.route("/admin/contests/<int:contest_id>")
@@ -143,17 +155,9 @@ def edit(contest_id: int):
     form = _contest_form()
     if request.method == "GET":
         form.fill_from(services.contest_data_of(contest))
-    if form.validate_on_submit():
-        try:
-            services.update_contest(contest, form.to_data(), current_user.id)
-        except ServiceError as exc:
-            _form_error(form, exc)
-            return render_template("contests/contest_form.html", form=form, contest=contest,
-                                   known_blocs=services.known_blocs()), exc.status
-        flash(_("The contest has been saved."), "success")
-        return redirect(url_for("contests.manage", contest_id=contest.id))
-    return render_template("contests/contest_form.html", form=form, contest=contest,
-                           known_blocs=services.known_blocs()), (422 if request.method == "POST" else 200)
+    return _submit(
+        form, lambda data: services.update_contest(contest, data, current_user.id), _contest_page(form, contest),
+        _l("The contest has been saved."), lambda _changed: url_for("contests.manage", contest_id=contest.id))
 
 
 _STATUS_ACTIONS = {
@@ -217,15 +221,10 @@ def round_create(contest_id: int):
         form.title.data = _("Week %(n)d", n=len(contest.rounds) + 1)
         for q in services.default_quotas():
             getattr(form, f"q_{q.area_id}_{q.difficulty}").data = q.count
-    if form.validate_on_submit():
-        try:
-            services.add_round(contest, form.to_data(), current_user.id)
-        except ServiceError as exc:
-            _form_error(form, exc)
-            return _round_page(form, contest, None, exc.status)
-        flash(_("The round has been added."), "success")
-        return redirect(url_for("contests.manage", contest_id=contest.id))
-    return _round_page(form, contest, None, 422 if request.method == "POST" else 200)
+    return _submit(
+        form, lambda data: services.add_round(contest, data, current_user.id),
+        lambda status: _round_page(form, contest, None, status), _l("The round has been added."),
+        lambda _rnd: url_for("contests.manage", contest_id=contest.id))
 
 
 @bp.route("/admin/contests/<int:contest_id>/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -235,15 +234,10 @@ def round_edit(contest_id: int, round_id: int):
     form = round_form(services.reform_areas())
     if request.method == "GET":
         form.fill_from(services.round_data_of(rnd))
-    if form.validate_on_submit():
-        try:
-            services.update_round(rnd, form.to_data(), current_user.id)
-        except ServiceError as exc:
-            _form_error(form, exc)
-            return _round_page(form, rnd.contest, rnd, exc.status)
-        flash(_("The round has been saved."), "success")
-        return redirect(url_for("contests.manage", contest_id=contest_id))
-    return _round_page(form, rnd.contest, rnd, 422 if request.method == "POST" else 200)
+    return _submit(
+        form, lambda data: services.update_round(rnd, data, current_user.id),
+        lambda status: _round_page(form, rnd.contest, rnd, status), _l("The round has been saved."),
+        lambda _changed: url_for("contests.manage", contest_id=contest_id))
 
 
 @bp.route("/admin/contests/<int:contest_id>/rounds/<int:round_id>/delete", methods=["POST"])
