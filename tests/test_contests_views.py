@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from quizapp.audit.models import AuditEntry
 from quizapp.auth.models import Role
-from quizapp.contests import services
 from quizapp.contests.clock import epoch_ms
 from quizapp.contests.models import Contest, ContestStatus, Grant, Round
 from quizapp.core.db import utcnow
@@ -287,18 +286,16 @@ def test_the_start_button_appears_only_once_the_attempt_engine_is_registered(app
     html = client.get(f"/contests/{contest.slug}").get_data(as_text=True)
     assert "Đang mở" in html and "Vào thi" not in html
 
-    from flask import Flask
-
+    from quizapp import create_app
     from quizapp.auth.access import public
 
-    fresh = __import__("quizapp").create_app(dict(app.config))
+    fresh = create_app(dict(app.config))
 
     @public
     def start_page(round_id):  # stands in for the attempt engine
         return "start"
 
     fresh.add_url_rule("/rounds/<int:round_id>/start", "attempts.start_page", start_page)
-    assert isinstance(fresh, Flask)
     with fresh.app_context():
         c = fresh.test_client()
         token = csrf_token(c, "/login")
@@ -317,3 +314,69 @@ def test_the_home_page_lists_open_and_upcoming_rounds(client, db, make, auth):
     assert "Tuần đang mở" in html and "Tuần sắp tới" in html and "Tuần nháp" not in html
     # the open round under "Đang diễn ra", the upcoming one under "Sắp diễn ra"
     assert html.index("Đang diễn ra") < html.index("Tuần đang mở") < html.index("Sắp diễn ra") < html.index("Tuần sắp tới")
+
+
+def test_an_organiser_edits_a_contest_from_its_prefilled_form(client, db, make, organiser):
+    dept = make.unit("Sở Nội vụ")
+    contest = make.contest("Tên cũ", open_to_all=False, unit_ids=[dept.id], categories=["citizen"],
+                           ranking_order="prediction,submitted_at")
+    path = f"/admin/contests/{contest.id}/edit"
+    html = client.get(path).get_data(as_text=True)
+    assert 'value="Tên cũ"' in html
+    assert re.search(rf'<option selected value="{dept.id}">', html)
+    assert re.search(r'<option selected value="prediction,submitted_at">', html)
+    assert re.search(r'<input checked[^>]*value="citizen"', html)
+    resp = post_form(client, path, {
+        "title": "Tên mới", "unit_ids": str(dept.id), "categories": "citizen",
+        "ranking_order": "score,duration,submitted_at", "aggregate": "best",
+        "unit_ranking_order": "average,participation", "min_participation_rate": "0",
+        "results_visibility": "logged_in",
+    })
+    assert resp.status_code == 302
+    db.session.refresh(contest)
+    assert (contest.title, contest.open_to_all, contest.ranking_order) == ("Tên mới", False, "score,duration,submitted_at")
+    assert contest.aggregate.value == "best" and contest.results_visibility.value == "logged_in"
+
+
+def test_a_contest_form_without_eligibility_names_the_field(client, db, make, organiser):
+    resp = post_form(client, "/admin/contests/new", {
+        "title": "Không ai được thi", "ranking_order": "score,prediction,duration,submitted_at",
+        "aggregate": "sum", "unit_ranking_order": "participation,average", "min_participation_rate": "0",
+        "results_visibility": "public",
+    })
+    assert resp.status_code == 422
+    assert "Đối tượng được dự thi" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Contest)) == 0
+
+
+def test_rounds_are_edited_and_deleted_from_the_manage_page(client, db, make, organiser):
+    contest = make.contest()
+    rnd = make.round(contest, opens_in_hours=24, hours=24)
+    manage = client.get(f"/admin/contests/{contest.id}").get_data(as_text=True)
+    assert rnd.title in manage and "Xóa tuần thi" in manage
+    path = f"/admin/contests/{contest.id}/rounds/{rnd.id}/edit"
+    html = client.get(path).get_data(as_text=True)
+    form = round_form_data(make, title="Tuần khai mạc", time_limit_minutes="30", layout="paged")
+    form.update({
+        "opens_at": re.search(r'name="opens_at"[^>]*value="([^"]+)"', html).group(1),
+        "closes_at": re.search(r'name="closes_at"[^>]*value="([^"]+)"', html).group(1),
+    })
+    del form["shuffle_options"]
+    assert post_form(client, path, form).status_code == 302
+    db.session.refresh(rnd)
+    assert (rnd.title, rnd.time_limit_seconds, rnd.one_page, rnd.shuffle_options) == ("Tuần khai mạc", 1800, False, False)
+    assert post_form(client, f"/admin/contests/{contest.id}/rounds/{rnd.id}/delete", {}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Round)) == 0
+    other = make.contest("Khác")
+    assert client.get(f"/admin/contests/{other.id}/rounds/{rnd.id}/edit").status_code == 404
+
+
+def test_an_archived_contest_is_read_only(client, db, make, organiser):
+    contest = make.contest(published=True)
+    make.round(contest)
+    assert post_form(client, f"/admin/contests/{contest.id}/archive", {}).status_code == 302
+    html = client.get(f"/admin/contests/{contest.id}").get_data(as_text=True)
+    assert "Đã lưu trữ" in html and "Sửa thiết lập" not in html
+    resp = post_form(client, f"/admin/contests/{contest.id}/unpublish", {})
+    assert resp.status_code == 409
+    assert client.get(f"/contests/{contest.slug}").status_code == 200
