@@ -81,9 +81,10 @@ def _clean(db) -> None:
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for t in tables:
-            if t.name == "units":
-                # parent_id is ON DELETE RESTRICT, which SQLite checks row by row.
-                db.session.execute(t.update().values(parent_id=None, merged_into_id=None))
+            # Break self-references (units.parent_id) before deleting the rows.
+            own = {fk.parent.name: None for fk in t.foreign_keys if fk.column.table is t}
+            if own:
+                db.session.execute(t.update().values(**own))
             db.session.execute(t.delete())
     db.session.commit()
 

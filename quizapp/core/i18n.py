@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_datetime
 
 from quizapp.extensions import babel
 
 
 def select_locale() -> str:
-    from flask import current_app, has_request_context
+    from flask import current_app
 
-    # Services also run outside requests (CLI, tests): the default locale then.
     lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
