@@ -160,26 +160,34 @@ def edit(contest_id: int):
         _l("The contest has been saved."), lambda _changed: url_for("contests.manage", contest_id=contest.id))
 
 
-_STATUS_ACTIONS = {
-    "publish": (services.publish, _l("The contest has been published.")),
-    "unpublish": (services.unpublish, _l("The contest is a draft again.")),
-    "archive": (services.archive, _l("The contest has been archived.")),
-}
-
-
-@bp.route("/admin/contests/<int:contest_id>/<any(publish, unpublish, archive):action>", methods=["POST"])
-@requires(Role.ORGANISER)
-def change_status(contest_id: int, action: str):
+def _status_change(contest_id: int, service, message):
     contest = db.get_or_404(Contest, contest_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    service, message = _STATUS_ACTIONS[action]
     try:
         service(contest, current_user.id)
     except ServiceError as exc:
         return _manage_page(contest, exc.message, exc.status)
     flash(str(message), "success")
     return redirect(url_for("contests.manage", contest_id=contest.id))
+
+
+@bp.route("/admin/contests/<int:contest_id>/publish", methods=["POST"])
+@requires(Role.ORGANISER)
+def publish(contest_id: int):
+    return _status_change(contest_id, services.publish, _l("The contest has been published."))
+
+
+@bp.route("/admin/contests/<int:contest_id>/unpublish", methods=["POST"])
+@requires(Role.ORGANISER)
+def unpublish(contest_id: int):
+    return _status_change(contest_id, services.unpublish, _l("The contest is a draft again."))
+
+
+@bp.route("/admin/contests/<int:contest_id>/archive", methods=["POST"])
+@requires(Role.ORGANISER)
+def archive(contest_id: int):
+    return _status_change(contest_id, services.archive, _l("The contest has been archived."))
 
 
 @bp.route("/admin/contests/<int:contest_id>/delete", methods=["POST"])
