@@ -64,13 +64,17 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
+    from quizapp.contests.views import bp as contests_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(units_bp)
+    app.register_blueprint(contests_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -14,9 +14,12 @@ bp = Blueprint("main", __name__, template_folder="templates")
 @bp.route("/")
 @public
 def index():
+    from flask_login import current_user
+
     from quizapp.main import services
 
-    return render_template("main/index.html", **services.home_page())
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return render_template("main/index.html", **services.home_page(user))
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -1,0 +1,21 @@
+"""The audit log viewer for administrators."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from quizapp.audit import services
+from quizapp.auth.access import requires
+from quizapp.auth.models import Role
+
+bp = Blueprint("audit", __name__, template_folder="templates")
+
+
+@bp.route("/admin/audit")
+@requires(Role.ADMIN)
+def index():
+    action = request.args.get("action", "")[:64] or None
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template(
+        "audit/index.html", pagination=services.entries(action, page), action=action or "",
+        actions=services.action_names(),
+    )
