@@ -76,8 +76,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from quizapp.auth.cli import users_cli
     from quizapp.demo.cli import demo_cli
+    from quizapp.attempts.cli import rounds_cli
     from quizapp.units.cli import units_cli
 
+    app.cli.add_command(rounds_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(demo_cli)
