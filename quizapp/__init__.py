@@ -64,6 +64,8 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from quizapp.attempts.api import bp as api_v1_bp
+    from quizapp.attempts.views import bp as attempts_bp
     from quizapp.auth.views import bp as auth_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
@@ -71,6 +73,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(units_bp)
+    app.register_blueprint(attempts_bp)
+    app.register_blueprint(api_v1_bp)
+    if app.config.get("BENCH_ENDPOINTS"):
+        # Benchmark baselines (bench/bench_attempts.py): never enabled in production.
+        from quizapp.attempts.bench import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
 
 
 def _register_cli(app: Flask) -> None:

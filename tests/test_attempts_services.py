@@ -546,3 +546,41 @@ def test_review_follows_the_round_policy(make, db):
     reviewed = services.review(a)
     assert len(reviewed) == 5 and all(r.explanation == "Giải thích" for r in reviewed)
     assert all(sum(1 for o in r.options if o[2]) == 1 for r in reviewed)
+
+
+def test_simultaneous_starts_on_postgresql_create_one_attempt(make, db, app):
+    """Real concurrency: sessions in threads racing for the same entrant's slot."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks and concurrent transactions: PostgreSQL only")
+    import threading
+
+    from quizapp.auth.models import User
+
+    bank(make, 8)
+    rnd = make.round(quotas=[("TC", 0, 4)], attempts_allowed=3)
+    user_id = make.user().id
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def racer():
+        with app.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                barrier.wait()
+                attempt = services.start_attempt(rnd.id, user)
+                db.session.commit()
+                results.append(attempt.id)
+            except ServiceError as exc:
+                db.session.rollback()
+                errors.append(exc.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=racer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+    assert len(set(results)) == 1 and set(errors) <= {"attempt_conflict"}
+    assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 4

@@ -667,3 +667,16 @@ def finalize_all(now: datetime | None = None) -> tuple[int, int]:
     ).all()
     done = sum(1 for rnd in rounds if finalize_round(rnd, now))
     return closed, done
+
+
+def submit_form(attempt_id: int, user_id: int, answers: dict[int, list[int]], prediction, *,
+                auto: bool = False, now: datetime | None = None) -> Attempt:
+    """The page without JavaScript: check the prediction, save the posted answers, submit."""
+    now = now or utcnow()
+    attempt = get_attempt(attempt_id, user_id, now)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    if not (auto and now >= attempt.deadline_at - timedelta(seconds=60)):
+        parse_prediction(attempt.round.prediction_mode, prediction)  # refuse before writing anything
+    save_answers_form(attempt, answers, now)
+    return submit_attempt(attempt_id, user_id, prediction, auto=auto, now=now)
