@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.auth.models import User
@@ -342,19 +343,50 @@ def _time_up(attempt_id: int) -> TimeUp:
 
 def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
                 now: datetime | None = None) -> SaveResult:
-    """Save one answer: one SELECT (attempt + question row) and one guarded UPDATE.
+    """Save one answer.
 
-    A save with a sequence number not greater than the stored one is stale (a
-    replay or an older request overtaken by a newer one): nothing is written
-    and the stored answer is returned with ``saved=False``.
+    The common case is ONE statement: an UPDATE of the question row guarded by
+    owner, status, deadline + grace, ``answer_seq < seq`` and "not graded yet",
+    returning the shown option ids and the single/multiple flag, which are then
+    checked.  A refused answer raises a ServiceError, and the request pipeline
+    rolls the UPDATE back (callers outside a request must roll back too).
+    When the UPDATE matches nothing, one SELECT tells why: a stale or replayed
+    save (``saved=False`` with the stored answer), someone else's attempt, a
+    finished attempt, or time up.
     """
     now = now or utcnow()
     selected = _parse_selected(selected)
     seq = _parse_seq(seq)
+    # SQLite's RETURNING cannot name the UPDATE's FROM tables: read them through subqueries.
+    a2, q2 = aliased(Attempt), aliased(Question)
+    row = db.session.execute(
+        sa.update(AttemptQuestion)
+        .where(AttemptQuestion.id == aq_id, AttemptQuestion.attempt_id == attempt_id,
+               AttemptQuestion.answer_seq < seq, AttemptQuestion.is_correct.is_(None),
+               Attempt.id == AttemptQuestion.attempt_id, Attempt.user_id == user_id,
+               Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at >= now - grace(),
+               Question.id == AttemptQuestion.question_id)
+        .values(selected=selected, answer_seq=seq, answered_at=now)
+        .returning(
+            AttemptQuestion.option_order,
+            sa.select(q2.multiple).where(q2.id == AttemptQuestion.question_id).scalar_subquery().label("multiple"),
+            sa.select(a2.deadline_at).where(a2.id == AttemptQuestion.attempt_id).scalar_subquery()
+            .label("deadline_at"),
+        )
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is not None:
+        _check_choice(selected, row.option_order, row.multiple)  # raising rolls the UPDATE back
+        return SaveResult(True, selected, seq, max(0, int((row.deadline_at - now).total_seconds() * 1000)))
+    return _unsaved(attempt_id, user_id, aq_id, selected, now)
+
+
+def _unsaved(attempt_id: int, user_id: int, aq_id: int, selected: list[int], now: datetime) -> SaveResult:
+    """Why the guarded UPDATE matched nothing."""
     row = db.session.execute(
         sa.select(Attempt.user_id, Attempt.status, Attempt.deadline_at,
                   AttemptQuestion.option_order, AttemptQuestion.selected, AttemptQuestion.answer_seq,
-                  Question.multiple)
+                  AttemptQuestion.is_correct, Question.multiple)
         .select_from(AttemptQuestion)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(Question, Question.id == AttemptQuestion.question_id)
@@ -366,29 +398,14 @@ def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
         raise _err("attempt_not_found", _l("This attempt does not exist."), 404)
     if row.user_id != user_id:
         raise _err("attempt_not_found", _l("This attempt does not exist."), 404)
-    if row.status != AttemptStatus.IN_PROGRESS:
+    if row.status != AttemptStatus.IN_PROGRESS or row.is_correct is not None:
         raise _err("attempt_finished", _l("This attempt has already been submitted."), 409)
     if now > row.deadline_at + grace():
         raise _time_up(attempt_id)
     _check_choice(selected, row.option_order, row.multiple)
+    # Stale or replayed: report what is stored.
     left = max(0, int((row.deadline_at - now).total_seconds() * 1000))
-    result = db.session.execute(
-        sa.update(AttemptQuestion)
-        .where(AttemptQuestion.id == aq_id, AttemptQuestion.attempt_id == attempt_id,
-               AttemptQuestion.answer_seq < seq, AttemptQuestion.is_correct.is_(None))
-        .values(selected=selected, answer_seq=seq, answered_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 1:
-        return SaveResult(True, selected, seq, left)
-    # Stale, or the attempt was graded meanwhile: report what is stored.
-    current = db.session.execute(
-        sa.select(AttemptQuestion.selected, AttemptQuestion.answer_seq, AttemptQuestion.is_correct)
-        .where(AttemptQuestion.id == aq_id)
-    ).one()
-    if current.is_correct is not None:
-        raise _err("attempt_finished", _l("This attempt has already been submitted."), 409)
-    return SaveResult(False, list(current.selected or []), current.answer_seq, left)
+    return SaveResult(False, list(row.selected or []), row.answer_seq, left)
 
 
 def save_answers_form(attempt: Attempt, answers: dict[int, list[int]], now: datetime | None = None) -> None:
