@@ -364,8 +364,7 @@ def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
         .where(AttemptQuestion.id == aq_id, AttemptQuestion.attempt_id == attempt_id,
                AttemptQuestion.answer_seq < seq, AttemptQuestion.is_correct.is_(None),
                Attempt.id == AttemptQuestion.attempt_id, Attempt.user_id == user_id,
-               Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at >= now - grace(),
-               Question.id == AttemptQuestion.question_id)
+               Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at >= now - grace())
         .values(selected=selected, answer_seq=seq, answered_at=now)
         .returning(
             AttemptQuestion.option_order,
