@@ -74,6 +74,9 @@ class Config:
     # Contest timing: answers arriving after deadline + grace are refused.
     ANSWER_GRACE_SECONDS = int(os.environ.get("ANSWER_GRACE_SECONDS", "5"))
 
+    # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
+    BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
+
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is opt-in: FLASK_DEBUG=1
@@ -89,6 +92,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    BENCH_ENDPOINTS = False
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"

@@ -65,6 +65,8 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from quizapp.audit.views import bp as audit_bp
+    from quizapp.attempts.api import bp as api_v1_bp
+    from quizapp.attempts.views import bp as attempts_bp
     from quizapp.auth.views import bp as auth_bp
     from quizapp.contests.views import bp as contests_bp
     from quizapp.main.views import bp as main_bp
@@ -75,13 +77,22 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(units_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(attempts_bp)
+    app.register_blueprint(api_v1_bp)
+    if app.config.get("BENCH_ENDPOINTS"):
+        # Benchmark baselines (bench/bench_attempts.py): never enabled in production.
+        from quizapp.attempts.bench import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from quizapp.auth.cli import access_matrix_command, users_cli
     from quizapp.demo.cli import demo_cli
+    from quizapp.attempts.cli import rounds_cli
     from quizapp.units.cli import units_cli
 
+    app.cli.add_command(rounds_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(access_matrix_command)
     app.cli.add_command(units_cli)

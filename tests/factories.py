@@ -83,7 +83,7 @@ class Factory:
         self.db.session.commit()
         return contest
 
-    def round(self, contest, opens_in_hours: float = -1, hours: float = 24 * 7, quotas=None, **settings):
+    def built_round(self, contest, opens_in_hours: float = -1, hours: float = 24 * 7, quotas=None, **settings):
         """A round of ``contest`` opening ``opens_in_hours`` from now (negative: already open).
 
         The default quota (2 TC questions) gets approved questions made for it."""
@@ -115,3 +115,60 @@ class Factory:
         self.db.session.add(a)
         self.db.session.commit()
         return a
+
+    # --- contest engine (attempts) -------------------------------------------------
+
+    def question(self, area_code: str = "TC", difficulty: int = 1, multiple: bool = False, n_options: int = 4,
+                 correct: list[int] | tuple[int, ...] = (0,), status=None, text: str | None = None,
+                 explanation: str | None = "Giải thích", source: str | None = "Nguồn: NQ 76/NQ-CP",
+                 times_drawn: int = 0):
+        """An approved question with ``n_options`` options; ``correct`` are option positions (0-based)."""
+        import uuid
+
+        import sqlalchemy as sa
+
+        from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
+
+        n = next(_seq)
+        area_id = self.db.session.scalar(sa.select(ReformArea.id).where(ReformArea.code == area_code))
+        q = Question(
+            lineage=str(uuid.uuid4()), version=1, area_id=area_id, difficulty=difficulty, multiple=multiple,
+            status=status or QuestionStatus.APPROVED, text=text or f"Câu hỏi {n}?", explanation=explanation,
+            source=source, content_hash=uuid.uuid4().hex, times_drawn=times_drawn,
+        )
+        for i in range(n_options):
+            q.options.append(Option(position=i, text=f"Phương án {n}.{i}", is_correct=i in correct))
+        self.db.session.add(q)
+        self.db.session.commit()
+        return q
+
+    def round(self, quotas=(("TC", 0, 5),), contest=None, opens_at=None, closes_at=None,
+              contest_status=None, ranking_order: str | None = None, **fields):
+        """A round open now (in a published contest) drawing ``quotas``: (area code, difficulty, count)."""
+        from datetime import timedelta
+
+        import sqlalchemy as sa
+
+        from quizapp.bank.models import ReformArea
+        from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
+        from quizapp.core.db import utcnow
+
+        n = next(_seq)
+        if contest is None:
+            contest = Contest(slug=f"cuoc-thi-{n}", title=f"Cuộc thi {n}",
+                              status=contest_status or ContestStatus.PUBLISHED)
+            if ranking_order:
+                contest.ranking_order = ranking_order
+            self.db.session.add(contest)
+            self.db.session.flush()
+        now = utcnow()
+        number = fields.pop("number", n)
+        rnd = Round(contest_id=contest.id, number=number, title=fields.pop("title", f"Tuần {n}"),
+                    opens_at=opens_at or now - timedelta(days=1), closes_at=closes_at or now + timedelta(days=6),
+                    **fields)
+        for code, difficulty, count in quotas:
+            area_id = self.db.session.scalar(sa.select(ReformArea.id).where(ReformArea.code == code))
+            rnd.quotas.append(RoundQuota(area_id=area_id, difficulty=difficulty, count=count))
+        self.db.session.add(rnd)
+        self.db.session.commit()
+        return rnd

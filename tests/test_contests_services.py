@@ -179,14 +179,14 @@ def test_open_rounds_for_lists_only_open_rounds_of_contests_the_user_may_enter(a
     dept = make.unit("Sở")
     user = make.user()
     mine = make.contest("Của tôi", published=True)
-    open_round = make.round(mine, opens_in_hours=-1, hours=24)
-    make.round(mine, opens_in_hours=48, hours=24)  # upcoming
+    open_round = make.built_round(mine, opens_in_hours=-1, hours=24)
+    make.built_round(mine, opens_in_hours=48, hours=24)  # upcoming
     closed_contest = make.contest("Đã đóng", published=True)
-    make.round(closed_contest, opens_in_hours=-48, hours=24)
+    make.built_round(closed_contest, opens_in_hours=-48, hours=24)
     other = make.contest("Riêng Sở", published=True, open_to_all=False, unit_ids=[dept.id])
-    make.round(other, opens_in_hours=-1)
+    make.built_round(other, opens_in_hours=-1)
     draft = make.contest("Nháp")
-    make.round(draft, opens_in_hours=-1)
+    make.built_round(draft, opens_in_hours=-1)
     assert [r.id for r in services.open_rounds_for(user)] == [open_round.id]
     assert [r.contest.title for r in services.upcoming_rounds_for(user)] == ["Của tôi"]
 
@@ -221,8 +221,8 @@ def test_the_form_proposes_twenty_questions_spread_over_the_areas(app, db, make)
 
 def test_rounds_are_numbered_in_order(app, db, make):
     contest = make.contest()
-    first = make.round(contest, opens_in_hours=10, hours=5)
-    second = make.round(contest, opens_in_hours=20, hours=5)
+    first = make.built_round(contest, opens_in_hours=10, hours=5)
+    second = make.built_round(contest, opens_in_hours=20, hours=5)
     assert (first.number, second.number) == (1, 2)
 
 
@@ -235,7 +235,7 @@ def test_closing_before_opening_is_refused(app, db, make):
 
 def test_overlapping_rounds_of_one_contest_are_refused(app, db, make):
     contest = make.contest()
-    first = make.round(contest, opens_in_hours=24, hours=24)
+    first = make.built_round(contest, opens_in_hours=24, hours=24)
     exc = refused(services.add_round, contest, round_data(make, opens=first.opens_at + timedelta(hours=23)), None)
     assert exc.field == "opens_at" and first.title in exc.message
     # Back to back is fine; another contest's rounds do not matter.
@@ -302,7 +302,7 @@ def test_a_prediction_first_ranking_needs_a_prediction_question(app, db, make):
 def locked_round(app, db, make):
     make.questions(6, "TC")
     contest = make.contest(published=True)
-    rnd = make.round(contest, opens_in_hours=-1, hours=48)
+    rnd = make.built_round(contest, opens_in_hours=-1, hours=48)
     make.attempt(rnd, make.user())
     return rnd
 
@@ -349,7 +349,7 @@ def test_an_earlier_close_is_refused_after_attempts(locked_round, db):
 
 def test_without_attempts_everything_may_change(app, db, make):
     contest = make.contest()
-    rnd = make.round(contest, opens_in_hours=5)
+    rnd = make.built_round(contest, opens_in_hours=5)
     data = services.round_data_of(rnd)
     data.time_limit_minutes, data.attempts_allowed, data.closes_at = 10, 1, rnd.closes_at - timedelta(hours=1)
     assert set(services.update_round(rnd, data, None)) == {"time_limit_seconds", "attempts_allowed", "closes_at"}
@@ -374,8 +374,8 @@ def test_publishing_needs_a_round(app, db, make):
 
 def test_publishing_revalidates_every_rounds_quota_against_the_bank(app, db, make):
     contest = make.contest()
-    make.round(contest, opens_in_hours=1)
-    rnd2 = make.round(contest, opens_in_hours=24 * 8)
+    make.built_round(contest, opens_in_hours=1)
+    rnd2 = make.built_round(contest, opens_in_hours=24 * 8)
     for q in make.questions(0):
         pass
     # the bank changed since the round was saved: every approved question retired
@@ -394,7 +394,7 @@ def test_publishing_revalidates_every_rounds_quota_against_the_bank(app, db, mak
 
 def test_publish_unpublish_archive_lifecycle(app, db, make):
     contest = make.contest()
-    make.round(contest)
+    make.built_round(contest)
     services.publish(contest, None)
     assert refused(services.publish, contest, None).code == "not_draft"
     assert refused(services.delete_contest, contest, None).code == "not_draft"
@@ -409,7 +409,7 @@ def test_publish_unpublish_archive_lifecycle(app, db, make):
 
 def test_a_draft_without_attempts_is_deleted_with_its_rounds(app, db, make):
     contest = make.contest()
-    rnd = make.round(contest)
+    rnd = make.built_round(contest)
     services.delete_contest(contest, None)
     db.session.commit()
     assert db.session.get(Contest, contest.id) is None
@@ -420,7 +420,7 @@ def test_a_draft_without_attempts_is_deleted_with_its_rounds(app, db, make):
 
 def test_the_last_round_of_a_published_contest_stays(app, db, make):
     contest = make.contest()
-    rnd = make.round(contest)
+    rnd = make.built_round(contest)
     services.publish(contest, None)
     assert refused(services.delete_round, rnd, None).code == "last_round"
 
@@ -451,7 +451,7 @@ def test_every_organiser_action_is_audited(app, db, make):
 # --- individual exceptions ---------------------------------------------------------
 
 def test_a_grant_adds_minutes_and_attempts_for_one_entrant_only(app, db, make):
-    rnd = make.round(make.contest(published=True))
+    rnd = make.built_round(make.contest(published=True))
     lucky, other = make.user(), make.user()
     services.grant(rnd, lucky.id, 10, 1, "Sự cố mạng tại đơn vị", None)
     services.grant(rnd, lucky.id, 0, 1, "Lần hai", None)
@@ -461,7 +461,7 @@ def test_a_grant_adds_minutes_and_attempts_for_one_entrant_only(app, db, make):
 
 
 def test_the_audit_entry_for_a_grant_keeps_no_free_text(app, db, make):
-    rnd = make.round(make.contest(published=True))
+    rnd = make.built_round(make.contest(published=True))
     user = make.user()
     services.grant(rnd, user.id, 10, 0, "Bệnh, có giấy xác nhận", None)
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "grant.create")).one()
@@ -476,7 +476,7 @@ def test_the_audit_entry_for_a_grant_keeps_no_free_text(app, db, make):
     (0, 21, "Lý do", "extra_attempts"),
 ])
 def test_grants_need_a_reason_and_something_to_grant(app, db, make, minutes, attempts, reason, field):
-    rnd = make.round(make.contest(published=True))
+    rnd = make.built_round(make.contest(published=True))
     exc = refused(services.grant, rnd, make.user().id, minutes, attempts, reason, None)
     assert exc.field == field
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Grant)) == 0
@@ -484,9 +484,9 @@ def test_grants_need_a_reason_and_something_to_grant(app, db, make, minutes, att
 
 def test_no_grant_on_a_closed_round_or_for_an_unknown_entrant(app, db, make):
     contest = make.contest(published=True)
-    closed = make.round(contest, opens_in_hours=-48, hours=24)
+    closed = make.built_round(contest, opens_in_hours=-48, hours=24)
     assert refused(services.grant, closed, make.user().id, 5, 0, "Lý do", None).code == "round_closed"
-    open_round = make.round(contest, opens_in_hours=-1)
+    open_round = make.built_round(contest, opens_in_hours=-1)
     assert refused(services.grant, open_round, 999999, 5, 0, "Lý do", None).field == "user_id"
 
 

@@ -1,0 +1,288 @@
+"""Contest engine benchmark: start → save answers → submit, against two baselines in the same run.
+
+    /work/main/.venv/bin/python bench/bench_attempts.py [--entrants 200] [--questions 20] [--concurrency 16]
+
+What it does (everything on 127.0.0.1, bounded in count and time):
+1. creates a throwaway PostgreSQL database (``quizapp_bench_<random>``), migrates it with Alembic,
+   seeds a published contest with one open round drawing ``--questions`` questions from a bank of
+   10 × that many approved questions, and ``--entrants`` entrants;
+2. starts the app under gunicorn (sync workers, ``--workers 2 --no-control-socket``) with
+   ``QUIZAPP_BENCH=1``, which registers two baseline endpoints served by the same app:
+   ``GET /_bench/bare`` (bare JSON) and ``POST /_bench/insert`` (one INSERT + commit, CSRF-checked
+   like every POST);
+3. logs every entrant in (not timed), then runs the phases with a thread pool and http.client:
+   bare, insert, start attempt, save answers (every entrant answers every question), submit,
+   insert, bare.  Each baseline is measured before and after the engine phases and averaged;
+4. prints a Markdown table (req/s, p50, p99, errors, ratios) and writes JSON to bench/results/;
+5. stops gunicorn and drops the database.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "bench-password-1"
+HOST = "127.0.0.1"
+
+
+# --- database ---------------------------------------------------------------------------
+
+def create_database() -> tuple[str, callable]:
+    url = sa.engine.make_url(PG_ADMIN_URL)
+    name = f"quizapp_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                         {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def migrate_and_seed(db_url: str, entrants: int, n_questions: int) -> dict:
+    from flask_migrate import upgrade
+
+    import config
+    from quizapp import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SQLALCHEMY_ENGINE_OPTIONS": config._engine_options(db_url),
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade()
+        from quizapp.auth.models import User
+        from quizapp.auth.services import hash_password
+        from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
+        from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
+        from quizapp.core.db import db
+        from quizapp.units import services as unit_services
+        from quizapp.units.models import UnitKind
+
+        area = db.session.scalar(sa.select(ReformArea).where(ReformArea.code == "TC"))
+        for i in range(n_questions * 10):
+            q = Question(lineage=str(uuid.uuid4()), area_id=area.id, difficulty=1 + i % 3,
+                         status=QuestionStatus.APPROVED, text=f"Câu hỏi thử {i}: cải cách thể chế?",
+                         explanation="Giải thích", source="NQ 76/NQ-CP", content_hash=uuid.uuid4().hex)
+            for j in range(4):
+                q.options.append(Option(position=j, text=f"Phương án {j}", is_correct=j == 0))
+            db.session.add(q)
+        unit = unit_services.create_unit("BENCH", "Đơn vị thử", None, UnitKind.DEPARTMENT, None, entrants)
+        db.session.flush()
+        pw = hash_password(PASSWORD)
+        users = [User(full_name=f"Thí sinh {i}", phone=f"09{i:08d}", unit_id=unit.id, password_hash=pw)
+                 for i in range(entrants)]
+        db.session.add_all(users)
+        now = datetime.now(timezone.utc)
+        contest = Contest(slug="bench", title="Bench", status=ContestStatus.PUBLISHED)
+        db.session.add(contest)
+        db.session.flush()
+        rnd = Round(contest_id=contest.id, number=1, title="Tuần 1", opens_at=now - timedelta(hours=1),
+                    closes_at=now + timedelta(hours=3), time_limit_seconds=3600, attempts_allowed=1)
+        rnd.quotas.append(RoundQuota(area_id=area.id, difficulty=0, count=n_questions))
+        db.session.add(rnd)
+        db.session.execute(sa.text("CREATE TABLE bench_rows (id BIGSERIAL PRIMARY KEY, created_at TIMESTAMPTZ)"))
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+        return {"round_id": rnd.id, "logins": [u.phone for u in users]}
+
+
+# --- HTTP client --------------------------------------------------------------------------
+
+class Client:
+    """One entrant: a cookie and a CSRF token, a new connection per request (sync workers close it)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookie = ""
+        self.token = ""
+
+    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None, float]:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        h = {"Accept": "application/json"}
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if self.token:
+            h["X-CSRFToken"] = self.token
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        t0 = time.perf_counter()
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        raw = resp.read()
+        elapsed = time.perf_counter() - t0
+        for k, v in resp.getheaders():
+            if k.lower() == "set-cookie" and v.startswith("session="):
+                self.cookie = v.split(";", 1)[0]
+        conn.close()
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = None
+        return resp.status, payload, elapsed
+
+
+def login(port: int, login_name: str) -> Client:
+    c = Client(port)
+    c.token = c.request("GET", "/api/v1/csrf")[1]["csrf_token"]
+    status, body, _ = c.request("POST", "/api/v1/login", {"login": login_name, "password": PASSWORD})
+    if status != 200:
+        raise SystemExit(f"login failed: {status} {body}")
+    c.token = c.request("GET", "/api/v1/csrf")[1]["csrf_token"]
+    return c
+
+
+def run_phase(name: str, jobs: list, concurrency: int, expect=(200, 201)) -> dict:
+    """Run callables (each returns (status, body, seconds)) with a thread pool; time the whole phase."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(job):
+        nonlocal errors
+        status, body, elapsed = job()
+        with lock:
+            latencies.append(elapsed)
+            if status not in expect:
+                errors += 1
+        return body
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(one, jobs))
+    wall = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "phase": name, "requests": len(jobs), "errors": errors, "seconds": wall,
+        "rps": len(jobs) / wall,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "_results": results,
+    }
+
+
+def average(a: dict, b: dict, name: str) -> dict:
+    return {"phase": name, "requests": a["requests"] + b["requests"], "errors": a["errors"] + b["errors"],
+            "rps": (a["rps"] + b["rps"]) / 2, "p50_ms": (a["p50_ms"] + b["p50_ms"]) / 2,
+            "p99_ms": (a["p99_ms"] + b["p99_ms"]) / 2}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--entrants", type=int, default=200)
+    ap.add_argument("--questions", type=int, default=20)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--baseline-requests", type=int, default=2000)
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    if not 1 <= args.entrants <= 5000 or not 1 <= args.questions <= 50:
+        raise SystemExit("keep it bounded: 1..5000 entrants, 1..50 questions")
+
+    db_url, drop = create_database()
+    server = None
+    try:
+        seed = migrate_and_seed(db_url, args.entrants, args.questions)
+        env = {**os.environ, "DATABASE_URL": db_url, "QUIZAPP_BENCH": "1", "QUIZAPP_CONFIG": "development",
+               "SECRET_KEY": uuid.uuid4().hex * 2, "LOGIN_RATE_LIMIT": "100000 per minute",
+               "LOGIN_IP_RATE_LIMIT": "100000 per minute", "DB_POOL_SIZE": "4"}
+        cmd = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(args.workers),
+               "--no-control-socket", "--bind", f"{HOST}:{args.port}", "--log-level", "warning", "wsgi:app"]
+        server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        deadline = time.time() + 30
+        while True:
+            try:
+                if Client(args.port).request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit("gunicorn did not come up")
+            time.sleep(0.2)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            clients = list(pool.map(lambda name: login(args.port, name), seed["logins"]))
+        rid = seed["round_id"]
+        probe = clients[0]
+        n = args.baseline_requests
+        c = args.concurrency
+
+        phases = []
+        phases.append(run_phase("bare", [lambda: probe.request("GET", "/_bench/bare")] * n, c))
+        phases.append(run_phase("insert", [lambda: probe.request("POST", "/_bench/insert", {})] * n, c))
+
+        start = run_phase("start", [lambda cl=cl: cl.request("POST", f"/api/v1/rounds/{rid}/attempts")
+                                    for cl in clients], c)
+        attempts = [r["attempt"] for r in start["_results"]]
+        phases.append(start)
+
+        rng = random.Random(1)
+        saves = []
+        for cl, at in zip(clients, attempts):
+            for i, q in enumerate(at["questions"]):
+                opt = rng.choice(q["options"])["id"]
+                saves.append(lambda cl=cl, at=at, q=q, opt=opt, seq=i + 1: cl.request(
+                    "PUT", f"/api/v1/attempts/{at['id']}/answers/{q['id']}", {"selected": [opt], "seq": seq}))
+        rng.shuffle(saves)
+        save = run_phase("save", saves, c)
+        phases.append(save)
+        unsaved = sum(1 for body in save["_results"] if not (body and body.get("saved")))
+
+        phases.append(run_phase("submit", [
+            lambda cl=cl, at=at: cl.request("POST", f"/api/v1/attempts/{at['id']}/submit", {"prediction": 42})
+            for cl, at in zip(clients, attempts)], c))
+        phases.append(run_phase("insert", [lambda: probe.request("POST", "/_bench/insert", {})] * n, c))
+        phases.append(run_phase("bare", [lambda: probe.request("GET", "/_bench/bare")] * n, c))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        drop()
+
+    bare = average(phases[0], phases[-1], "bare JSON (baseline)")
+    insert = average(phases[1], phases[-2], "one INSERT + commit (baseline)")
+    rows = [bare, insert] + [p for p in phases[2:-2]]
+    print(f"\nentrants={args.entrants} questions={args.questions} concurrency={args.concurrency} "
+          f"workers={args.workers} (sync)  unsaved answers: {unsaved}\n")
+    print("| phase | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ bare | req/s ÷ insert | p99 ÷ insert p99 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['phase']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+              f"{r['p99_ms']:.1f} | {r['rps'] / bare['rps']:.2f} | {r['rps'] / insert['rps']:.2f} | "
+              f"{r['p99_ms'] / insert['p99_ms']:.2f} |")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (out / f"attempts-{stamp}.json").write_text(json.dumps(
+        {"args": vars(args), "unsaved": unsaved,
+         "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

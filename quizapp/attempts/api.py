@@ -1,0 +1,184 @@
+"""JSON API for the entrant's flow under /api/v1 (documented in docs/api.md).
+
+Same services and rules as the HTML pages.  Every POST/PUT needs the header
+``X-CSRFToken`` (from GET /api/v1/csrf); errors are
+``{"error": {"code": ..., "message": ...}}`` with a 4xx status.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
+
+from quizapp.attempts import services
+from quizapp.attempts.models import Attempt, AttemptStatus
+from quizapp.auth import services as auth_services
+from quizapp.auth.access import public, requires
+from quizapp.auth.models import Role
+from quizapp.core.db import db
+from quizapp.core.errors import ServiceError
+from quizapp.core.pipeline import skip_commit
+from quizapp.extensions import limiter
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ServiceError("body_invalid", _("The request body must be a JSON object."), 400)
+    return body
+
+
+# --- session -------------------------------------------------------------------------
+
+def _login_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT") or "10 per 5 minutes"
+
+
+def _login_ip_limit() -> str:
+    return current_app.config.get("LOGIN_IP_RATE_LIMIT") or "60 per 5 minutes"
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True)
+    login = body.get("login") if isinstance(body, dict) else None
+    return "login:" + auth_services.normalize_login(login if isinstance(login, str) else "")
+
+
+def _failed(response) -> bool:
+    return response.status_code != 200
+
+
+@bp.route("/csrf")
+@public
+def csrf():
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.route("/login", methods=["POST"])
+@limiter.limit(_login_limit, key_func=_login_key, deduct_when=_failed)
+@limiter.limit(_login_ip_limit, deduct_when=_failed)
+@public
+def login():
+    body = _json_body()
+    login_name, password = body.get("login"), body.get("password")
+    user = None
+    if isinstance(login_name, str) and isinstance(password, str):
+        user = auth_services.authenticate(login_name, password)
+    if user is None:
+        raise ServiceError("login_failed", _("Wrong phone number / e-mail or password."), 401)
+    login_user(user)
+    return jsonify(user={"id": user.id, "full_name": user.full_name})
+
+
+# --- rounds and attempts ---------------------------------------------------------------
+
+def round_json(item: services.RoundForEntrant) -> dict:
+    rnd = item.round
+    return {
+        "id": rnd.id, "title": rnd.title, "contest": {"id": rnd.contest.id, "title": rnd.contest.title},
+        "opens_at": rnd.opens_at.isoformat(), "closes_at": rnd.closes_at.isoformat(), "state": item.state,
+        "time_limit_seconds": item.time_limit_seconds, "attempts_allowed": item.attempts_allowed,
+        "attempts_used": item.attempts_used, "open_attempt_id": item.open_attempt_id,
+        "prediction_mode": rnd.prediction_mode.value, "can_start": item.can_start,
+    }
+
+
+def attempt_json(attempt: Attempt) -> dict:
+    """An attempt as the entrant sees it.  Never any answer key while it is in progress."""
+    out = {
+        "id": attempt.id, "round_id": attempt.round_id, "number": attempt.number,
+        "status": attempt.status.value, "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline_at.isoformat(), "remaining_ms": services.remaining_ms(attempt),
+        "prediction_mode": attempt.round.prediction_mode.value,
+    }
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        out["questions"] = [
+            {"id": q.id, "position": q.position, "text": q.text, "multiple": q.multiple,
+             "options": [{"id": oid, "text": text} for oid, text in q.options],
+             "selected": q.selected, "seq": q.answer_seq}
+            for q in services.shown_questions(attempt)
+        ]
+    return out
+
+
+def result_json(attempt: Attempt) -> dict:
+    out = {
+        "id": attempt.id, "round_id": attempt.round_id, "status": attempt.status.value,
+        "score": attempt.score, "max_score": attempt.max_score, "duration_ms": attempt.duration_ms,
+        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
+        "finish_reason": attempt.finish_reason.value if attempt.finish_reason else None,
+        "prediction": str(attempt.prediction) if attempt.prediction is not None else None,
+        "review_available": services.review_visible(attempt),
+    }
+    if out["review_available"]:
+        out["review"] = [
+            {"position": r.position, "text": r.text, "multiple": r.multiple, "selected": r.selected,
+             "is_correct": r.is_correct, "explanation": r.explanation, "source": r.source,
+             "options": [{"id": oid, "text": text, "correct": ok} for oid, text, ok in r.options]}
+            for r in services.review(attempt)
+        ]
+    return out
+
+
+@bp.route("/rounds")
+@requires(Role.PARTICIPANT)
+def rounds():
+    return jsonify(rounds=[round_json(r) for r in services.open_rounds_for(current_user)])
+
+
+@bp.route("/rounds/<int:round_id>/attempts", methods=["POST"])
+@requires(Role.PARTICIPANT)
+def start(round_id: int):
+    attempt = services.start_attempt(round_id, current_user)
+    return jsonify(attempt=attempt_json(attempt)), 201
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@requires(Role.PARTICIPANT)
+def show(attempt_id: int):
+    attempt = services.get_attempt(attempt_id, current_user.id)
+    return jsonify(attempt=attempt_json(attempt))
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:aq_id>", methods=["PUT"])
+@requires(Role.PARTICIPANT)
+def save(attempt_id: int, aq_id: int):
+    body = _json_body()
+    try:
+        r = services.save_answer(attempt_id, current_user.id, aq_id, body.get("selected"), body.get("seq"))
+    except services.TimeUp:
+        close_after_time_up(attempt_id)
+        raise
+    return jsonify(saved=r.saved, selected=r.selected, seq=r.seq, remaining_ms=r.remaining_ms)
+
+
+def close_after_time_up(attempt_id: int) -> None:
+    """A save after deadline + grace is refused (409) and changes no answer, but the
+    expired attempt is closed now, in its own transaction, rather than at the next request."""
+    db.session.rollback()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is not None and services.close_expired(attempt):
+        db.session.commit()
+    skip_commit()
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@requires(Role.PARTICIPANT)
+def submit(attempt_id: int):
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    attempt = services.submit_attempt(attempt_id, current_user.id, body.get("prediction"),
+                                      auto=body.get("auto") is True)
+    return jsonify(result=result_json(attempt))
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@requires(Role.PARTICIPANT)
+def result(attempt_id: int):
+    attempt = services.get_attempt(attempt_id, current_user.id)
+    if attempt.status != AttemptStatus.SUBMITTED:
+        raise ServiceError("attempt_in_progress", _("This attempt has not been submitted yet."), 409)
+    return jsonify(result=result_json(attempt))

@@ -1,0 +1,106 @@
+"""Entrant pages: my rounds, the start page, the quiz page, the result page."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from quizapp.attempts import services
+from quizapp.attempts.models import AttemptStatus
+from quizapp.auth.access import requires
+from quizapp.auth.models import Role
+from quizapp.core.errors import ServiceError
+
+bp = Blueprint("attempts", __name__, template_folder="templates")
+
+
+@bp.route("/my/rounds")
+@requires(Role.PARTICIPANT)
+def my_rounds():
+    return render_template("attempts/rounds.html", rounds=services.open_rounds_for(current_user))
+
+
+@bp.route("/rounds/<int:round_id>/start", methods=["GET"])
+@requires(Role.PARTICIPANT)
+def start_page(round_id: int):
+    rnd = services.get_round_for_entrant(round_id, current_user)
+    return render_template("attempts/start.html", item=services.round_for_entrant(rnd, current_user))
+
+
+@bp.route("/rounds/<int:round_id>/start", methods=["POST"])
+@requires(Role.PARTICIPANT)
+def start(round_id: int):
+    attempt = services.start_attempt(round_id, current_user)
+    return redirect(url_for("attempts.quiz", attempt_id=attempt.id), 303)
+
+
+def _quiz_page(attempt, status: int = 200, error: ServiceError | None = None, posted=None, prediction=""):
+    questions = services.shown_questions(attempt)
+    if posted is not None:  # re-show what the entrant had chosen on a refused submission
+        questions = [services.ShownQuestion(**{**q.__dict__, "selected": posted.get(q.id, q.selected)})
+                     for q in questions]
+    return render_template(
+        "attempts/quiz.html", attempt=attempt, rnd=attempt.round, questions=questions,
+        remaining_ms=services.remaining_ms(attempt), error=error, prediction=prediction,
+        answered=sum(1 for q in questions if q.selected),
+    ), status
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@requires(Role.PARTICIPANT)
+def quiz(attempt_id: int):
+    attempt = services.get_attempt(attempt_id, current_user.id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("attempts.result", attempt_id=attempt.id))
+    return _quiz_page(attempt)
+
+
+def _posted_answers() -> dict[int, list[int]]:
+    answers: dict[int, list[int]] = {}
+    for raw in request.form.getlist("shown"):
+        if raw.isdigit():
+            values = request.form.getlist(f"q{raw}")
+            answers[int(raw)] = [int(v) if v.isdigit() else v for v in values]
+    return answers
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@requires(Role.PARTICIPANT)
+def submit(attempt_id: int):
+    answers = _posted_answers()
+    prediction = request.form.get("prediction", "")
+    try:
+        attempt = services.submit_form(attempt_id, current_user.id, answers, prediction,
+                                       auto=request.form.get("auto") == "1")
+    except ServiceError as exc:
+        if exc.field not in ("prediction", "selected"):
+            raise
+        attempt = services.get_attempt(attempt_id, current_user.id)
+        return _quiz_page(attempt, 422, exc, posted=answers, prediction=prediction[:40])
+    return redirect(url_for("attempts.result", attempt_id=attempt.id), 303)
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@requires(Role.PARTICIPANT)
+def result(attempt_id: int):
+    attempt = services.get_attempt(attempt_id, current_user.id)
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return redirect(url_for("attempts.quiz", attempt_id=attempt.id))
+    visible = services.review_visible(attempt)
+    return render_template("attempts/result.html", attempt=attempt, rnd=attempt.round,
+                           review=services.review(attempt) if visible else None)
+
+
+@bp.app_template_filter("duration_ms")
+def duration_filter(ms: int | None) -> str:
+    """95250 → '01:35,25' (minutes:seconds, hundredths)."""
+    if ms is None:
+        return ""
+    minutes, rest = divmod(int(ms), 60_000)
+    return f"{minutes:02d}:{rest // 1000:02d},{(rest % 1000) // 10:02d}"
+
+
+@bp.app_template_filter("prediction")
+def prediction_filter(value) -> str:
+    """Decimal('87.650000') → '87,65'; Decimal('12.000000') → '12'."""
+    text = format(value.normalize(), "f") if value is not None else ""
+    return text.replace(".", ",")
