@@ -65,19 +65,23 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from quizapp.auth.views import bp as auth_bp
+    from quizapp.bank.views import bp as bank_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(units_bp)
+    app.register_blueprint(bank_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from quizapp.auth.cli import users_cli
+    from quizapp.bank.cli import bank_cli
     from quizapp.demo.cli import demo_cli
     from quizapp.units.cli import units_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(bank_cli)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_datetime
 
 from quizapp.extensions import babel
@@ -12,7 +12,8 @@ from quizapp.extensions import babel
 def select_locale() -> str:
     from flask import current_app
 
-    lang = session.get("lang")
+    # CLI commands and services called outside a request speak the default language.
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
