@@ -503,6 +503,17 @@ def is_used(question_id: int) -> bool:
     return db.session.scalar(sa.select(sa.exists().where(AttemptQuestion.question_id == question_id)))
 
 
+def used_ids(question_ids: list[int]) -> set[int]:
+    """Which of these question rows an attempt has shown (one query for a list page)."""
+    from quizapp.attempts.models import AttemptQuestion
+
+    if not question_ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(AttemptQuestion.question_id).where(AttemptQuestion.question_id.in_(question_ids)).distinct()
+    ))
+
+
 def record_of(question: Question) -> QuestionRecord:
     """A stored question as an editable record (for the edit form)."""
     return QuestionRecord(
