@@ -23,6 +23,10 @@ def safe_cell(value):
     return value
 
 
+# unescape_cell as a regular expression, for pandas' vectorised str.replace.
+UNESCAPE_PATTERN = r"^'(?=[=+\-@\t\r'])"
+
+
 def unescape_cell(text: str) -> str:
     """Undo :func:`safe_cell` on text read back from a spreadsheet we wrote."""
     if text.startswith("'") and text[1:2] and text[1:2].startswith(_ESCAPED):
