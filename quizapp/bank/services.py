@@ -119,10 +119,16 @@ def content_hash(row: dict) -> str:
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
-def _length_error(value: str, limit: int, column: str, errs: list, empty_message=None) -> None:
+_EMPTY_MESSAGES = {
+    "text": lambda: _l("The question text is empty."),
+    "option": lambda: _l("The option is empty."),
+}
+
+
+def _length_error(value: str, limit: int, column: str, errs: list, empty: str | None = None) -> None:
     if not value:
-        if empty_message is not None:
-            errs.append((column, str(empty_message)))
+        if empty is not None:
+            errs.append((column, str(_EMPTY_MESSAGES[empty]())))
     elif len(value) > limit:
         errs.append((column, str(_l("The text is longer than %(n)d characters (%(len)d).", n=limit, len=len(value)))))
 
@@ -149,7 +155,7 @@ def validate(
             continue
 
         text = (r.text or "").strip()
-        _length_error(text, TEXT_MAX, HEADINGS["text"], errs, _l("The question text is empty."))
+        _length_error(text, TEXT_MAX, HEADINGS["text"], errs, "text")
         _length_error(r.explanation, EXPLANATION_MAX, HEADINGS["explanation"], errs)
         _length_error(r.source, SOURCE_MAX, HEADINGS["source"], errs)
         _length_error(r.external_id, EXTERNAL_ID_MAX, HEADINGS["external_id"], errs)
@@ -176,16 +182,17 @@ def validate(
                 "“%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).", value=str(r.reference_date)))))
 
         options: list[OptionRecord] = []
-        folded_options: dict[str, int] = {}
+        seen_options: dict[str, int] = {}
         for i, o in enumerate(r.options):
             column = option_heading(min(i, 25))
             o_text = (o.text or "").strip()
-            _length_error(o_text, OPTION_MAX, column, errs, _l("The option is empty."))
-            key = fold(o_text)
-            if key and key in folded_options:
+            _length_error(o_text, OPTION_MAX, column, errs, "option")
+            # Case and spacing do not make options different; diacritics do ("Sở" ≠ "Số").
+            key = " ".join(o_text.split()).casefold()
+            if key and key in seen_options:
                 errs.append((column, str(_l("The option repeats option %(letter)s.",
-                                             letter=formats.LETTERS[folded_options[key]]))))
-            folded_options.setdefault(key, i)
+                                             letter=formats.LETTERS[seen_options[key]]))))
+            seen_options.setdefault(key, i)
             options.append(OptionRecord(o_text, bool(o.correct), o.weight))
         if len(options) < MIN_OPTIONS:
             errs.append((option_heading(len(options)), str(_l("A question needs at least %(n)d options.", n=MIN_OPTIONS))))
