@@ -396,6 +396,7 @@ def test_cli_imports_a_folder_and_shows_progress(app, db, runner, tmp_path):
     result = runner.invoke(args=["bank", "import", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "3 câu hỏi mới" in result.output
+    assert "Ghi vào ngân hàng" in result.output  # the progress bar's label (on stderr)
     assert count(db, Question, Question.status == QuestionStatus.APPROVED) == 3
 
 
