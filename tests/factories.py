@@ -47,7 +47,7 @@ class Factory:
 
     # --- question bank ---------------------------------------------------------------
 
-    def question(self, text: str | None = None, area: str = "TTHC", options=None, correct=(0,),
+    def bank_question(self, text: str | None = None, area: str = "TTHC", options=None, correct=(0,),
                  difficulty: int = 1, status: str = "approved", source: str | None = None,
                  external_id: str | None = None, **kw):
         """An approved question through the bank's own writer (so hashes and search text are right)."""

@@ -61,8 +61,8 @@ def test_only_organisers_open_the_bank(client, make, auth, path):
 # --- list, search, filters ------------------------------------------------------------------
 
 def test_search_ignores_vietnamese_diacritics(client, make, organiser):
-    make.question("Cải cách hành chính là gì?")
-    make.question("Dịch vụ công trực tuyến là gì?")
+    make.bank_question("Cải cách hành chính là gì?")
+    make.bank_question("Dịch vụ công trực tuyến là gì?")
     html = client.get("/admin/bank?q=cai cach").get_data(as_text=True)
     assert "Cải cách hành chính là gì?" in html and "Dịch vụ công trực tuyến" not in html
     html = client.get("/admin/bank?q=CẢI CÁCH").get_data(as_text=True)
@@ -70,11 +70,11 @@ def test_search_ignores_vietnamese_diacritics(client, make, organiser):
 
 
 def test_filters(app, db, make, organiser, client):
-    a = make.question("Câu một?", area="TTHC", difficulty=1, source="Nghị định 61/2018/NĐ-CP",
+    a = make.bank_question("Câu một?", area="TTHC", difficulty=1, source="Nghị định 61/2018/NĐ-CP",
                       reference_date=date(2018, 4, 23))
-    b = make.question("Câu hai?", area="CV", difficulty=3, source="Luật Cán bộ, công chức",
+    b = make.bank_question("Câu hai?", area="CV", difficulty=3, source="Luật Cán bộ, công chức",
                       reference_date=date(2019, 11, 25))
-    c = make.question("Câu ba?", area="TTHC", difficulty=1, status="draft")
+    c = make.bank_question("Câu ba?", area="TTHC", difficulty=1, status="draft")
     make.attempt_on(b)
 
     def listed(**f):
@@ -95,7 +95,7 @@ def test_filters(app, db, make, organiser, client):
 
 def test_the_list_is_paginated(client, make, organiser):
     for i in range(55):
-        make.question(f"Câu hỏi phân trang {i:02d}?", external_id=f"P-{i:02d}")
+        make.bank_question(f"Câu hỏi phân trang {i:02d}?", external_id=f"P-{i:02d}")
     first = client.get("/admin/bank").get_data(as_text=True)
     second = client.get("/admin/bank?page=2").get_data(as_text=True)
     assert "P-00" in first and "P-54" not in first
@@ -124,7 +124,7 @@ def test_an_invalid_question_is_refused_by_the_shared_validator(client, db, orga
 
 
 def test_edit_creates_a_new_version_and_leaves_the_used_one_alone(client, db, make, organiser):
-    q = make.question("Câu hỏi gốc?", options=["Một", "Hai"], correct=(0,))
+    q = make.bank_question("Câu hỏi gốc?", options=["Một", "Hai"], correct=(0,))
     make.attempt_on(q)
     data = form_data(client, db, text="Câu hỏi đã sửa?", **{
         "options-0-text": "Một", "options-1-text": "Hai", "options-2-text": "Ba",
@@ -145,13 +145,13 @@ def test_edit_creates_a_new_version_and_leaves_the_used_one_alone(client, db, ma
 
 
 def test_edit_form_is_prefilled_with_the_question(client, make, organiser):
-    q = make.question("Câu hỏi để sửa?", options=["Đáp án X", "Đáp án Y"], correct=(1,))
+    q = make.bank_question("Câu hỏi để sửa?", options=["Đáp án X", "Đáp án Y"], correct=(1,))
     html = client.get(f"/admin/bank/{q.id}/edit").get_data(as_text=True)
     assert "Câu hỏi để sửa?" in html and "Đáp án Y" in html
 
 
 def test_retire_restore_approve(client, db, make, organiser):
-    q = make.question(status="draft")
+    q = make.bank_question(status="draft")
 
     def post(action):
         return client.post(f"/admin/bank/{q.id}/{action}", data={"csrf_token": csrf_token(client, f"/admin/bank/{q.id}")})
@@ -174,7 +174,7 @@ def test_retire_restore_approve(client, db, make, organiser):
 
 
 def test_preview_shows_options_in_order_without_correct_marks(client, make, organiser):
-    q = make.question("Câu hỏi xem trước?", options=["Thứ nhất", "Thứ hai", "Thứ ba"], correct=(2,))
+    q = make.bank_question("Câu hỏi xem trước?", options=["Thứ nhất", "Thứ hai", "Thứ ba"], correct=(2,))
     html = client.get(f"/admin/bank/{q.id}/preview").get_data(as_text=True)
     assert html.index("Thứ nhất") < html.index("Thứ hai") < html.index("Thứ ba")
     assert "correct" not in html.lower() and "(đúng)" not in html
@@ -185,11 +185,11 @@ def test_preview_shows_options_in_order_without_correct_marks(client, make, orga
 # --- dashboard -------------------------------------------------------------------------------
 
 def test_approved_counts_per_area_and_difficulty(client, db, make, organiser):
-    make.question(area="TTHC", difficulty=1)
-    make.question(area="TTHC", difficulty=1)
-    make.question(area="TTHC", difficulty=3)
-    make.question(area="CV", difficulty=2, status="draft")
-    retired = make.question(area="CV", difficulty=2)
+    make.bank_question(area="TTHC", difficulty=1)
+    make.bank_question(area="TTHC", difficulty=1)
+    make.bank_question(area="TTHC", difficulty=3)
+    make.bank_question(area="CV", difficulty=2, status="draft")
+    retired = make.bank_question(area="CV", difficulty=2)
     bank.retire(retired)
     counts = bank.approved_counts()
     assert counts == {(area_id(db, "TTHC"), 1): 2, (area_id(db, "TTHC"), 3): 1}
@@ -200,9 +200,9 @@ def test_approved_counts_per_area_and_difficulty(client, db, make, organiser):
 # --- review flags ------------------------------------------------------------------------------
 
 def test_flag_every_question_citing_a_document(client, db, make, organiser):
-    a = make.question("Một cửa?", source="Nghị định 61/2018/NĐ-CP ngày 23/4/2018")
-    b = make.question("Liên thông?", source="Nghị định số 61/2018/nđ-cp")
-    c = make.question("Điện tử?", source="Nghị định 45/2020/NĐ-CP")
+    a = make.bank_question("Một cửa?", source="Nghị định 61/2018/NĐ-CP ngày 23/4/2018")
+    b = make.bank_question("Liên thông?", source="Nghị định số 61/2018/nđ-cp")
+    c = make.bank_question("Điện tử?", source="Nghị định 45/2020/NĐ-CP")
     resp = client.post("/admin/bank/flag", data={"csrf_token": csrf_token(client, "/admin/bank"),
                                                   "document": "61/2018/NĐ-CP", "note": ""})
     assert resp.status_code == 302
@@ -277,7 +277,7 @@ def test_template_has_vietnamese_headings_one_example_row_and_imports_cleanly(cl
 # --- nothing in the bank runs script ------------------------------------------------------------------
 
 def test_xss_payloads_are_escaped_on_every_page(client, db, make, organiser):
-    q = make.question(XSS + " câu hỏi?", options=[XSS + " A", "B " + XSS], correct=(0,),
+    q = make.bank_question(XSS + " câu hỏi?", options=[XSS + " A", "B " + XSS], correct=(0,),
                       source=XSS, explanation=XSS)
     for path in ("/admin/bank", f"/admin/bank/{q.id}", f"/admin/bank/{q.id}/preview", f"/admin/bank/{q.id}/edit",
                  "/admin/bank?q=script"):
@@ -287,7 +287,7 @@ def test_xss_payloads_are_escaped_on_every_page(client, db, make, organiser):
 
 
 def test_exports_are_downloads_and_safe_against_formulas(client, db, make, organiser):
-    make.question("=HYPERLINK(\"http://evil\",\"bấm\")", options=["+cmd|' /C calc'!A0", "@SUM(1)"],
+    make.bank_question("=HYPERLINK(\"http://evil\",\"bấm\")", options=["+cmd|' /C calc'!A0", "@SUM(1)"],
                   correct=(0,), source=XSS)
     for fmt in ("xlsx", "csv", "gift"):
         resp = client.get(f"/admin/bank/export.{fmt}")

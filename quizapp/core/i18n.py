@@ -12,7 +12,6 @@ from quizapp.extensions import babel
 def select_locale() -> str:
     from flask import current_app
 
-    # CLI commands and services called outside a request speak the default language.
     lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
