@@ -64,36 +64,30 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from quizapp.audit.views import bp as audit_bp
     from quizapp.attempts.api import bp as api_v1_bp
     from quizapp.attempts.views import bp as attempts_bp
+    from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
+    from quizapp.bank.views import bp as bank_bp
     from quizapp.contests.views import bp as contests_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(units_bp)
-    app.register_blueprint(contests_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(attempts_bp)
-    app.register_blueprint(api_v1_bp)
+    for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, audit_bp):
+        app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
-        # Benchmark baselines (bench/bench_attempts.py): never enabled in production.
+        # Benchmark baselines (bench/): never enabled in production.
         from quizapp.attempts.bench import bp as bench_bp
 
         app.register_blueprint(bench_bp)
 
 
 def _register_cli(app: Flask) -> None:
-    from quizapp.auth.cli import access_matrix_command, users_cli
-    from quizapp.demo.cli import demo_cli
     from quizapp.attempts.cli import rounds_cli
+    from quizapp.auth.cli import access_matrix_command, users_cli
+    from quizapp.bank.cli import bank_cli
+    from quizapp.demo.cli import demo_cli
     from quizapp.units.cli import units_cli
 
-    app.cli.add_command(rounds_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(access_matrix_command)
-    app.cli.add_command(units_cli)
-    app.cli.add_command(demo_cli)
+    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command):
+        app.cli.add_command(command)

@@ -54,6 +54,10 @@ class Question(TimestampMixin, db.Model):
     multiple: Mapped[bool] = mapped_column(default=False)
     status: Mapped[QuestionStatus] = enum_column(QuestionStatus, default=QuestionStatus.DRAFT)
     text: Mapped[str] = mapped_column(sa.Text)
+    # fold(text): lower-case, no diacritics.  Lets the editor search "cai cach"
+    # in SQL (LIKE) with pagination, and the importer match a question by its
+    # normalised text without folding the whole bank on every import.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     explanation: Mapped[Optional[str]] = mapped_column(sa.Text)
     source: Mapped[Optional[str]] = mapped_column(sa.String(500))
     reference_date: Mapped[Optional[date]]

@@ -5,14 +5,33 @@ import io
 
 import pandas as pd
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = FORMULA_PREFIXES + ("'",)
 
 
 def safe_cell(value):
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe (OWASP).
+
+    Text that already starts with an apostrophe followed by such a character
+    (or by another apostrophe) is prefixed too, so :func:`unescape_cell`
+    gives back exactly the original text: export → import round-trips.
+    """
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or (value.startswith("'") and value[1:2].startswith(_ESCAPED) and value[1:2])
+    ):
         return "'" + value
     return value
+
+
+# unescape_cell as a regular expression, for pandas' vectorised str.replace.
+UNESCAPE_PATTERN = r"^'(?=[=+\-@\t\r'])"
+
+
+def unescape_cell(text: str) -> str:
+    """Undo :func:`safe_cell` on text read back from a spreadsheet we wrote."""
+    if text.startswith("'") and text[1:2] and text[1:2].startswith(_ESCAPED):
+        return text[1:]
+    return text
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

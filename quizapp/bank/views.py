@@ -1,0 +1,236 @@
+"""The organiser's question bank editor (under /admin/bank)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from quizapp.auth.access import requires
+from quizapp.auth.models import Role
+from quizapp.bank import services
+from quizapp.bank.formats import OptionRecord, QuestionRecord
+from quizapp.bank.forms import BankImportForm, ConfirmForm, FilterForm, FlagForm, QuestionForm
+from quizapp.bank.models import Question, QuestionStatus
+from quizapp.core.db import db
+from quizapp.core.errors import ServiceError
+
+bp = Blueprint("bank", __name__, template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "gift": "text/plain; charset=utf-8"}
+PER_PAGE = 50
+
+
+def _area_choices(blank: str | None = None):
+    choices = [SelectChoice(a.id, f"{a.code} – {a.name}") for a in services.areas()]
+    return ([SelectChoice(0, blank)] if blank is not None else []) + choices
+
+
+def _import_form() -> BankImportForm:
+    form = BankImportForm()
+    form.default_area_id.choices = _area_choices(_("— none —"))
+    return form
+
+
+@bp.route("/admin/bank")
+@requires(Role.ORGANISER)
+def index():
+    form = FilterForm(request.args)
+    form.area_id.choices = _area_choices(_("All"))
+    form.validate()
+    filters = services.ListFilters(
+        q=form.q.data or "", area_id=form.area_id.data or None, difficulty=form.difficulty.data or None,
+        status=form.status.data if not form.status.errors else "current",
+        source=form.source.data or "", date_from=None if form.date_from.errors else form.date_from.data,
+        date_to=None if form.date_to.errors else form.date_to.data,
+        used=form.used.data if not form.used.errors else "", flagged=bool(form.flagged.data),
+    )
+    page = db.paginate(services.list_select(filters), per_page=PER_PAGE, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("bank/index.html", page=page, form=form, args=args, import_form=_import_form(),
+                           flag_form=FlagForm(), used_ids=services.used_ids([q.id for q in page.items]))
+
+
+@bp.route("/admin/bank/dashboard")
+@requires(Role.ORGANISER)
+def dashboard():
+    return render_template("bank/dashboard.html", areas=services.areas(), counts=services.approved_counts())
+
+
+def _record_from(form: QuestionForm) -> QuestionRecord:
+    from quizapp.bank.models import ReformArea
+
+    area = db.session.get(ReformArea, form.area_id.data)
+    options = [OptionRecord((o.text.data or "").strip(), bool(o.correct.data)) for o in form.options]
+    while options and not options[-1].text:
+        options.pop()
+    return QuestionRecord(
+        row=0, area=area.code if area else "?", difficulty=form.difficulty.data, multiple=bool(form.multiple.data),
+        text=form.text.data or "", options=options, explanation=form.explanation.data or "",
+        source=form.source.data or "", reference_date=form.reference_date.data,
+        external_id=form.external_id.data or "",
+    )
+
+
+def _question_form(record: QuestionRecord | None = None) -> QuestionForm:
+    form = QuestionForm()
+    form.area_id.choices = _area_choices()
+    if record is not None and request.method == "GET":
+        from quizapp.bank.models import ReformArea
+
+        area = db.session.scalar(db.select(ReformArea).where(ReformArea.code == record.area))
+        form.area_id.data = area.id if area else None
+        form.difficulty.data = record.difficulty
+        form.multiple.data = record.multiple
+        form.text.data = record.text
+        form.explanation.data = record.explanation
+        form.source.data = record.source
+        form.reference_date.data = record.reference_date
+        form.external_id.data = record.external_id
+        while len(form.options) < max(6, len(record.options)):
+            form.options.append_entry()
+        for entry, option in zip(form.options, record.options):
+            entry.text.data = option.text
+            entry.correct.data = option.correct
+    return form
+
+
+@bp.route("/admin/bank/new", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def create():
+    form = _question_form()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            question = services.create_question(_record_from(form), current_user.id, QuestionStatus(form.status.data))
+        except services.QuestionInvalid as exc:
+            errors = exc.errors
+        else:
+            flash(_("The question has been created."), "success")
+            return redirect(url_for("bank.detail", question_id=question.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("bank/form.html", form=form, errors=errors, question=None), status
+
+
+@bp.route("/admin/bank/<int:question_id>/edit", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def edit(question_id: int):
+    question = db.get_or_404(Question, question_id)
+    form = _question_form(services.record_of(question))
+    errors = []
+    if form.validate_on_submit():
+        try:
+            saved = services.edit_question(question, _record_from(form), current_user.id)
+        except services.QuestionInvalid as exc:
+            errors = exc.errors
+        else:
+            if saved.id == question.id:
+                flash(_("Nothing changed."), "info")
+            else:
+                flash(_("Saved as version %(v)d.", v=saved.version), "success")
+            return redirect(url_for("bank.detail", question_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("bank/form.html", form=form, errors=errors, question=question), status
+
+
+@bp.route("/admin/bank/<int:question_id>")
+@requires(Role.ORGANISER)
+def detail(question_id: int):
+    question = db.get_or_404(Question, question_id)
+    return render_template("bank/detail.html", question=question, history=services.history(question),
+                           used=services.is_used(question.id), confirm_form=ConfirmForm())
+
+
+@bp.route("/admin/bank/<int:question_id>/preview")
+@requires(Role.ORGANISER)
+def preview(question_id: int):
+    question = db.get_or_404(Question, question_id)
+    return render_template("bank/preview.html", question=question)
+
+
+def _act(question_id: int, action, done: str) -> Response:
+    question = db.get_or_404(Question, question_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("Your session has expired or the form is invalid. Please reload the page and try again."), "error")
+        return redirect(url_for("bank.detail", question_id=question_id))
+    try:
+        action(question, current_user.id)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("bank.detail", question_id=question_id))
+
+
+@bp.route("/admin/bank/<int:question_id>/retire", methods=["POST"])
+@requires(Role.ORGANISER)
+def retire(question_id: int):
+    return _act(question_id, services.retire, _("The question has been retired."))
+
+
+@bp.route("/admin/bank/<int:question_id>/restore", methods=["POST"])
+@requires(Role.ORGANISER)
+def restore(question_id: int):
+    return _act(question_id, services.restore, _("The question has been restored."))
+
+
+@bp.route("/admin/bank/<int:question_id>/approve", methods=["POST"])
+@requires(Role.ORGANISER)
+def approve(question_id: int):
+    return _act(question_id, services.approve, _("The question has been approved."))
+
+
+@bp.route("/admin/bank/<int:question_id>/unflag", methods=["POST"])
+@requires(Role.ORGANISER)
+def unflag(question_id: int):
+    return _act(question_id, services.clear_flag, _("The review flag has been cleared."))
+
+
+@bp.route("/admin/bank/flag", methods=["POST"])
+@requires(Role.ORGANISER)
+def flag():
+    form = FlagForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the document number, e.g. 61/2018/NĐ-CP."), "error")
+        return redirect(url_for("bank.index"))
+    n = services.flag_document(form.document.data, form.note.data, current_user.id)
+    flash(_("%(n)d questions cite this document and are flagged for review.", n=n), "success")
+    return redirect(url_for("bank.index", flagged="y"))
+
+
+@bp.route("/admin/bank/import", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def import_file():
+    form = _import_form()
+    if request.method == "GET":
+        return render_template("bank/import.html", form=form, report=None, errors=[])
+    if not form.validate_on_submit():
+        errors = [e for errs in form.errors.values() for e in errs]
+        return render_template("bank/import.html", form=form, report=None, errors=errors), 422
+    upload = form.file.data
+    try:
+        report = services.import_file(
+            upload.read(), upload.filename or "", current_user.id, status=QuestionStatus(form.status.data),
+            default_area_id=form.default_area_id.data or None, default_difficulty=form.default_difficulty.data,
+        )
+    except ServiceError as exc:
+        return render_template("bank/import.html", form=form, report=None, errors=[exc.message]), exc.status
+    return render_template("bank/import.html", form=form, report=report, errors=[]), (200 if report.ok else 422)
+
+
+@bp.route("/admin/bank/export.<fmt>")
+@requires(Role.ORGANISER)
+def export(fmt: str):
+    if fmt not in MIMETYPES:
+        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
+    return Response(services.export(fmt), mimetype=MIMETYPES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename=ngan-hang-cau-hoi.{fmt}"})
+
+
+@bp.route("/admin/bank/template.xlsx")
+@requires(Role.ORGANISER)
+def template():
+    return Response(services.template_xlsx(), mimetype=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.xlsx"})

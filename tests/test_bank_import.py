@@ -1,0 +1,417 @@
+"""Question bank import: every format, all-or-nothing with row errors, versions, idempotence."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from quizapp.bank import services as bank
+from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus, ReformArea
+from quizapp.core.errors import ServiceError
+
+DATA = Path(__file__).parent / "data"
+SAMPLE_YAML = DATA / "bank_sample.yaml"
+
+
+def count(db, model=Question, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def current(db, external_id: str) -> Question:
+    return db.session.scalar(sa.select(Question).where(
+        Question.external_id == external_id, Question.status != QuestionStatus.SUPERSEDED))
+
+
+def good_row(n: int = 1, **overrides) -> dict:
+    row = {
+        "Mã câu hỏi": f"X-{n}",
+        "Lĩnh vực": "TTHC",
+        "Mức độ": 2,
+        "Câu hỏi": f"Câu hỏi thử số {n} về cải cách hành chính?",
+        "Phương án A": f"Đáp án đúng {n}",
+        "Phương án B": f"Đáp án sai {n}",
+        "Phương án C": f"Một đáp án sai khác {n}",
+        "Đáp án đúng": "A",
+        "Giải thích": "Vì đó là quy định.",
+        "Nguồn": "Nghị định 45/2020/NĐ-CP",
+        "Ngày tham chiếu": "2020-05-22",
+    }
+    row.update(overrides)
+    return row
+
+
+def sheet(rows: list[dict], fmt: str = "xlsx") -> bytes:
+    frame = pd.DataFrame(rows)
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode("utf-8")
+    buf = io.BytesIO()
+    frame.to_excel(buf, index=False)
+    return buf.getvalue()
+
+
+def import_sheet(rows, fmt="xlsx", **kw):
+    return bank.import_file(sheet(rows, fmt), f"cau-hoi.{fmt}", **kw)
+
+
+# --- each format -------------------------------------------------------------------------
+
+def test_yaml_file_imports_as_approved_questions_with_options_in_order(app, db):
+    report = bank.import_path(SAMPLE_YAML)
+    assert report.ok and (report.created, report.updated, report.unchanged) == (3, 0, 0)
+    db.session.commit()
+    q = current(db, "TTHC-001")
+    assert q.status == QuestionStatus.APPROVED and q.version == 1
+    assert q.area.code == "TTHC" and q.difficulty == 1 and q.multiple is False
+    assert [o.text for o in q.options] == ["Nghị định 45/2020/NĐ-CP", "Nghị định 61/2018/NĐ-CP", "Nghị định 42/2022/NĐ-CP"]
+    assert [o.is_correct for o in q.options] == [True, False, False]
+    assert q.reference_date == date(2020, 5, 22)
+    assert q.search_text.startswith("nghi dinh nao quy dinh")
+    assert current(db, "TTHC-002").multiple is True
+    assert current(db, "TTHC-003").explanation is None
+
+
+def test_importing_the_same_file_twice_changes_nothing(app, db):
+    assert bank.import_path(SAMPLE_YAML).created == 3
+    db.session.commit()
+    before = db.session.execute(sa.select(Question.id, Question.content_hash, Question.status, Question.updated_at)).all()
+    report = bank.import_path(SAMPLE_YAML)
+    db.session.commit()
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
+    assert db.session.execute(sa.select(Question.id, Question.content_hash, Question.status, Question.updated_at)).all() == before
+    assert count(db, Option) == 8
+
+
+def test_a_folder_is_one_all_or_nothing_import_and_errors_name_the_file(app, db, tmp_path):
+    (tmp_path / "a.yaml").write_bytes(SAMPLE_YAML.read_bytes())
+    (tmp_path / "b.yaml").write_text(
+        "area: CV\nquestions:\n  - external_id: CV-1\n    text: Hỏi?\n    options:\n      - text: Một\n      - text: Hai\n",
+        encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a bank file", encoding="utf-8")
+    report = bank.import_path(tmp_path)
+    assert not report.ok and count(db) == 0
+    assert [(e.file, e.row, e.column) for e in report.errors] == [("b.yaml", 3, "Đáp án đúng")]
+    assert "Không có phương án nào được đánh dấu đúng" in report.errors[0].message
+
+    (tmp_path / "b.yaml").write_text((tmp_path / "b.yaml").read_text(encoding="utf-8").replace(
+        "text: Một", "text: Một\n        correct: true"), encoding="utf-8")
+    report = bank.import_path(tmp_path)
+    assert report.ok and report.created == 4
+    assert db.session.scalar(sa.select(ImportBatch.filename)) == "a.yaml, b.yaml"
+
+
+def test_yaml_syntax_error_is_reported_with_its_line(app, db):
+    with pytest.raises(ServiceError) as exc:
+        bank.import_file(b"area: TTHC\nquestions:\n  - text: [unclosed\n", "x.yaml")
+    assert exc.value.code == "file_corrupt" and "dòng" in exc.value.message
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_spreadsheet_import(app, db, fmt):
+    rows = [good_row(1), good_row(2, **{"Đáp án đúng": "A, C", "Phương án D": "", "Ngày tham chiếu": "22/05/2020"})]
+    report = import_sheet(rows, fmt, status=QuestionStatus.DRAFT)
+    assert report.ok, report.errors
+    assert report.created == 2
+    q1, q2 = current(db, "X-1"), current(db, "X-2")
+    assert q1.status == QuestionStatus.DRAFT and q1.difficulty == 2 and not q1.multiple
+    assert q2.multiple and [o.is_correct for o in q2.options] == [True, False, True]
+    assert q2.reference_date == date(2020, 5, 22) and len(q2.options) == 3
+
+
+def test_excel_date_cells_and_area_names_are_understood(app, db):
+    rows = [good_row(1, **{"Ngày tham chiếu": pd.Timestamp("2021-03-04"), "Lĩnh vực": "Cải cách chế độ công vụ"})]
+    report = import_sheet(rows)
+    assert report.ok, report.errors
+    q = current(db, "X-1")
+    assert q.reference_date == date(2021, 3, 4) and q.area.code == "CV"
+
+
+GIFT = """// Câu hỏi mẫu: dòng chú thích bị bỏ qua
+$CATEGORY: $course$/top/Thủ tục hành chính
+
+// [id:TTHC-1] [tag:muc-do-2]
+::TTHC-1::Nghị định nào quy định thực hiện thủ tục hành chính trên môi trường điện tử?{
+ =Nghị định 45/2020/NĐ-CP#Đúng
+ ~Nghị định 61/2018/NĐ-CP
+ ~Nghị định 42/2022/NĐ-CP
+ ####Nghị định 45/2020/NĐ-CP quy định việc này.
+}
+
+::DVCTT::Theo Nghị định 42/2022/NĐ-CP, dịch vụ công trực tuyến gồm những mức nào?{
+ ~%50%Toàn trình
+ ~%50%Một phần
+ ~%-100%Mức độ 4
+}
+
+$CATEGORY: $course$/top/CQS
+
+Tỷ lệ 100\\% hồ sơ? Ký tự thoát: \\{a\\} \\= \\~ \\# a\\:b{
+ =Đúng là \\{x\\}
+ ~Sai
+}
+
+Cổng Dịch vụ công quốc gia có địa chỉ dichvucong.gov.vn.{T}
+"""
+
+
+def test_gift_import_reads_moodle_syntax(app, db):
+    report = bank.import_file(GIFT.encode(), "ngan-hang.gift")
+    assert report.ok, report.errors
+    assert report.created == 4
+    q = current(db, "TTHC-1")
+    assert q.area.code == "TTHC" and q.difficulty == 2 and q.multiple is False
+    assert q.text == "Nghị định nào quy định thực hiện thủ tục hành chính trên môi trường điện tử?"
+    assert [o.text for o in q.options][0] == "Nghị định 45/2020/NĐ-CP"  # feedback after # dropped
+    assert q.explanation == "Nghị định 45/2020/NĐ-CP quy định việc này."
+    multi = db.session.scalar(sa.select(Question).where(Question.text.startswith("Theo Nghị định 42")))
+    assert multi.multiple is True and [o.is_correct for o in multi.options] == [True, True, False]
+    assert [o.weight for o in multi.options] == [0.5, 0.5, -1.0]
+    escaped = db.session.scalar(sa.select(Question).where(Question.text.startswith("Tỷ lệ")))
+    assert escaped.area.code == "CQS"
+    assert escaped.text == "Tỷ lệ 100\\% hồ sơ? Ký tự thoát: {a} = ~ # a:b"
+    assert escaped.options[0].text == "Đúng là {x}"
+    tf = db.session.scalar(sa.select(Question).where(Question.text.startswith("Cổng")))
+    assert [(o.text, o.is_correct) for o in tf.options] == [("Đúng", True), ("Sai", False)]
+
+
+@pytest.mark.parametrize("block, reason", [
+    ("Viết cảm nghĩ về cải cách hành chính.{}", "tự luận"),
+    ("Năm ban hành Nghị quyết 76?{#2021}", "dạng số"),
+    ("Ghép cặp {=Một -> 1 =Hai -> 2 =Ba -> 3}", "ghép cặp"),
+    ("Cơ quan thường trực CCHC là?{=Sở Nội vụ =Nội vụ}", "trả lời ngắn"),
+    ("Bộ phận {=Một cửa ~Hai cửa} tiếp nhận hồ sơ.", "điền từ"),
+    ("Đây chỉ là một đoạn mô tả, không có đáp án.", "mô tả"),
+])
+def test_gift_question_types_the_app_cannot_hold_are_reported_with_their_line(app, db, block, reason):
+    text = "// đầu tệp\n\nCâu đúng?{=A ~B}\n\n\n" + block + "\n"
+    report = bank.import_file(text.encode(), "x.txt", default_area_id=_area(db, "TC"))
+    assert not report.ok and count(db) == 0
+    assert [e.row for e in report.errors] == [6]
+    assert reason in report.errors[0].message
+
+
+def test_gift_several_equals_signs_mean_several_correct_on_a_single_answer_question(app, db):
+    report = bank.import_file("Hỏi?{=A =B ~C}".encode(), "x.gift", default_area_id=_area(db, "TC"))
+    assert [(e.row, e.column) for e in report.errors] == [(1, "Đáp án đúng")]
+    assert "chỉ có một đáp án" in report.errors[0].message
+
+
+def test_gift_unknown_category_is_an_unknown_area(app, db):
+    report = bank.import_file("$CATEGORY: $course$/top/Thể thao\n\nHỏi?{=A ~B}".encode(), "x.gift")
+    assert [(e.row, e.column) for e in report.errors] == [(3, "Lĩnh vực")]
+    assert "Thể thao" in report.errors[0].message
+
+
+AIKEN = """Cơ quan nào là cơ quan thường trực công tác cải cách hành chính của tỉnh?
+A) Sở Nội vụ
+B) Sở Tư pháp
+C) Sở Tài chính
+D. Văn phòng UBND tỉnh
+ANSWER: A
+
+Nghị quyết 76/NQ-CP ban hành năm nào?
+A) 2021
+B) 2020
+ANSWER: A
+"""
+
+
+def test_aiken_import_uses_the_chosen_area_and_difficulty(app, db):
+    report = bank.import_file(AIKEN.encode(), "cau-hoi.txt", default_area_id=_area(db, "KH"), default_difficulty=3)
+    assert report.ok, report.errors
+    qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [q.area.code for q in qs] == ["KH", "KH"] and {q.difficulty for q in qs} == {3}
+    assert [o.text for o in qs[0].options] == ["Sở Nội vụ", "Sở Tư pháp", "Sở Tài chính", "Văn phòng UBND tỉnh"]
+    assert [o.is_correct for o in qs[1].options] == [True, False]
+
+
+@pytest.mark.parametrize("text, line, reason", [
+    ("Hỏi một?\nA) X\nB) Y\n\nHỏi hai?\nA) X\nB) Y\nANSWER: A\n", 1, "ANSWER"),
+    ("A) X\nB) Y\nANSWER: A\n", 1, "trước"),
+    ("Hỏi?\nA) Chỉ một\nANSWER: A\n", 1, "ít nhất 2"),
+    ("Hỏi?\nA) X\nB) Y\nANSWER: E\n", 1, "“E”"),
+])
+def test_aiken_errors(app, db, text, line, reason):
+    report = bank.import_file(text.encode(), "x.aiken", default_area_id=_area(db, "TC"))
+    assert not report.ok and count(db) == 0
+    assert report.errors[0].row == line and reason in report.errors[0].message
+
+
+def _area(db, code: str) -> int:
+    return db.session.scalar(sa.select(ReformArea.id).where(ReformArea.code == code))
+
+
+# --- bad rows: one test per class -----------------------------------------------------------
+
+LONG = "x" * 1001
+
+
+@pytest.mark.parametrize("overrides, column, fragment", [
+    ({"Đáp án đúng": ""}, "Đáp án đúng", "Không có phương án nào được đánh dấu đúng"),
+    ({"Đáp án đúng": "A, B", "Nhiều đáp án đúng": "Không"}, "Đáp án đúng", "chỉ có một đáp án"),
+    ({"Phương án C": "đáp án ĐÚNG 3"}, "Phương án C", "trùng với phương án A"),
+    ({"Phương án B": "", "Phương án C": ""}, "Phương án B", "ít nhất 2 phương án"),
+    ({"Lĩnh vực": "Thể thao"}, "Lĩnh vực", "Không có lĩnh vực cải cách “Thể thao”"),
+    ({"Câu hỏi": "   "}, "Câu hỏi", "trống"),
+    ({"Câu hỏi": LONG}, "Câu hỏi", "1000 ký tự"),
+    ({"Phương án B": "y" * 501}, "Phương án B", "500 ký tự"),
+    ({"Câu hỏi": "=HYPERLINK(\"http://x\")"}, "Câu hỏi", "công thức"),
+    ({"Phương án B": "+1"}, "Phương án B", "công thức"),
+    ({"Giải thích": "@SUM(A1)"}, "Giải thích", "công thức"),
+    ({"Mức độ": 5}, "Mức độ", "1, 2 hoặc 3"),
+    ({"Ngày tham chiếu": "hôm qua"}, "Ngày tham chiếu", "không phải ngày"),
+    ({"Đáp án đúng": "E"}, "Đáp án đúng", "“E”"),
+    ({"Phương án B": "", "Phương án C": "C"}, "Phương án B", "trống"),
+    ({"Mã câu hỏi": "X-1"}, "Mã câu hỏi", "đã dùng ở dòng 2"),
+    ({"Mã câu hỏi": "", "Câu hỏi": "Câu hỏi thử số 1 về CẢI CÁCH hành chính?"}, "Câu hỏi", "dòng 2"),
+])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_bad_row_imports_nothing_and_is_named(app, db, overrides, column, fragment, fmt):
+    rows = [good_row(1), good_row(2), good_row(3, **overrides)]
+    report = import_sheet(rows, fmt)
+    assert not report.ok
+    assert count(db) == 0 and count(db, ImportBatch) == 0
+    assert (report.errors[0].row, report.errors[0].column) == (4, column)
+    if fmt == "xlsx" and str(next(iter(overrides.values()))).startswith("="):
+        # openpyxl stores "=..." as a real formula; read back it has no value.
+        fragment = "trống"
+    assert fragment in report.errors[0].message, report.errors[0].message
+
+
+def test_every_bad_row_is_reported_not_only_the_first(app, db):
+    rows = [good_row(1, **{"Đáp án đúng": ""}), good_row(2), good_row(3, **{"Lĩnh vực": "??"})]
+    report = import_sheet(rows, "csv")
+    assert [(e.row, e.column) for e in report.errors] == [(2, "Đáp án đúng"), (4, "Lĩnh vực")]
+
+
+def test_text_formats_get_the_same_validation(app, db):
+    text = "Hỏi?{=Một ~một ~Hai}"
+    report = bank.import_file(text.encode(), "x.gift", default_area_id=_area(db, "TC"))
+    assert [(e.row, e.column) for e in report.errors] == [(1, "Phương án B")]
+
+
+def test_an_apostrophe_protects_text_that_starts_like_a_formula(app, db):
+    report = import_sheet([good_row(1, **{"Phương án B": "'-5 điểm", "Câu hỏi": "'=Đúng hay sai?"})])
+    assert report.ok, report.errors
+    q = current(db, "X-1")
+    assert q.text == "=Đúng hay sai?" and q.options[1].text == "-5 điểm"
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258, the legacy Vietnamese code page (what old Excel saves as CSV)."""
+    return text.encode("cp1258", errors="replace")
+
+
+# --- bad files ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, name, code", [
+    (b"%PDF-1.4", "cau-hoi.pdf", "file_type"),
+    (b"PK\x03\x04 this is not really a zip", "cau-hoi.xlsx", "file_corrupt"),
+    (b"just text", "cau-hoi.xlsx", "file_corrupt"),
+    (_cp1258("Lĩnh vực,Câu hỏi\nTTHC,Câu hỏi?"), "cau-hoi.csv", "file_encoding"),
+    ("Hỏi?{=Đúng ~Sai}".encode("utf-16"), "cau-hoi.gift", "file_encoding"),
+    (_cp1258("Hỏi?\nA) Có\nB) Không\nANSWER: A"), "cau-hoi.txt", "file_encoding"),
+    (b"area: TTHC\nquestions: []\n", "cau-hoi.yaml", "file_empty"),
+    (b"Cau hoi,Phuong an A\nx,y\n", "cau-hoi.csv", "columns_missing"),
+])
+def test_bad_files_are_refused_with_a_clear_message(app, db, content, name, code):
+    with pytest.raises(ServiceError) as exc:
+        bank.import_file(content, name)
+    assert exc.value.code == code
+    assert count(db) == 0
+
+
+def test_an_oversized_file_is_refused(app, db, monkeypatch):
+    from quizapp.bank import formats
+
+    monkeypatch.setattr(formats, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ServiceError) as exc:
+        import_sheet([good_row(i) for i in range(1, 30)], "csv")
+    assert exc.value.code == "file_too_large" and exc.value.status == 413
+
+
+# --- versions -------------------------------------------------------------------------------
+
+def test_a_changed_question_becomes_a_new_version(app, db):
+    import_sheet([good_row(1), good_row(2)])
+    db.session.commit()
+    old = current(db, "X-1")
+    report = import_sheet([good_row(1, **{"Giải thích": "Giải thích mới."}), good_row(2)])
+    db.session.commit()
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    new = current(db, "X-1")
+    assert new.id != old.id and new.lineage == old.lineage and new.version == 2
+    assert new.explanation == "Giải thích mới."
+    db.session.refresh(old)
+    assert old.status == QuestionStatus.SUPERSEDED and old.explanation == "Vì đó là quy định."
+
+
+def test_without_an_external_id_a_question_is_matched_by_its_text_within_the_area(app, db):
+    import_sheet([good_row(1, **{"Mã câu hỏi": ""})])
+    db.session.commit()
+    # Same text typed without diacritics differences? No: same text, different options.
+    report = import_sheet([good_row(1, **{"Mã câu hỏi": "", "Phương án C": "Phương án mới"})])
+    db.session.commit()
+    assert (report.created, report.updated) == (0, 1)
+    # The same text in another area is another question.
+    report = import_sheet([good_row(1, **{"Mã câu hỏi": "", "Lĩnh vực": "CV"})])
+    assert report.created == 1
+
+
+def test_a_question_used_in_an_attempt_is_never_altered(app, db, make):
+    import_sheet([good_row(1)])
+    db.session.commit()
+    used = current(db, "X-1")
+    attempt = make.attempt_on(used)
+    seen = (used.text, [(o.id, o.text, o.is_correct) for o in used.options])
+    import_sheet([good_row(1, **{"Câu hỏi": "Nội dung đã sửa?", "Đáp án đúng": "B"})])
+    db.session.commit()
+    db.session.expire_all()
+    old = db.session.get(Question, used.id)
+    assert (old.text, [(o.id, o.text, o.is_correct) for o in old.options]) == seen
+    assert old.status == QuestionStatus.SUPERSEDED
+    assert attempt.questions[0].question_id == old.id
+    assert current(db, "X-1").text == "Nội dung đã sửa?"
+
+
+def test_import_is_audited_and_recorded_as_a_batch(app, db, make):
+    from quizapp.audit.models import AuditEntry
+
+    user = make.user()
+    report = bank.import_path(SAMPLE_YAML, actor_id=user.id)
+    db.session.commit()
+    batch = db.session.get(ImportBatch, report.batch_id)
+    assert (batch.created, batch.imported_by_id, batch.filename) == (3, user.id, "bank_sample.yaml")
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "bank.import"))
+    assert entry.actor_id == user.id and entry.details["created"] == 3
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def test_cli_imports_a_folder_and_shows_progress(app, db, runner, tmp_path):
+    (tmp_path / "tthc.yaml").write_bytes(SAMPLE_YAML.read_bytes())
+    result = runner.invoke(args=["bank", "import", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "3 câu hỏi mới" in result.output
+    assert "Ghi vào ngân hàng" in result.output  # the progress bar's label (on stderr)
+    assert count(db, Question, Question.status == QuestionStatus.APPROVED) == 3
+
+
+def test_cli_reports_row_errors_and_imports_nothing(app, db, runner, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(sheet([good_row(1), good_row(2, **{"Đáp án đúng": ""})], "csv"))
+    result = runner.invoke(args=["bank", "import", str(path), "--status", "draft"])
+    assert result.exit_code == 1
+    assert "x.csv: dòng 3, Đáp án đúng: Không có phương án nào" in result.output
+    assert count(db) == 0
+
+
+def test_cli_aiken_with_area_option(app, db, runner, tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text(AIKEN, encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(path), "--area", "CV", "--difficulty", "2"])
+    assert result.exit_code == 0, result.output
+    assert count(db, Question, Question.area_id == _area(db, "CV"), Question.difficulty == 2) == 2
