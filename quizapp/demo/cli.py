@@ -16,6 +16,8 @@ def load() -> None:
     result = services.load_all()
     db.session.commit()
     click.echo(f"Units created: {result['units']}")
+    click.echo(f"Questions imported: {result['questions']}")
+    click.echo(f"Contest: {result['contest'] or 'already loaded'}")
     for phone, password, role in result["accounts"]:
         click.echo(f"Demo account ({role}): {phone} / {password}")
     if not result["accounts"]:

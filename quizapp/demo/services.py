@@ -14,6 +14,7 @@ from quizapp.units.models import Unit
 
 DATA_DIR = Path(__file__).parent / "data"
 UNITS_FILE = DATA_DIR / "units_ba_ria_vung_tau_2021.csv"
+BANK_DIR = Path(__file__).resolve().parents[2] / "question_bank"
 
 # Demo accounts for a local trial only; never loaded in production by default.
 DEMO_ACCOUNTS = [
@@ -34,6 +35,16 @@ def load_units() -> int:
     return report.created
 
 
+def load_bank() -> int:
+    """The shipped question bank (question_bank/), through the same importer organisers use."""
+    from quizapp.bank import services as bank
+
+    report = bank.import_path(BANK_DIR)
+    if not report.ok:  # pragma: no cover - the shipped bank is tested
+        raise RuntimeError(f"the shipped question bank is invalid: {report.errors[:3]}")
+    return report.created
+
+
 def load_accounts() -> list[tuple[str, str, str]]:
     created = []
     for phone, name, role, unit_code, password in DEMO_ACCOUNTS:
@@ -50,5 +61,52 @@ def load_accounts() -> list[tuple[str, str, str]]:
     return created
 
 
+DEMO_CONTEST_TITLE = "Cuộc thi trực tuyến tìm hiểu về cải cách hành chính năm 2026"
+DEMO_RULES = (
+    "Mỗi tuần thi gồm 20 câu hỏi trắc nghiệm được chọn ngẫu nhiên từ ngân hàng câu hỏi về 6 nội dung "
+    "cải cách hành chính và Kế hoạch tuyên truyền của tỉnh, cùng một câu hỏi dự đoán số người trả lời "
+    "đúng tất cả các câu hỏi. Thời gian làm bài 20 phút. Mỗi người được thi tối đa 3 lượt trong một tuần; "
+    "lượt có kết quả cao nhất được tính. Xếp hạng theo số câu đúng, sau đó theo độ chính xác của câu dự đoán, "
+    "thời gian làm bài và thời điểm nộp bài."
+)
+
+
+def load_contest(now=None):
+    """A published contest whose first weekly round is open now (Monday 00:00 to Sunday 24:00, Vietnam time)."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from quizapp.contests import services as contests
+    from quizapp.contests.models import Contest
+    from quizapp.core.db import utcnow
+
+    if db.session.scalar(sa.select(Contest.id).where(Contest.title == DEMO_CONTEST_TITLE)):
+        return None
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    today = (now or utcnow()).astimezone(vn).date()
+    monday = today - timedelta(days=today.weekday())
+    blocs = sorted({u.bloc for u in db.session.scalars(sa.select(Unit)) if u.bloc})
+    contest = contests.create_contest(
+        contests.ContestData(title=DEMO_CONTEST_TITLE, description="Cuộc thi dành cho cán bộ, công chức, viên chức "
+                             "và người lao động trên địa bàn tỉnh (dữ liệu minh họa).", rules=DEMO_RULES, blocs=blocs,
+                             min_participation_rate=contests.Decimal(50)),
+        None,
+    )
+    areas = {a.code: a.id for a in contests.reform_areas()}
+    quotas = [contests.QuotaItem(areas[code], 0, n) for code, n in
+              [("TC", 3), ("TTHC", 3), ("TCBM", 3), ("CV", 3), ("TCC", 3), ("CQS", 3), ("KH", 2)] if code in areas]
+    for week in range(3):
+        start = datetime.combine(monday + timedelta(weeks=week), time(0, 0), vn)
+        contests.add_round(contest, contests.RoundData(
+            title=f"Tuần thi thứ {week + 1}", opens_at=start.astimezone(utcnow().tzinfo),
+            closes_at=(start + timedelta(days=7)).astimezone(utcnow().tzinfo), quotas=quotas), None)
+    contests.publish(contest, None)
+    return contest
+
+
 def load_all() -> dict:
-    return {"units": load_units(), "accounts": load_accounts()}
+    result = {"units": load_units(), "accounts": load_accounts()}
+    result["questions"] = load_bank()
+    contest = load_contest()
+    result["contest"] = contest.title if contest else None
+    return result

@@ -1,0 +1,27 @@
+"""`flask demo load`: what `make run` shows a newcomer."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from quizapp.auth.models import User
+from quizapp.contests import services as contests
+from quizapp.contests.models import Contest, ContestStatus
+
+
+def test_demo_load_gives_units_bank_accounts_and_an_open_contest(runner, db, client, auth):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert int(re.search(r"Questions imported: (\d+)", result.output).group(1)) >= 240
+    contest = db.session.scalar(sa.select(Contest))
+    assert contest.status == ContestStatus.PUBLISHED and len(contest.rounds) == 3
+    participant = db.session.scalar(sa.select(User).where(User.phone == "0900000004"))
+    open_rounds = contests.open_rounds_for(participant)
+    assert [r.title for r in open_rounds] == ["Tuần thi thứ 1"]
+    # The participant can start the open round at once.
+    auth.login("0900000004", "duThi@2026")
+    html = client.get("/").get_data(as_text=True)
+    assert "Tuần thi thứ 1" in html
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "Units created: 0" in again.output and "already loaded" in again.output
