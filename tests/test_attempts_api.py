@@ -323,3 +323,27 @@ def test_result_of_an_unfinished_attempt_is_409(api, make, contest_round):
     attempt = start(api, contest_round)
     resp = api.get(f"/api/v1/attempts/{attempt['id']}/result")
     assert resp.status_code == 409 and resp.json["error"]["code"] == "attempt_in_progress"
+
+
+def test_a_deactivated_account_cannot_save_with_its_live_session(api, make, db, contest_round):
+    """Saving skips loading the user (hot path); its UPDATE still checks the account is active."""
+    from quizapp.auth.models import User
+
+    user = make.user()
+    api.login(user)
+    attempt = start(api, contest_round)
+    q = attempt["questions"][0]
+    url = f"/api/v1/attempts/{attempt['id']}/answers/{q['id']}"
+    assert api.put(url, {"selected": [q["options"][0]["id"]], "seq": 1}).status_code == 200
+    db.session.get(User, user.id).is_active_account = False
+    db.session.commit()
+    resp = api.put(url, {"selected": [q["options"][1]["id"]], "seq": 2})
+    assert resp.status_code == 404
+    db.session.expire_all()
+    stored = db.session.get(AttemptQuestion, q["id"])
+    assert stored.selected == [q["options"][0]["id"]] and stored.answer_seq == 1
+
+
+def test_saving_without_a_session_is_401(api, make, contest_round):
+    resp = api.put("/api/v1/attempts/1/answers/1", {"selected": [], "seq": 1})
+    assert resp.status_code == 401 and resp.json["error"]["code"]

@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from quizapp.attempts import services
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.auth import services as auth_services
-from quizapp.auth.access import public, requires
+from quizapp.auth.access import public, requires, requires_session, session_user_id
 from quizapp.auth.models import Role
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
@@ -144,11 +144,12 @@ def show(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:aq_id>", methods=["PUT"])
-@requires(Role.PARTICIPANT)
+@requires_session
 def save(attempt_id: int, aq_id: int):
     body = _json_body()
     try:
-        r = services.save_answer(attempt_id, current_user.id, aq_id, body.get("selected"), body.get("seq"))
+        # The hot path: no user query; save_answer checks the account in its UPDATE.
+        r = services.save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"))
     except services.TimeUp:
         close_after_time_up(attempt_id)
         raise

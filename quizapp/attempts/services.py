@@ -16,6 +16,8 @@ Services only add and flush; the request pipeline (or the CLI) commits.
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import random
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from quizapp.auth.models import User
 from quizapp.bank.models import Option, Question, QuestionStatus
 from quizapp.contests.models import Contest, ContestStatus, CountedAttempt, PredictionMode, ReviewPolicy, Round
 from quizapp.contests.services import is_eligible, limits_for, round_state
-from quizapp.core.db import db, utcnow
+from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.leaderboards.models import Standing
 
@@ -341,6 +343,37 @@ def _time_up(attempt_id: int) -> TimeUp:
     return exc
 
 
+@functools.cache
+def _save_statement():
+    """The save UPDATE, built once: constructing it costs more than running it.
+
+    SQLite's RETURNING cannot name the UPDATE's FROM tables, so the shown
+    option ids, the single/multiple flag and the deadline are read through
+    subqueries.
+    """
+    a2, q2 = aliased(Attempt), aliased(Question)
+    return (
+        sa.update(AttemptQuestion)
+        .where(AttemptQuestion.id == sa.bindparam("p_aq_id"),
+               AttemptQuestion.attempt_id == sa.bindparam("p_attempt_id"),
+               AttemptQuestion.answer_seq < sa.bindparam("p_seq"), AttemptQuestion.is_correct.is_(None),
+               Attempt.id == AttemptQuestion.attempt_id, Attempt.user_id == sa.bindparam("p_user_id"),
+               Attempt.status == AttemptStatus.IN_PROGRESS,
+               Attempt.deadline_at >= sa.bindparam("p_not_before", type_=UTCDateTime),
+               # The caller may not have loaded the user: the account must still be active.
+               sa.exists().where(User.id == Attempt.user_id, User.is_active_account))
+        .values(selected=sa.bindparam("p_selected", type_=sa.JSON), answer_seq=sa.bindparam("p_seq"),
+                answered_at=sa.bindparam("p_now", type_=UTCDateTime))
+        .returning(
+            AttemptQuestion.option_order,
+            sa.select(q2.multiple).where(q2.id == AttemptQuestion.question_id).scalar_subquery().label("multiple"),
+            sa.select(a2.deadline_at).where(a2.id == AttemptQuestion.attempt_id).scalar_subquery()
+            .label("deadline_at"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
                 now: datetime | None = None) -> SaveResult:
     """Save one answer.
@@ -357,23 +390,10 @@ def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
     now = now or utcnow()
     selected = _parse_selected(selected)
     seq = _parse_seq(seq)
-    # SQLite's RETURNING cannot name the UPDATE's FROM tables: read them through subqueries.
-    a2, q2 = aliased(Attempt), aliased(Question)
-    row = db.session.execute(
-        sa.update(AttemptQuestion)
-        .where(AttemptQuestion.id == aq_id, AttemptQuestion.attempt_id == attempt_id,
-               AttemptQuestion.answer_seq < seq, AttemptQuestion.is_correct.is_(None),
-               Attempt.id == AttemptQuestion.attempt_id, Attempt.user_id == user_id,
-               Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at >= now - grace())
-        .values(selected=selected, answer_seq=seq, answered_at=now)
-        .returning(
-            AttemptQuestion.option_order,
-            sa.select(q2.multiple).where(q2.id == AttemptQuestion.question_id).scalar_subquery().label("multiple"),
-            sa.select(a2.deadline_at).where(a2.id == AttemptQuestion.attempt_id).scalar_subquery()
-            .label("deadline_at"),
-        )
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    row = db.session.execute(_save_statement(), {
+        "p_aq_id": aq_id, "p_attempt_id": attempt_id, "p_user_id": user_id, "p_seq": seq,
+        "p_not_before": now - grace(), "p_selected": selected, "p_now": now,
+    }).one_or_none()
     if row is not None:
         _check_choice(selected, row.option_order, row.multiple)  # raising rolls the UPDATE back
         return SaveResult(True, selected, seq, max(0, int((row.deadline_at - now).total_seconds() * 1000)))
@@ -395,7 +415,7 @@ def _unsaved(attempt_id: int, user_id: int, aq_id: int, selected: list[int], now
         if db.session.scalar(sa.select(Attempt.user_id).where(Attempt.id == attempt_id)) == user_id:
             raise _err("question_not_in_attempt", _l("This question is not part of your attempt."), 404)
         raise _err("attempt_not_found", _l("This attempt does not exist."), 404)
-    if row.user_id != user_id:
+    if row.user_id != user_id or not db.session.scalar(sa.select(User.is_active_account).where(User.id == user_id)):
         raise _err("attempt_not_found", _l("This attempt does not exist."), 404)
     if row.status != AttemptStatus.IN_PROGRESS or row.is_correct is not None:
         raise _err("attempt_finished", _l("This attempt has already been submitted."), 409)

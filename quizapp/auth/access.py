@@ -6,12 +6,16 @@ endpoint that declared nothing, so a new route cannot escape its check.
 """
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from quizapp.auth.models import Role
 
 PUBLIC = "public"
+# A logged-in session, checked from the signed session cookie alone, without
+# loading the user: for hot JSON endpoints (saving an answer) whose service
+# re-checks the account inside its own statement.  Admits every role.
+SESSION = "session"
 _ACCESS_ATTR = "_quizapp_access"
 
 
@@ -26,6 +30,22 @@ def requires(role: Role):
         return view
 
     return decorate
+
+
+def requires_session(view):
+    """Any logged-in account; the view reads the id with ``session_user_id()``
+    and its service must check the account is active (see SESSION)."""
+    setattr(view, _ACCESS_ATTR, SESSION)
+    return view
+
+
+def session_user_id() -> int | None:
+    """The logged-in user's id from the signed session cookie, without a query."""
+    raw = session.get("_user_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def access_of(view) -> str | Role | None:
@@ -53,13 +73,16 @@ def enforce():
         return None
     if access is None:
         abort(403)
-    if not current_user.is_authenticated:
-        if is_api_request():
-            abort(401)
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if not current_user.has_role(access):
-        abort(403)
-    return None
+    if access == SESSION:
+        if session_user_id() is not None:
+            return None
+    elif current_user.is_authenticated:
+        if not current_user.has_role(access):
+            abort(403)
+        return None
+    if is_api_request():
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def init_app(app: Flask) -> None:
@@ -88,6 +111,8 @@ def allowed(access: str | Role | None, who: str | Role) -> bool:
         return True
     if access is None or who == "anonymous":
         return False
+    if access == SESSION:
+        return True
     return who.rank >= access.rank
 
 
