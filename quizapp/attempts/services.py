@@ -370,7 +370,6 @@ def _save_statement():
             sa.select(a2.deadline_at).where(a2.id == AttemptQuestion.attempt_id).scalar_subquery()
             .label("deadline_at"),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -390,7 +389,8 @@ def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
     now = now or utcnow()
     selected = _parse_selected(selected)
     seq = _parse_seq(seq)
-    row = db.session.execute(_save_statement(), {
+    # Core execution on the session's connection: the ORM's bulk-UPDATE layer adds nothing here.
+    row = db.session.connection().execute(_save_statement(), {
         "p_aq_id": aq_id, "p_attempt_id": attempt_id, "p_user_id": user_id, "p_seq": seq,
         "p_not_before": now - grace(), "p_selected": selected, "p_now": now,
     }).one_or_none()
