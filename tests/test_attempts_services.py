@@ -185,21 +185,16 @@ def test_a_lost_race_for_the_slot_returns_the_open_attempt(make, db, monkeypatch
     user = make.user()
     first = services.start_attempt(rnd.id, user)
     db.session.commit()
+    # The racer looked before the first start's insert: no attempt yet.
+    monkeypatch.setattr(services, "_used_and_open", lambda *a: (0, None))
     monkeypatch.setattr(services, "_open_attempt", lambda *a: None)
-    monkeypatch.setattr(services, "_attempt_count", lambda *a: 0)  # the racer counted before the insert
+    monkeypatch.setattr(services, "_attempt_count", lambda *a: 0)
     with pytest.raises(ServiceError) as exc:
         services.start_attempt(rnd.id, user)
     assert codes(exc) == "attempt_limit" or codes(exc) == "attempt_conflict"
     monkeypatch.undo()
-    monkeypatch.setattr(services, "_attempt_count", lambda *a: 0)
-    real_open = services._open_attempt
-    calls = []
-
-    def open_after_first(*a):
-        calls.append(1)
-        return None if len(calls) == 1 else real_open(*a)
-
-    monkeypatch.setattr(services, "_open_attempt", open_after_first)
+    # Same race, but now the winner's open attempt is found after the refused insert.
+    monkeypatch.setattr(services, "_used_and_open", lambda *a: (0, None))
     again = services.start_attempt(rnd.id, user)
     assert again.id == first.id
     db.session.commit()

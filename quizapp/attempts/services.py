@@ -182,13 +182,29 @@ def _attempt_count(round_id: int, user_id: int) -> int:
     )
 
 
+def _used_and_open(round_id: int, user_id: int) -> tuple[int, int | None]:
+    """How many attempts the entrant has in the round, and the open one's id (one query)."""
+    used, open_id = db.session.execute(
+        sa.select(sa.func.count(),
+                  sa.func.max(sa.case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id))))
+        .where(Attempt.round_id == round_id, Attempt.user_id == user_id)
+    ).one()
+    return int(used), open_id
+
+
 def start_attempt(round_id: int, user: User, now: datetime | None = None,
                   rng: random.Random | None = None) -> Attempt:
-    """Start an attempt, or resume the one in progress."""
+    """Start an attempt, or resume the one in progress.
+
+    The write is two Core statements (the attempt, then its questions in one
+    multi-row INSERT) inside a SAVEPOINT, so a concurrent start of the same
+    entrant that wins the unique slot is detected without aborting the request.
+    """
     now = now or utcnow()
     rnd = get_round_for_entrant(round_id, user)
-    current = _open_attempt(rnd.id, user.id)
-    if current is not None:
+    used, open_id = _used_and_open(rnd.id, user.id)
+    if open_id is not None:
+        current = db.session.get(Attempt, open_id)
         if not is_expired(current, now):
             return current
         close_expired(current, now)
@@ -198,7 +214,7 @@ def start_attempt(round_id: int, user: User, now: datetime | None = None,
             raise _err("round_not_open", _l("This round has not opened yet."), 409)
         raise _err("round_closed", _l("This round has closed."), 409)
     limits = limits_for(rnd, user.id)
-    number = _attempt_count(rnd.id, user.id) + 1
+    number = used + 1
     if number > limits.attempts_allowed:
         raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
 
@@ -212,30 +228,26 @@ def start_attempt(round_id: int, user: User, now: datetime | None = None,
         .order_by(Option.question_id, Option.position)
     ):
         options[qid].append(oid)
-
-    attempt = Attempt(
-        round_id=rnd.id, user_id=user.id, unit_id=user.unit_id, category=user.category.value,
-        number=number, status=AttemptStatus.IN_PROGRESS, started_at=now,
-        deadline_at=min(now + limits.time_limit, rnd.closes_at), max_score=len(question_ids),
-    )
-    for position, qid in enumerate(question_ids, start=1):
-        order = options[qid]
+    for order in options.values():
         if rnd.shuffle_options:
             rng.shuffle(order)
-        attempt.questions.append(AttemptQuestion(question_id=qid, position=position, option_order=order,
-                                                 answer_seq=0))
+
+    attempts, shown = Attempt.__table__, AttemptQuestion.__table__
     try:
         with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-            # One statement for the usage counters.  These rows are hot: concurrent
-            # starts drawing the same least-used questions wait on each other's row
-            # locks until commit (see docs/benchmarks.md, "Contest engine").
-            db.session.execute(
-                sa.update(Question).where(Question.id.in_(question_ids))
-                .values(times_drawn=Question.times_drawn + 1)
-                .execution_options(synchronize_session=False)
-            )
+            conn = db.session.connection()  # inside the block, so the SAVEPOINT is emitted first
+            attempt_id = conn.execute(
+                sa.insert(attempts).values(
+                    round_id=rnd.id, user_id=user.id, unit_id=user.unit_id, category=user.category.value,
+                    number=number, status=AttemptStatus.IN_PROGRESS, started_at=now,
+                    deadline_at=min(now + limits.time_limit, rnd.closes_at), max_score=len(question_ids),
+                ).returning(attempts.c.id)
+            ).scalar_one()
+            conn.execute(sa.insert(shown), [
+                {"attempt_id": attempt_id, "question_id": qid, "position": position,
+                 "option_order": options[qid], "answer_seq": 0}
+                for position, qid in enumerate(question_ids, start=1)
+            ])
     except sa.exc.IntegrityError:
         # A concurrent start of the same entrant won the slot.
         existing = _open_attempt(rnd.id, user.id)
@@ -244,7 +256,40 @@ def start_attempt(round_id: int, user: User, now: datetime | None = None,
         if _attempt_count(rnd.id, user.id) >= limits.attempts_allowed:
             raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
         raise _err("attempt_conflict", _l("Another start of this round is in progress. Please try again."), 409)
-    return attempt
+    _count_draws_at_commit(question_ids)
+    return db.session.get(Attempt, attempt_id)
+
+
+def _count_draws_at_commit(question_ids: list[int]) -> None:
+    """Raise ``times_drawn`` as the very last statement before COMMIT.
+
+    The counters are hot rows: every concurrent start prefers the same
+    least-used questions.  Updated in the middle of the start, their row locks
+    would be held while the rest of the request runs (drawing, inserting,
+    building the response), serialising all starts; updated just before COMMIT
+    (the session's ``before_commit``), each lock lasts one short statement.
+    The increment still commits or rolls back with the attempt.
+    """
+    db.session.info.setdefault("quizapp_draws", []).extend(question_ids)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _flush_draw_counts(session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT is being released; wait for the real commit
+    ids = session.info.pop("quizapp_draws", None)
+    if not ids:
+        return
+    table = Question.__table__
+    session.connection().execute(
+        sa.update(table).where(table.c.id.in_(sorted(set(ids)))).values(times_drawn=table.c.times_drawn + 1)
+    )
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_draw_counts(session) -> None:
+    """The outermost transaction rolled back: its attempts do not exist, nor do their draws."""
+    session.info.pop("quizapp_draws", None)
 
 
 # ---------------------------------------------------------------------------

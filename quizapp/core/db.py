@@ -86,12 +86,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (below), so
+    # SAVEPOINTs and COMMITs mean on SQLite what they mean on PostgreSQL.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):  # pragma: no cover - trivial
+    """pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
 
 
 def is_sqlite() -> bool:
