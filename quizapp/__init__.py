@@ -65,12 +65,14 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from quizapp.auth.views import bp as auth_bp
+    from quizapp.leaderboards.views import bp as leaderboards_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(units_bp)
+    app.register_blueprint(leaderboards_bp)
 
 
 def _register_cli(app: Flask) -> None:

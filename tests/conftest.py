@@ -81,6 +81,10 @@ def _clean(db) -> None:
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for t in tables:
+            # Break self-references (units.parent_id) before deleting the rows.
+            own = {fk.parent.name: None for fk in t.foreign_keys if fk.column.table is t}
+            if own:
+                db.session.execute(t.update().values(**own))
             db.session.execute(t.delete())
     db.session.commit()
 
