@@ -206,22 +206,9 @@ class Cache:
         item = self._read(key, codec)
         if item is not None and self.clock() - item[0] < fresh_for:
             return item[1]
-        token = uuid.uuid4().hex.encode()
-        lock = key + ":lock"
+        lock, token = key + ":lock", uuid.uuid4().hex.encode()
         if self.backend.add(lock, token, lock_ms):
-            try:
-                again = self._read(key, codec)  # another worker may have just finished
-                if again is not None and self.clock() - again[0] < fresh_for:
-                    return again[1]
-                value = self._compute(compute)
-                stamp = self.clock()
-                packed = _STAMP.pack(stamp)
-                self.backend.set_many({key: packed + codec.dumps(value), key + ":t": packed},
-                                      int(keep_for * 1000))
-                self._remember(key, (stamp, value))
-                return value
-            finally:
-                self.backend.delete_if(lock, token)
+            return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
         if item is not None:
             return item[1]  # stale, while the lock holder recomputes
         give_up = self.clock() + lock_ms / 1000
@@ -230,9 +217,24 @@ class Cache:
             item = self._read(key, codec)
             if item is not None:
                 return item[1]
-            if self.backend.get(lock) is None:  # the holder failed without storing anything
-                break
+            if self.backend.add(lock, token, lock_ms):  # the holder failed without storing anything
+                return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
         return self._compute(compute)
+
+    def _fill(self, key, lock, token, compute, fresh_for, keep_for, codec):
+        """Recompute and store the value while holding the lock."""
+        try:
+            again = self._read(key, codec)  # another worker may have just finished
+            if again is not None and self.clock() - again[0] < fresh_for:
+                return again[1]
+            value = self._compute(compute)
+            stamp = self.clock()
+            packed = _STAMP.pack(stamp)
+            self.backend.set_many({key: packed + codec.dumps(value), key + ":t": packed}, int(keep_for * 1000))
+            self._remember(key, (stamp, value))
+            return value
+        finally:
+            self.backend.delete_if(lock, token)
 
     def clear(self) -> None:
         self.backend.clear(self.prefix)

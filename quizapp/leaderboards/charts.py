@@ -27,14 +27,13 @@ class Bar:
 
 @dataclass(frozen=True)
 class Chart:
-    title: str
     width: int
     height: int
     bar_height: int
     bars: list[Bar]
 
 
-def hbars(title: str, items: list[tuple[str, float, str]], max_value: float | None = None) -> Chart:
+def hbars(items: list[tuple[str, float, str]], max_value: float | None = None) -> Chart:
     """``items``: (label, value, value as text)."""
     top = max_value if max_value is not None else max([v for _, v, _ in items] + [0])
     span = WIDTH - VALUE_ROOM
@@ -43,4 +42,4 @@ def hbars(title: str, items: list[tuple[str, float, str]], max_value: float | No
         width = 0.0 if not top else max(0.0, min(1.0, value / top)) * span
         y0 = i * ROW
         bars.append(Bar(label, text, y0 + 14, y0 + 20, round(width, 1), round(width + 4, 1)))
-    return Chart(title, WIDTH, max(ROW, len(items) * ROW), BAR, bars)
+    return Chart(WIDTH, max(ROW, len(items) * ROW), BAR, bars)

@@ -89,10 +89,9 @@ def unit_ranking(round_id: int):
     result = services.unit_ranking_page(round_id, current_user, bloc, subtree)
     rnd = db.session.get(services.Round, round_id)
     shown = [r for r in result.rows if r.entrants][:30]
-    rate_chart = charts.hbars(_("Participation rate (%)"),
-                              [(r.name, float(r.rate or 0), r.rate_text) for r in shown], max_value=100)
+    rate_chart = charts.hbars([(r.name, float(r.rate or 0), r.rate_text) for r in shown], max_value=100)
     top = max([r.average for r in shown if r.average is not None] + [0])
-    avg_chart = charts.hbars(_("Average score"), [(r.name, float(r.average or 0), r.average_text) for r in shown],
+    avg_chart = charts.hbars([(r.name, float(r.average or 0), r.average_text) for r in shown],
                              max_value=float(top) or None)
     return render_template("leaderboards/units.html", ranking=result, round=rnd, rate_chart=rate_chart,
                            avg_chart=avg_chart)
@@ -103,12 +102,9 @@ def unit_ranking(round_id: int):
 def round_stats(round_id: int):
     stats = services.round_stats_page(round_id, current_user)
     rnd = db.session.get(services.Round, round_id)
-    day_chart = charts.hbars(_("Submitted attempts per day"),
-                             [(d, a, str(a)) for d, a, _e in stats.per_day])
-    score_chart = charts.hbars(_("Entrants by number of correct answers"),
-                               [(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
-    unit_chart = charts.hbars(_("Participation rate (%), lowest first"),
-                              [(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
+    day_chart = charts.hbars([(d, a, str(a)) for d, a, _e in stats.per_day])
+    score_chart = charts.hbars([(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
+    unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
     return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
                            score_chart=score_chart, unit_chart=unit_chart)
 
