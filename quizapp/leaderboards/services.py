@@ -280,7 +280,7 @@ def _contest_entries(contest: Contest, user_ids: list[int] | None = None):
                           for rid, t in truths.items()], else_=None)
         missing = sa.case((Standing.round_id.in_(list(truths)) & Standing.prediction.is_(None), 1), else_=0)
     else:
-        error = sa.literal(None, sa.Numeric(20, 6))
+        error = sa.cast(sa.null(), sa.Numeric(20, 6))
         missing = sa.literal(0)
     where = [Standing.round_id.in_(round_ids)]
     if user_ids is not None:
