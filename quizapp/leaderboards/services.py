@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import timedelta
 from decimal import Decimal
@@ -205,16 +206,15 @@ class SnapshotCodec:
         return Snapshot(head["at"], head["truth"], head["final"], *arrays)
 
 
-def _snapshot_from_rows(rows, truth: Decimal | None, final: bool) -> Snapshot:
+def _snapshot_from_rows(rows, truth: Decimal | None, final: bool, started: float) -> Snapshot:
+    """``started``: when the ranking query began; every submission committed before it is included."""
     codes = {c: i for i, c in enumerate(CATEGORY_CODES)}
     n = len(rows)
     user_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     ranks = np.fromiter((r[1] for r in rows), dtype=np.int64, count=n)
     unit_ids = np.fromiter((r[2] or 0 for r in rows), dtype=np.int64, count=n)
     cats = np.fromiter((codes.get(r[3], -1) for r in rows), dtype=np.int8, count=n)
-    import time
-
-    return Snapshot(time.time(), number_text(truth), final, user_ids, ranks, unit_ids, cats)
+    return Snapshot(started, number_text(truth), final, user_ids, ranks, unit_ids, cats)
 
 
 def _ranked_round(rnd: Round):
@@ -223,12 +223,13 @@ def _ranked_round(rnd: Round):
 
 
 def compute_round_snapshot(round_id: int) -> Snapshot:
+    started = time.time()
     rnd = get_round(round_id)
     sub, truth = _ranked_round(rnd)
     rows = db.session.execute(
         sa.select(sub.c.user_id, sub.c.rnk, sub.c.unit_id, sub.c.category).order_by(sub.c.rnk, sub.c.user_id)
     ).all()
-    return _snapshot_from_rows(rows, truth, ranking.is_final(rnd))
+    return _snapshot_from_rows(rows, truth, ranking.is_final(rnd), started)
 
 
 def round_snapshot(round_id: int) -> Snapshot:
@@ -324,13 +325,14 @@ def _contest_entries(contest: Contest, user_ids: list[int] | None = None):
 
 
 def compute_contest_snapshot(contest_id: int) -> Snapshot:
+    started = time.time()
     contest = get_contest(contest_id)
     base, order, _ = _contest_entries(contest)
     rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()]).label("rnk")
     ranked = sa.select(base.c.user_id, rnk, base.c.unit_id, base.c.category).subquery()
     rows = db.session.execute(sa.select(ranked).order_by(ranked.c.rnk, ranked.c.user_id)).all()
     final = bool(contest.rounds) and all(ranking.is_final(r) for r in contest.rounds)
-    return _snapshot_from_rows(rows, None, final)
+    return _snapshot_from_rows(rows, None, final, started)
 
 
 def contest_snapshot(contest_id: int) -> Snapshot:
@@ -492,6 +494,12 @@ def contest_board(contest_id: int, viewer=None, *, unit_id: int | None = None, c
     snap = contest_snapshot(contest_id)
     return _board("contest", contest_id, snap, _contest_rows, title=contest.title, contest=contest, rnd=None,
                   unit_id=unit_id, category=category, page=page, viewer_id=viewer_id)
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """(unit id, indented label) for the unit filter, cached for a minute."""
+    return [tuple(x) for x in cache_for(current_app).get_or_compute(
+        "unit-choices", lambda: [[u.id, label] for u, label in units.choice_labels()], fresh_for=60)]
 
 
 def place_in_round(round_id: int, user_id: int) -> BoardRow | None:

@@ -6,7 +6,7 @@ or ``LoginRequired``, which sends the viewer to the login page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,6 @@ from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.core.db import db
 from quizapp.leaderboards import charts, exports, services
-from quizapp.units import services as unit_services
 from quizapp.units.models import Unit
 
 bp = Blueprint("leaderboards", __name__, template_folder="templates")
@@ -57,24 +56,29 @@ def _filters() -> dict:
 
 
 def _unit_choices():
-    return unit_services.choice_labels()
+    return services.unit_choices()
+
+
+def _board_response(board, **context):
+    resp = make_response(render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
+                                         categories=CATEGORY_LABELS, **context))
+    # When the ranking shown was computed: every submission before it is included.
+    resp.headers["X-Data-As-Of"] = f"{board.computed_at:.3f}"
+    return resp
 
 
 @bp.route("/rounds/<int:round_id>/leaderboard")
 @public
 def round_leaderboard(round_id: int):
     board = services.round_board(round_id, current_user, **_filters())
-    return render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
-                           categories=CATEGORY_LABELS, endpoint="leaderboards.round_leaderboard",
-                           endpoint_args={"round_id": round_id})
+    return _board_response(board, endpoint="leaderboards.round_leaderboard", endpoint_args={"round_id": round_id})
 
 
 @bp.route("/contests/<int:contest_id>/leaderboard")
 @public
 def contest_leaderboard(contest_id: int):
     board = services.contest_board(contest_id, current_user, **_filters())
-    return render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
-                           categories=CATEGORY_LABELS, endpoint="leaderboards.contest_leaderboard",
+    return _board_response(board, endpoint="leaderboards.contest_leaderboard",
                            endpoint_args={"contest_id": contest_id})
 
 
