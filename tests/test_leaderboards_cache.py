@@ -140,3 +140,23 @@ def test_redis_down_means_computing_directly_not_failing():
     client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
     cache = Cache(RedisBackend(client))
     assert cache.get_or_compute("k", lambda: 42, fresh_for=2) == 42
+
+
+def test_a_value_older_than_stale_for_is_not_served_callers_wait_for_the_new_one(backend):
+    clock = Clock()
+    cache = make_cache(backend, clock)
+    cache.get_or_compute("board", lambda: "ancient", fresh_for=2, stale_for=5)
+    clock.now += 60  # nobody looked for a minute
+    key = cache.prefix + "board"
+    backend.add(key + ":lock", b"another-worker", 5000)
+
+    def other_worker_finishes(_seconds):
+        # The lock holder stores the fresh value while we wait.
+        from quizapp.leaderboards.cache import _STAMP
+
+        packed = _STAMP.pack(clock.now)
+        backend.set_many({key: packed + JsonCodec.dumps("fresh"), key + ":t": packed}, 60_000)
+
+    cache.sleep = other_worker_finishes
+    assert cache.get_or_compute("board", lambda: "should not run", fresh_for=2, stale_for=5) == "fresh"
+    assert cache.computations == 1  # only the first fill

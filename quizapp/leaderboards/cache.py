@@ -10,6 +10,9 @@ ranking, the statistics) is kept for a few seconds:
   (Redis ``SET key NX PX``) and everybody else keeps serving the stale value
   meanwhile, so an expiry never sends every worker into the same query at
   once (no stampede);
+* a value older than ``stale_for`` (after a quiet spell nobody refreshed it)
+  is not served: callers wait for the one recomputation in progress, so what
+  is shown is never older than ``stale_for`` seconds;
 * a caller that finds no value at all waits for the lock holder (polling),
   and computes itself only if the holder disappeared.
 
@@ -189,11 +192,16 @@ class Cache:
     # --- the one entry point ------------------------------------------------------------
 
     def get_or_compute(self, key: str, compute: Callable[[], Any], *, fresh_for: float,
-                       keep_for: float = 600, lock_ms: int = 30_000, codec=JsonCodec) -> Any:
-        """The cached value of ``key``, recomputed by one caller once older than ``fresh_for`` seconds."""
+                       stale_for: float | None = None, keep_for: float = 600, lock_ms: int = 30_000,
+                       codec=JsonCodec) -> Any:
+        """The cached value of ``key``, recomputed by one caller once older than ``fresh_for`` seconds.
+
+        Meanwhile other callers get the stale value, unless it is older than ``stale_for`` seconds
+        (after a quiet period): they then wait for the recomputation instead.
+        """
         key = self.prefix + key
         try:
-            return self._get_or_compute(key, compute, fresh_for, keep_for, lock_ms, codec)
+            return self._get_or_compute(key, compute, fresh_for, stale_for, keep_for, lock_ms, codec)
         except self._errors:
             log.warning("leaderboard cache unavailable; computing directly")
             return self._compute(compute)
@@ -202,21 +210,24 @@ class Cache:
         self.computations += 1
         return compute()
 
-    def _get_or_compute(self, key, compute, fresh_for, keep_for, lock_ms, codec):
+    def _get_or_compute(self, key, compute, fresh_for, stale_for, keep_for, lock_ms, codec):
+        def usable(found):
+            return found is not None and (stale_for is None or self.clock() - found[0] < stale_for)
+
         item = self._read(key, codec)
         if item is not None and self.clock() - item[0] < fresh_for:
             return item[1]
         lock, token = key + ":lock", uuid.uuid4().hex.encode()
         if self.backend.add(lock, token, lock_ms):
             return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
-        if item is not None:
+        if usable(item):
             return item[1]  # stale, while the lock holder recomputes
         give_up = self.clock() + lock_ms / 1000
         while self.clock() < give_up:
             self.sleep(0.02)
-            item = self._read(key, codec)
-            if item is not None:
-                return item[1]
+            found = self._read(key, codec)
+            if found is not None and (item is None or found[0] != item[0]) and usable(found):
+                return found[1]
             if self.backend.add(lock, token, lock_ms):  # the holder failed without storing anything
                 return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
         return self._compute(compute)

@@ -6,7 +6,8 @@ The standings table holds one row per entrant and round (the counted
 attempt), kept current inside the submit transaction, so a submission costs
 one indexed upsert (O(log n)).  Ranking everybody is the expensive part, so
 it is done at most once every ``LEADERBOARD_FRESH_SECONDS`` (default 2 s) per
-round, by one worker at a time (see ``cache.py``), into a *snapshot*: the
+round, by one worker at a time (see ``cache.py``; a snapshot older than
+``LEADERBOARD_MAX_STALE_SECONDS``, default 3 s, is never shown), into a *snapshot*: the
 entrants' ids in ranking order with their rank, unit and category as compact
 arrays.  A page is then a slice of the snapshot plus one query for the 50
 rows shown; one entrant's place is a binary search; a unit filter is a mask
@@ -70,6 +71,10 @@ def _fresh() -> float:
     return float(current_app.config.get("LEADERBOARD_FRESH_SECONDS", 2))
 
 
+def _max_stale() -> float:
+    return float(current_app.config.get("LEADERBOARD_MAX_STALE_SECONDS", 3))
+
+
 def _stats_fresh() -> float:
     return float(current_app.config.get("LEADERBOARD_STATS_FRESH_SECONDS", 30))
 
@@ -122,7 +127,7 @@ def _viewer_id(viewer) -> int | None:
 
 
 def get_round(round_id: int) -> Round:
-    rnd = db.session.get(Round, round_id)
+    rnd = db.session.get(Round, round_id, options=[sa.orm.joinedload(Round.contest)])
     if rnd is None:
         raise _err("results_not_found", _l("These results do not exist or are not published."), 404)
     return rnd
@@ -234,7 +239,8 @@ def compute_round_snapshot(round_id: int) -> Snapshot:
 
 def round_snapshot(round_id: int) -> Snapshot:
     return cache_for(current_app).get_or_compute(
-        f"round:{round_id}:snap", lambda: compute_round_snapshot(round_id), fresh_for=_fresh(), codec=SnapshotCodec)
+        f"round:{round_id}:snap", lambda: compute_round_snapshot(round_id), fresh_for=_fresh(),
+        stale_for=_max_stale(), codec=SnapshotCodec)
 
 
 # --- contest-wide ranking (sum or best of the rounds) -------------------------------
@@ -338,6 +344,7 @@ def compute_contest_snapshot(contest_id: int) -> Snapshot:
 def contest_snapshot(contest_id: int) -> Snapshot:
     return cache_for(current_app).get_or_compute(
         f"contest:{contest_id}:snap", lambda: compute_contest_snapshot(contest_id), fresh_for=_fresh(),
+        stale_for=_max_stale(),
         codec=SnapshotCodec)
 
 
@@ -682,7 +689,8 @@ def unit_ranking(round_id: int, bloc: str | None = None, subtree: bool = False) 
     bloc = (bloc or "").strip()[:64] or None
     return cache_for(current_app).get_or_compute(
         f"round:{round_id}:units:{int(subtree)}:{bloc or ''}",
-        lambda: compute_unit_ranking(round_id, bloc, subtree), fresh_for=_fresh(), codec=UnitRankingCodec)
+        lambda: compute_unit_ranking(round_id, bloc, subtree), fresh_for=_fresh(), stale_for=_max_stale(),
+        codec=UnitRankingCodec)
 
 
 # ---------------------------------------------------------------------------

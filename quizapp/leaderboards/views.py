@@ -6,7 +6,7 @@ or ``LoginRequired``, which sends the viewer to the login page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,9 +42,13 @@ def _duration(ms):
 
 @bp.app_template_filter("lb_num")
 def _num(text):
+    """Decimal comma in Vietnamese."""
     if text is None or text == "":
         return ""
-    return str(text).replace(".", ",") if str(get_locale()) == "vi" else str(text)
+    comma = g.get("_lb_comma")
+    if comma is None:
+        comma = g._lb_comma = str(get_locale()) == "vi"
+    return str(text).replace(".", ",") if comma else str(text)
 
 
 def _filters() -> dict:
