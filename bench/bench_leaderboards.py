@@ -113,7 +113,7 @@ def seed(db, entrants: int, attempts: int, units: int = 100) -> dict:
     x(sa.text("""INSERT INTO users (full_name, phone, unit_id, category, role, password_hash, is_active_account,
                                     date_of_birth, created_at, updated_at)
                  SELECT 'Thí sinh số ' || g, '09' || lpad(g::text, 8, '0'),
-                        1 + floor(power(((g * 7919) % 10007) / 10007.0, 1.5) * :u)::int,
+                        1 + floor(power(((g::bigint * 7919) % 10007) / 10007.0, 1.5) * :u)::int,
                         CASE WHEN g % 10 = 0 THEN 'citizen' ELSE 'civil_servant' END, 'participant', 'x', true,
                         DATE '1990-01-01', :n, :n
                  FROM generate_series(1, :e) g"""), {"n": now, "e": entrants, "u": units})
@@ -144,7 +144,7 @@ def seed(db, entrants: int, attempts: int, units: int = 100) -> dict:
                      SELECT :r, u.id, u.unit_id, u.category, a.num, 'submitted', a.st, a.st + interval '20 minutes',
                             a.st + a.dur * interval '1 millisecond', 'submitted', a.score, 20, a.dur, a.pred
                      FROM (SELECT ((g - 1) % :e) + 1 AS uid, ((g - 1) / :e) + 1 AS num,
-                                  :t0 + ((g * 104729) % 604800) * interval '1 second' AS st,
+                                  :t0 + ((g::bigint * 104729) % 604800) * interval '1 second' AS st,
                                   greatest(0, 20 - floor(power(random(), 2) * 21))::int AS score,
                                   (30000 + floor(random() * 1170000))::bigint AS dur,
                                   floor(random() * 60000)::numeric AS pred

@@ -379,3 +379,30 @@ def test_unit_people_lists_who_has_not_taken_part_first(make, db):
     assert [(p.full_name, p.took_part) for p in people] == [("Chưa thi", False), ("Đã thi", True)]
     assert people[1].rank == 1 and people[1].score == 3
     assert [p.full_name for p in services.unit_people(unit.id, rnd.id, subtree=False)] == ["Chưa thi"]
+
+
+@pytest.mark.parametrize("mode, order", [
+    (PredictionMode.PERFECT_COUNT, None),
+    (PredictionMode.PERFECT_PERCENT, None),
+    (PredictionMode.ENTRANT_COUNT, "score,duration,prediction"),
+    (PredictionMode.OFF, "score,duration,submitted_at"),
+    (PredictionMode.PERFECT_COUNT, "prediction,submitted_at"),
+])
+def test_the_fast_snapshot_agrees_with_the_reference_ranking(make, db, mode, order):
+    """The snapshot ranks in numpy; ``ranking.rank_round`` ranks in SQL: same places, same ties."""
+    import random
+
+    from quizapp.leaderboards import ranking
+
+    rng = random.Random(3)
+    rnd = new_round(make, prediction_mode=mode, ranking_order=order, time_limit_seconds=120)
+    for i in range(40):
+        prediction = None if mode == PredictionMode.OFF else str(rng.choice([1, 2, 3, 10, 25, 50]))
+        seconds = rng.choice([61, 70, 90])
+        auto = rng.random() < 0.1 and mode != PredictionMode.OFF
+        make.submission(rnd, make.user(), rng.randint(2, 4), None if auto else prediction,
+                        start=at(rng.choice([0, 0, 5, 9])), seconds=seconds, auto=auto)
+    reference = [(e.user_id, e.rank) for e in ranking.rank_round(rnd.id)]
+    snap = services.compute_round_snapshot(rnd.id)
+    assert list(zip(snap.user_ids.tolist(), snap.ranks.tolist())) == reference
+    assert len({r for _, r in reference}) < len(reference)  # the data has ties

@@ -227,14 +227,88 @@ def _ranked_round(rnd: Round):
     return ranking._ranked(rnd)  # noqa: SLF001 - the one ranking query of the round
 
 
+def competition_ranks(keys: list[np.ndarray], tiebreak: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, ranks): indices sorted by ``keys`` (ascending, first key first, ``tiebreak`` last)
+    and standard competition ranks (1, 2, 2, 4): equal on every key means an equal rank."""
+    n = int(tiebreak.shape[0])
+    order = np.lexsort([tiebreak] + list(reversed(keys)))
+    if not n:
+        return order, np.zeros(0, dtype=np.int64)
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for key in keys:
+        sorted_key = key[order]
+        new[1:] |= sorted_key[1:] != sorted_key[:-1]
+    ranks = np.maximum.accumulate(np.where(new, np.arange(1, n + 1), 0))
+    return order, ranks.astype(np.int64)
+
+
+_MICRO = 10**6
+
+
+def _copy_int64_columns(stmt, ncols: int) -> np.ndarray:
+    """Rows of non-null bigints as an (n, ncols) array, read with PostgreSQL's binary COPY
+    (no Python object per value: 200,000 rows in a few tens of milliseconds)."""
+    sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+        data = b"".join(bytes(block) for block in copy)
+    body = data[19:-2]  # signature, flags, extension length | trailer (-1)
+    fields = [("n", ">i2")]
+    for i in range(ncols):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">i8")]
+    rows = np.frombuffer(body, dtype=np.dtype(fields))
+    return np.stack([rows[f"v{i}"].astype(np.int64) for i in range(ncols)], axis=1) if len(rows) else \
+        np.zeros((0, ncols), dtype=np.int64)
+
+
 def compute_round_snapshot(round_id: int) -> Snapshot:
+    """Everybody's place in the round, by ``ranking.py``'s rules, ranked in numpy.
+
+    The database only reads the standings (whole numbers: predictions in
+    millionths, times in microseconds); sorting 200,000 rows by a computed
+    |prediction - truth| is several times faster here than in SQL.
+    ``tests/test_leaderboards_services.py`` checks it against ``ranking.rank_round``.
+    """
     started = time.time()
     rnd = get_round(round_id)
-    sub, truth = _ranked_round(rnd)
-    rows = db.session.execute(
-        sa.select(sub.c.user_id, sub.c.rnk, sub.c.unit_id, sub.c.category).order_by(sub.c.rnk, sub.c.user_id)
-    ).all()
-    return _snapshot_from_rows(rows, truth, ranking.is_final(rnd), started)
+    truth = ranking.prediction_truth(rnd)
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        when = sa.cast(sa.extract("epoch", Standing.submitted_at) * _MICRO, sa.BigInteger)
+    else:  # stored as fixed-width ISO text: its order is the time order
+        when = sa.cast(Standing.submitted_at, sa.String)
+    cat = sa.case({c: i for i, c in enumerate(CATEGORY_CODES)}, value=Standing.category, else_=-1)
+    stmt = (sa.select(sa.cast(Standing.user_id, sa.BigInteger), sa.cast(sa.func.coalesce(Standing.unit_id, 0), sa.BigInteger),
+                      sa.cast(cat, sa.BigInteger), sa.cast(Standing.score, sa.BigInteger), sa.cast(Standing.duration_ms, sa.BigInteger),
+                      sa.cast(sa.func.coalesce(sa.func.round(Standing.prediction * _MICRO), -1), sa.BigInteger),
+                      sa.cast(sa.case((Standing.prediction.is_(None), 1), else_=0), sa.BigInteger), when)
+            .where(Standing.round_id == round_id))
+    if postgres:
+        table = _copy_int64_columns(stmt, 8)
+        whens = table[:, 7]
+    else:
+        rows = db.session.execute(stmt).all()
+        table = np.asarray([r[:7] for r in rows], dtype=np.int64).reshape(len(rows), 7)
+        whens = np.unique(np.asarray([r[7] for r in rows], dtype=object).astype(str),
+                          return_inverse=True)[1].astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
+    user_ids, unit_ids, cats, scores, durations, predictions, missing = (table[:, i].copy() for i in range(7))
+    keys = []
+    for key in ranking.ranking_keys(rnd.contest.ranking_order):
+        if key == "score":
+            keys.append(-scores)
+        elif key == "prediction":
+            if rnd.prediction_mode == PredictionMode.OFF or truth is None:
+                continue
+            error = np.where(missing == 1, 0, np.abs(predictions - int(Decimal(truth) * _MICRO)))
+            keys += [missing, error]
+        elif key == "duration":
+            keys.append(durations)
+        elif key == "submitted_at":
+            keys.append(whens)
+    order, ranks = competition_ranks(keys, user_ids)
+    return Snapshot(started, number_text(truth), ranking.is_final(rnd), user_ids[order], ranks,
+                    unit_ids[order], cats[order].astype(np.int8))
 
 
 def round_snapshot(round_id: int) -> Snapshot:
