@@ -75,6 +75,7 @@ def make_app(db_url: str, prefix: str, fresh: float):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db_url, "SQLALCHEMY_ENGINE_OPTIONS": config._engine_options(db_url),
         "REDIS_URL": REDIS_URL, "LEADERBOARD_CACHE_PREFIX": prefix, "LEADERBOARD_FRESH_SECONDS": fresh,
+        "LEADERBOARD_MAX_STALE_SECONDS": float(os.environ.get("BENCH_MAX_STALE", "3.5")),
         "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
     })
@@ -347,7 +348,7 @@ def main() -> int:
     ap.add_argument("--attempts", type=int, default=1_000_000)
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--rate", type=float, default=50)
-    ap.add_argument("--fresh", type=float, default=2)
+    ap.add_argument("--fresh", type=float, default=1.5)
     ap.add_argument("--skip-export", action="store_true")
     args = ap.parse_args()
     began = time.time()
