@@ -321,13 +321,22 @@ def export_child(db_url, prefix, fresh, round_id, queue):
 
     app = make_app(db_url, prefix, fresh)
     with app.app_context():
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = _vm("VmRSS")
         t = time.perf_counter()
         content, _, _ = exports.export_round(round_id, "xlsx")
         seconds = time.perf_counter() - t
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        after = max(_vm("VmHWM"), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     queue.put({"seconds": round(seconds, 1), "bytes": len(content), "rss_before_mb": round(before / 1024),
                "rss_peak_mb": round(after / 1024), "rss_growth_mb": round((after - before) / 1024)})
+
+
+def _vm(field: str) -> int:
+    """A memory figure of this process from /proc, in kB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
 
 
 def run_export(db_url, prefix, fresh, round_id):

@@ -14,18 +14,10 @@ from quizapp.auth.models import EntrantCategory
 from quizapp.contests.models import ContestAggregate, PredictionMode
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import services
-from quizapp.leaderboards.cache import cache_for
+from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 from quizapp.units import services as unit_services
 
 
-@pytest.fixture(autouse=True)
-def live(app, monkeypatch):
-    """No caching across calls: every read sees the latest submission."""
-    monkeypatch.setitem(app.config, "LEADERBOARD_FRESH_SECONDS", 0)
-    monkeypatch.setitem(app.config, "LEADERBOARD_STATS_FRESH_SECONDS", 0)
-    cache_for(app).clear()
-    yield
-    cache_for(app).clear()
 
 
 def new_round(make, questions=4, **fields):

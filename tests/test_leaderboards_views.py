@@ -11,19 +11,12 @@ from openpyxl import load_workbook
 from quizapp.auth.models import Role
 from quizapp.contests.models import ContestStatus, ResultsVisibility
 from quizapp.core.db import utcnow
-from quizapp.leaderboards.cache import cache_for
+from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 
 XSS_NAME = '<script>alert("x")</script>Nguyễn Văn A'
 XSS_UNIT = '<img src=x onerror=alert(1)>Sở Nội vụ'
 
 
-@pytest.fixture(autouse=True)
-def live(app, monkeypatch):
-    monkeypatch.setitem(app.config, "LEADERBOARD_FRESH_SECONDS", 0)
-    monkeypatch.setitem(app.config, "LEADERBOARD_STATS_FRESH_SECONDS", 0)
-    cache_for(app).clear()
-    yield
-    cache_for(app).clear()
 
 
 @pytest.fixture()

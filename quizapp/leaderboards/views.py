@@ -117,36 +117,29 @@ def round_stats(round_id: int):
                            score_chart=score_chart, unit_chart=unit_chart)
 
 
-def _download(result) -> Response:
-    content, mimetype, name = result
+def _download(fmt: str, export, *args) -> Response:
+    if fmt not in ("xlsx", "csv"):
+        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
+    content, mimetype, name = export(*args[:1], fmt, *args[1:])
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.route("/rounds/<int:round_id>/export.<fmt>")
 @requires(Role.ORGANISER)
 def export_round(round_id: int, fmt: str):
-    if fmt not in ("xlsx", "csv"):
-        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    return _download(exports.export_round(round_id, fmt))
+    return _download(fmt, exports.export_round, round_id)
 
 
 @bp.route("/contests/<int:contest_id>/export.<fmt>")
 @requires(Role.ORGANISER)
 def export_contest(contest_id: int, fmt: str):
-    if fmt not in ("xlsx", "csv"):
-        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    return _download(exports.export_contest(contest_id, fmt))
+    return _download(fmt, exports.export_contest, contest_id)
 
 
 @bp.route("/rounds/<int:round_id>/units/export.<fmt>")
 @requires(Role.ORGANISER)
 def export_units(round_id: int, fmt: str):
-    if fmt not in ("xlsx", "csv"):
-        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    bloc, subtree = _unit_args()
-    return _download(exports.export_units(round_id, fmt, bloc, subtree))
-
-
+    return _download(fmt, exports.export_units, round_id, *_unit_args())
 @bp.route("/units/<int:unit_id>/rounds/<int:round_id>/people")
 @requires(Role.UNIT_MANAGER)
 def unit_people(unit_id: int, round_id: int):
