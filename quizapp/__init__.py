@@ -70,10 +70,12 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.auth.views import bp as auth_bp
     from quizapp.bank.views import bp as bank_bp
     from quizapp.contests.views import bp as contests_bp
+    from quizapp.leaderboards.views import bp as leaderboards_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
 
-    for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, audit_bp):
+    for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
+               audit_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.

@@ -212,3 +212,29 @@ class Factory:
         self.db.session.add_all([contest, rnd, attempt])
         self.db.session.commit()
         return attempt
+
+    # --- leaderboards ------------------------------------------------------------------
+
+    def submission(self, rnd, user, correct: int, prediction=None, *, start=None, seconds: int = 60,
+                   auto: bool = False):
+        """A real attempt through the contest engine: start at ``start``, answer the first
+        ``correct`` questions right and the rest wrong, submit ``seconds`` later."""
+        from datetime import timedelta
+
+        import sqlalchemy as sa
+
+        from quizapp.attempts import services
+        from quizapp.bank.models import Option
+        from quizapp.core.db import utcnow
+
+        start = start or utcnow() - timedelta(hours=1)
+        attempt = services.start_attempt(rnd.id, user, now=start)
+        for i, aq in enumerate(attempt.questions):
+            right = i < correct
+            ids = self.db.session.scalars(
+                sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(right))
+            ).all()
+            services.save_answer(attempt.id, user.id, aq.id, sorted(ids) if right else ids[:1], 1, now=start)
+        services.submit_attempt(attempt.id, user.id, prediction, auto=auto, now=start + timedelta(seconds=seconds))
+        self.db.session.commit()
+        return attempt

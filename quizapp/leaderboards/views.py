@@ -1,0 +1,152 @@
+"""Leaderboards, unit rankings, round statistics, exports, a unit manager's people.
+
+Public pages are ``@public`` because who may see them depends on the
+contest (``results_visibility``): the services check it and raise 404/403,
+or ``LoginRequired``, which sends the viewer to the login page.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from quizapp.auth.access import public, require_unit_scope, requires
+from quizapp.auth.models import EntrantCategory, Role
+from quizapp.core.db import db
+from quizapp.leaderboards import charts, exports, services
+from quizapp.units.models import Unit
+
+bp = Blueprint("leaderboards", __name__, template_folder="templates")
+
+CATEGORY_LABELS = {
+    EntrantCategory.CIVIL_SERVANT.value: _l("Civil servants"),
+    EntrantCategory.PUBLIC_EMPLOYEE.value: _l("Public employees"),
+    EntrantCategory.WORKER.value: _l("Workers"),
+    EntrantCategory.ARMED_FORCES.value: _l("Armed forces"),
+    EntrantCategory.CITIZEN.value: _l("Citizens"),
+    EntrantCategory.STUDENT.value: _l("Students"),
+}
+
+
+@bp.errorhandler(services.LoginRequired)
+def _login_first(exc):
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+@bp.app_template_filter("lb_duration")
+def _duration(ms):
+    return exports.duration_text(ms)
+
+
+@bp.app_template_filter("lb_num")
+def _num(text):
+    """Decimal comma in Vietnamese."""
+    if text is None or text == "":
+        return ""
+    comma = g.get("_lb_comma")
+    if comma is None:
+        comma = g._lb_comma = str(get_locale()) == "vi"
+    return str(text).replace(".", ",") if comma else str(text)
+
+
+def _filters() -> dict:
+    return {
+        "unit_id": request.args.get("unit", type=int) or None,
+        "category": (request.args.get("category") or "").strip()[:24] or None,
+        "page": request.args.get("page", 1, type=int) or 1,
+    }
+
+
+def _unit_choices():
+    return services.unit_choices()
+
+
+def _board_response(board, **context):
+    resp = make_response(render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
+                                         categories=CATEGORY_LABELS, **context))
+    # When the ranking shown was computed: every submission before it is included.
+    resp.headers["X-Data-As-Of"] = f"{board.computed_at:.3f}"
+    return resp
+
+
+@bp.route("/rounds/<int:round_id>/leaderboard")
+@public
+def round_leaderboard(round_id: int):
+    board = services.round_board(round_id, current_user, **_filters())
+    return _board_response(board, endpoint="leaderboards.round_leaderboard", endpoint_args={"round_id": round_id})
+
+
+@bp.route("/contests/<int:contest_id>/leaderboard")
+@public
+def contest_leaderboard(contest_id: int):
+    board = services.contest_board(contest_id, current_user, **_filters())
+    return _board_response(board, endpoint="leaderboards.contest_leaderboard",
+                           endpoint_args={"contest_id": contest_id})
+
+
+def _unit_args() -> tuple[str | None, bool]:
+    return (request.args.get("bloc") or "").strip()[:64] or None, request.args.get("subtree") == "1"
+
+
+@bp.route("/rounds/<int:round_id>/units")
+@public
+def unit_ranking(round_id: int):
+    bloc, subtree = _unit_args()
+    result = services.unit_ranking_page(round_id, current_user, bloc, subtree)
+    rnd = db.session.get(services.Round, round_id)
+    shown = [r for r in result.rows if r.entrants][:30]
+    rate_chart = charts.hbars([(r.name, float(r.rate or 0), r.rate_text) for r in shown], max_value=100)
+    top = max([r.average for r in shown if r.average is not None] + [0])
+    avg_chart = charts.hbars([(r.name, float(r.average or 0), r.average_text) for r in shown],
+                             max_value=float(top) or None)
+    return render_template("leaderboards/units.html", ranking=result, round=rnd, rate_chart=rate_chart,
+                           avg_chart=avg_chart)
+
+
+@bp.route("/rounds/<int:round_id>/stats")
+@public
+def round_stats(round_id: int):
+    stats = services.round_stats_page(round_id, current_user)
+    rnd = db.session.get(services.Round, round_id)
+    day_chart = charts.hbars([(d, a, str(a)) for d, a, _e in stats.per_day])
+    score_chart = charts.hbars([(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
+    unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
+    return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
+                           score_chart=score_chart, unit_chart=unit_chart)
+
+
+def _download(fmt: str, export, *args) -> Response:
+    if fmt not in ("xlsx", "csv"):
+        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
+    content, mimetype, name = export(*args[:1], fmt, *args[1:])
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/rounds/<int:round_id>/export.<fmt>")
+@requires(Role.ORGANISER)
+def export_round(round_id: int, fmt: str):
+    return _download(fmt, exports.export_round, round_id)
+
+
+@bp.route("/contests/<int:contest_id>/export.<fmt>")
+@requires(Role.ORGANISER)
+def export_contest(contest_id: int, fmt: str):
+    return _download(fmt, exports.export_contest, contest_id)
+
+
+@bp.route("/rounds/<int:round_id>/units/export.<fmt>")
+@requires(Role.ORGANISER)
+def export_units(round_id: int, fmt: str):
+    return _download(fmt, exports.export_units, round_id, *_unit_args())
+@bp.route("/units/<int:unit_id>/rounds/<int:round_id>/people")
+@requires(Role.UNIT_MANAGER)
+def unit_people(unit_id: int, round_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit_scope(unit.id)
+    subtree = request.args.get("subtree", "1") == "1"
+    people = services.unit_people(unit.id, round_id, subtree)
+    rnd = db.session.get(services.Round, round_id)
+    return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
+                           missing=sum(1 for p in people if not p.took_part))
