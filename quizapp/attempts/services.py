@@ -243,11 +243,12 @@ def start_attempt(round_id: int, user: User, now: datetime | None = None,
                     deadline_at=min(now + limits.time_limit, rnd.closes_at), max_score=len(question_ids),
                 ).returning(attempts.c.id)
             ).scalar_one()
-            conn.execute(sa.insert(shown), [
+            # One multi-row INSERT ... VALUES (...), (...): a single round trip.
+            conn.execute(sa.insert(shown).values([
                 {"attempt_id": attempt_id, "question_id": qid, "position": position,
                  "option_order": options[qid], "answer_seq": 0}
                 for position, qid in enumerate(question_ids, start=1)
-            ])
+            ]))
     except sa.exc.IntegrityError:
         # A concurrent start of the same entrant won the slot.
         existing = _open_attempt(rnd.id, user.id)
