@@ -74,6 +74,12 @@ class Config:
     # Contest timing: answers arriving after deadline + grace are refused.
     ANSWER_GRACE_SECONDS = int(os.environ.get("ANSWER_GRACE_SECONDS", "5"))
 
+    # Leaderboards: recomputed at most every FRESH seconds by one worker at a time
+    # (single-flight through Redis when REDIS_URL is set); never older than MAX_STALE.
+    LEADERBOARD_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_FRESH_SECONDS", "1.5"))
+    LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
+    LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
+
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
 
