@@ -186,7 +186,7 @@ def test_a_lost_race_for_the_slot_returns_the_open_attempt(make, db, monkeypatch
     first = services.start_attempt(rnd.id, user)
     db.session.commit()
     # The racer looked before the first start's insert: no attempt yet.
-    monkeypatch.setattr(services, "_used_and_open", lambda *a: (0, None))
+    monkeypatch.setattr(services, "_entrant_state", lambda rnd, uid: (0, None, services.limits_for(rnd, uid)))
     monkeypatch.setattr(services, "_open_attempt", lambda *a: None)
     monkeypatch.setattr(services, "_attempt_count", lambda *a: 0)
     with pytest.raises(ServiceError) as exc:
@@ -194,7 +194,7 @@ def test_a_lost_race_for_the_slot_returns_the_open_attempt(make, db, monkeypatch
     assert codes(exc) == "attempt_limit" or codes(exc) == "attempt_conflict"
     monkeypatch.undo()
     # Same race, but now the winner's open attempt is found after the refused insert.
-    monkeypatch.setattr(services, "_used_and_open", lambda *a: (0, None))
+    monkeypatch.setattr(services, "_entrant_state", lambda rnd, uid: (0, None, services.limits_for(rnd, uid)))
     again = services.start_attempt(rnd.id, user)
     assert again.id == first.id
     db.session.commit()

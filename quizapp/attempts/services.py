@@ -32,8 +32,9 @@ from sqlalchemy.orm import aliased
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.auth.models import User
 from quizapp.bank.models import Option, Question, QuestionStatus
-from quizapp.contests.models import Contest, ContestStatus, CountedAttempt, PredictionMode, ReviewPolicy, Round
-from quizapp.contests.services import is_eligible, limits_for, round_state
+from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Grant, PredictionMode, ReviewPolicy,
+                                     Round)
+from quizapp.contests.services import EntrantLimits, is_eligible, limits_for, round_state
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.leaderboards.models import Standing
@@ -75,7 +76,8 @@ def is_expired(attempt: Attempt, now: datetime | None = None) -> bool:
 
 def get_round_for_entrant(round_id: int, user: User) -> Round:
     """The round, if its contest is published and the entrant may enter it."""
-    rnd = db.session.get(Round, round_id)
+    # The round with its contest and quotas, in one query.
+    rnd = db.session.get(Round, round_id, options=[sa.orm.joinedload(Round.contest), sa.orm.selectinload(Round.quotas)])
     if rnd is None or rnd.contest.status != ContestStatus.PUBLISHED:
         raise _err("round_not_found", _l("This round does not exist or is not published."), 404)
     if not is_eligible(rnd.contest, user):
@@ -182,14 +184,21 @@ def _attempt_count(round_id: int, user_id: int) -> int:
     )
 
 
-def _used_and_open(round_id: int, user_id: int) -> tuple[int, int | None]:
-    """How many attempts the entrant has in the round, and the open one's id (one query)."""
-    used, open_id = db.session.execute(
-        sa.select(sa.func.count(),
-                  sa.func.max(sa.case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id))))
-        .where(Attempt.round_id == round_id, Attempt.user_id == user_id)
-    ).one()
-    return int(used), open_id
+def _entrant_state(rnd: Round, user_id: int) -> tuple[int, int | None, EntrantLimits]:
+    """In one query: how many attempts the entrant has in the round, the open one's id,
+    and the round's limits plus the entrant's grants (see contests.services.limits_for)."""
+    mine = (Attempt.round_id == rnd.id, Attempt.user_id == user_id)
+    granted = (Grant.round_id == rnd.id, Grant.user_id == user_id)
+    used, open_id, minutes, extra = db.session.execute(sa.select(
+        sa.select(sa.func.count()).where(*mine).scalar_subquery(),
+        sa.select(sa.func.max(sa.case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id))))
+        .where(*mine).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_minutes), 0)).where(*granted).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_attempts), 0)).where(*granted).scalar_subquery(),
+    )).one()
+    limits = EntrantLimits(attempts_allowed=rnd.attempts_allowed + int(extra),
+                           time_limit=timedelta(seconds=rnd.time_limit_seconds, minutes=int(minutes)))
+    return int(used), open_id, limits
 
 
 def start_attempt(round_id: int, user: User, now: datetime | None = None,
@@ -202,7 +211,7 @@ def start_attempt(round_id: int, user: User, now: datetime | None = None,
     """
     now = now or utcnow()
     rnd = get_round_for_entrant(round_id, user)
-    used, open_id = _used_and_open(rnd.id, user.id)
+    used, open_id, limits = _entrant_state(rnd, user.id)
     if open_id is not None:
         current = db.session.get(Attempt, open_id)
         if not is_expired(current, now):
@@ -213,7 +222,6 @@ def start_attempt(round_id: int, user: User, now: datetime | None = None,
         if state == "upcoming":
             raise _err("round_not_open", _l("This round has not opened yet."), 409)
         raise _err("round_closed", _l("This round has closed."), 409)
-    limits = limits_for(rnd, user.id)
     number = used + 1
     if number > limits.attempts_allowed:
         raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
