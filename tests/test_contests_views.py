@@ -364,3 +364,14 @@ def test_an_archived_contest_is_read_only(client, db, make, organiser):
     resp = post_form(client, f"/admin/contests/{contest.id}/unpublish", {})
     assert resp.status_code == 409
     assert client.get(f"/contests/{contest.slug}").status_code == 200
+
+
+def test_open_and_closed_rounds_link_to_their_results(client, make):
+    contest = make.contest(published=True)
+    open_round = make.built_round(contest, opens_in_hours=-1, hours=24)
+    upcoming = make.built_round(contest, opens_in_hours=48, hours=24)
+    html = client.get(f"/contests/{contest.slug}").get_data(as_text=True)
+    assert f'href="/rounds/{open_round.id}/leaderboard"' in html and "Bảng xếp hạng" in html
+    assert f'href="/rounds/{open_round.id}/stats"' in html
+    assert f'/rounds/{upcoming.id}/leaderboard' not in html
+    assert client.get(f"/rounds/{open_round.id}/leaderboard").status_code == 200
