@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench import throwaway_db  # noqa: E402
+
 PASSWORD = "bench-password-1"
 HOST = "127.0.0.1"
 
@@ -46,20 +47,7 @@ HOST = "127.0.0.1"
 # --- database ---------------------------------------------------------------------------
 
 def create_database() -> tuple[str, callable]:
-    url = sa.engine.make_url(PG_ADMIN_URL)
-    name = f"quizapp_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    return throwaway_db.create_database("quizapp_bench")
 
 
 def migrate_and_seed(db_url: str, entrants: int, n_questions: int) -> dict:

@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench import throwaway_db  # noqa: E402
+
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
 
@@ -50,21 +51,8 @@ def log(msg):
 
 # --- database ------------------------------------------------------------------------------
 
-def create_database():
-    url = sa.engine.make_url(PG_ADMIN_URL)
-    name = f"quizapp_bench_lb_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+def create_database() -> tuple[str, callable]:
+    return throwaway_db.create_database("quizapp_bench_lb")
 
 
 def make_app(db_url: str, prefix: str, fresh: float):
