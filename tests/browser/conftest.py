@@ -7,6 +7,7 @@ Never ``playwright install``: the browser is /usr/bin/chromium (``make browser-d
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -115,6 +116,8 @@ def desktop(browser):
 
 
 def screenshot(page, name: str) -> None:
+    """A full-page PNG.  Chromium resizes the view to take it, which can send the
+    NEXT click on the same page astray: take it after the page's last click."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
@@ -123,8 +126,8 @@ def login(page, base: str, phone_number: str, password: str) -> None:
     page.goto(base + "/login")
     page.get_by_label("Số điện thoại hoặc e-mail").fill(phone_number)
     page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
@@ -152,3 +155,37 @@ def layout_problems(page) -> list[str]:
       }
       return problems;
     }""")
+
+
+_APP_PRELUDE = """
+import json, sys
+from quizapp import create_app
+app = create_app()
+with app.app_context():
+    from quizapp.core.db import db
+    result = None
+    exec(compile(sys.stdin.read(), "<app_script>", "exec"))
+    db.session.commit()
+    print(json.dumps(result))
+"""
+
+
+def app_script(live_server, source: str):
+    """Run ``source`` inside an app context against the live server's database and commit.
+
+    The source sets ``result``; its JSON comes back.  This seeds what the UI has
+    no way to make quickly (a round of a few seconds), through the app's own code.
+    """
+    done = subprocess.run([sys.executable, "-c", _APP_PRELUDE], input=source, text=True, cwd=ROOT,
+                          env=live_server["env"], capture_output=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def vn_time(minutes: int = 0) -> str:
+    """A ``datetime-local`` value (Vietnam time) ``minutes`` from now."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
