@@ -50,6 +50,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_SETUP = """
+from flask_migrate import upgrade
+from quizapp import create_app
+from quizapp.core.db import db
+from quizapp.demo import services as demo
+app = create_app()
+with app.app_context():
+    upgrade()
+    demo.load_all()
+    db.session.commit()
+"""
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """gunicorn serving the app with the demo data on a fresh SQLite database."""
@@ -66,8 +79,8 @@ def live_server(tmp_path_factory):
     })
     env.pop("REDIS_URL", None)
     bindir = Path(sys.executable).parent
-    subprocess.run([str(bindir / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([str(bindir / "flask"), "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+    # `flask db upgrade` then `flask demo load`, in one process (the app is imported once).
+    subprocess.run([sys.executable, "-c", _SETUP], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     proc = subprocess.Popen(
         [str(bindir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
@@ -100,19 +113,16 @@ def browser():
 
 @pytest.fixture()
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN",
-                                  bypass_csp=True)  # only so axe-core can be injected
-    page = context.new_page()
+    page = new_page(browser, "phone")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture()
 def desktop(browser):
-    context = browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)
-    page = context.new_page()
+    page = new_page(browser, "desktop")
     yield page
-    context.close()
+    page.context.close()
 
 
 def screenshot(page, name: str) -> None:
@@ -189,3 +199,33 @@ def vn_time(minutes: int = 0) -> str:
     from zoneinfo import ZoneInfo
 
     return (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
+ACCOUNTS = {"participant": ("0900000004", "duThi@2026"), "organiser": ("0900000002", "toChuc@2026")}
+
+
+@pytest.fixture(scope="session")
+def signed_in(live_server, browser):
+    """``signed_in(who)``: the cookies of a demo account, logged in once per run."""
+    states: dict[str, dict] = {}
+
+    def state(who: str) -> dict | None:
+        if who == "anonymous":
+            return None
+        if who not in states:
+            context = browser.new_context(locale="vi-VN")
+            login(context.new_page(), live_server["url"], *ACCOUNTS[who])
+            states[who] = context.storage_state()
+            context.close()
+        return states[who]
+
+    return state
+
+
+def new_page(browser, viewport: str, storage_state=None):
+    """A page in a fresh context at the phone's or the desktop's size (close its context after)."""
+    options = dict(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True) if viewport == "phone" \
+        else dict(viewport=DESKTOP)
+    context = browser.new_context(locale="vi-VN", bypass_csp=True,  # only so axe-core can be injected
+                                  storage_state=storage_state, **options)
+    return context.new_page()
