@@ -18,7 +18,7 @@ from tests.browser.conftest import app_script, screenshot
 # The round is made through the app's own services with a 1-minute limit (the
 # smallest the organiser form accepts), then shortened to SHORT_SECONDS with one
 # UPDATE: waiting a full minute for the time-out would double the suite's run time.
-SHORT_SECONDS = 25
+SHORT_SECONDS = 15
 
 SHORT_ROUND = f"""
 from datetime import timedelta
