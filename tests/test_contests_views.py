@@ -371,7 +371,7 @@ def test_open_and_closed_rounds_link_to_their_results(client, make):
     open_round = make.built_round(contest, opens_in_hours=-1, hours=24)
     upcoming = make.built_round(contest, opens_in_hours=48, hours=24)
     html = client.get(f"/contests/{contest.slug}").get_data(as_text=True)
-    assert f'href="/rounds/{open_round.id}/leaderboard"' in html and "Bảng xếp hạng" in html
+    assert f'href="/rounds/{open_round.id}/leaderboard"' in html and "Kết quả và xếp hạng" in html
     assert f'href="/rounds/{open_round.id}/stats"' in html
     assert f'/rounds/{upcoming.id}/leaderboard' not in html
     assert client.get(f"/rounds/{open_round.id}/leaderboard").status_code == 200

@@ -7,6 +7,7 @@ Never ``playwright install``: the browser is /usr/bin/chromium (``make browser-d
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -49,6 +50,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_SETUP = """
+from flask_migrate import upgrade
+from quizapp import create_app
+from quizapp.core.db import db
+from quizapp.demo import services as demo
+app = create_app()
+with app.app_context():
+    upgrade()
+    demo.load_all()
+    db.session.commit()
+"""
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """gunicorn serving the app with the demo data on a fresh SQLite database."""
@@ -65,8 +79,8 @@ def live_server(tmp_path_factory):
     })
     env.pop("REDIS_URL", None)
     bindir = Path(sys.executable).parent
-    subprocess.run([str(bindir / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([str(bindir / "flask"), "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+    # `flask db upgrade` then `flask demo load`, in one process (the app is imported once).
+    subprocess.run([sys.executable, "-c", _SETUP], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     proc = subprocess.Popen(
         [str(bindir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
@@ -99,22 +113,21 @@ def browser():
 
 @pytest.fixture()
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN",
-                                  bypass_csp=True)  # only so axe-core can be injected
-    page = context.new_page()
+    page = new_page(browser, "phone")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture()
 def desktop(browser):
-    context = browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)
-    page = context.new_page()
+    page = new_page(browser, "desktop")
     yield page
-    context.close()
+    page.context.close()
 
 
 def screenshot(page, name: str) -> None:
+    """A full-page PNG.  Chromium resizes the view to take it, which can send the
+    NEXT click on the same page astray: take it after the page's last click."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
@@ -123,8 +136,8 @@ def login(page, base: str, phone_number: str, password: str) -> None:
     page.goto(base + "/login")
     page.get_by_label("Số điện thoại hoặc e-mail").fill(phone_number)
     page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
@@ -152,3 +165,67 @@ def layout_problems(page) -> list[str]:
       }
       return problems;
     }""")
+
+
+_APP_PRELUDE = """
+import json, sys
+from quizapp import create_app
+app = create_app()
+with app.app_context():
+    from quizapp.core.db import db
+    result = None
+    exec(compile(sys.stdin.read(), "<app_script>", "exec"))
+    db.session.commit()
+    print(json.dumps(result))
+"""
+
+
+def app_script(live_server, source: str):
+    """Run ``source`` inside an app context against the live server's database and commit.
+
+    The source sets ``result``; its JSON comes back.  This seeds what the UI has
+    no way to make quickly (a round of a few seconds), through the app's own code.
+    """
+    done = subprocess.run([sys.executable, "-c", _APP_PRELUDE], input=source, text=True, cwd=ROOT,
+                          env=live_server["env"], capture_output=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def vn_time(minutes: int = 0) -> str:
+    """A ``datetime-local`` value (Vietnam time) ``minutes`` from now."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
+ACCOUNTS = {"participant": ("0900000004", "duThi@2026"), "organiser": ("0900000002", "toChuc@2026")}
+
+
+@pytest.fixture(scope="session")
+def signed_in(live_server, browser):
+    """``signed_in(who)``: the cookies of a demo account, logged in once per run."""
+    states: dict[str, dict] = {}
+
+    def state(who: str) -> dict | None:
+        if who == "anonymous":
+            return None
+        if who not in states:
+            context = browser.new_context(locale="vi-VN")
+            login(context.new_page(), live_server["url"], *ACCOUNTS[who])
+            states[who] = context.storage_state()
+            context.close()
+        return states[who]
+
+    return state
+
+
+def new_page(browser, viewport: str, storage_state=None):
+    """A page in a fresh context at the phone's or the desktop's size (close its context after)."""
+    options = dict(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True) if viewport == "phone" \
+        else dict(viewport=DESKTOP)
+    context = browser.new_context(locale="vi-VN", bypass_csp=True,  # only so axe-core can be injected
+                                  storage_state=storage_state, **options)
+    return context.new_page()

@@ -1,36 +1,7 @@
-"""The main pages in a real browser: phone layout, accessibility, both languages."""
+"""Small browser checks of the public pages (the main pages' layout and axe checks are in test_main_pages.py)."""
 from __future__ import annotations
 
-import pytest
-
-from tests.browser.conftest import axe_violations, layout_problems, login, screenshot
-
-PUBLIC_PAGES = [("home", "/"), ("login", "/login"), ("register", "/register")]
-ORGANISER_PAGES = [("units", "/admin/units")]
-
-
-@pytest.mark.parametrize("name, path", PUBLIC_PAGES)
-def test_public_pages_fit_a_phone_and_pass_axe(live_server, phone, name, path):
-    phone.goto(live_server["url"] + path)
-    screenshot(phone, f"phone-{name}")
-    assert layout_problems(phone) == []
-    assert axe_violations(phone) == []
-
-
-@pytest.mark.parametrize("name, path", PUBLIC_PAGES)
-def test_public_pages_on_desktop(live_server, desktop, name, path):
-    desktop.goto(live_server["url"] + path)
-    screenshot(desktop, f"desktop-{name}")
-    assert axe_violations(desktop) == []
-
-
-@pytest.mark.parametrize("name, path", ORGANISER_PAGES)
-def test_organiser_pages_fit_a_phone(live_server, phone, name, path):
-    login(phone, live_server["url"], "0900000002", "toChuc@2026")
-    phone.goto(live_server["url"] + path)
-    screenshot(phone, f"phone-{name}")
-    assert layout_problems(phone) == []
-    assert axe_violations(phone) == []
+from tests.browser.conftest import screenshot
 
 
 def test_vietnamese_and_english_both_render(live_server, desktop):

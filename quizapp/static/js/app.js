@@ -31,6 +31,34 @@
     });
   });
 
+  // A table wider than the screen scrolls sideways in its .table-wrap: let the
+  // keyboard reach it too (a focusable region named after its caption or heading).
+  function nameOf(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) { return caption.textContent.trim(); }
+    for (var el = wrap; el && el !== document.body; el = el.parentElement) {
+      for (var sib = el.previousElementSibling; sib; sib = sib.previousElementSibling) {
+        if (/^H[1-3]$/.test(sib.tagName)) { return sib.textContent.trim(); }
+      }
+    }
+    return document.title;
+  }
+  function markScrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", nameOf(wrap));
+      } else if (wrap.hasAttribute("tabindex")) {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  markScrollableTables();
+  window.addEventListener("resize", markScrollableTables);
+
   // On wide screens the navigation is always open.
   var menu = document.querySelector(".nav-menu");
   if (menu && window.matchMedia("(min-width: 720px)").matches) { menu.open = true; }
