@@ -32,20 +32,28 @@ class World:
     pii: dict[str, list[str]] = field(default_factory=dict)  # actor -> [phone, email, cccd]
 
     def login(self, client, actor: str) -> None:
-        """Log ``client`` in as ``actor``.  Requests in tests share the fixture's app context,
-        so Flask-Login's per-context user cache is dropped first (another client's user)."""
-        from flask import g
+        if actor != "anonymous":
+            login_as(client, self.users[actor])
+        else:
+            _forget_cached_user()
 
-        from tests.conftest import csrf_token
 
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)  # Flask-WTF caches the token of the last session there too
-        if actor == "anonymous":
-            return
-        token = csrf_token(client, "/login")
-        resp = client.post("/login", data={"login": self.users[actor].phone, "password": PASSWORD,
-                                           "csrf_token": token})
-        assert resp.status_code == 302, f"login of {actor} failed: {resp.status_code} {resp.headers}"
+def _forget_cached_user() -> None:
+    """Requests in tests share the fixture's app context, so Flask-Login's per-context user
+    and Flask-WTF's per-context token (another client's) are dropped before switching client."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
+def login_as(client, user) -> None:
+    from tests.conftest import csrf_token
+
+    _forget_cached_user()
+    token = csrf_token(client, "/login")
+    resp = client.post("/login", data={"login": user.phone, "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 302, f"login of {user.full_name} failed: {resp.status_code}"
 
 
 def build_world(make, db, taint: str = "") -> World:

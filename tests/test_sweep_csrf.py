@@ -4,8 +4,6 @@ changes nothing; the session's own token is accepted."""
 from __future__ import annotations
 
 import pytest
-from flask import g
-
 from tests.conftest import csrf_token
 from tests.sweep_world import build_world, table_fingerprint
 from tests.test_sweep_access import _variants
@@ -18,8 +16,7 @@ def _token_of_another_session(app, w) -> str:
     other = app.test_client()
     w.login(other, "participant_b")
     token = other.get("/api/v1/csrf").get_json()["csrf_token"]
-    g.pop("csrf_token", None)
-    g.pop("_login_user", None)
+    w.login(app.test_client(), "anonymous")  # forget B's session cached in the shared app context
     return token
 
 
