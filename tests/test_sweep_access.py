@@ -20,6 +20,7 @@ from quizapp.auth.models import Role
 from tests.conftest import csrf_token
 from tests.leaderboards_support import live  # noqa: F401  (fresh standings in every test)
 from tests.sweep_world import ACTORS, build_world, table_fingerprint
+from tests.test_sweep_headers import _header_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_OF = {"anonymous": "anonymous", "participant": Role.PARTICIPANT, "participant_b": Role.PARTICIPANT,
@@ -139,6 +140,7 @@ def _leaks(body: str, actor: str, w) -> list[str]:
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_every_route_for_every_actor_on_real_objects(app, db, make, actor):
+    """...and every response (pages, JSON, redirects, errors) carries the security headers."""
     w = build_world(make, db)
     client = app.test_client()
     w.login(client, actor)
@@ -166,6 +168,9 @@ def test_every_route_for_every_actor_on_real_objects(app, db, make, actor):
                 known = table_fingerprint(db)
             if watch and known != before:
                 failures.append(f"{method} {url}: refused but changed the database")
+        problems = _header_problems(resp)
+        if problems:
+            failures.append(f"{method} {url} ({status}): {problems}")
         if status == 200 and resp.mimetype in ("text/html", "application/json"):
             leaks = _leaks(resp.get_data(as_text=True), actor, w)
             if leaks:

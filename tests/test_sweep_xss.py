@@ -65,7 +65,8 @@ def test_every_page_renders_the_payloads_inert(app, tainted, actor):
         if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
             continue
         for url, _key in _variants(rule, w):
-            for query in (None, QUERY):
+            # the search/filter pages reflect their query: sent once per route by the staff walks
+            for query in (None, QUERY) if actor in ("anonymous", "organiser", "admin") else (None,):
                 resp = client.get(url, query_string=query)
                 if resp.status_code >= 500:
                     failures.append(f"{url} {query and 'q'}: {resp.status_code}")
