@@ -63,14 +63,15 @@ def build_world(make, db, taint: str = "") -> World:
     from quizapp.core.db import utcnow
 
     t = taint
-    unit_a = make.unit(f"{t}Sở A", code="SA", bloc=f"{t}Khối 1" if t else None)
+    short = t if len(t) <= 40 else "<script>alert(1)</script>"  # for 64-character columns
+    unit_a = make.unit(f"{t}Sở A", code="SA", bloc=f"{short}K1" if t else None)
     unit_a1 = make.unit(f"{t}Phòng A1", parent=unit_a, code="SA1")
     unit_b = make.unit(f"{t}Sở B", code="SB")
     unit_b1 = make.unit(f"{t}Phòng B1", parent=unit_b, code="SB1")
 
     def person(key, role, unit, n):
         return make.user(role, unit=unit, full_name=f"{t}Người {key}", phone=f"0912{n:06d}",
-                         email=f"{key.replace('_', '.')}@sweep.example", national_id=f"0010900{n:05d}",
+                         email=f"{key.replace('_', '.')}@sweep.example", national_id=f"0010900{n % 100000:05d}",
                          position=f"{t}Chuyên viên" if t else None)
 
     users = {
@@ -117,7 +118,7 @@ def build_world(make, db, taint: str = "") -> World:
     db.session.commit()
     aq_id = in_progress.questions[0].id
     grant = contests.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
-    audit.record(users["admin"].id, f"{t}sweep.action", "unit", unit_a.id)
+    audit.record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)
     db.session.commit()
 
     ids = {

@@ -217,3 +217,25 @@ def test_unit_and_bank_imports_survive_random_files(app, db, fuzz_world):
                     "status": status})
 
     run()
+
+
+@pytest.mark.parametrize("method,url,kwargs", [
+    ("GET", "/admin/users", {"query_string": {"q": "a\x00b"}}),
+    ("GET", "/admin/bank", {"query_string": {"source": "\x00"}}),
+    ("GET", "/units/search.json", {"query_string": {"q": "\x00"}}),
+    ("POST", "/api/v1/login", {"json": {"login": "\x00", "password": "x"}}),
+    ("POST", "/register", {"data": {"full_name": "Nguyễn\x00", "phone": "0912000000"}}),
+    ("POST", "/login", {"data": {"login": "0912\x00", "password": "x"}}),
+])
+def test_nul_characters_are_refused_with_a_clear_message(app, db, fuzz_world, method, url, kwargs):
+    """PostgreSQL text cannot hold NUL: a 400 with a message, on both backends, before any query."""
+    w = fuzz_world
+    client = app.test_client()
+    w.login(client, "admin" if url.startswith("/admin") else "anonymous")
+    token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+    if "data" in kwargs:
+        kwargs = {"data": {**kwargs["data"], "csrf_token": token}}
+    resp = Checker(db)(client, method, url, headers={"X-CSRFToken": token}, **kwargs)
+    assert resp.status_code == 400
+    body = resp.get_data(as_text=True)
+    assert "ký tự không được phép" in (resp.get_json()["error"]["message"] if resp.is_json else body)

@@ -3,8 +3,8 @@
 The world's question texts, options, explanations, sources, unit names, blocs,
 people's names and positions, contest title/description/rules, round titles,
 grant reasons and an audit action all carry a payload.  Every GET route is
-walked (as each actor, with the payload in the query string too) and the raw
-HTML must never contain it unescaped.
+walked (as each actor, with the payload and absurd numbers in the query string
+too) and the raw HTML must never contain it unescaped, nor any page answer 500.
 """
 from __future__ import annotations
 
@@ -42,8 +42,10 @@ MUST_SHOW = {
                     "/attempts/{attempt_submitted}/result", "/my/rounds", "/account", "/"],
     "anonymous": ["/contests/{slug}", "/rounds/{open_round}/leaderboard", "/register"],
 }
+HUGE = "9" * 25  # no id column holds it: ignored or 404, never a database error
 QUERY = {"q": PAYLOAD, "category": PAYLOAD, "bloc": PAYLOAD, "action": PAYLOAD, "source": PAYLOAD,
-         "next": "javascript:alert(1)"}
+         "next": "javascript:alert(1)", "page": HUGE, "unit": HUGE, "area_id": HUGE, "difficulty": HUGE,
+         "user_id": HUGE, "date_from": "9999-99-99"}
 
 
 def _dangerous(body: str) -> list[str]:
