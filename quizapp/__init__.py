@@ -32,7 +32,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from quizapp import extensions
-    from quizapp.core import errors, i18n, pipeline, security
+    from quizapp.core import errors, i18n, inputs, pipeline, security
 
     _import_models()
     extensions.db.init_app(app)
@@ -43,6 +43,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     pipeline.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)
 
     from quizapp.auth import views as auth_views
 

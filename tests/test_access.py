@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from quizapp.auth.access import PUBLIC, ROLE_COLUMNS, access_matrix, access_matrix_markdown, allowed, endpoint_access
 from quizapp.auth.models import Role
@@ -19,8 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _url_for_rule(rule, ids: dict) -> str:
     url = rule.rule
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        if converter == "IntegerConverter":
+        if isinstance(rule._converters[arg], IntegerConverter):  # incl. quizapp.core.inputs.IdConverter
             value = ids.get(arg, 1)
         elif arg == "filename":
             value = "css/app.css"

@@ -6,7 +6,7 @@ Same services and rules as the HTML pages.  Every POST/PUT needs the header
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf.csrf import generate_csrf
@@ -15,11 +15,11 @@ from quizapp.attempts import services
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.auth import services as auth_services
 from quizapp.auth.access import public, requires, requires_session, session_user_id
+from quizapp.auth.views import login_limits
 from quizapp.auth.models import Role
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.pipeline import skip_commit
-from quizapp.extensions import limiter
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -32,14 +32,6 @@ def _json_body() -> dict:
 
 
 # --- session -------------------------------------------------------------------------
-
-def _login_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT") or "10 per 5 minutes"
-
-
-def _login_ip_limit() -> str:
-    return current_app.config.get("LOGIN_IP_RATE_LIMIT") or "60 per 5 minutes"
-
 
 def _login_key() -> str:
     body = request.get_json(silent=True)
@@ -58,8 +50,7 @@ def csrf():
 
 
 @bp.route("/login", methods=["POST"])
-@limiter.limit(_login_limit, key_func=_login_key, deduct_when=_failed)
-@limiter.limit(_login_ip_limit, deduct_when=_failed)
+@login_limits(_login_key, _failed)  # the same counters as the login form
 @public
 def login():
     body = _json_body()

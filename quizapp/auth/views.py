@@ -45,6 +45,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def login_limits(key_func, deduct_when):
+    """The login throttles: per account and per address, each ONE counter shared by
+    every door (the form here, the JSON API), so a guesser gets no extra tries by
+    switching door.  Only failed attempts count (``deduct_when``)."""
+    def decorate(view):
+        view = limiter.shared_limit(lambda: _cfg("LOGIN_RATE_LIMIT"), scope="login-account", key_func=key_func,
+                                    methods=["POST"], deduct_when=deduct_when)(view)
+        return limiter.shared_limit(lambda: _cfg("LOGIN_IP_RATE_LIMIT"), scope="login-address", methods=["POST"],
+                                    deduct_when=deduct_when)(view)
+
+    return decorate
+
+
 def _failed_login(response) -> bool:
     # Only failed attempts count against the limit (a success redirects).
     return response.status_code != 302
@@ -55,8 +68,7 @@ def _login_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _cfg("LOGIN_RATE_LIMIT"), key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(lambda: _cfg("LOGIN_IP_RATE_LIMIT"), methods=["POST"], deduct_when=_failed_login)
+@login_limits(_login_key, _failed_login)
 @public
 def login():
     if current_user.is_authenticated:

@@ -40,13 +40,15 @@ def index():
     form.area_id.choices = _area_choices(_("All"))
     form.validate()
     filters = services.ListFilters(
-        q=form.q.data or "", area_id=form.area_id.data or None, difficulty=form.difficulty.data or None,
+        q=form.q.data or "", area_id=None if form.area_id.errors else form.area_id.data or None,
+        difficulty=None if form.difficulty.errors else form.difficulty.data or None,
         status=form.status.data if not form.status.errors else "current",
         source=form.source.data or "", date_from=None if form.date_from.errors else form.date_from.data,
         date_to=None if form.date_to.errors else form.date_to.data,
         used=form.used.data if not form.used.errors else "", flagged=bool(form.flagged.data),
     )
-    page = db.paginate(services.list_select(filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(services.list_select(filters), page=max(request.args.get("page", 1, type=int) or 1, 1),
+                       per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("bank/index.html", page=page, form=form, args=args, import_form=_import_form(),
                            flag_form=FlagForm(), used_ids=services.used_ids([q.id for q in page.items]))

@@ -8,7 +8,6 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,6 +29,7 @@ from quizapp.contests.models import (
     ResultsVisibility,
     ReviewPolicy,
 )
+from quizapp.core.forms import IntegerField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 

@@ -271,7 +271,7 @@ def grants(contest_id: int, round_id: int):
     rnd = _round_of(contest_id, round_id)
     form = GrantForm()
     q = request.args.get("q", "")[:100]
-    chosen_id = request.values.get("user_id", type=int)
+    chosen_id = request.form.get("user_id", type=int) or request.args.get("user_id", type=int)  # bounded: core.inputs
     if request.method == "GET" and chosen_id:
         form.user_id.data = str(chosen_id)
     status = 200
