@@ -435,22 +435,25 @@ def workers_of(master_pid: int) -> list[int]:
     return sorted(pids)
 
 
-def busy_worker(pids: list[int]) -> int:
-    """A worker in the middle of a request if one is seen within 2 s (running, or waiting on
-    PostgreSQL rather than on the listening socket), so the kill costs an in-flight request."""
-    idle = ("do_select", "do_sys_poll", "ep_poll", "poll_schedule_timeout", "core_sys_select")
+def busy_worker(pids: list[int], port: int) -> tuple[int, bool]:
+    """A worker holding an accepted client connection (i.e. in the middle of a request) if one is
+    seen within 2 s, so that the kill costs an in-flight request; else any worker."""
     end = time.monotonic() + 2
     while time.monotonic() < end:
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            f = line.split()
+            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01":  # ESTABLISHED on the app's port
+                inodes.add(f"socket:[{f[9]}]")
         for pid in pids:
             try:
-                state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                wchan = (Path("/proc") / str(pid) / "wchan").read_text().strip()
+                fds = [os.readlink(fd) for fd in (Path("/proc") / str(pid) / "fd").iterdir()]
             except OSError:
                 continue
-            if state == "R" or (wchan and wchan != "0" and wchan not in idle):
-                return pid
-        time.sleep(0.005)
-    return pids[len(pids) // 2]
+            if inodes.intersection(fds):
+                return pid, True
+        time.sleep(0.002)
+    return pids[len(pids) // 2], False
 
 
 # --- two-instance checks --------------------------------------------------------------------------
@@ -528,6 +531,20 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     login_s = time.monotonic() - t
     login_stats = {k: (stats.tries[k], pct(stats.lat[k], .5), pct(stats.lat[k], .99)) for k in ("csrf", "login")}
 
+    # baseline, same run, same server: GET /healthz (one SELECT 1) closed-loop, 16 clients, 5 s
+    probe = Session(http, ports[0])
+    done = 0
+    base_end = time.monotonic() + 5
+
+    async def loop():
+        nonlocal done
+        while time.monotonic() < base_end:
+            await probe.call("baseline", "GET", "/healthz", retry_until=0)
+            done += 1
+    await asyncio.gather(*(loop() for _ in range(16)))
+    baseline = {"rps": done / 5, "p50": pct(stats.lat["baseline"], .5), "p99": pct(stats.lat["baseline"], .99),
+                "loadavg_before_storm": os.getloadavg()}
+
     # 4. the storm: the round closes close_after seconds from now
     stats.__init__()
     storm_wall = datetime.now(timezone.utc)
@@ -551,9 +568,9 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
         if args.fault == "kill-worker":
             master = servers[0]
             before = workers_of(master.pid)
-            victim = busy_worker(before)
+            victim, busy = busy_worker(before, ports[0])
             os.kill(victim, signal.SIGKILL)
-            fault["victim_pid"] = victim
+            fault["victim_pid"], fault["victim_mid_request"] = victim, busy
             t_kill = time.monotonic()
             while time.monotonic() - t_kill < 30:
                 now = workers_of(master.pid)
@@ -586,7 +603,8 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     finalize = {"rc": fin.returncode, "out": fin.stdout.strip() or fin.stderr.strip()[-500:],
                 "seconds": round(time.monotonic() - t, 2)}
     proof = prove(db_url, rid, ledger, set(range(len(logins))))
-    return {"login_s": login_s, "login_stats": login_stats, "storm_s": storm_s, "stats": stats, "ledger": ledger,
+    baseline["loadavg_after_storm"] = os.getloadavg()
+    return {"login_s": login_s, "login_stats": login_stats, "baseline": baseline, "storm_s": storm_s, "stats": stats, "ledger": ledger,
             "fault": fault, "extra": extra, "finalize": finalize, "proof": proof}
 
 
@@ -611,9 +629,14 @@ def report(args, res: dict) -> int:
           f"+{args.close_after}s, stagger {args.stagger}s\n")
     print(f"logins: {args.entrants} in {res['login_s']:.1f} s (login p50 {1000 * res['login_stats']['login'][1]:.0f} ms,"
           f" p99 {1000 * res['login_stats']['login'][2]:.0f} ms)\n")
+    b = res["baseline"]
+    print(f"baseline (same server, before the storm): GET /healthz closed-loop ×16: {b['rps']:.0f} req/s, "
+          f"p50 {1000 * b['p50']:.0f} ms, p99 {1000 * b['p99']:.0f} ms; load average before/after the storm "
+          f"{b['loadavg_before_storm'][0]:.1f} / {b['loadavg_after_storm'][0]:.1f} (machine shared)\n")
     print(f"storm: {res['storm_s']:.1f} s from first start to last response; endings planned {dict(ledger.ends)}\n")
-    print("| request | tries | ok | req/s (ok) | p50 ms | p99 ms | max ms | failed tries (retried) | refused 4xx |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| request | tries | ok | req/s (ok) | ÷ baseline req/s | p50 ms | p99 ms | max ms | failed tries (retried) "
+          "| refused 4xx |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     any500 = 0
     for kind in ("start", "save", "submit", "board"):
         if not stats.tries[kind]:
@@ -624,11 +647,14 @@ def report(args, res: dict) -> int:
         refused = {k: v for k, v in oc.items() if k.isdigit() and 400 <= int(k) < 500}
         any500 += oc.get("500", 0)
         lat = stats.lat[kind]
-        print(f"| {kind} | {stats.tries[kind]} | {ok} | {ok / res['storm_s']:.1f} | {1000 * pct(lat, .5):.0f} | "
+        print(f"| {kind} | {stats.tries[kind]} | {ok} | {ok / res['storm_s']:.1f} | {ok / res['storm_s'] / b['rps']:.3f} | "
+              f"{1000 * pct(lat, .5):.0f} | "
               f"{1000 * pct(lat, .99):.0f} | {1000 * max(lat, default=0):.0f} | {failed or 0} | {refused or 0} |")
     print(f"\nrefusals seen by clients: {dict(ledger.refused) or 'none'}")
-    peak = max(((s, c["ok"]) for s, c in stats.timeline.items()), key=lambda x: x[1], default=(0, 0))
-    print(f"peak: {peak[1]} ok responses in second {peak[0]}")
+    tl = stats.timeline
+    peak = max(((s, sum(tl[t]["ok"] for t in range(s, s + 10)) / 10) for s in list(tl)), key=lambda x: x[1],
+               default=(0, 0))
+    print(f"busiest 10 s (from second {peak[0]}): {peak[1]:.0f} ok responses/s = {peak[1] / b['rps']:.2f} × baseline")
     d = disruption(stats, res["fault"])
     if res["fault"]["kind"] != "none":
         print(f"\nfault: {res['fault']}\ndisruption: {d}")
@@ -652,7 +678,7 @@ def report(args, res: dict) -> int:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"storm-{mode.replace('=', '-')}-{stamp}.json").write_text(json.dumps({
-        "args": vars(args), "storm_s": res["storm_s"], "fault": res["fault"], "disruption": d,
+        "args": vars(args), "storm_s": res["storm_s"], "baseline": res["baseline"], "fault": res["fault"], "disruption": d,
         "extra": res["extra"], "finalize": res["finalize"], "proof": proof,
         "outcomes": {k: dict(v) for k, v in stats.outcomes.items()},
         "latency_ms": {k: {"p50": 1000 * pct(v, .5), "p99": 1000 * pct(v, .99)} for k, v in stats.lat.items()},
@@ -673,7 +699,8 @@ def main() -> int:
     ap.add_argument("--stagger", type=float, default=60)
     ap.add_argument("--fault-at", type=float, default=150)
     ap.add_argument("--grace", type=int, default=5)
-    ap.add_argument("--max-inflight", type=int, default=512)
+    ap.add_argument("--max-inflight", type=int, default=4000,
+                    help="client-side cap on open connections (default: no cap below the entrants)")
     ap.add_argument("--port", type=int, default=8790)
     ap.add_argument("--pg-port", type=int, default=5433)
     ap.add_argument("--redis-db", type=int, default=12)
