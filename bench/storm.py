@@ -137,7 +137,7 @@ class Http:
         self.stats = stats
         self.sem = asyncio.Semaphore(max_inflight)
 
-    async def once(self, port, method, path, body=None, cookie="", token="", timeout=30.0):
+    async def once(self, port, method, path, body=None, cookie="", token="", timeout=60.0):
         """One request on a new connection (sync workers close it): (status, headers, body bytes)."""
         data = json.dumps(body).encode() if body is not None else b""
         head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
@@ -591,7 +591,11 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
         side.append(asyncio.create_task(inject()))
     if len(ports) == 2:
         side.append(asyncio.create_task(two_instance_checks()))
-    await asyncio.gather(*tasks, *side)
+    # hard bound: whatever is still running 150 s after the close is abandoned (and reported)
+    done_tasks, pending = await asyncio.wait([*tasks, *side], timeout=args.close_after + 150)
+    for t in pending:
+        t.cancel()
+    ledger.refused["abandoned by the time bound"] = len(pending)
     storm_s = time.monotonic() - storm_t0
 
     # 6. finalize after the round has closed (+ grace), then prove
@@ -699,8 +703,8 @@ def main() -> int:
     ap.add_argument("--stagger", type=float, default=60)
     ap.add_argument("--fault-at", type=float, default=150)
     ap.add_argument("--grace", type=int, default=5)
-    ap.add_argument("--max-inflight", type=int, default=4000,
-                    help="client-side cap on open connections (default: no cap below the entrants)")
+    ap.add_argument("--max-inflight", type=int, default=512,
+                    help="client-side cap on open connections (the rest wait in the client, timed)")
     ap.add_argument("--port", type=int, default=8790)
     ap.add_argument("--pg-port", type=int, default=5433)
     ap.add_argument("--redis-db", type=int, default=12)
