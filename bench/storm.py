@@ -596,6 +596,8 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     for t in pending:
         t.cancel()
     ledger.refused["abandoned by the time bound"] = len(pending)
+    crashed = [t.exception() for t in done_tasks if not t.cancelled() and t.exception() is not None]
+    ledger.anomalies += [f"client task crashed: {e!r}" for e in crashed[:5]]
     storm_s = time.monotonic() - storm_t0
 
     # 6. finalize after the round has closed (+ grace), then prove
