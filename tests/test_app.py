@@ -88,3 +88,74 @@ def test_no_asset_comes_from_another_host(client):
 
 def test_health_check(client):
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def _lost_connection() -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+
+def _app_with_routes(app):
+    """A fresh app with routes that hit a lost database connection (a restart) at different moments."""
+    from quizapp.auth.access import public
+
+    fresh = create_app(dict(app.config))
+
+    @fresh.route("/api/_test/db-gone", methods=["GET"])
+    @public
+    def _api_gone():
+        raise _lost_connection()
+
+    @fresh.route("/_test/db-gone")
+    @public
+    def _page_gone():
+        raise _lost_connection()
+
+    @fresh.route("/api/_test/unit", methods=["GET"])
+    @public
+    def _add_unit():
+        from quizapp.units import services
+
+        services.create_unit("GONE", "Unit whose COMMIT is lost")
+        return {"ok": True}
+
+    @fresh.route("/api/_test/integrity", methods=["GET"])
+    @public
+    def _integrity():
+        raise sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    return fresh
+
+
+def test_a_lost_database_connection_is_a_503_to_retry_not_a_500(app, db):
+    """During a database restart the client is told to retry (Retry-After), in Vietnamese, as JSON under /api/."""
+    fresh = _app_with_routes(app)
+    with fresh.app_context():
+        client = fresh.test_client()
+        resp = client.get("/api/_test/db-gone")
+        assert resp.status_code == 503
+        assert resp.json["error"]["code"] == "service_unavailable"
+        assert "thử lại" in resp.json["error"]["message"]
+        assert resp.headers["Retry-After"] == "2"
+        page = client.get("/_test/db-gone")
+        assert page.status_code == 503 and "Hệ thống tạm thời gián đoạn" in page.get_data(as_text=True)
+        # Any other database error is still a bug: 500.
+        assert client.get("/api/_test/integrity").status_code == 500
+
+
+def test_a_commit_lost_with_the_connection_acknowledges_nothing(app, db, monkeypatch):
+    """If the connection dies under COMMIT the outcome is unknown: 503 (retry), never a 200 nor a 500,
+    and the security headers are kept."""
+    fresh = _app_with_routes(app)
+
+    def lost_commit():
+        raise _lost_connection()
+
+    with fresh.app_context():
+        monkeypatch.setattr(db.session, "commit", lost_commit)
+        resp = fresh.test_client().get("/api/_test/unit")
+        monkeypatch.undo()
+        assert resp.status_code == 503
+        assert resp.json["error"]["code"] == "service_unavailable"
+        assert resp.headers["Retry-After"] == "2"
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.code == "GONE")) == 0

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -42,6 +43,7 @@ def _messages():
         413: _("The file is too large."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Your saved answers are safe; please try again."),
+        503: _("The service is briefly unavailable. Your saved answers are safe; please try again in a moment."),
     }
 
 
@@ -54,7 +56,35 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return render_template("errors/error.html", status=status, message=message), status
 
 
+# Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (a restart, a failover), as opposed
+    to an error in the statement itself: the request may simply be retried."""
+    return isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)) or (
+        isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+    )
+
+
+def unavailable_response():
+    """503 with Retry-After: nothing was acknowledged, the client retries (saves carry a seq,
+    submits are idempotent, so a retry after an unknown outcome is safe)."""
+    response = make_response(error_response(503, "service_unavailable", _messages()[503]))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(sa.exc.DBAPIError)
+    def _database_error(exc: sa.exc.DBAPIError):
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        str(exc.orig).splitlines()[0] if exc.orig else exc)
+            return unavailable_response()
+        return _unhandled(exc)
+
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         return error_response(exc.status, exc.code, exc.message, exc.field)
