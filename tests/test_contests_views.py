@@ -364,3 +364,12 @@ def test_an_archived_contest_is_read_only(client, db, make, organiser):
     resp = post_form(client, f"/admin/contests/{contest.id}/unpublish", {})
     assert resp.status_code == 409
     assert client.get(f"/contests/{contest.slug}").status_code == 200
+
+
+def test_manage_page_writes_the_minimum_participation_rate_the_vietnamese_way(make, client, organiser):
+    from decimal import Decimal
+
+    contest = make.contest(min_participation_rate=Decimal("12.50"))
+    page = client.get(f"/admin/contests/{contest.id}").get_data(as_text=True)
+    assert "tỷ lệ tham gia tối thiểu 12,5%" in page
+    assert "12.50" not in page
