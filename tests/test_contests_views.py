@@ -375,3 +375,12 @@ def test_open_and_closed_rounds_link_to_their_results(client, make):
     assert f'href="/rounds/{open_round.id}/stats"' in html
     assert f'/rounds/{upcoming.id}/leaderboard' not in html
     assert client.get(f"/rounds/{open_round.id}/leaderboard").status_code == 200
+
+
+def test_manage_page_writes_the_minimum_participation_rate_the_vietnamese_way(make, client, organiser):
+    from decimal import Decimal
+
+    contest = make.contest(min_participation_rate=Decimal("12.50"))
+    page = client.get(f"/admin/contests/{contest.id}").get_data(as_text=True)
+    assert "tỷ lệ tham gia tối thiểu 12,5%" in page
+    assert "12.50" not in page

@@ -1,6 +1,7 @@
 """Every main page on a phone (390×844) and a desktop: it fits, its controls can be
-tapped, axe-core finds no serious or critical problem, and a screenshot of it is
-saved to test-artifacts/screenshots/ for a reviewer.  The quiz page also renders
+tapped, axe-core finds no serious or critical problem (on the phone; on the desktop
+for one page per menu), and a screenshot of it is saved to
+test-artifacts/screenshots/ for a reviewer.  The quiz page also renders
 in both languages with its Vietnamese diacritics intact."""
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ PAGES = [
 ]
 
 
+# A page's content is the same at both sizes; what only the desktop shows is the open
+# navigation bar, so axe runs there on one page per kind of menu (saves ~20 s a run).
+DESKTOP_AXE = {"home", "leaderboard", "contest-builder"}
+
+
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[p[0] for p in PAGES])
 def test_main_page_fits_and_passes_axe(live_server, browser, signed_in, demo, viewport, name, who, path):
@@ -65,7 +71,8 @@ def test_main_page_fits_and_passes_axe(live_server, browser, signed_in, demo, vi
         assert page.url == live_server["url"] + path.format(**demo)  # not sent elsewhere (login, quiz…)
         screenshot(page, f"{viewport}-{name}")
         assert layout_problems(page) == []
-        assert axe_violations(page) == []
+        if viewport == "phone" or name in DESKTOP_AXE:
+            assert axe_violations(page) == []
     finally:
         page.context.close()
 
