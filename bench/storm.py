@@ -591,8 +591,8 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
         side.append(asyncio.create_task(inject()))
     if len(ports) == 2:
         side.append(asyncio.create_task(two_instance_checks()))
-    # hard bound: whatever is still running 150 s after the close is abandoned (and reported)
-    done_tasks, pending = await asyncio.wait([*tasks, *side], timeout=args.close_after + 150)
+    # hard bound: whatever is still running 90 s after the close is abandoned (and reported)
+    done_tasks, pending = await asyncio.wait([*tasks, *side], timeout=args.close_after + 90)
     for t in pending:
         t.cancel()
     ledger.refused["abandoned by the time bound"] = len(pending)
@@ -718,6 +718,8 @@ def main() -> int:
     if args.two_instances and args.fault != "none":
         raise SystemExit("--two-instances runs without a fault")
 
+    # `timeout` and Ctrl-C: stop through the finally clauses (gunicorn stopped, cluster dropped)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     import redis
     redis_url = f"redis://{HOST}:6379/{args.redis_db}"
     redis.Redis.from_url(redis_url).flushdb()  # the storm's own database: no counters or caches left over
