@@ -482,6 +482,8 @@ async def leaderboard_probe(http: Http, ports: list[int], login_name: str, rid: 
     before = PROBE_NAME in (html or "")
     st, body = await sess.call("start", "POST", f"/api/v1/rounds/{rid}/attempts", {}, port=a,
                                retry_until=time.monotonic() + 30)
+    if st != 201:
+        return {"ok": False, "start": st, "body": body}
     aid = body["attempt"]["id"]
     for seq, q in enumerate(body["attempt"]["questions"], start=1):
         right = next(o["id"] for o in q["options"] if o["text"] == "Phương án 0")  # the seeded key
@@ -582,7 +584,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
             fault["restart_took_s"] = round(await asyncio.to_thread(cluster.restart), 2)
 
     async def two_instance_checks():
-        await asyncio.sleep(args.fault_at)
+        await asyncio.sleep(30)  # while the round is open, under the load of the starts
         extra["throttle"] = await throttle_check(http, ports, throttle_login, args.login_limit)
         extra["leaderboard"] = await leaderboard_probe(http, ports, probe_login, rid)
 
