@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
@@ -36,7 +36,7 @@ from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Gra
                                      Round)
 from quizapp.contests.services import EntrantLimits, is_eligible, limits_for, round_state
 from quizapp.core.db import UTCDateTime, db, utcnow
-from quizapp.core.errors import ServiceError
+from quizapp.core.errors import ServiceError, message_text
 from quizapp.leaderboards.models import Standing
 
 # Largest answer sequence number a client may send (JavaScript's safe integer).
@@ -46,10 +46,7 @@ MAX_PREDICTION = Decimal(10) ** 9
 
 
 def _text(message) -> str:
-    """The translated message inside a request; the English msgid in the CLI and tests."""
-    if has_request_context():
-        return str(message)
-    return message._args[0] if getattr(message, "_args", None) else str(message)
+    return message_text(message)
 
 
 def _err(code: str, message, status: int = 400, field: str | None = None) -> ServiceError:
@@ -196,8 +193,7 @@ def _entrant_state(rnd: Round, user_id: int) -> tuple[int, int | None, EntrantLi
         sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_minutes), 0)).where(*granted).scalar_subquery(),
         sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_attempts), 0)).where(*granted).scalar_subquery(),
     )).one()
-    limits = EntrantLimits(attempts_allowed=rnd.attempts_allowed + int(extra),
-                           time_limit=timedelta(seconds=rnd.time_limit_seconds, minutes=int(minutes)))
+    limits = EntrantLimits.of(rnd, minutes, extra)
     return int(used), open_id, limits
 
 

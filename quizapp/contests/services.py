@@ -81,6 +81,12 @@ class EntrantLimits:
     attempts_allowed: int
     time_limit: timedelta
 
+    @classmethod
+    def of(cls, rnd: Round, extra_minutes, extra_attempts) -> "EntrantLimits":
+        """The round's limits plus the minutes and attempts granted to one entrant."""
+        return cls(attempts_allowed=rnd.attempts_allowed + int(extra_attempts),
+                   time_limit=timedelta(seconds=rnd.time_limit_seconds, minutes=int(extra_minutes)))
+
 
 def limits_for(rnd: Round, user_id: int) -> EntrantLimits:
     """The round's limits plus every grant made to this entrant."""
@@ -89,10 +95,7 @@ def limits_for(rnd: Round, user_id: int) -> EntrantLimits:
                   sa.func.coalesce(sa.func.sum(Grant.extra_attempts), 0))
         .where(Grant.round_id == rnd.id, Grant.user_id == user_id)
     ).one()
-    return EntrantLimits(
-        attempts_allowed=rnd.attempts_allowed + int(extra_attempts),
-        time_limit=timedelta(seconds=rnd.time_limit_seconds, minutes=int(extra_minutes)),
-    )
+    return EntrantLimits.of(rnd, extra_minutes, extra_attempts)
 
 
 # --- settings offered to organisers ------------------------------------------

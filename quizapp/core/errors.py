@@ -26,6 +26,15 @@ class ServiceError(Exception):
             self.status = status
 
 
+def message_text(message) -> str:
+    """A lazy message as text: translated inside a request, the English msgid in the CLI and tests."""
+    from flask import has_request_context
+
+    if has_request_context():
+        return str(message)
+    return message._args[0] if getattr(message, "_args", None) else str(message)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json"

@@ -105,7 +105,8 @@ def _order_by(rnd: Round, truth: Decimal | None):
     return clauses
 
 
-def _ranked(rnd: Round):
+def ranked_subquery(rnd: Round):
+    """The round's standings with a ``rnk`` column (one window query), and the true figure used."""
     truth = prediction_truth(rnd)
     order = _order_by(rnd, truth)
     rank = sa.func.rank().over(order_by=order).label("rnk")
@@ -131,7 +132,7 @@ def rank_round(round_id: int, *, limit: int | None = None, offset: int = 0) -> l
     rnd = db.session.get(Round, round_id)
     if rnd is None:
         return []
-    sub, truth = _ranked(rnd)
+    sub, truth = ranked_subquery(rnd)
     stmt = sa.select(sub).order_by(sub.c.rnk, sub.c.user_id).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -143,7 +144,7 @@ def place_of(round_id: int, user_id: int) -> RankedEntry | None:
     rnd = db.session.get(Round, round_id)
     if rnd is None:
         return None
-    sub, truth = _ranked(rnd)
+    sub, truth = ranked_subquery(rnd)
     row = db.session.execute(sa.select(sub).where(sub.c.user_id == user_id)).one_or_none()
     return _entry(row, truth) if row is not None else None
 

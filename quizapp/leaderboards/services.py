@@ -34,7 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from quizapp.attempts.models import Attempt, AttemptStatus
@@ -43,7 +43,7 @@ from quizapp.contests.models import (
     Contest, ContestAggregate, ContestStatus, DEFAULT_UNIT_RANKING, PredictionMode, ResultsVisibility, Round,
 )
 from quizapp.core.db import db
-from quizapp.core.errors import ServiceError
+from quizapp.core.errors import ServiceError, message_text
 from quizapp.leaderboards import ranking
 from quizapp.leaderboards.cache import JsonCodec, cache_for
 from quizapp.leaderboards.models import Standing
@@ -58,10 +58,7 @@ VN_OFFSET = timedelta(hours=7)
 
 
 def _text(message) -> str:
-    """The translated message inside a request; the English msgid in the CLI and tests."""
-    if has_request_context():
-        return str(message)
-    return message._args[0] if getattr(message, "_args", None) else str(message)
+    return message_text(message)
 
 
 def _err(code: str, message, status: int = 400, field_name: str | None = None) -> ServiceError:
@@ -225,7 +222,7 @@ def _snapshot_from_rows(rows, truth: Decimal | None, final: bool, started: float
 
 def _ranked_round(rnd: Round):
     """The round's standings with their rank (``ranking.py``'s ranking, so the rules live in one place)."""
-    return ranking._ranked(rnd)  # noqa: SLF001 - the one ranking query of the round
+    return ranking.ranked_subquery(rnd)  # the one ranking query of the round
 
 
 def competition_ranks(keys: list[np.ndarray], tiebreak: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
