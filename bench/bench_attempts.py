@@ -1,18 +1,22 @@
 """Contest engine benchmark: start → save answers → submit, against two baselines in the same run.
 
-    /work/main/.venv/bin/python bench/bench_attempts.py [--entrants 200] [--questions 20] [--concurrency 16]
+    .venv/bin/python bench/bench_attempts.py [--entrants 1000] [--warmup 32] [--questions 20] [--concurrency 16]
 
 What it does (everything on 127.0.0.1, bounded in count and time):
 1. creates a throwaway PostgreSQL database (``quizapp_bench_<random>``), migrates it with Alembic,
    seeds a published contest with one open round drawing ``--questions`` questions from a bank of
-   10 × that many approved questions, and ``--entrants`` entrants;
+   10 × that many approved questions, and ``--entrants`` + ``--warmup`` entrants;
 2. starts the app under gunicorn (sync workers, ``--workers 2 --no-control-socket``) with
    ``QUIZAPP_BENCH=1``, which registers two baseline endpoints served by the same app:
    ``GET /_bench/bare`` (bare JSON) and ``POST /_bench/insert`` (one INSERT + commit, CSRF-checked
    like every POST);
-3. logs every entrant in (not timed), then runs the phases with a thread pool and http.client:
-   bare, insert, start attempt, save answers (every entrant answers every question), submit,
-   insert, bare.  Each baseline is measured before and after the engine phases and averaged;
+3. logs every entrant in (not timed); warms up (not timed): 200 bare + 200 insert requests, and the
+   ``--warmup`` entrants run start → save → submit, so every worker has its connections, prepared
+   statements and question content cache, as a running server has;
+   then runs the measured phases with a thread pool and http.client: bare, insert, start attempt,
+   save answers (every entrant answers every question), submit, insert, bare.  Each baseline is
+   measured before and after the engine phases and averaged.  Response bodies are decoded after
+   each phase's clock stops (the load generator shares the server's cores);
 4. prints a Markdown table (req/s, p50, p99, errors, ratios) and writes JSON to bench/results/;
 5. stops gunicorn and drops the database.
 """
@@ -108,6 +112,12 @@ class Client:
         self.token = ""
 
     def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None, float]:
+        status, raw, elapsed = self.request_raw(method, path, body, headers)
+        return status, decode(raw), elapsed
+
+    def request_raw(self, method: str, path: str, body=None, headers=None) -> tuple[int, bytes, float]:
+        """The response body undecoded: phases decode after their clock stops, so the load
+        generator's JSON parsing does not compete with the server for the same cores."""
         conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
         h = {"Accept": "application/json"}
         if self.cookie:
@@ -128,11 +138,14 @@ class Client:
             if k.lower() == "set-cookie" and v.startswith("session="):
                 self.cookie = v.split(";", 1)[0]
         conn.close()
-        try:
-            payload = json.loads(raw) if raw else None
-        except ValueError:
-            payload = None
-        return resp.status, payload, elapsed
+        return resp.status, raw, elapsed
+
+
+def decode(raw: bytes):
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def login(port: int, login_name: str) -> Client:
@@ -146,7 +159,8 @@ def login(port: int, login_name: str) -> Client:
 
 
 def run_phase(name: str, jobs: list, concurrency: int, expect=(200, 201)) -> dict:
-    """Run callables (each returns (status, body, seconds)) with a thread pool; time the whole phase."""
+    """Run callables (each returns (status, raw body, seconds)) with a thread pool; time the
+    whole phase; decode the bodies once the clock has stopped."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -164,6 +178,7 @@ def run_phase(name: str, jobs: list, concurrency: int, expect=(200, 201)) -> dic
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(one, jobs))
     wall = time.perf_counter() - t0
+    results = [decode(raw) for raw in results]
     latencies.sort()
     return {
         "phase": name, "requests": len(jobs), "errors": errors, "seconds": wall,
@@ -182,20 +197,22 @@ def average(a: dict, b: dict, name: str) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--entrants", type=int, default=200)
+    ap.add_argument("--entrants", type=int, default=1000)
+    ap.add_argument("--warmup", type=int, default=32,
+                    help="extra entrants who run the whole flow before the measured phases (not counted)")
     ap.add_argument("--questions", type=int, default=20)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--baseline-requests", type=int, default=2000)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    if not 1 <= args.entrants <= 5000 or not 1 <= args.questions <= 50:
-        raise SystemExit("keep it bounded: 1..5000 entrants, 1..50 questions")
+    if not 1 <= args.entrants <= 5000 or not 1 <= args.questions <= 50 or not 0 <= args.warmup <= 200:
+        raise SystemExit("keep it bounded: 1..5000 entrants, 1..50 questions, 0..200 warm-up entrants")
 
     db_url, drop = create_database()
     server = None
     try:
-        seed = migrate_and_seed(db_url, args.entrants, args.questions)
+        seed = migrate_and_seed(db_url, args.entrants + args.warmup, args.questions)
         env = {**os.environ, "DATABASE_URL": db_url, "QUIZAPP_BENCH": "1", "QUIZAPP_CONFIG": "development",
                "SECRET_KEY": uuid.uuid4().hex * 2, "LOGIN_RATE_LIMIT": "100000 per minute",
                "LOGIN_IP_RATE_LIMIT": "100000 per minute", "DB_POOL_SIZE": "4"}
@@ -216,36 +233,58 @@ def main() -> int:
         with ThreadPoolExecutor(max_workers=8) as pool:
             clients = list(pool.map(lambda name: login(args.port, name), seed["logins"]))
         rid = seed["round_id"]
+        warm, clients = clients[:args.warmup], clients[args.warmup:]
         probe = clients[0]
         n = args.baseline_requests
         c = args.concurrency
 
-        phases = []
-        phases.append(run_phase("bare", [lambda: probe.request("GET", "/_bench/bare")] * n, c))
-        phases.append(run_phase("insert", [lambda: probe.request("POST", "/_bench/insert", {})] * n, c))
+        def bare_jobs(count):
+            return [lambda: probe.request_raw("GET", "/_bench/bare")] * count
 
-        start = run_phase("start", [lambda cl=cl: cl.request("POST", f"/api/v1/rounds/{rid}/attempts")
-                                    for cl in clients], c)
+        def insert_jobs(count):
+            return [lambda: probe.request_raw("POST", "/_bench/insert", {})] * count
+
+        def start_jobs(entrants):
+            return [lambda cl=cl: cl.request_raw("POST", f"/api/v1/rounds/{rid}/attempts") for cl in entrants]
+
+        def save_jobs(entrants, attempts, rng):
+            jobs = []
+            for cl, at in zip(entrants, attempts):
+                for i, q in enumerate(at["questions"]):
+                    opt = rng.choice(q["options"])["id"]
+                    jobs.append(lambda cl=cl, at=at, q=q, opt=opt, seq=i + 1: cl.request_raw(
+                        "PUT", f"/api/v1/attempts/{at['id']}/answers/{q['id']}", {"selected": [opt], "seq": seq}))
+            rng.shuffle(jobs)
+            return jobs
+
+        def submit_jobs(entrants, attempts):
+            return [lambda cl=cl, at=at: cl.request_raw("POST", f"/api/v1/attempts/{at['id']}/submit",
+                                                        {"prediction": 42})
+                    for cl, at in zip(entrants, attempts)]
+
+        # Warm-up, not counted: every endpoint of the flow runs on every worker first
+        # (connection pools, prepared statements, the question content cache).
+        if warm:
+            run_phase("warm-up", bare_jobs(200) + insert_jobs(200), c)
+            warm_attempts = [r["attempt"] for r in run_phase("warm-up", start_jobs(warm), c)["_results"]]
+            run_phase("warm-up", save_jobs(warm, warm_attempts, random.Random(2)), c)
+            run_phase("warm-up", submit_jobs(warm, warm_attempts), c)
+
+        phases = []
+        phases.append(run_phase("bare", bare_jobs(n), c))
+        phases.append(run_phase("insert", insert_jobs(n), c))
+
+        start = run_phase("start", start_jobs(clients), c)
         attempts = [r["attempt"] for r in start["_results"]]
         phases.append(start)
 
-        rng = random.Random(1)
-        saves = []
-        for cl, at in zip(clients, attempts):
-            for i, q in enumerate(at["questions"]):
-                opt = rng.choice(q["options"])["id"]
-                saves.append(lambda cl=cl, at=at, q=q, opt=opt, seq=i + 1: cl.request(
-                    "PUT", f"/api/v1/attempts/{at['id']}/answers/{q['id']}", {"selected": [opt], "seq": seq}))
-        rng.shuffle(saves)
-        save = run_phase("save", saves, c)
+        save = run_phase("save", save_jobs(clients, attempts, random.Random(1)), c)
         phases.append(save)
         unsaved = sum(1 for body in save["_results"] if not (body and body.get("saved")))
 
-        phases.append(run_phase("submit", [
-            lambda cl=cl, at=at: cl.request("POST", f"/api/v1/attempts/{at['id']}/submit", {"prediction": 42})
-            for cl, at in zip(clients, attempts)], c))
-        phases.append(run_phase("insert", [lambda: probe.request("POST", "/_bench/insert", {})] * n, c))
-        phases.append(run_phase("bare", [lambda: probe.request("GET", "/_bench/bare")] * n, c))
+        phases.append(run_phase("submit", submit_jobs(clients, attempts), c))
+        phases.append(run_phase("insert", insert_jobs(n), c))
+        phases.append(run_phase("bare", bare_jobs(n), c))
     finally:
         if server is not None:
             server.terminate()
@@ -255,8 +294,8 @@ def main() -> int:
     bare = average(phases[0], phases[-1], "bare JSON (baseline)")
     insert = average(phases[1], phases[-2], "one INSERT + commit (baseline)")
     rows = [bare, insert] + [p for p in phases[2:-2]]
-    print(f"\nentrants={args.entrants} questions={args.questions} concurrency={args.concurrency} "
-          f"workers={args.workers} (sync)  unsaved answers: {unsaved}\n")
+    print(f"\nentrants={args.entrants} (+{args.warmup} warm-up) questions={args.questions} "
+          f"concurrency={args.concurrency} workers={args.workers} (sync)  unsaved answers: {unsaved}\n")
     print("| phase | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ bare | req/s ÷ insert | p99 ÷ insert p99 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -87,6 +87,10 @@ def _clean(db) -> None:
                 db.session.execute(t.update().values(**own))
             db.session.execute(t.delete())
     db.session.commit()
+    # Ids start again from 1 (RESTART IDENTITY / empty SQLite tables): forget the
+    # per-process question content cache, which relies on ids never being reused.
+    from flask import current_app
+    current_app.extensions.pop("quizapp.question_content", None)
 
 
 @pytest.fixture()

@@ -1,6 +1,7 @@
 """The contest engine's rules, tested on the services directly."""
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -49,7 +50,7 @@ def test_draw_takes_only_approved_questions_within_the_quota(make, db):
     make.question(status=QuestionStatus.RETIRED)
     make.question(area_code="TTHC")
     rnd = make.round(quotas=[("TC", 0, 5)])
-    drawn = services.draw_questions(rnd)
+    drawn = services.draw_questions(rnd.quotas)
     assert set(drawn) == approved
 
 
@@ -59,7 +60,7 @@ def test_draw_respects_difficulty_cells_and_never_repeats(make, db):
     other = {q.id for q in bank(make, 3, area="TTHC")}
     rnd = make.round(quotas=[("TC", 0, 3), ("TC", 3, 2), ("TTHC", 0, 2)])
     for _ in range(10):
-        drawn = services.draw_questions(rnd)
+        drawn = services.draw_questions(rnd.quotas)
         assert len(drawn) == len(set(drawn)) == 7
         assert hard <= set(drawn)
         assert len(set(drawn) & easy) == 3 and len(set(drawn) & other) == 2
@@ -70,7 +71,7 @@ def test_draw_prefers_the_least_used_questions(make, db):
     used = {q.id for q in bank(make, 3, times_drawn=5)}
     rnd = make.round(quotas=[("TC", 0, 4)])
     for seed in range(5):
-        drawn = set(services.draw_questions(rnd, random.Random(seed)))
+        drawn = set(services.draw_questions(rnd.quotas, random.Random(seed)))
         assert fresh <= drawn and len(drawn & used) == 1
 
 
@@ -178,23 +179,28 @@ def test_attempt_limit_holds_and_grants_add_attempts(make, db):
 
 
 def test_a_lost_race_for_the_slot_returns_the_open_attempt(make, db, monkeypatch):
-    """Two simultaneous starts: the unique index refuses the second insert; the service
-    catches it in a savepoint and hands back the attempt the first start created."""
+    """Two simultaneous starts: the unique indexes refuse the second insert (ON CONFLICT
+    DO NOTHING yields no row); the service hands back the attempt the first start created."""
     bank(make, 5)
     rnd = make.round()
     user = make.user()
     first = services.start_attempt(rnd.id, user)
     db.session.commit()
-    # The racer looked before the first start's insert: no attempt yet.
-    monkeypatch.setattr(services, "_entrant_state", lambda rnd, uid: (0, None, services.limits_for(rnd, uid)))
+    real_state = services._start_state
+
+    def blind(round_id, user_id):  # the racer looked before the first start's insert: no attempt yet
+        return dataclasses.replace(real_state(round_id, user_id), used=0, open_id=None)
+
+    monkeypatch.setattr(services, "_start_state", blind)
     monkeypatch.setattr(services, "_open_attempt", lambda *a: None)
     monkeypatch.setattr(services, "_attempt_count", lambda *a: 0)
     with pytest.raises(ServiceError) as exc:
         services.start_attempt(rnd.id, user)
-    assert codes(exc) == "attempt_limit" or codes(exc) == "attempt_conflict"
+    assert codes(exc) == "attempt_conflict"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     monkeypatch.undo()
     # Same race, but now the winner's open attempt is found after the refused insert.
-    monkeypatch.setattr(services, "_entrant_state", lambda rnd, uid: (0, None, services.limits_for(rnd, uid)))
+    monkeypatch.setattr(services, "_start_state", blind)
     again = services.start_attempt(rnd.id, user)
     assert again.id == first.id
     db.session.commit()
@@ -223,6 +229,97 @@ def test_start_refuses_rounds_not_open_to_the_entrant(make, db, case):
     expected = {"closed": ("round_closed", 409), "upcoming": ("round_not_open", 409),
                 "unpublished": ("round_not_found", 404), "not_eligible": ("not_eligible", 403)}[case]
     assert (exc.value.code, exc.value.status) == expected
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
+
+
+def test_the_start_reads_eligibility_in_sql_as_the_contest_rules_define_it(make, db):
+    """The start decides eligibility in its one SELECT; it must agree with contests.is_eligible
+    for every shape of rule: everyone, units (with sub-units), categories, both, none left."""
+    from quizapp.auth.models import EntrantCategory
+    from quizapp.contests.services import is_eligible
+
+    bank(make, 5)
+    province = make.unit("Tỉnh")
+    dept = make.unit("Sở Nội vụ", parent=province)
+    office = make.unit("Phòng CCHC", parent=dept)
+    other = make.unit("Sở Tài chính", parent=province)
+    users = [make.user(unit=u, category=c) for u in (province, dept, office, other)
+             for c in (EntrantCategory.CIVIL_SERVANT, EntrantCategory.CITIZEN)]
+    users.append(make.user(unit=office, is_active_account=False))
+    rules = [dict(open_to_all=True), dict(open_to_all=False, units=[dept]),
+             dict(open_to_all=False, units=[other, office]), dict(open_to_all=False, categories="citizen"),
+             dict(open_to_all=False, units=[dept], categories="civil_servant"),
+             dict(open_to_all=False)]
+    for rule in rules:
+        rnd = make.round()
+        rnd.contest.open_to_all = rule["open_to_all"]
+        rnd.contest.units = rule.get("units", [])
+        rnd.contest.eligible_categories = rule.get("categories", "")
+        db.session.commit()
+        answers = []
+        for user in users:
+            expected = is_eligible(rnd.contest, user)
+            assert services._start_state(rnd.id, user.id).eligible == expected, (rule, user.unit.name)
+            answers.append(expected)
+        # Each rule admits some and refuses others, except the last, which admits nobody.
+        assert set(answers) == ({False} if rule == rules[-1] else {True, False}), rule
+
+
+def test_ties_in_times_drawn_are_broken_at_random(make, db):
+    ids = {q.id for q in bank(make, 10, times_drawn=2)}
+    rnd = make.round(quotas=[("TC", 0, 3)])
+    seen = set()
+    for seed in range(40):
+        drawn = services.draw_questions(rnd.quotas, random.Random(seed))
+        assert len(set(drawn)) == 3
+        seen |= set(drawn)
+    assert seen == ids
+
+
+def test_a_started_attempt_shows_the_bank_text_and_every_option_without_the_key(make, db):
+    qs = bank(make, 5)
+    rnd = make.round(shuffle_options=True)
+    user = make.user()
+    view = services.begin_attempt(rnd.id, user.id)
+    stored = {aq.id: aq for aq in db.session.get(Attempt, view.id).questions}
+    by_id = {q.id: q for q in qs}
+    for shown in view.questions:
+        aq = stored[shown.id]
+        question = by_id[aq.question_id]
+        assert shown.text == question.text and shown.position == aq.position
+        assert [oid for oid, _ in shown.options] == aq.option_order
+        assert dict(shown.options) == {o.id: o.text for o in question.options}
+    # Resuming reads the same view back from the database.
+    db.session.commit()
+    again = services.begin_attempt(rnd.id, user.id)
+    assert again.id == view.id and again.questions == view.questions
+
+
+def test_the_question_content_cache_stays_bounded_and_correct(make, db, app, monkeypatch):
+    qs = bank(make, 8)
+    monkeypatch.setattr(services, "QUESTION_CONTENT_CACHE_SIZE", 6)
+    rnd = make.round(quotas=[("TC", 0, 5)], attempts_allowed=5)
+    texts = {q.id: q.text for q in qs}
+    ids = list(texts)
+    for _ in range(3):
+        for half in (ids[:4], ids[4:]):  # 4 + 4 > 6: the cache is emptied before it would overflow
+            content = services.question_content(half)
+            assert {qid: c.text for qid, c in content.items()} == {qid: texts[qid] for qid in half}
+            assert len(app.extensions["quizapp.question_content"]) <= 6
+        view = services.begin_attempt(rnd.id, make.user().id)
+        stored = {aq.id: aq.question_id for aq in db.session.get(Attempt, view.id).questions}
+        assert [q.text for q in view.questions] == [texts[stored[q.id]] for q in view.questions]
+        assert len(app.extensions["quizapp.question_content"]) <= 6
+        db.session.commit()
+
+
+def test_a_deactivated_account_cannot_start(make, db):
+    bank(make, 5)
+    rnd = make.round()
+    user = make.user(is_active_account=False)
+    with pytest.raises(ServiceError) as exc:
+        services.begin_attempt(rnd.id, user.id)
+    assert codes(exc) == "not_eligible" and exc.value.status == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
 
 

@@ -77,20 +77,20 @@ def round_json(item: services.RoundForEntrant) -> dict:
     }
 
 
-def attempt_json(attempt: Attempt) -> dict:
+def attempt_json(view: services.AttemptView) -> dict:
     """An attempt as the entrant sees it.  Never any answer key while it is in progress."""
     out = {
-        "id": attempt.id, "round_id": attempt.round_id, "number": attempt.number,
-        "status": attempt.status.value, "started_at": attempt.started_at.isoformat(),
-        "deadline": attempt.deadline_at.isoformat(), "remaining_ms": services.remaining_ms(attempt),
-        "prediction_mode": attempt.round.prediction_mode.value,
+        "id": view.id, "round_id": view.round_id, "number": view.number,
+        "status": view.status.value, "started_at": view.started_at.isoformat(),
+        "deadline": view.deadline_at.isoformat(), "remaining_ms": services.remaining_ms(view),
+        "prediction_mode": view.prediction_mode.value,
     }
-    if attempt.status == AttemptStatus.IN_PROGRESS:
+    if view.questions is not None:
         out["questions"] = [
             {"id": q.id, "position": q.position, "text": q.text, "multiple": q.multiple,
              "options": [{"id": oid, "text": text} for oid, text in q.options],
              "selected": q.selected, "seq": q.answer_seq}
-            for q in services.shown_questions(attempt)
+            for q in view.questions
         ]
     return out
 
@@ -121,17 +121,18 @@ def rounds():
 
 
 @bp.route("/rounds/<int:round_id>/attempts", methods=["POST"])
-@requires(Role.PARTICIPANT)
+@requires_session
 def start(round_id: int):
-    attempt = services.start_attempt(round_id, current_user)
-    return jsonify(attempt=attempt_json(attempt)), 201
+    # A hot path: no user query; begin_attempt reads the account (active, unit, category) itself.
+    view = services.begin_attempt(round_id, session_user_id())
+    return jsonify(attempt=attempt_json(view)), 201
 
 
 @bp.route("/attempts/<int:attempt_id>")
 @requires(Role.PARTICIPANT)
 def show(attempt_id: int):
     attempt = services.get_attempt(attempt_id, current_user.id)
-    return jsonify(attempt=attempt_json(attempt))
+    return jsonify(attempt=attempt_json(services.attempt_view(attempt)))
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:aq_id>", methods=["PUT"])

@@ -16,28 +16,34 @@ Services only add and flush; the request pipeline (or the CLI) commits.
 """
 from __future__ import annotations
 
+import bisect
 import functools
-
+import json
 import math
+import operator
 import random
+import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import aliased
 
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.auth.models import User
 from quizapp.bank.models import Option, Question, QuestionStatus
 from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Grant, PredictionMode, ReviewPolicy,
-                                     Round)
-from quizapp.contests.services import EntrantLimits, is_eligible, limits_for, round_state
+                                     Round, RoundQuota, contest_units)
+from quizapp.contests.services import EntrantLimits, admits, is_eligible, limits_for, round_state
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.leaderboards.models import Standing
+from quizapp.units.models import Unit
 
 # Largest answer sequence number a client may send (JavaScript's safe integer).
 MAX_SEQ = 2**53 - 1
@@ -129,24 +135,42 @@ def open_rounds_for(user: User, now: datetime | None = None) -> list[RoundForEnt
 # Drawing questions
 # ---------------------------------------------------------------------------
 
-def draw_questions(rnd: Round, rng: random.Random | None = None) -> list[int]:
-    """Question ids for one attempt, drawn within the round's quota.
+def fresh_rng() -> random.Random:
+    """A generator for one draw, seeded with 128 fresh bits from the OS: as
+    unpredictable from one start to the next as ``SystemRandom``, which costs a
+    system call per random number (a 200-question pool shuffle: ~0.6 ms)."""
+    return random.Random(secrets.randbits(128))
 
-    Only APPROVED questions.  Within each quota cell the least-drawn questions
-    are preferred (lowest ``times_drawn``, random among ties, as Moodle does)
-    so the whole bank gets used.  Cells with a fixed difficulty are filled
-    before "any difficulty" cells of the same area, and a question is never
-    drawn twice.
+
+class PoolEntry(NamedTuple):
+    """An approved question a round may draw, with how often it has been drawn."""
+    id: int
+    area_id: int
+    difficulty: int
+    times_drawn: int
+
+
+def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntry] | None = None) -> list[int]:
+    """Question ids for one attempt, drawn within a round's quota.
+
+    ``quotas``: the round's quota cells, anything with ``area_id``,
+    ``difficulty`` (0 = any) and ``count`` (``Round.quotas`` or ``Quota``).
+    ``pool``: the approved questions of the quota's areas, read here if not
+    given (the start of an attempt reads it with its other checks).
+    Within each quota cell the least-drawn questions are preferred (lowest
+    ``times_drawn``, random among ties, as Moodle does) so the whole bank gets
+    used.  Cells with a fixed difficulty are filled before "any difficulty"
+    cells of the same area, and a question is never drawn twice.
     """
-    rng = rng or random.SystemRandom()
-    quotas = sorted(rnd.quotas, key=lambda q: (q.difficulty == 0, q.area_id, q.difficulty))
+    rng = rng or fresh_rng()
+    quotas = sorted(quotas, key=lambda q: (q.difficulty == 0, q.area_id, q.difficulty))
     if not quotas:
         raise _err("round_has_no_questions", _l("This round has no questions yet."), 409)
-    areas = {q.area_id for q in quotas}
-    pool = db.session.execute(
-        sa.select(Question.id, Question.area_id, Question.difficulty, Question.times_drawn)
-        .where(Question.area_id.in_(areas), Question.status == QuestionStatus.APPROVED)
-    ).all()
+    if pool is None:
+        pool = [PoolEntry(*r) for r in db.session.execute(
+            sa.select(Question.id, Question.area_id, Question.difficulty, Question.times_drawn)
+            .where(Question.area_id.in_({q.area_id for q in quotas}), Question.status == QuestionStatus.APPROVED)
+        )]
     chosen: list[int] = []
     taken: set[int] = set()
     for quota in quotas:
@@ -155,17 +179,351 @@ def draw_questions(rnd: Round, rng: random.Random | None = None) -> list[int]:
         if len(cell) < quota.count:
             raise _err("bank_too_small",
                        _l("The question bank does not have enough approved questions for this round."), 409)
-        rng.shuffle(cell)
-        cell.sort(key=lambda r: r.times_drawn)  # stable: random among equal counts
-        for r in cell[: quota.count]:
+        for r in _least_drawn(cell, quota.count, rng):
             chosen.append(r.id)
             taken.add(r.id)
     return chosen
 
 
+def _least_drawn(cell: list[PoolEntry], count: int, rng: random.Random) -> list[PoolEntry]:
+    """``count`` entries of the cell with the lowest ``times_drawn``, random among
+    equal counts, least drawn first: the same as shuffling the cell and sorting
+    it by count, but shuffling only what is taken (a cell may hold hundreds)."""
+    cell.sort(key=_times_drawn)
+    last = cell[count - 1].times_drawn  # the count of the last tier that is (partly) taken
+    below = bisect.bisect_left(cell, last, key=_times_drawn)
+    tier_end = bisect.bisect_right(cell, last, lo=below, key=_times_drawn)
+    taken = cell[:below]
+    rng.shuffle(taken)
+    taken.sort(key=_times_drawn)
+    return taken + rng.sample(cell[below:tier_end], count - below)
+
+
+_times_drawn = operator.attrgetter("times_drawn")
+
+
 # ---------------------------------------------------------------------------
 # Starting (or resuming) an attempt
 # ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Quota:
+    area_id: int
+    difficulty: int
+    count: int
+
+
+@dataclass(frozen=True)
+class StartState:
+    """What starting an attempt needs to know, read in one statement: the round's
+    settings, its contest's status and eligibility rule applied to the entrant,
+    the entrant's attempts so far and grants."""
+    round_id: int
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_seconds: int
+    attempts_allowed: int
+    shuffle_questions: bool
+    shuffle_options: bool
+    prediction_mode: PredictionMode
+    published: bool
+    eligible: bool
+    unit_id: int | None
+    category: str | None
+    quotas: tuple[Quota, ...]
+    pool: list[PoolEntry]  # approved questions of the quota's areas
+    used: int  # attempts started so far
+    open_id: int | None  # the attempt in progress, if any
+    limits: EntrantLimits
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """An attempt as its entrant sees it: never an answer key.
+    ``questions`` is None once the attempt is submitted."""
+    id: int
+    round_id: int
+    number: int
+    status: AttemptStatus
+    started_at: datetime
+    deadline_at: datetime
+    prediction_mode: PredictionMode
+    questions: list["ShownQuestion"] | None
+
+
+def attempt_view(attempt: Attempt) -> AttemptView:
+    in_progress = attempt.status == AttemptStatus.IN_PROGRESS
+    return AttemptView(attempt.id, attempt.round_id, attempt.number, attempt.status, attempt.started_at,
+                       attempt.deadline_at, attempt.round.prediction_mode,
+                       shown_questions(attempt) if in_progress else None)
+
+
+@functools.cache
+def _state_statement():
+    """One SELECT for everything the start checks (see StartState).  Eligibility by
+    unit is tested in SQL: the entrant's unit path starts with a listed unit's path.
+    The quota cells and the question pool come as strings of "a:b:c" entries
+    (``aggregate_strings``: string_agg / group_concat), one value instead of
+    hundreds of rows."""
+    rid, uid = sa.bindparam("p_round_id"), sa.bindparam("p_user_id")
+    entrant_unit, listed_unit = aliased(Unit), aliased(Unit)
+    mine = (Attempt.round_id == rid, Attempt.user_id == uid)
+    granted = (Grant.round_id == rid, Grant.user_id == uid)
+    listed = contest_units.c.contest_id == Contest.id
+    def joined(*columns):  # "1:2:3": several integers in one string, for aggregate_strings
+        out = sa.cast(columns[0], sa.String)
+        for column in columns[1:]:
+            out = out + ":" + sa.cast(column, sa.String)
+        return out
+
+    quota_areas = sa.select(RoundQuota.area_id).where(RoundQuota.round_id == rid)
+    return (
+        sa.select(
+            Round.id, Round.opens_at, Round.closes_at, Round.time_limit_seconds, Round.attempts_allowed,
+            Round.shuffle_questions, Round.shuffle_options, Round.prediction_mode,
+            Contest.status.label("contest_status"), Contest.open_to_all, Contest.eligible_categories,
+            User.is_active_account, User.unit_id, User.category,
+            sa.exists().where(listed).label("has_units"),
+            sa.exists().where(
+                listed, listed_unit.id == contest_units.c.unit_id,
+                sa.func.substr(entrant_unit.path, 1, sa.func.length(listed_unit.path)) == listed_unit.path,
+            ).label("in_units"),
+            sa.select(sa.func.aggregate_strings(joined(RoundQuota.area_id, RoundQuota.difficulty, RoundQuota.count),
+                                                ",")).where(RoundQuota.round_id == rid)
+            .scalar_subquery().label("quotas"),
+            sa.select(sa.func.aggregate_strings(
+                joined(Question.id, Question.area_id, Question.difficulty, Question.times_drawn), ","))
+            .where(Question.area_id.in_(quota_areas), Question.status == QuestionStatus.APPROVED)
+            .scalar_subquery().label("pool"),
+            sa.select(sa.func.count()).where(*mine).scalar_subquery().label("used"),
+            sa.select(sa.func.max(sa.case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id))))
+            .where(*mine).scalar_subquery().label("open_id"),
+            sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_minutes), 0)).where(*granted)
+            .scalar_subquery().label("extra_minutes"),
+            sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_attempts), 0)).where(*granted)
+            .scalar_subquery().label("extra_attempts"),
+        )
+        .select_from(Round)
+        .join(Contest, Contest.id == Round.contest_id)
+        .outerjoin(User, User.id == uid)
+        .outerjoin(entrant_unit, entrant_unit.id == User.unit_id)
+        .where(Round.id == rid)
+    )
+
+
+def _start_state(round_id: int, user_id: int) -> StartState | None:
+    """None when the round does not exist."""
+    r = db.session.connection().execute(_state_statement(), {"p_round_id": round_id, "p_user_id": user_id}).one_or_none()
+    if r is None:
+        return None
+    quotas = tuple(Quota(*map(int, cell.split(":"))) for cell in (r.quotas or "").split(",") if cell)
+    pool = [PoolEntry(*map(int, entry.split(":"))) for entry in (r.pool or "").split(",") if entry]
+    category = r.category.value if r.category is not None else None
+    active = bool(r.is_active_account)
+    eligible = active and admits(r.open_to_all, r.eligible_categories, category, r.has_units, bool(r.in_units))
+    return StartState(
+        round_id=r.id, opens_at=r.opens_at, closes_at=r.closes_at, time_limit_seconds=r.time_limit_seconds,
+        attempts_allowed=r.attempts_allowed, shuffle_questions=r.shuffle_questions,
+        shuffle_options=r.shuffle_options, prediction_mode=r.prediction_mode,
+        published=r.contest_status == ContestStatus.PUBLISHED, eligible=eligible,
+        unit_id=r.unit_id, category=category, quotas=quotas, pool=pool, used=int(r.used), open_id=r.open_id,
+        limits=EntrantLimits.of(r, r.extra_minutes, r.extra_attempts),
+    )
+
+
+@dataclass(frozen=True)
+class QuestionContent:
+    """What an entrant is shown of a question: never which options are correct."""
+    text: str
+    multiple: bool
+    options: tuple[tuple[int, str], ...]  # (option id, text) in bank order
+
+
+def question_content(question_ids: list[int]) -> dict[int, QuestionContent]:
+    """The questions' texts and options, from a per-process cache.
+
+    A question row and its options never change once written (an edit or a
+    changed import adds a new version with a new id; only status and review
+    flags change in place, see bank.services), and question rows are never
+    deleted, so an id always names the same content and the cache needs no
+    invalidation.  It is kept per app (one database each) and bounded.  After
+    restoring an older database backup into a running deployment, restart it.
+    """
+    cache = current_app.extensions.setdefault("quizapp.question_content", {})
+    out = {qid: cache.get(qid) for qid in question_ids}
+    missing = [qid for qid, content in out.items() if content is None]
+    if missing:
+        found: dict[int, tuple[str, bool, list]] = {}
+        for r in db.session.connection().execute(_content_statement(), {"p_ids": missing}).all():
+            found.setdefault(r.question_id, (r.question_text, r.multiple, []))[2].append((r.id, r.text))
+        if len(cache) + len(found) > QUESTION_CONTENT_CACHE_SIZE:
+            cache.clear()
+        for qid, (text, multiple, options) in found.items():
+            out[qid] = cache[qid] = QuestionContent(text, multiple, tuple(options))
+    return out
+
+
+# Questions kept in each process's content cache (a bank holds hundreds to a few thousand).
+QUESTION_CONTENT_CACHE_SIZE = 20_000
+
+
+@functools.cache
+def _content_statement():
+    return (sa.select(Option.question_id, Option.id, Option.text, Question.text.label("question_text"),
+                      Question.multiple)
+            .join(Question, Question.id == Option.question_id)
+            .where(Option.question_id.in_(sa.bindparam("p_ids", expanding=True)))
+            .order_by(Option.question_id, Option.position))
+
+
+@functools.cache
+def _insert_attempt_statement():
+    """SQLite (the other supported database; PostgreSQL uses _PG_WRITE_ATTEMPT).
+    INSERT ... ON CONFLICT DO NOTHING RETURNING id: a concurrent start of the same
+    entrant that took the slot (unique number, one open attempt) yields no row
+    instead of an error, so no SAVEPOINT is needed."""
+    return sqlite.insert(Attempt.__table__).on_conflict_do_nothing().returning(Attempt.__table__.c.id)
+
+
+@functools.cache
+def _insert_questions_statement():
+    shown = AttemptQuestion.__table__
+    return sa.insert(shown).returning(shown.c.id, sort_by_parameter_order=True)
+
+
+def _write_attempt(conn, attempt: dict, question_ids: list[int], orders: list[list[int]]) -> list[int] | None:
+    """Insert the attempt and its questions; count the draws.  Returns the
+    attempt-question ids in position order, or None if a concurrent start of
+    the same entrant took the slot (nothing is written then)."""
+    if conn.dialect.name == "postgresql":
+        return _write_attempt_postgresql(conn, attempt, question_ids, orders)
+    attempt_id = conn.execute(_insert_attempt_statement(), attempt).scalar_one_or_none()
+    if attempt_id is None:
+        return None
+    ids = conn.execute(_insert_questions_statement(), [
+        {"attempt_id": attempt_id, "question_id": qid, "position": position, "option_order": order,
+         "answer_seq": 0}
+        for position, (qid, order) in enumerate(zip(question_ids, orders), start=1)
+    ]).scalars().all()
+    _count_draws_at_commit(question_ids)
+    return [attempt_id, *ids]
+
+
+# PostgreSQL: the whole write in ONE statement of fixed text (prepared by psycopg
+# after a few runs): the attempt, its questions from two arrays, and the draw
+# counts.  The counters are hot rows (concurrent starts prefer the same
+# least-used questions); their row locks are taken by the last statement of the
+# transaction, in id order (ANY of a sorted array), and held only until COMMIT.
+_PG_WRITE_ATTEMPT = sa.text("""
+WITH new_attempt AS (
+    INSERT INTO attempts (round_id, user_id, unit_id, category, number, status, started_at, deadline_at,
+                          max_score)
+    VALUES (:round_id, :user_id, :unit_id, :category, :number, :status, :started_at, :deadline_at, :max_score)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), shown AS (
+    INSERT INTO attempt_questions (attempt_id, question_id, position, option_order, answer_seq)
+    SELECT new_attempt.id, drawn.question_id, drawn.position, CAST(drawn.option_order AS json), 0
+    FROM new_attempt,
+         unnest(CAST(:question_ids AS integer[]), CAST(:option_orders AS text[]))
+             WITH ORDINALITY AS drawn(question_id, option_order, position)
+    RETURNING id, position
+), counted AS (
+    UPDATE questions SET times_drawn = times_drawn + 1
+    WHERE id = ANY(CAST(:sorted_ids AS integer[])) AND EXISTS (SELECT 1 FROM new_attempt)
+)
+SELECT new_attempt.id AS attempt_id, shown.id
+FROM new_attempt JOIN shown ON true
+ORDER BY shown.position
+""")
+
+
+def _write_attempt_postgresql(conn, attempt: dict, question_ids: list[int], orders: list[list[int]]):
+    rows = conn.execute(_PG_WRITE_ATTEMPT, {
+        **attempt, "status": attempt["status"].value, "question_ids": question_ids,
+        "option_orders": [json.dumps(order) for order in orders], "sorted_ids": sorted(question_ids),
+    }).all()
+    if not rows:
+        return None
+    return [rows[0].attempt_id, *(r.id for r in rows)]
+
+
+def begin_attempt(round_id: int, user_id: int, now: datetime | None = None,
+                  rng: random.Random | None = None) -> AttemptView:
+    """Start an attempt, or resume the one in progress; return it as the entrant sees it.
+
+    The hot path of a contest's opening minutes, so it counts its statements:
+    one SELECT of the round, the entrant's eligibility, attempts and grants
+    and the question pool (``_start_state``); the drawn questions' texts come
+    from the content cache (a SELECT only for questions not seen yet); then the
+    write: on PostgreSQL one statement (attempt, questions, draw counts), on
+    SQLite the attempt INSERT (ON CONFLICT DO NOTHING), one INSERT of all its
+    questions and, just before COMMIT, the ``times_drawn`` UPDATE.  The
+    response is built from what was drawn, without reading it back.
+    Must be the first write of its transaction (it is, in every caller).
+    """
+    now = now or utcnow()
+    state = _start_state(round_id, user_id)
+    if state is None or not state.published:
+        raise _err("round_not_found", _l("This round does not exist or is not published."), 404)
+    if not state.eligible:
+        raise _err("not_eligible", _l("You are not eligible for this contest."), 403)
+    if state.open_id is not None:
+        current = db.session.get(Attempt, state.open_id)
+        if not is_expired(current, now):
+            return attempt_view(current)
+        close_expired(current, now)
+    phase = round_state(state, now)
+    if phase != "open":
+        if phase == "upcoming":
+            raise _err("round_not_open", _l("This round has not opened yet."), 409)
+        raise _err("round_closed", _l("This round has closed."), 409)
+    number = state.used + 1
+    if number > state.limits.attempts_allowed:
+        raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
+
+    rng = rng or fresh_rng()
+    question_ids = draw_questions(state.quotas, rng, state.pool)
+    if state.shuffle_questions:
+        rng.shuffle(question_ids)
+    content = question_content(question_ids)
+    options = {qid: list(content[qid].options) for qid in question_ids}
+    if state.shuffle_options:
+        for shown in options.values():
+            rng.shuffle(shown)
+
+    deadline = min(now + state.limits.time_limit, state.closes_at)
+    written = _write_attempt(db.session.connection(), {
+        "round_id": state.round_id, "user_id": user_id, "unit_id": state.unit_id, "category": state.category,
+        "number": number, "status": AttemptStatus.IN_PROGRESS, "started_at": now, "deadline_at": deadline,
+        "max_score": len(question_ids),
+    }, question_ids, [[oid for oid, _ in options[qid]] for qid in question_ids])
+    if written is None:
+        return _lost_race(state, user_id)
+    attempt_id, *aq_ids = written
+    return AttemptView(
+        attempt_id, state.round_id, number, AttemptStatus.IN_PROGRESS, now, deadline, state.prediction_mode,
+        [ShownQuestion(id=aq_id, position=position, text=content[qid].text, multiple=content[qid].multiple,
+                       options=options[qid], selected=[], answer_seq=0)
+         for position, (aq_id, qid) in enumerate(zip(aq_ids, question_ids), start=1)],
+    )
+
+
+def _lost_race(state: StartState, user_id: int) -> AttemptView:
+    """A concurrent start of the same entrant took the slot first."""
+    existing = _open_attempt(state.round_id, user_id)
+    if existing is not None:
+        return attempt_view(existing)
+    if _attempt_count(state.round_id, user_id) >= state.limits.attempts_allowed:
+        raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
+    raise _err("attempt_conflict", _l("Another start of this round is in progress. Please try again."), 409)
+
+
+def start_attempt(round_id: int, user: User, now: datetime | None = None,
+                  rng: random.Random | None = None) -> Attempt:
+    """``begin_attempt`` for callers that want the Attempt itself."""
+    return db.session.get(Attempt, begin_attempt(round_id, user.id, now, rng).id)
+
 
 def _open_attempt(round_id: int, user_id: int) -> Attempt | None:
     return db.session.scalar(
@@ -179,90 +537,6 @@ def _attempt_count(round_id: int, user_id: int) -> int:
         sa.select(sa.func.count()).select_from(Attempt)
         .where(Attempt.round_id == round_id, Attempt.user_id == user_id)
     )
-
-
-def _entrant_state(rnd: Round, user_id: int) -> tuple[int, int | None, EntrantLimits]:
-    """In one query: how many attempts the entrant has in the round, the open one's id,
-    and the round's limits plus the entrant's grants (see contests.services.limits_for)."""
-    mine = (Attempt.round_id == rnd.id, Attempt.user_id == user_id)
-    granted = (Grant.round_id == rnd.id, Grant.user_id == user_id)
-    used, open_id, minutes, extra = db.session.execute(sa.select(
-        sa.select(sa.func.count()).where(*mine).scalar_subquery(),
-        sa.select(sa.func.max(sa.case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id))))
-        .where(*mine).scalar_subquery(),
-        sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_minutes), 0)).where(*granted).scalar_subquery(),
-        sa.select(sa.func.coalesce(sa.func.sum(Grant.extra_attempts), 0)).where(*granted).scalar_subquery(),
-    )).one()
-    limits = EntrantLimits.of(rnd, minutes, extra)
-    return int(used), open_id, limits
-
-
-def start_attempt(round_id: int, user: User, now: datetime | None = None,
-                  rng: random.Random | None = None) -> Attempt:
-    """Start an attempt, or resume the one in progress.
-
-    The write is two Core statements (the attempt, then its questions in one
-    multi-row INSERT) inside a SAVEPOINT, so a concurrent start of the same
-    entrant that wins the unique slot is detected without aborting the request.
-    """
-    now = now or utcnow()
-    rnd = get_round_for_entrant(round_id, user)
-    used, open_id, limits = _entrant_state(rnd, user.id)
-    if open_id is not None:
-        current = db.session.get(Attempt, open_id)
-        if not is_expired(current, now):
-            return current
-        close_expired(current, now)
-    state = round_state(rnd, now)
-    if state != "open":
-        if state == "upcoming":
-            raise _err("round_not_open", _l("This round has not opened yet."), 409)
-        raise _err("round_closed", _l("This round has closed."), 409)
-    number = used + 1
-    if number > limits.attempts_allowed:
-        raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
-
-    question_ids = draw_questions(rnd, rng)
-    rng = rng or random.SystemRandom()
-    if rnd.shuffle_questions:
-        rng.shuffle(question_ids)
-    options: dict[int, list[int]] = {qid: [] for qid in question_ids}
-    for qid, oid in db.session.execute(
-        sa.select(Option.question_id, Option.id).where(Option.question_id.in_(question_ids))
-        .order_by(Option.question_id, Option.position)
-    ):
-        options[qid].append(oid)
-    for order in options.values():
-        if rnd.shuffle_options:
-            rng.shuffle(order)
-
-    attempts, shown = Attempt.__table__, AttemptQuestion.__table__
-    try:
-        with db.session.begin_nested():
-            conn = db.session.connection()  # inside the block, so the SAVEPOINT is emitted first
-            attempt_id = conn.execute(
-                sa.insert(attempts).values(
-                    round_id=rnd.id, user_id=user.id, unit_id=user.unit_id, category=user.category.value,
-                    number=number, status=AttemptStatus.IN_PROGRESS, started_at=now,
-                    deadline_at=min(now + limits.time_limit, rnd.closes_at), max_score=len(question_ids),
-                ).returning(attempts.c.id)
-            ).scalar_one()
-            # One multi-row INSERT ... VALUES (...), (...): a single round trip.
-            conn.execute(sa.insert(shown).values([
-                {"attempt_id": attempt_id, "question_id": qid, "position": position,
-                 "option_order": options[qid], "answer_seq": 0}
-                for position, qid in enumerate(question_ids, start=1)
-            ]))
-    except sa.exc.IntegrityError:
-        # A concurrent start of the same entrant won the slot.
-        existing = _open_attempt(rnd.id, user.id)
-        if existing is not None:
-            return existing
-        if _attempt_count(rnd.id, user.id) >= limits.attempts_allowed:
-            raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
-        raise _err("attempt_conflict", _l("Another start of this round is in progress. Please try again."), 409)
-    _count_draws_at_commit(question_ids)
-    return db.session.get(Attempt, attempt_id)
 
 
 def _count_draws_at_commit(question_ids: list[int]) -> None:
@@ -324,20 +598,21 @@ class ShownQuestion:
 
 
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
-    """The attempt's questions in shown order, in two queries."""
+    """The attempt's questions in shown order: one query, texts from the content cache."""
     rows = db.session.execute(
-        sa.select(AttemptQuestion, Question.text, Question.multiple)
-        .join(Question, Question.id == AttemptQuestion.question_id)
+        sa.select(AttemptQuestion.id, AttemptQuestion.position, AttemptQuestion.question_id,
+                  AttemptQuestion.option_order, AttemptQuestion.selected, AttemptQuestion.answer_seq)
         .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
     ).all()
-    qids = [r[0].question_id for r in rows]
-    texts = dict(db.session.execute(sa.select(Option.id, Option.text).where(Option.question_id.in_(qids))).all())
-    return [
-        ShownQuestion(id=aq.id, position=aq.position, text=text, multiple=multiple,
-                      options=[(oid, texts.get(oid, "")) for oid in aq.option_order],
-                      selected=list(aq.selected or []), answer_seq=aq.answer_seq)
-        for aq, text, multiple in rows
-    ]
+    content = question_content([r.question_id for r in rows])
+    shown = []
+    for r in rows:
+        texts = dict(content[r.question_id].options)
+        shown.append(ShownQuestion(
+            id=r.id, position=r.position, text=content[r.question_id].text, multiple=content[r.question_id].multiple,
+            options=[(oid, texts.get(oid, "")) for oid in r.option_order],
+            selected=list(r.selected or []), answer_seq=r.answer_seq))
+    return shown
 
 
 # ---------------------------------------------------------------------------

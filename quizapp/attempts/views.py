@@ -29,7 +29,7 @@ def start_page(round_id: int):
 @bp.route("/rounds/<int:round_id>/start", methods=["POST"])
 @requires(Role.PARTICIPANT)
 def start(round_id: int):
-    attempt = services.start_attempt(round_id, current_user)
+    attempt = services.begin_attempt(round_id, current_user.id)
     return redirect(url_for("attempts.quiz", attempt_id=attempt.id), 303)
 
 

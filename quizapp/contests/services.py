@@ -42,7 +42,11 @@ from quizapp.units.models import Unit
 
 
 def categories_of(contest: Contest) -> set[str]:
-    return {c for c in (contest.eligible_categories or "").split(",") if c}
+    return _split_categories(contest.eligible_categories)
+
+
+def _split_categories(eligible_categories: str | None) -> set[str]:
+    return {c for c in (eligible_categories or "").split(",") if c}
 
 
 def is_eligible(contest: Contest, user: User) -> bool:
@@ -52,18 +56,26 @@ def is_eligible(contest: Contest, user: User) -> bool:
         return False
     if contest.open_to_all:
         return True
-    categories = categories_of(contest)
-    if categories and user.category.value not in categories:
-        return False
     unit_paths = db.session.scalars(
         sa.select(Unit.path).join(contest_units, contest_units.c.unit_id == Unit.id)
         .where(contest_units.c.contest_id == contest.id)
     ).all()
-    if not unit_paths:
-        return bool(categories)
-    if user.unit is None:
+    in_units = user.unit is not None and any(user.unit.path.startswith(p) for p in unit_paths)
+    return admits(contest.open_to_all, contest.eligible_categories, user.category.value, bool(unit_paths), in_units)
+
+
+def admits(open_to_all: bool, eligible_categories: str, category: str, has_units: bool, in_units: bool) -> bool:
+    """The eligibility rule on plain values (the start of an attempt reads them in SQL):
+    everyone; else the entrant's category must be listed (if categories are listed)
+    and the entrant's unit must be within a listed unit (if units are listed)."""
+    if open_to_all:
+        return True
+    categories = _split_categories(eligible_categories)
+    if categories and category not in categories:
         return False
-    return any(user.unit.path.startswith(p) for p in unit_paths)
+    if not has_units:
+        return bool(categories)
+    return in_units
 
 
 def round_state(rnd: Round, now: datetime | None = None) -> str:
