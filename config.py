@@ -73,6 +73,9 @@ class Config:
 
     # Contest timing: answers arriving after deadline + grace are refused.
     ANSWER_GRACE_SECONDS = int(os.environ.get("ANSWER_GRACE_SECONDS", "5"))
+    # How often each process adds the questions its starts drew to questions.times_drawn
+    # (which steers draws towards the least-used questions); 0 = after every start.
+    DRAW_COUNT_FLUSH_SECONDS = float(os.environ.get("DRAW_COUNT_FLUSH_SECONDS", "1"))
 
     # Leaderboards: recomputed at most every FRESH seconds by one worker at a time
     # (single-flight through Redis when REDIS_URL is set); never older than MAX_STALE.
@@ -95,6 +98,7 @@ class TestingConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes in tests only
+    DRAW_COUNT_FLUSH_SECONDS = 0.0  # counts current after every commit (tests of the interval set it)
 
 
 class ProductionConfig(Config):

@@ -13,10 +13,11 @@ What it does (everything on 127.0.0.1, bounded in count and time):
 3. logs every entrant in (not timed); warms up (not timed): 200 bare + 200 insert requests, and the
    ``--warmup`` entrants run start → save → submit, so every worker has its connections, prepared
    statements and question content cache, as a running server has;
-   then runs the measured phases with a thread pool and http.client: bare, insert, start attempt,
-   save answers (every entrant answers every question), submit, insert, bare.  Each baseline is
-   measured before and after the engine phases and averaged.  Response bodies are decoded after
-   each phase's clock stops (the load generator shares the server's cores);
+   then runs the measured phases with a thread pool and http.client: start attempt, save answers
+   (every entrant answers every question) and submit, each bracketed by the two baselines (bare,
+   insert) measured just before and just after it; a phase's ratios are to the mean of its own
+   brackets.  Response bodies are decoded after each phase's clock stops (the load generator
+   shares the server's cores);
 4. prints a Markdown table (req/s, p50, p99, errors, ratios) and writes JSON to bench/results/;
 5. stops gunicorn and drops the database.
 """
@@ -54,7 +55,10 @@ def create_database() -> tuple[str, callable]:
     return throwaway_db.create_database("quizapp_bench")
 
 
-def migrate_and_seed(db_url: str, entrants: int, n_questions: int) -> dict:
+def migrate_and_seed(db_url: str, entrants: int, n_questions: int, history: int = 0) -> dict:
+    """The bank, the entrants, a published contest whose round ``history + 1`` is open now and,
+    before it, ``history`` closed rounds in which every entrant took and submitted an attempt
+    (a contest in its later weeks: tables of realistic size, analysed, as in production)."""
     from flask_migrate import upgrade
 
     import config
@@ -67,6 +71,7 @@ def migrate_and_seed(db_url: str, entrants: int, n_questions: int) -> dict:
         from quizapp.auth.models import User
         from quizapp.auth.services import hash_password
         from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
+        from quizapp.attempts.models import Attempt, AttemptQuestion
         from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
         from quizapp.core.db import db
         from quizapp.units import services as unit_services
@@ -90,15 +95,52 @@ def migrate_and_seed(db_url: str, entrants: int, n_questions: int) -> dict:
         contest = Contest(slug="bench", title="Bench", status=ContestStatus.PUBLISHED)
         db.session.add(contest)
         db.session.flush()
-        rnd = Round(contest_id=contest.id, number=1, title="Tuần 1", opens_at=now - timedelta(hours=1),
-                    closes_at=now + timedelta(hours=3), time_limit_seconds=3600, attempts_allowed=1)
-        rnd.quotas.append(RoundQuota(area_id=area.id, difficulty=0, count=n_questions))
-        db.session.add(rnd)
+        past = [Round(contest_id=contest.id, number=k, title=f"Tuần {k}",
+                      opens_at=now - timedelta(days=7 * (history - k + 1)),
+                      closes_at=now - timedelta(days=7 * (history - k + 1)) + timedelta(days=6),
+                      time_limit_seconds=3600, attempts_allowed=1) for k in range(1, history + 1)]
+        rnd = Round(contest_id=contest.id, number=history + 1, title=f"Tuần {history + 1}",
+                    opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=3), time_limit_seconds=3600,
+                    attempts_allowed=1)
+        for r in (*past, rnd):
+            r.quotas.append(RoundQuota(area_id=area.id, difficulty=0, count=n_questions))
+        db.session.add_all([*past, rnd])
+        db.session.flush()
+        _seed_history(db, past, users, unit.id, n_questions, Attempt, AttemptQuestion, Option)
         db.session.execute(sa.text("CREATE TABLE bench_rows (id BIGSERIAL PRIMARY KEY, created_at TIMESTAMPTZ)"))
         db.session.commit()
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+        # Leave nothing for autovacuum to do during the measured phases (the seed inserted
+        # thousands of rows), and start them from a fresh checkpoint.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+            conn.execute(sa.text("CHECKPOINT"))
         return {"round_id": rnd.id, "logins": [u.phone for u in users]}
+
+
+def _seed_history(db, rounds, users, unit_id, n_questions, Attempt, AttemptQuestion, Option) -> None:
+    """Every entrant's submitted attempt in each past round, with its questions (Core bulk inserts)."""
+    rng = random.Random(7)
+    options: dict[int, list[int]] = {}
+    for qid, oid in db.session.execute(sa.select(Option.question_id, Option.id).order_by(Option.id)):
+        options.setdefault(qid, []).append(oid)
+    qids = list(options)
+    for rnd in rounds:
+        start = rnd.opens_at + timedelta(hours=1)
+        attempt_ids = db.session.execute(sa.insert(Attempt.__table__).returning(
+            Attempt.__table__.c.id, sort_by_parameter_order=True), [
+            {"round_id": rnd.id, "user_id": u.id, "unit_id": unit_id, "category": "civil_servant", "number": 1,
+             "status": "submitted", "started_at": start, "deadline_at": start + timedelta(hours=1),
+             "submitted_at": start + timedelta(minutes=10), "finish_reason": "submitted",
+             "score": rng.randint(0, n_questions), "max_score": n_questions, "duration_ms": 600_000}
+            for u in users]).scalars().all()
+        rows = []
+        for attempt_id in attempt_ids:
+            for position, qid in enumerate(rng.sample(qids, n_questions), start=1):
+                rows.append({"attempt_id": attempt_id, "question_id": qid, "position": position,
+                             "option_order": options[qid], "selected": [options[qid][0]], "answer_seq": 1,
+                             "is_correct": True})
+        for i in range(0, len(rows), 5000):
+            db.session.execute(sa.insert(AttemptQuestion.__table__), rows[i:i + 5000])
 
 
 # --- HTTP client --------------------------------------------------------------------------
@@ -189,10 +231,13 @@ def run_phase(name: str, jobs: list, concurrency: int, expect=(200, 201)) -> dic
     }
 
 
-def average(a: dict, b: dict, name: str) -> dict:
-    return {"phase": name, "requests": a["requests"] + b["requests"], "errors": a["errors"] + b["errors"],
-            "rps": (a["rps"] + b["rps"]) / 2, "p50_ms": (a["p50_ms"] + b["p50_ms"]) / 2,
-            "p99_ms": (a["p99_ms"] + b["p99_ms"]) / 2}
+def mean_phase(phases: list[dict], name: str) -> dict:
+    """Several runs of one baseline as one row: requests and errors summed, rates and
+    latencies averaged."""
+    k = len(phases)
+    return {"phase": name, "requests": sum(p["requests"] for p in phases),
+            "errors": sum(p["errors"] for p in phases), "rps": sum(p["rps"] for p in phases) / k,
+            "p50_ms": sum(p["p50_ms"] for p in phases) / k, "p99_ms": sum(p["p99_ms"] for p in phases) / k}
 
 
 def main() -> int:
@@ -201,18 +246,22 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=32,
                     help="extra entrants who run the whole flow before the measured phases (not counted)")
     ap.add_argument("--questions", type=int, default=20)
+    ap.add_argument("--history", type=int, default=2,
+                    help="closed rounds before the open one, each with every entrant's submitted attempt")
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--baseline-requests", type=int, default=2000)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    if not 1 <= args.entrants <= 5000 or not 1 <= args.questions <= 50 or not 0 <= args.warmup <= 200:
-        raise SystemExit("keep it bounded: 1..5000 entrants, 1..50 questions, 0..200 warm-up entrants")
+    if not (1 <= args.entrants <= 5000 and 1 <= args.questions <= 50 and 0 <= args.warmup <= 200
+            and 0 <= args.history <= 10):
+        raise SystemExit("keep it bounded: 1..5000 entrants, 1..50 questions, 0..200 warm-up entrants, "
+                         "0..10 past rounds")
 
     db_url, drop = create_database()
     server = None
     try:
-        seed = migrate_and_seed(db_url, args.entrants + args.warmup, args.questions)
+        seed = migrate_and_seed(db_url, args.entrants + args.warmup, args.questions, args.history)
         env = {**os.environ, "DATABASE_URL": db_url, "QUIZAPP_BENCH": "1", "QUIZAPP_CONFIG": "development",
                "SECRET_KEY": uuid.uuid4().hex * 2, "LOGIN_RATE_LIMIT": "100000 per minute",
                "LOGIN_IP_RATE_LIMIT": "100000 per minute", "DB_POOL_SIZE": "4"}
@@ -270,38 +319,48 @@ def main() -> int:
             run_phase("warm-up", save_jobs(warm, warm_attempts, random.Random(2)), c)
             run_phase("warm-up", submit_jobs(warm, warm_attempts), c)
 
-        phases = []
-        phases.append(run_phase("bare", bare_jobs(n), c))
-        phases.append(run_phase("insert", insert_jobs(n), c))
+        # Every engine phase is bracketed by the two baselines, measured right before and
+        # right after it, so a machine that speeds up or slows down during the run (a
+        # shared VM does) moves a phase and its own baselines together.
+        def baselines():
+            return run_phase("bare", bare_jobs(n), c), run_phase("insert", insert_jobs(n), c)
 
+        brackets = [baselines()]
         start = run_phase("start", start_jobs(clients), c)
         attempts = [r["attempt"] for r in start["_results"]]
-        phases.append(start)
-
+        brackets.append(baselines())
         save = run_phase("save", save_jobs(clients, attempts, random.Random(1)), c)
-        phases.append(save)
         unsaved = sum(1 for body in save["_results"] if not (body and body.get("saved")))
-
-        phases.append(run_phase("submit", submit_jobs(clients, attempts), c))
-        phases.append(run_phase("insert", insert_jobs(n), c))
-        phases.append(run_phase("bare", bare_jobs(n), c))
+        brackets.append(baselines())
+        submit = run_phase("submit", submit_jobs(clients, attempts), c)
+        brackets.append(baselines())
     finally:
         if server is not None:
             server.terminate()
             server.wait(10)
         drop()
 
-    bare = average(phases[0], phases[-1], "bare JSON (baseline)")
-    insert = average(phases[1], phases[-2], "one INSERT + commit (baseline)")
-    rows = [bare, insert] + [p for p in phases[2:-2]]
+    engine = [(start, 0), (save, 1), (submit, 2)]  # (phase, index of the bracket before it)
+    bare = mean_phase([b for b, _ in brackets], "bare JSON (baseline, mean of 4)")
+    insert = mean_phase([i for _, i in brackets], "one INSERT + commit (baseline, mean of 4)")
+    rows = [dict(bare, ratio_bare=1.0, ratio_insert=bare["rps"] / insert["rps"],
+                 ratio_p99=bare["p99_ms"] / insert["p99_ms"]),
+            dict(insert, ratio_bare=insert["rps"] / bare["rps"], ratio_insert=1.0, ratio_p99=1.0)]
+    for phase, k in engine:
+        ref_bare = mean_phase([brackets[k][0], brackets[k + 1][0]], "")
+        ref_insert = mean_phase([brackets[k][1], brackets[k + 1][1]], "")
+        rows.append(dict(phase, ratio_bare=phase["rps"] / ref_bare["rps"],
+                         ratio_insert=phase["rps"] / ref_insert["rps"],
+                         ratio_p99=phase["p99_ms"] / ref_insert["p99_ms"],
+                         ref_insert_rps=ref_insert["rps"], ref_insert_p99_ms=ref_insert["p99_ms"]))
     print(f"\nentrants={args.entrants} (+{args.warmup} warm-up) questions={args.questions} "
           f"concurrency={args.concurrency} workers={args.workers} (sync)  unsaved answers: {unsaved}\n")
+    print("Engine phases are divided by the baselines measured just before and just after them.\n")
     print("| phase | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ bare | req/s ÷ insert | p99 ÷ insert p99 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['phase']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-              f"{r['p99_ms']:.1f} | {r['rps'] / bare['rps']:.2f} | {r['rps'] / insert['rps']:.2f} | "
-              f"{r['p99_ms'] / insert['p99_ms']:.2f} |")
+              f"{r['p99_ms']:.1f} | {r['ratio_bare']:.2f} | {r['ratio_insert']:.2f} | {r['ratio_p99']:.2f} |")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

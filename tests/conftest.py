@@ -88,9 +88,11 @@ def _clean(db) -> None:
             db.session.execute(t.delete())
     db.session.commit()
     # Ids start again from 1 (RESTART IDENTITY / empty SQLite tables): forget the
-    # per-process question content cache, which relies on ids never being reused.
+    # per-process question content cache, which relies on ids never being reused,
+    # and any draws not yet counted.
     from flask import current_app
     current_app.extensions.pop("quizapp.question_content", None)
+    current_app.extensions.pop("quizapp.draw_tally", None)
 
 
 @pytest.fixture()

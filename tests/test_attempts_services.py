@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import services
+from quizapp.attempts import draws, services
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.bank.models import Option, Question, QuestionStatus
 from quizapp.contests.models import ContestStatus, CountedAttempt, Grant, PredictionMode
@@ -50,7 +50,7 @@ def test_draw_takes_only_approved_questions_within_the_quota(make, db):
     make.question(status=QuestionStatus.RETIRED)
     make.question(area_code="TTHC")
     rnd = make.round(quotas=[("TC", 0, 5)])
-    drawn = services.draw_questions(rnd.quotas)
+    drawn = draws.draw_questions(rnd.quotas)
     assert set(drawn) == approved
 
 
@@ -60,7 +60,7 @@ def test_draw_respects_difficulty_cells_and_never_repeats(make, db):
     other = {q.id for q in bank(make, 3, area="TTHC")}
     rnd = make.round(quotas=[("TC", 0, 3), ("TC", 3, 2), ("TTHC", 0, 2)])
     for _ in range(10):
-        drawn = services.draw_questions(rnd.quotas)
+        drawn = draws.draw_questions(rnd.quotas)
         assert len(drawn) == len(set(drawn)) == 7
         assert hard <= set(drawn)
         assert len(set(drawn) & easy) == 3 and len(set(drawn) & other) == 2
@@ -71,7 +71,7 @@ def test_draw_prefers_the_least_used_questions(make, db):
     used = {q.id for q in bank(make, 3, times_drawn=5)}
     rnd = make.round(quotas=[("TC", 0, 4)])
     for seed in range(5):
-        drawn = set(services.draw_questions(rnd.quotas, random.Random(seed)))
+        drawn = set(draws.draw_questions(rnd.quotas, random.Random(seed)))
         assert fresh <= drawn and len(drawn & used) == 1
 
 
@@ -88,6 +88,42 @@ def test_starting_increments_times_drawn_so_the_whole_bank_gets_used(make, db):
     assert seen == {q.id for q in qs}  # second attempt took the three unused ones
     counts = db.session.scalars(sa.select(Question.times_drawn)).all()
     assert sorted(counts) == [1] * 6
+
+
+def test_draws_are_counted_outside_the_start_and_this_process_sees_its_own_at_once(make, db, app, monkeypatch):
+    """With a flush interval the start does not touch the counter rows (no hot-row locks):
+    committed draws are tallied, this process's later draws already avoid them, and the
+    tally reaches questions.times_drawn at the next flush (or `flask rounds finalize`)."""
+    monkeypatch.setitem(app.config, "DRAW_COUNT_FLUSH_SECONDS", 3600)
+    qs = bank(make, 6)
+    rnd = make.round(quotas=[("TC", 0, 3)], attempts_allowed=5)
+    user = make.user()
+    first = services.start_attempt(rnd.id, user)
+    services.submit_attempt(first.id, user.id, "1")
+    db.session.commit()
+    assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 0  # not flushed yet
+    second = services.start_attempt(rnd.id, user)
+    firsts, seconds = ({aq.question_id for aq in a.questions} for a in (first, second))
+    assert firsts | seconds == {q.id for q in qs}  # the second took the three the first left
+    db.session.rollback()  # the second start never happened: its draws are not counted
+    assert draws.flush_draw_counts(force=True) == 3
+    counts = dict(db.session.execute(sa.select(Question.id, Question.times_drawn)).all())
+    assert counts == {q.id: int(q.id in firsts) for q in qs}
+    assert draws.flush_draw_counts(force=True) == 0  # nothing left to add
+
+
+def test_a_failed_draw_count_flush_keeps_the_tally_for_the_next(make, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DRAW_COUNT_FLUSH_SECONDS", 3600)
+    bank(make, 4)
+    rnd = make.round(quotas=[("TC", 0, 2)])
+    services.start_attempt(rnd.id, make.user())
+    db.session.commit()
+    broken = sa.text("UPDATE no_such_table SET n = :p_n WHERE id = :p_id")
+    monkeypatch.setattr(draws, "_count_statement", lambda: broken)
+    assert draws.flush_draw_counts(force=True) == 0
+    monkeypatch.undo()
+    assert draws.flush_draw_counts(force=True) == 2
+    assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 2
 
 
 def test_draw_refuses_when_the_bank_is_too_small(make, db):
@@ -270,7 +306,7 @@ def test_ties_in_times_drawn_are_broken_at_random(make, db):
     rnd = make.round(quotas=[("TC", 0, 3)])
     seen = set()
     for seed in range(40):
-        drawn = services.draw_questions(rnd.quotas, random.Random(seed))
+        drawn = draws.draw_questions(rnd.quotas, random.Random(seed))
         assert len(set(drawn)) == 3
         seen |= set(drawn)
     assert seen == ids
@@ -297,13 +333,13 @@ def test_a_started_attempt_shows_the_bank_text_and_every_option_without_the_key(
 
 def test_the_question_content_cache_stays_bounded_and_correct(make, db, app, monkeypatch):
     qs = bank(make, 8)
-    monkeypatch.setattr(services, "QUESTION_CONTENT_CACHE_SIZE", 6)
+    monkeypatch.setattr(draws, "QUESTION_CONTENT_CACHE_SIZE", 6)
     rnd = make.round(quotas=[("TC", 0, 5)], attempts_allowed=5)
     texts = {q.id: q.text for q in qs}
     ids = list(texts)
     for _ in range(3):
         for half in (ids[:4], ids[4:]):  # 4 + 4 > 6: the cache is emptied before it would overflow
-            content = services.question_content(half)
+            content = draws.question_content(half)
             assert {qid: c.text for qid, c in content.items()} == {qid: texts[qid] for qid in half}
             assert len(app.extensions["quizapp.question_content"]) <= 6
         view = services.begin_attempt(rnd.id, make.user().id)
@@ -570,7 +606,7 @@ def test_expired_attempt_is_closed_when_the_entrant_comes_back(make, db):
     assert db.session.get(Attempt, old.id).finish_reason == FinishReason.FINALIZED
 
 
-def test_flask_rounds_finalize_stores_the_truth_of_closed_rounds(make, db, runner):
+def test_flask_rounds_finalize_stores_the_truth_of_closed_rounds(make, db, runner, monkeypatch):
     bank(make, 5)
     now = utcnow()
     rnd = make.round(opens_at=now - timedelta(days=2), closes_at=now - timedelta(minutes=1),
@@ -580,11 +616,16 @@ def test_flask_rounds_finalize_stores_the_truth_of_closed_rounds(make, db, runne
     for aq in a.questions:
         services.save_answer(a.id, user.id, aq.id, correct_ids(db, aq), 1, now=now - timedelta(minutes=59))
     db.session.commit()
+    monkeypatch.setitem(runner.app.config, "DRAW_COUNT_FLUSH_SECONDS", 3600)
+    late = make.round(time_limit_seconds=600)
+    services.start_attempt(late.id, make.user())
+    db.session.commit()  # its five draws wait in this process's tally
     result = runner.invoke(args=["rounds", "finalize"])
     assert result.exit_code == 0, result.output
     assert "1 expired attempt(s) closed, 1 round(s) finalised." in result.output
     db.session.expire_all()
     assert rnd.prediction_truth == 1 and rnd.finalized_at is not None
+    assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 10  # finalize counted them
     again = runner.invoke(args=["rounds", "finalize"])
     assert "0 expired attempt(s) closed, 0 round(s) finalised." in again.output
 

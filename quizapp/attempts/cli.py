@@ -14,8 +14,10 @@ def finalize() -> None:
     """Close every attempt past its deadline + grace, then store the true
     prediction figure of every closed round not yet finalised.  Safe to run
     repeatedly (e.g. from cron every minute)."""
+    from quizapp.attempts import draws
     from quizapp.core.db import db
 
     closed, rounds = services.finalize_all()
     db.session.commit()
+    draws.flush_draw_counts(force=True)
     click.echo(f"{closed} expired attempt(s) closed, {rounds} round(s) finalised.")

@@ -16,15 +16,11 @@ Services only add and flush; the request pipeline (or the CLI) commits.
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import json
 import math
-import operator
 import random
-import secrets
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -34,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import aliased
 
+from quizapp.attempts import draws
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.auth.models import User
 from quizapp.bank.models import Option, Question, QuestionStatus
@@ -132,77 +129,6 @@ def open_rounds_for(user: User, now: datetime | None = None) -> list[RoundForEnt
 
 
 # ---------------------------------------------------------------------------
-# Drawing questions
-# ---------------------------------------------------------------------------
-
-def fresh_rng() -> random.Random:
-    """A generator for one draw, seeded with 128 fresh bits from the OS: as
-    unpredictable from one start to the next as ``SystemRandom``, which costs a
-    system call per random number (a 200-question pool shuffle: ~0.6 ms)."""
-    return random.Random(secrets.randbits(128))
-
-
-class PoolEntry(NamedTuple):
-    """An approved question a round may draw, with how often it has been drawn."""
-    id: int
-    area_id: int
-    difficulty: int
-    times_drawn: int
-
-
-def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntry] | None = None) -> list[int]:
-    """Question ids for one attempt, drawn within a round's quota.
-
-    ``quotas``: the round's quota cells, anything with ``area_id``,
-    ``difficulty`` (0 = any) and ``count`` (``Round.quotas`` or ``Quota``).
-    ``pool``: the approved questions of the quota's areas, read here if not
-    given (the start of an attempt reads it with its other checks).
-    Within each quota cell the least-drawn questions are preferred (lowest
-    ``times_drawn``, random among ties, as Moodle does) so the whole bank gets
-    used.  Cells with a fixed difficulty are filled before "any difficulty"
-    cells of the same area, and a question is never drawn twice.
-    """
-    rng = rng or fresh_rng()
-    quotas = sorted(quotas, key=lambda q: (q.difficulty == 0, q.area_id, q.difficulty))
-    if not quotas:
-        raise _err("round_has_no_questions", _l("This round has no questions yet."), 409)
-    if pool is None:
-        pool = [PoolEntry(*r) for r in db.session.execute(
-            sa.select(Question.id, Question.area_id, Question.difficulty, Question.times_drawn)
-            .where(Question.area_id.in_({q.area_id for q in quotas}), Question.status == QuestionStatus.APPROVED)
-        )]
-    chosen: list[int] = []
-    taken: set[int] = set()
-    for quota in quotas:
-        cell = [r for r in pool if r.area_id == quota.area_id and r.id not in taken
-                and (quota.difficulty == 0 or r.difficulty == quota.difficulty)]
-        if len(cell) < quota.count:
-            raise _err("bank_too_small",
-                       _l("The question bank does not have enough approved questions for this round."), 409)
-        for r in _least_drawn(cell, quota.count, rng):
-            chosen.append(r.id)
-            taken.add(r.id)
-    return chosen
-
-
-def _least_drawn(cell: list[PoolEntry], count: int, rng: random.Random) -> list[PoolEntry]:
-    """``count`` entries of the cell with the lowest ``times_drawn``, random among
-    equal counts, least drawn first: the same as shuffling the cell and sorting
-    it by count, but shuffling only what is taken (a cell may hold hundreds)."""
-    cell.sort(key=_times_drawn)
-    last = cell[count - 1].times_drawn  # the count of the last tier that is (partly) taken
-    below = bisect.bisect_left(cell, last, key=_times_drawn)
-    tier_end = bisect.bisect_right(cell, last, lo=below, key=_times_drawn)
-    taken = cell[:below]
-    rng.shuffle(taken)
-    taken.sort(key=_times_drawn)
-    return taken + rng.sample(cell[below:tier_end], count - below)
-
-
-_times_drawn = operator.attrgetter("times_drawn")
-
-
-# ---------------------------------------------------------------------------
 # Starting (or resuming) an attempt
 # ---------------------------------------------------------------------------
 
@@ -231,7 +157,7 @@ class StartState:
     unit_id: int | None
     category: str | None
     quotas: tuple[Quota, ...]
-    pool: list[PoolEntry]  # approved questions of the quota's areas
+    pool: list[draws.PoolEntry]  # approved questions of the quota's areas
     used: int  # attempts started so far
     open_id: int | None  # the attempt in progress, if any
     limits: EntrantLimits
@@ -317,7 +243,7 @@ def _start_state(round_id: int, user_id: int) -> StartState | None:
     if r is None:
         return None
     quotas = tuple(Quota(*map(int, cell.split(":"))) for cell in (r.quotas or "").split(",") if cell)
-    pool = [PoolEntry(*map(int, entry.split(":"))) for entry in (r.pool or "").split(",") if entry]
+    pool = [draws.PoolEntry(*map(int, entry.split(":"))) for entry in (r.pool or "").split(",") if entry]
     category = r.category.value if r.category is not None else None
     active = bool(r.is_active_account)
     eligible = active and admits(r.open_to_all, r.eligible_categories, category, r.has_units, bool(r.in_units))
@@ -329,51 +255,6 @@ def _start_state(round_id: int, user_id: int) -> StartState | None:
         unit_id=r.unit_id, category=category, quotas=quotas, pool=pool, used=int(r.used), open_id=r.open_id,
         limits=EntrantLimits.of(r, r.extra_minutes, r.extra_attempts),
     )
-
-
-@dataclass(frozen=True)
-class QuestionContent:
-    """What an entrant is shown of a question: never which options are correct."""
-    text: str
-    multiple: bool
-    options: tuple[tuple[int, str], ...]  # (option id, text) in bank order
-
-
-def question_content(question_ids: list[int]) -> dict[int, QuestionContent]:
-    """The questions' texts and options, from a per-process cache.
-
-    A question row and its options never change once written (an edit or a
-    changed import adds a new version with a new id; only status and review
-    flags change in place, see bank.services), and question rows are never
-    deleted, so an id always names the same content and the cache needs no
-    invalidation.  It is kept per app (one database each) and bounded.  After
-    restoring an older database backup into a running deployment, restart it.
-    """
-    cache = current_app.extensions.setdefault("quizapp.question_content", {})
-    out = {qid: cache.get(qid) for qid in question_ids}
-    missing = [qid for qid, content in out.items() if content is None]
-    if missing:
-        found: dict[int, tuple[str, bool, list]] = {}
-        for r in db.session.connection().execute(_content_statement(), {"p_ids": missing}).all():
-            found.setdefault(r.question_id, (r.question_text, r.multiple, []))[2].append((r.id, r.text))
-        if len(cache) + len(found) > QUESTION_CONTENT_CACHE_SIZE:
-            cache.clear()
-        for qid, (text, multiple, options) in found.items():
-            out[qid] = cache[qid] = QuestionContent(text, multiple, tuple(options))
-    return out
-
-
-# Questions kept in each process's content cache (a bank holds hundreds to a few thousand).
-QUESTION_CONTENT_CACHE_SIZE = 20_000
-
-
-@functools.cache
-def _content_statement():
-    return (sa.select(Option.question_id, Option.id, Option.text, Question.text.label("question_text"),
-                      Question.multiple)
-            .join(Question, Question.id == Option.question_id)
-            .where(Option.question_id.in_(sa.bindparam("p_ids", expanding=True)))
-            .order_by(Option.question_id, Option.position))
 
 
 @functools.cache
@@ -392,11 +273,19 @@ def _insert_questions_statement():
 
 
 def _write_attempt(conn, attempt: dict, question_ids: list[int], orders: list[list[int]]) -> list[int] | None:
-    """Insert the attempt and its questions; count the draws.  Returns the
-    attempt-question ids in position order, or None if a concurrent start of
-    the same entrant took the slot (nothing is written then)."""
+    """Insert the attempt and its questions; count the draws once committed.
+    Returns [attempt id, attempt-question ids in position order], or None if a
+    concurrent start of the same entrant took the slot (nothing is written then)."""
     if conn.dialect.name == "postgresql":
-        return _write_attempt_postgresql(conn, attempt, question_ids, orders)
+        written = _write_attempt_postgresql(conn, attempt, question_ids, orders)
+    else:
+        written = _write_attempt_sqlite(conn, attempt, question_ids, orders)
+    if written is not None:
+        draws.count_draws_at_commit(question_ids)
+    return written
+
+
+def _write_attempt_sqlite(conn, attempt: dict, question_ids: list[int], orders: list[list[int]]):
     attempt_id = conn.execute(_insert_attempt_statement(), attempt).scalar_one_or_none()
     if attempt_id is None:
         return None
@@ -405,15 +294,11 @@ def _write_attempt(conn, attempt: dict, question_ids: list[int], orders: list[li
          "answer_seq": 0}
         for position, (qid, order) in enumerate(zip(question_ids, orders), start=1)
     ]).scalars().all()
-    _count_draws_at_commit(question_ids)
     return [attempt_id, *ids]
 
 
 # PostgreSQL: the whole write in ONE statement of fixed text (prepared by psycopg
-# after a few runs): the attempt, its questions from two arrays, and the draw
-# counts.  The counters are hot rows (concurrent starts prefer the same
-# least-used questions); their row locks are taken by the last statement of the
-# transaction, in id order (ANY of a sorted array), and held only until COMMIT.
+# after a few runs): the attempt, then its questions from two arrays.
 _PG_WRITE_ATTEMPT = sa.text("""
 WITH new_attempt AS (
     INSERT INTO attempts (round_id, user_id, unit_id, category, number, status, started_at, deadline_at,
@@ -428,9 +313,6 @@ WITH new_attempt AS (
          unnest(CAST(:question_ids AS integer[]), CAST(:option_orders AS text[]))
              WITH ORDINALITY AS drawn(question_id, option_order, position)
     RETURNING id, position
-), counted AS (
-    UPDATE questions SET times_drawn = times_drawn + 1
-    WHERE id = ANY(CAST(:sorted_ids AS integer[])) AND EXISTS (SELECT 1 FROM new_attempt)
 )
 SELECT new_attempt.id AS attempt_id, shown.id
 FROM new_attempt JOIN shown ON true
@@ -441,7 +323,7 @@ ORDER BY shown.position
 def _write_attempt_postgresql(conn, attempt: dict, question_ids: list[int], orders: list[list[int]]):
     rows = conn.execute(_PG_WRITE_ATTEMPT, {
         **attempt, "status": attempt["status"].value, "question_ids": question_ids,
-        "option_orders": [json.dumps(order) for order in orders], "sorted_ids": sorted(question_ids),
+        "option_orders": [json.dumps(order) for order in orders],
     }).all()
     if not rows:
         return None
@@ -482,11 +364,11 @@ def begin_attempt(round_id: int, user_id: int, now: datetime | None = None,
     if number > state.limits.attempts_allowed:
         raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
 
-    rng = rng or fresh_rng()
-    question_ids = draw_questions(state.quotas, rng, state.pool)
+    rng = rng or draws.fresh_rng()
+    question_ids = draws.draw_questions(state.quotas, rng, state.pool)
     if state.shuffle_questions:
         rng.shuffle(question_ids)
-    content = question_content(question_ids)
+    content = draws.question_content(question_ids)
     options = {qid: list(content[qid].options) for qid in question_ids}
     if state.shuffle_options:
         for shown in options.values():
@@ -539,38 +421,6 @@ def _attempt_count(round_id: int, user_id: int) -> int:
     )
 
 
-def _count_draws_at_commit(question_ids: list[int]) -> None:
-    """Raise ``times_drawn`` as the very last statement before COMMIT.
-
-    The counters are hot rows: every concurrent start prefers the same
-    least-used questions.  Updated in the middle of the start, their row locks
-    would be held while the rest of the request runs (drawing, inserting,
-    building the response), serialising all starts; updated just before COMMIT
-    (the session's ``before_commit``), each lock lasts one short statement.
-    The increment still commits or rolls back with the attempt.
-    """
-    db.session.info.setdefault("quizapp_draws", []).extend(question_ids)
-
-
-@sa.event.listens_for(sa.orm.Session, "before_commit")
-def _flush_draw_counts(session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT is being released; wait for the real commit
-    ids = session.info.pop("quizapp_draws", None)
-    if not ids:
-        return
-    table = Question.__table__
-    session.connection().execute(
-        sa.update(table).where(table.c.id.in_(sorted(set(ids)))).values(times_drawn=table.c.times_drawn + 1)
-    )
-
-
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _forget_draw_counts(session) -> None:
-    """The outermost transaction rolled back: its attempts do not exist, nor do their draws."""
-    session.info.pop("quizapp_draws", None)
-
-
 # ---------------------------------------------------------------------------
 # Reading an attempt
 # ---------------------------------------------------------------------------
@@ -604,7 +454,7 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
                   AttemptQuestion.option_order, AttemptQuestion.selected, AttemptQuestion.answer_seq)
         .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
     ).all()
-    content = question_content([r.question_id for r in rows])
+    content = draws.question_content([r.question_id for r in rows])
     shown = []
     for r in rows:
         texts = dict(content[r.question_id].options)
