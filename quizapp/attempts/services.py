@@ -184,6 +184,14 @@ def attempt_view(attempt: Attempt) -> AttemptView:
                        shown_questions(attempt) if in_progress else None)
 
 
+def _colon_joined(*columns):
+    """"1:2:3": integer columns as one string, an entry of ``aggregate_strings``."""
+    out = sa.cast(columns[0], sa.String)
+    for column in columns[1:]:
+        out = out + ":" + sa.cast(column, sa.String)
+    return out
+
+
 @functools.cache
 def _state_statement():
     """One SELECT for everything the start checks (see StartState).  Eligibility by
@@ -196,12 +204,6 @@ def _state_statement():
     mine = (Attempt.round_id == rid, Attempt.user_id == uid)
     granted = (Grant.round_id == rid, Grant.user_id == uid)
     listed = contest_units.c.contest_id == Contest.id
-    def joined(*columns):  # "1:2:3": several integers in one string, for aggregate_strings
-        out = sa.cast(columns[0], sa.String)
-        for column in columns[1:]:
-            out = out + ":" + sa.cast(column, sa.String)
-        return out
-
     quota_areas = sa.select(RoundQuota.area_id).where(RoundQuota.round_id == rid)
     return (
         sa.select(
@@ -214,11 +216,12 @@ def _state_statement():
                 listed, listed_unit.id == contest_units.c.unit_id,
                 sa.func.substr(entrant_unit.path, 1, sa.func.length(listed_unit.path)) == listed_unit.path,
             ).label("in_units"),
-            sa.select(sa.func.aggregate_strings(joined(RoundQuota.area_id, RoundQuota.difficulty, RoundQuota.count),
-                                                ",")).where(RoundQuota.round_id == rid)
+            sa.select(sa.func.aggregate_strings(
+                _colon_joined(RoundQuota.area_id, RoundQuota.difficulty, RoundQuota.count), ","))
+            .where(RoundQuota.round_id == rid)
             .scalar_subquery().label("quotas"),
             sa.select(sa.func.aggregate_strings(
-                joined(Question.id, Question.area_id, Question.difficulty, Question.times_drawn), ","))
+                _colon_joined(Question.id, Question.area_id, Question.difficulty, Question.times_drawn), ","))
             .where(Question.area_id.in_(quota_areas), Question.status == QuestionStatus.APPROVED)
             .scalar_subquery().label("pool"),
             sa.select(sa.func.count()).where(*mine).scalar_subquery().label("used"),
@@ -239,7 +242,8 @@ def _state_statement():
 
 def _start_state(round_id: int, user_id: int) -> StartState | None:
     """None when the round does not exist."""
-    r = db.session.connection().execute(_state_statement(), {"p_round_id": round_id, "p_user_id": user_id}).one_or_none()
+    r = db.session.connection().execute(
+        _state_statement(), {"p_round_id": round_id, "p_user_id": user_id}).one_or_none()
     if r is None:
         return None
     quotas = tuple(Quota(*map(int, cell.split(":"))) for cell in (r.quotas or "").split(",") if cell)
