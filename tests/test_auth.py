@@ -1,6 +1,7 @@
 """Accounts: register, log in and out, passwords, identity lock, rate limit, CLI."""
 from __future__ import annotations
 
+import flask_babel
 import sqlalchemy as sa
 
 from quizapp.audit.models import AuditEntry
@@ -217,3 +218,19 @@ def test_personal_data_never_reaches_the_log(app, client, make, caplog):
     client.post("/login", data={"login": "0977000111", "password": "mat-khau-123", "csrf_token": csrf_token(client, "/login")})
     assert "0977000111" not in caplog.text
     assert repr(user) == f"<User {user.id}>"
+
+
+def test_form_field_errors_are_vietnamese_and_english_on_the_english_page(client, db, make):
+    """WTForms ships no Vietnamese: its built-in messages come from the app's catalogue."""
+    unit = make.unit()
+    data = _register_data(client, unit, full_name="", password="ngan", confirm="ngan")
+    html = client.post("/register", data=data).get_data(as_text=True)
+    assert "Vui lòng điền mục này." in html  # empty full name
+    assert "Phải có từ 8 đến 200 ký tự." in html  # short password
+    assert "This field is required." not in html and "characters long" not in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    client.post("/lang/en", data={"csrf_token": csrf_token(client, "/register")})
+    flask_babel.refresh()  # the test's app context outlives requests; Flask-Babel caches the locale on it
+    data["csrf_token"] = csrf_token(client, "/register")
+    html = client.post("/register", data=data).get_data(as_text=True)
+    assert "This field is required." in html and "Field must be between 8 and 200 characters long." in html

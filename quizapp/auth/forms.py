@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from quizapp.auth.models import EntrantCategory, Role
+from quizapp.core.forms import Form
 
 
 def category_choices():
@@ -38,7 +38,7 @@ def role_choices():
     ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Remember me"))
@@ -53,7 +53,7 @@ class IdentityFieldsMixin:
     national_id = StringField(_l("ID number (CCCD)"), validators=[Optional(), Length(max=12)])
 
 
-class RegisterForm(IdentityFieldsMixin, FlaskForm):
+class RegisterForm(IdentityFieldsMixin, Form):
     date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
@@ -66,7 +66,7 @@ class RegisterForm(IdentityFieldsMixin, FlaskForm):
     submit = SubmitField(_l("Register"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
@@ -76,13 +76,13 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
     category = SelectField(_l("Entrant category"), choices=category_choices)
     submit = SubmitField(_l("Save"))
 
 
-class AdminUserForm(IdentityFieldsMixin, FlaskForm):
+class AdminUserForm(IdentityFieldsMixin, Form):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=role_choices)
     is_active_account = BooleanField(_l("Account active"))

@@ -1,20 +1,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from quizapp.bank.services import EXPLANATION_MAX, EXTERNAL_ID_MAX, MAX_OPTIONS, NOTE_MAX, OPTION_MAX, SOURCE_MAX, TEXT_MAX
+from quizapp.core.forms import Form, SubForm
 
 IMPORT_EXTENSIONS = ["xlsx", "csv", "gift", "txt", "aiken", "yaml", "yml"]
 DIFFICULTY_CHOICES = [SelectChoice(1, _l("1 – easy")), SelectChoice(2, _l("2 – medium")), SelectChoice(3, _l("3 – hard"))]
 STATUS_CHOICES = [SelectChoice("approved", _l("Approved")), SelectChoice("draft", _l("Draft"))]
 
 
-class BankImportForm(FlaskForm):
+class BankImportForm(Form):
     file = FileField(
         _l("Question file (.xlsx, .csv, GIFT, Aiken or .yaml)"),
         validators=[FileRequired(), FileAllowed(IMPORT_EXTENSIONS, _l("Only .xlsx, .csv, .gift, .txt (GIFT or Aiken) and .yaml files are accepted."))],
@@ -26,12 +26,12 @@ class BankImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
-class OptionForm(Form):
+class OptionForm(SubForm):
     text = TextAreaField(_l("Option"), validators=[Optional(), Length(max=OPTION_MAX)])
     correct = BooleanField(_l("Correct"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     area_id = SelectField(_l("Reform area"), coerce=int, validators=[DataRequired()])
     difficulty = SelectField(_l("Difficulty"), coerce=int, choices=DIFFICULTY_CHOICES)
     multiple = BooleanField(_l("Several options may be correct"))
@@ -45,19 +45,19 @@ class QuestionForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     document = StringField(_l("Document number (e.g. 61/2018/NĐ-CP)"), validators=[DataRequired(), Length(max=200)])
     note = StringField(_l("Note for reviewers"), validators=[Optional(), Length(max=NOTE_MAX)])
     submit = SubmitField(_l("Flag for review"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a CSRF-protected button (retire, restore, approve, clear flag)."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The list's filters, read from the query string (a GET form: no CSRF token)."""
 
     class Meta:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -29,7 +28,7 @@ from quizapp.contests.models import (
     ResultsVisibility,
     ReviewPolicy,
 )
-from quizapp.core.forms import IntegerField
+from quizapp.core.forms import Form, IntegerField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -43,7 +42,7 @@ def _choices(labels: dict) -> list[tuple[str, object]]:
     return [(str(k), v) for k, v in labels.items()]
 
 
-class ContestForm(FlaskForm):
+class ContestForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     rules = TextAreaField(_l("Rules shown to entrants"), validators=[Optional(), Length(max=50000)])
@@ -89,7 +88,7 @@ def quota_field_name(area_id: int, difficulty: int) -> str:
     return f"q_{area_id}_{difficulty}"
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     """A round's settings; the quota grid (one number per area and difficulty)
     is added per request by :func:`round_form`."""
 
@@ -174,7 +173,7 @@ def round_form(areas, **kw) -> RoundForm:
     return _RoundForm(**kw)
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     user_id = HiddenField(validators=[DataRequired(_l("Entrant: choose an account from the search results."))])
     extra_minutes = IntegerField(_l("Extra minutes"), default=0,
                                  validators=[InputRequired(), NumberRange(min=0, max=services.MAX_EXTRA_MINUTES)])
@@ -184,7 +183,7 @@ class GrantForm(FlaskForm):
     submit = SubmitField(_l("Grant"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A CSRF-protected button (publish, unpublish, archive, delete)."""
 
     submit = SubmitField(_l("Confirm"))

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from quizapp.core.forms import IntegerField
+from quizapp.core.forms import Form, IntegerField
 from quizapp.units.services import KIND_LABELS
 
 
-class UnitImportForm(FlaskForm):
+class UnitImportForm(Form):
     file = FileField(
         _l("Unit file (.xlsx or .csv)"),
         validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("Only .xlsx and .csv files are accepted."))],
@@ -18,7 +17,7 @@ class UnitImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
-class UnitEditForm(FlaskForm):
+class UnitEditForm(Form):
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     bloc = StringField(_l("Bloc"), validators=[Optional(), Length(max=64)])
@@ -31,17 +30,17 @@ class UnitCreateForm(UnitEditForm):
     parent_id = SelectField(_l("Parent unit"), coerce=int)
 
 
-class UnitMoveForm(FlaskForm):
+class UnitMoveForm(Form):
     parent_id = SelectField(_l("New parent unit"), coerce=int)
     submit = SubmitField(_l("Move"))
 
 
-class UnitMergeForm(FlaskForm):
+class UnitMergeForm(Form):
     target_id = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Merge"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a CSRF-protected button (archive, restore)."""
 
     submit = SubmitField(_l("Confirm"))
