@@ -177,3 +177,29 @@ def test_import_build_publish_watch_and_export(live_server, browser, desktop, tm
     assert rows[3][:5] == [1, 1, "Lê Văn Dự Thi", "Phường 1", score]
     assert rows[3][6] == "1" and rows[3][7] == 1
     assert len(rows) == 4
+
+
+def test_contest_units_are_found_without_diacritics_and_a_hidden_choice_is_kept(live_server, desktop):
+    """The unit list of the contest form is long (every department, district and commune): a filter
+    box narrows it, and a unit chosen before the filter changed stays chosen and is saved."""
+    base = live_server["url"]
+    page = desktop
+    login(page, base, "0900000002", "toChuc@2026")
+    page.goto(base + "/admin/contests")
+    page.get_by_role("link", name="Tạo cuộc thi").click()
+    page.get_by_label("Tiêu đề").fill("Cuộc thi của Sở Nội vụ")
+    page.get_by_label("Mọi người dùng đã đăng ký đều được dự thi").uncheck()
+    units = page.locator("#unit_ids")
+    total = units.locator("option").count()
+    page.get_by_label("Tìm đơn vị").fill("so noi vu")
+    visible = units.locator("option:not([hidden])").all_inner_texts()
+    assert len(visible) == 1 and "Sở Nội vụ" in visible[0] and total > 40
+    units.select_option(label=visible[0])
+    expect(page.locator("[data-selected-count]")).to_have_text("Đã chọn: 1 đơn vị")
+    page.get_by_label("Tìm đơn vị").fill("phuoc trung")
+    shown = units.locator("option:not([hidden])").all_inner_texts()
+    assert len(shown) == 1 and "Phường Phước Trung" in shown[0]
+    assert units.evaluate("s => Array.from(s.selectedOptions, o => o.text)") == visible  # hidden, still chosen
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.locator("h1")).to_have_text("Cuộc thi của Sở Nội vụ")
+    assert "Đơn vị: Sở Nội vụ." in page.locator("main").inner_text()

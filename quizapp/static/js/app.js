@@ -8,15 +8,21 @@
       .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
   }
 
-  // <input data-filter-select="field-id"> filters the options of a <select>.
+  // <input data-filter-select="field-id"> filters the options of a <select>.  A single
+  // select is rebuilt from the matches; a multiple select only hides the others, so
+  // units chosen before a search stay chosen (and are sent) while hidden.
   document.querySelectorAll("input[data-filter-select]").forEach(function (input) {
     var select = document.getElementById(input.getAttribute("data-filter-select"));
     if (!select) { return; }
     var all = Array.prototype.map.call(select.options, function (o) {
-      return { value: o.value, text: o.text, key: fold(o.text) };
+      return { option: o, value: o.value, text: o.text, key: fold(o.text) };
     });
     input.addEventListener("input", function () {
       var needle = fold(input.value);
+      if (select.multiple) {
+        all.forEach(function (o) { o.option.hidden = !!needle && o.key.indexOf(needle) === -1; });
+        return;
+      }
       var current = select.value;
       select.innerHTML = "";
       all.forEach(function (o) {
@@ -29,6 +35,17 @@
       });
       if (needle && select.options.length === 2) { select.selectedIndex = 1; }
     });
+  });
+
+  // <p data-selected-count="field-id" data-template="… {n} …"> counts the chosen options.
+  document.querySelectorAll("[data-selected-count]").forEach(function (out) {
+    var select = document.getElementById(out.getAttribute("data-selected-count"));
+    if (!select) { return; }
+    function update() {
+      out.textContent = out.getAttribute("data-template").replace("{n}", select.selectedOptions.length);
+    }
+    select.addEventListener("change", update);
+    update();
   });
 
   // A table wider than the screen scrolls sideways in its .table-wrap: let the
