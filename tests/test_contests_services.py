@@ -325,6 +325,32 @@ def test_settings_that_make_attempts_unequal_are_locked(locked_round, db, change
     assert "đã có lượt thi" in exc.message
 
 
+@pytest.mark.parametrize("change", [{"ranking_order": "score,duration,submitted_at"}, {"aggregate": "best"}])
+def test_the_contest_ranking_rules_are_locked_once_anyone_has_taken_part(app, db, make, change):
+    make.questions(6, "TC")
+    contest = make.contest(published=True)
+    data = services.contest_data_of(contest)
+    for k, v in change.items():
+        setattr(data, k, v)
+    services.update_contest(contest, data, None)  # no attempts yet: allowed
+    db.session.commit()
+    make.attempt(make.built_round(contest, opens_in_hours=-1, hours=48), make.user())
+    data = services.contest_data_of(contest)
+    data.title = "Cuộc thi (đã sửa tên)"
+    data.results_visibility = "logged_in"
+    assert set(services.update_contest(contest, data, None)) == {"title", "results_visibility"}  # still allowed
+    db.session.commit()
+    before = services.contest_data_of(contest)
+    data = services.contest_data_of(contest)
+    data.ranking_order, data.aggregate = "score,prediction,duration,submitted_at", "sum"
+    for k, v in change.items():  # back to the defaults is a change too
+        assert getattr(data, k) != v
+    exc = refused(services.update_contest, contest, data, None)
+    assert exc.code == "contest_locked" and exc.status == 409 and "đã có lượt thi" in exc.message
+    db.session.rollback()
+    assert services.contest_data_of(contest) == before
+
+
 def test_quota_is_locked_once_attempts_exist(locked_round, db, make):
     data = services.round_data_of(locked_round)
     data.quotas = [services.QuotaItem(make.area("TC").id, 0, 3)]

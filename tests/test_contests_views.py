@@ -322,6 +322,22 @@ def test_an_organiser_edits_a_contest_from_its_prefilled_form(client, db, make, 
     assert contest.aggregate.value == "best" and contest.results_visibility.value == "logged_in"
 
 
+def test_changing_the_ranking_rules_of_a_contest_under_way_is_refused_beside_the_field(client, db, make, organiser):
+    make.questions(6, "TC")
+    contest = make.contest("Đang thi", published=True)
+    make.attempt(make.built_round(contest, opens_in_hours=-1, hours=48), make.user())
+    resp = post_form(client, f"/admin/contests/{contest.id}/edit", {
+        "title": "Đang thi", "open_to_all": "y", "ranking_order": "score,duration,submitted_at",
+        "aggregate": "sum", "unit_ranking_order": "participation,average", "min_participation_rate": "0",
+        "results_visibility": "public",
+    })
+    assert resp.status_code == 409
+    html = resp.get_data(as_text=True)
+    assert "Cuộc thi đã có lượt thi nên không thể thay đổi các thiết lập sau: thứ tự xếp hạng cá nhân." in html
+    db.session.refresh(contest)
+    assert contest.ranking_order == "score,prediction,duration,submitted_at"
+
+
 def test_a_contest_form_without_eligibility_names_the_field(client, db, make, organiser):
     resp = post_form(client, "/admin/contests/new", {
         "title": "Không ai được thi", "ranking_order": "score,prediction,duration,submitted_at",

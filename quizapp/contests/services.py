@@ -435,10 +435,24 @@ def _refuse_if_archived(contest: Contest) -> None:
         raise _err("contest_archived", _l("This contest is archived and can no longer be changed."), status=409)
 
 
+# How entrants are ranked and scored across rounds: the rules they compete under,
+# fixed once anyone has taken part.  (Texts, eligibility, blocs, unit-ranking
+# criteria and who sees results stay editable, and every change is audited.)
+LOCKED_CONTEST_SETTINGS = {
+    "ranking_order": _l("individual ranking order"),
+    "aggregate": _l("contest score"),
+}
+
+
 def update_contest(contest: Contest, data: ContestData, actor_id: int | None) -> list[str]:
     _refuse_if_archived(contest)
     data = _clean_contest_data(data)
     _check_prediction_ranking(data.ranking_order, contest.rounds, "ranking_order")
+    locked = [k for k in LOCKED_CONTEST_SETTINGS if str(getattr(contest, k)) != str(getattr(data, k))]
+    if locked and attempt_count(contest_id=contest.id):
+        raise _err("contest_locked", _l(
+            "This contest already has attempts, so these settings can no longer change: %(fields)s.",
+            fields=", ".join(str(LOCKED_CONTEST_SETTINGS[k]) for k in locked)), locked[0], status=409)
     changed = _apply_contest_data(contest, data)
     db.session.flush()
     if changed:
