@@ -29,6 +29,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from quizapp.attempts import draws
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
@@ -46,6 +47,8 @@ from quizapp.units.models import Unit
 MAX_SEQ = 2**53 - 1
 # Predictions above this are absurd for any contest (counts of entrants).
 MAX_PREDICTION = Decimal(10) ** 9
+# attempts.prediction is NUMERIC(20, 6): values read back have six decimals.
+PREDICTION_SCALE = Decimal("0.000001")
 
 
 def _text(message) -> str:
@@ -665,9 +668,9 @@ def parse_prediction(mode: PredictionMode, raw) -> Decimal | None:
     if mode == PredictionMode.PERFECT_PERCENT:
         if value > 100:
             raise _err("prediction_too_large", _l("A percentage cannot exceed 100."), 400, "prediction")
-        if value != value.quantize(Decimal("0.000001")):
+        if value != value.quantize(PREDICTION_SCALE):
             raise _err("prediction_precision", _l("Use at most 6 decimal places."), 400, "prediction")
-        return value.quantize(Decimal("0.000001"))
+        return value.quantize(PREDICTION_SCALE)
     if value > MAX_PREDICTION:
         raise _err("prediction_too_large", _l("The prediction is unrealistically large."), 400, "prediction")
     if value != value.to_integral_value():
@@ -696,11 +699,13 @@ def _grade(attempt: Attempt) -> int:
         .where(Option.question_id.in_(list(keys)), Option.is_correct.is_(True))
     ):
         keys[qid].add(oid)
-    marks = [{"id": r.id, "is_correct": bool(r.selected) and set(r.selected) == keys[r.question_id]}
-             for r in rows]
-    if marks:
-        db.session.execute(sa.update(AttemptQuestion), marks)
-    return sum(1 for m in marks if m["is_correct"])
+    right = [r.id for r in rows if r.selected and set(r.selected) == keys[r.question_id]]
+    if rows:  # every question marked in one statement: right ones true, the others false
+        db.session.execute(
+            sa.update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+            .values(is_correct=AttemptQuestion.id.in_(right))
+            .execution_options(synchronize_session="fetch"))  # loaded rows re-read their marks
+    return len(right)
 
 
 def _finish(attempt: Attempt, reason: FinishReason, finished_at: datetime, submitted_at: datetime,
@@ -713,9 +718,13 @@ def _finish(attempt: Attempt, reason: FinishReason, finished_at: datetime, submi
                 duration_ms=max(0, duration), prediction=prediction)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(attempt)
     if claimed != 1:
+        db.session.refresh(attempt)  # another request recorded it: show what it recorded
         return False
+    for name, value in (("status", AttemptStatus.SUBMITTED), ("finish_reason", reason),
+                        ("submitted_at", submitted_at), ("duration_ms", max(0, duration)),
+                        ("prediction", None if prediction is None else prediction.quantize(PREDICTION_SCALE))):
+        set_committed_value(attempt, name, value)  # what the UPDATE wrote, without reading it back
     attempt.score = _grade(attempt)
     db.session.flush()
     record_standing(attempt)
