@@ -71,7 +71,6 @@ def migrate_and_seed(db_url: str, entrants: int, n_questions: int, history: int 
         from quizapp.auth.models import User
         from quizapp.auth.services import hash_password
         from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
-        from quizapp.attempts.models import Attempt, AttemptQuestion
         from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
         from quizapp.core.db import db
         from quizapp.units import services as unit_services
@@ -106,7 +105,7 @@ def migrate_and_seed(db_url: str, entrants: int, n_questions: int, history: int 
             r.quotas.append(RoundQuota(area_id=area.id, difficulty=0, count=n_questions))
         db.session.add_all([*past, rnd])
         db.session.flush()
-        _seed_history(db, past, users, unit.id, n_questions, Attempt, AttemptQuestion, Option)
+        _seed_history(past, users, unit.id, n_questions)
         db.session.execute(sa.text("CREATE TABLE bench_rows (id BIGSERIAL PRIMARY KEY, created_at TIMESTAMPTZ)"))
         db.session.commit()
         # Leave nothing for autovacuum to do during the measured phases (the seed inserted
@@ -117,8 +116,12 @@ def migrate_and_seed(db_url: str, entrants: int, n_questions: int, history: int 
         return {"round_id": rnd.id, "logins": [u.phone for u in users]}
 
 
-def _seed_history(db, rounds, users, unit_id, n_questions, Attempt, AttemptQuestion, Option) -> None:
+def _seed_history(rounds, users, unit_id, n_questions) -> None:
     """Every entrant's submitted attempt in each past round, with its questions (Core bulk inserts)."""
+    from quizapp.attempts.models import Attempt, AttemptQuestion
+    from quizapp.bank.models import Option
+    from quizapp.core.db import db
+
     rng = random.Random(7)
     options: dict[int, list[int]] = {}
     for qid, oid in db.session.execute(sa.select(Option.question_id, Option.id).order_by(Option.id)):

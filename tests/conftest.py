@@ -87,12 +87,11 @@ def _clean(db) -> None:
                 db.session.execute(t.update().values(**own))
             db.session.execute(t.delete())
     db.session.commit()
-    # Ids start again from 1 (RESTART IDENTITY / empty SQLite tables): forget the
-    # per-process question content cache, which relies on ids never being reused,
-    # and any draws not yet counted.
+    # Ids start again from 1 (RESTART IDENTITY / empty SQLite tables).
     from flask import current_app
-    current_app.extensions.pop("quizapp.question_content", None)
-    current_app.extensions.pop("quizapp.draw_tally", None)
+
+    from quizapp.attempts import draws
+    draws.forget_process_state(current_app)
 
 
 @pytest.fixture()

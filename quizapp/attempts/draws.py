@@ -46,6 +46,12 @@ class PoolEntry(NamedTuple):
     times_drawn: int
 
 
+def drawable(area_ids) -> tuple:
+    """The questions a round may draw: approved ones of its quota's areas
+    (``area_ids``: ids, or a subquery selecting them)."""
+    return Question.area_id.in_(area_ids), Question.status == QuestionStatus.APPROVED
+
+
 def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntry] | None = None) -> list[int]:
     """Question ids for one attempt, drawn within a round's quota.
 
@@ -66,7 +72,7 @@ def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntr
     if pool is None:
         pool = [PoolEntry(*r) for r in db.session.execute(
             sa.select(Question.id, Question.area_id, Question.difficulty, Question.times_drawn)
-            .where(Question.area_id.in_({q.area_id for q in quotas}), Question.status == QuestionStatus.APPROVED)
+            .where(*drawable({q.area_id for q in quotas}))
         )]
     pool = with_uncounted_draws(pool)
     chosen: list[int] = []
@@ -165,6 +171,13 @@ def _content_statement():
 # what it has just drawn; other processes see them within the interval.  A
 # process that dies loses at most that interval's tally: the counts steer a
 # preference, they are not a record.
+
+def forget_process_state(app) -> None:
+    """Drop this process's question content cache and uncounted draws (tests empty the
+    database and restart ids between tests; the cache relies on ids never being reused)."""
+    app.extensions.pop("quizapp.question_content", None)
+    app.extensions.pop("quizapp.draw_tally", None)
+
 
 class _Tally:
     def __init__(self) -> None:

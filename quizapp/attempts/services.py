@@ -34,7 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from quizapp.attempts import draws
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.auth.models import User
-from quizapp.bank.models import Option, Question, QuestionStatus
+from quizapp.bank.models import Option, Question
 from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Grant, PredictionMode, ReviewPolicy,
                                      Round, RoundQuota, contest_units)
 from quizapp.contests.services import EntrantLimits, admits, is_eligible, limits_for, round_state
@@ -225,7 +225,7 @@ def _state_statement():
             .scalar_subquery().label("quotas"),
             sa.select(sa.func.aggregate_strings(
                 _colon_joined(Question.id, Question.area_id, Question.difficulty, Question.times_drawn), ","))
-            .where(Question.area_id.in_(quota_areas), Question.status == QuestionStatus.APPROVED)
+            .where(*draws.drawable(quota_areas))
             .scalar_subquery().label("pool"),
             sa.select(sa.func.count()).where(*mine).scalar_subquery().label("used"),
             sa.select(sa.func.max(sa.case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id))))

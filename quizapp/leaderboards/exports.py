@@ -99,23 +99,25 @@ def _contest_rows(contest: Contest) -> Iterator[list]:
                duration_text(r.duration_ms), _num(error), int(r.rounds), int(r.attempts)]
 
 
+def _export(fmt: str, name: str, title: str, sheet: str, headings: list[str], rows) -> tuple[bytes, str, str]:
+    """(content, mimetype, file name): the rows as CSV, or as a sheet in the jury layout under its title."""
+    if fmt == "csv":
+        return write_csv(headings, rows), CSV_MIMETYPE, name
+    return write_xlsx(title, sheet, headings, rows), XLSX_MIMETYPE, name
+
+
 def export_round(round_id: int, fmt: str) -> tuple[bytes, str, str]:
     """(content, mimetype, file name) of a round's individual results."""
     rnd = services.get_round(round_id)
-    name = f"ket-qua-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
-    if fmt == "csv":
-        return write_csv(PEOPLE_HEADINGS, _round_rows(rnd)), CSV_MIMETYPE, name
-    title = f"Kết quả cá nhân — {rnd.contest.title} — {rnd.title}"
-    return write_xlsx(title, "Kết quả", PEOPLE_HEADINGS, _round_rows(rnd)), XLSX_MIMETYPE, name
+    return _export(fmt, f"ket-qua-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}",
+                   f"Kết quả cá nhân — {rnd.contest.title} — {rnd.title}", "Kết quả", PEOPLE_HEADINGS,
+                   _round_rows(rnd))
 
 
 def export_contest(contest_id: int, fmt: str) -> tuple[bytes, str, str]:
     contest = services.get_contest(contest_id)
-    name = f"ket-qua-{contest.slug}.{fmt}"
-    if fmt == "csv":
-        return write_csv(CONTEST_HEADINGS, _contest_rows(contest)), CSV_MIMETYPE, name
-    title = f"Kết quả cá nhân toàn cuộc thi — {contest.title}"
-    return write_xlsx(title, "Kết quả", CONTEST_HEADINGS, _contest_rows(contest)), XLSX_MIMETYPE, name
+    return _export(fmt, f"ket-qua-{contest.slug}.{fmt}", f"Kết quả cá nhân toàn cuộc thi — {contest.title}",
+                   "Kết quả", CONTEST_HEADINGS, _contest_rows(contest))
 
 
 def _unit_rows(ranking: services.UnitRanking) -> Iterator[list]:
@@ -127,10 +129,8 @@ def _unit_rows(ranking: services.UnitRanking) -> Iterator[list]:
 def export_units(round_id: int, fmt: str, bloc: str | None = None, subtree: bool = False) -> tuple[bytes, str, str]:
     rnd = services.get_round(round_id)
     ranking = services.compute_unit_ranking(round_id, (bloc or "").strip() or None, subtree)
-    name = f"xep-hang-don-vi-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}"
-    if fmt == "csv":
-        return write_csv(UNIT_HEADINGS, _unit_rows(ranking)), CSV_MIMETYPE, name
     scope = "gồm đơn vị trực thuộc" if subtree else "thành viên trực tiếp"
     title = f"Xếp hạng đơn vị — {rnd.contest.title} — {rnd.title}" + (f" — Khối {ranking.bloc}" if ranking.bloc else "") \
         + f" ({scope})"
-    return write_xlsx(title, "Đơn vị", UNIT_HEADINGS, _unit_rows(ranking)), XLSX_MIMETYPE, name
+    return _export(fmt, f"xep-hang-don-vi-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}", title, "Đơn vị",
+                   UNIT_HEADINGS, _unit_rows(ranking))
