@@ -95,7 +95,7 @@ def _unit_args() -> tuple[str | None, bool]:
 def unit_ranking(round_id: int):
     bloc, subtree = _unit_args()
     result = services.unit_ranking_page(round_id, current_user, bloc, subtree)
-    rnd = db.session.get(services.Round, round_id)
+    rnd = services.get_round(round_id)
     shown = [r for r in result.rows if r.entrants][:30]
     rate_chart = charts.hbars([(r.name, float(r.rate or 0), r.rate_text) for r in shown], max_value=100)
     top = max([r.average for r in shown if r.average is not None] + [0])
@@ -109,7 +109,7 @@ def unit_ranking(round_id: int):
 @public
 def round_stats(round_id: int):
     stats = services.round_stats_page(round_id, current_user)
-    rnd = db.session.get(services.Round, round_id)
+    rnd = services.get_round(round_id)
     day_chart = charts.hbars([(d, a, str(a)) for d, a, _e in stats.per_day])
     score_chart = charts.hbars([(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
@@ -140,6 +140,8 @@ def export_contest(contest_id: int, fmt: str):
 @requires(Role.ORGANISER)
 def export_units(round_id: int, fmt: str):
     return _download(fmt, exports.export_units, round_id, *_unit_args())
+
+
 @bp.route("/units/<int:unit_id>/rounds/<int:round_id>/people")
 @requires(Role.UNIT_MANAGER)
 def unit_people(unit_id: int, round_id: int):
@@ -147,6 +149,6 @@ def unit_people(unit_id: int, round_id: int):
     require_unit_scope(unit.id)
     subtree = request.args.get("subtree", "1") == "1"
     people = services.unit_people(unit.id, round_id, subtree)
-    rnd = db.session.get(services.Round, round_id)
+    rnd = services.get_round(round_id)
     return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
                            missing=sum(1 for p in people if not p.took_part))
