@@ -166,7 +166,7 @@ def logout_everywhere():
     services.revoke_sessions(current_user.id)
     logout_user()
     flash(_("You have been logged out on every device."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.index"))
 
 
 def _unit_choices():
