@@ -209,8 +209,16 @@ def register():
                 "the password you chose. If you already had an account, use “Forgot your password?”."),
               "success")
         return redirect(url_for("auth.login"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status
+    if request.method == "POST":
+        # Name every wrong field at once, the phone / e-mail / CCCD formats included.
+        try:
+            services.validate_identity(form.phone.data, form.email.data, form.national_id.data)
+        except ServiceError as exc:
+            field = getattr(form, exc.field or "phone")
+            if exc.message not in field.errors:
+                field.errors = list(field.errors) + [exc.message]
+        return render_template("auth/register.html", form=form), 422
+    return render_template("auth/register.html", form=form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
