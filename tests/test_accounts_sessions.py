@@ -13,7 +13,6 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from quizapp.auth.models import LoginSession
 from tests.conftest import csrf_token
 
 PASSWORD = "mat-khau-123"
@@ -105,6 +104,8 @@ def test_changing_the_password_logs_out_every_other_session(app, client, make):
 
 
 def test_log_out_everywhere(app, client, make, db):
+    from quizapp.auth.models import LoginSession
+
     user = make.user()
     _login(client, user.phone)
     other = app.test_client()
@@ -133,7 +134,7 @@ def test_a_revoked_session_cannot_save_answers_either(app, client, make):
 
 @pytest.fixture()
 def tight_limits(app):
-    saved = {k: app.config[k] for k in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", "LOGIN_IP_RATE_LIMIT")}
+    saved = {k: app.config.get(k) for k in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", "LOGIN_IP_RATE_LIMIT")}
     app.config.update(LOGIN_RATE_LIMIT="5 per 5 minutes", LOGIN_ACCOUNT_RATE_LIMIT="12 per 10 minutes;30 per day",
                       LOGIN_IP_RATE_LIMIT="1000 per minute")
     yield
