@@ -9,6 +9,9 @@ Create Date: 2026-12-04 14:30:00
   organisers can review them on the confirmation page).
 * users.reset_code_hash / reset_code_expires_at: a one-time password-reset code given
   out by a unit manager or organiser to a phone-only account.
+* existing phone numbers and CCCDs are rewritten in their normal form (ASCII digits, phone
+  as 0xxxxxxxxx) unless that would collide with another account (such pairs appear in the
+  admins' duplicates queue instead).
 * login_sessions: one row per login, so logout and "log out everywhere" revoke a
   session on the server.  Existing sessions (cookies carrying a bare user id) are no
   longer accepted: everyone logs in once more after the upgrade.
@@ -41,6 +44,24 @@ def upgrade():
     )
     with op.batch_alter_table("login_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_sessions_user_id"), ["user_id"], unique=False)
+    _normalise_identifiers()
+
+
+def _normalise_identifiers():
+    from quizapp.auth.services import normalize_national_id, normalize_phone
+
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("phone", sa.String),
+                     sa.column("national_id", sa.String))
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(users.c.id, users.c.phone, users.c.national_id)).all()
+    for column, normal in (("phone", normalize_phone), ("national_id", normalize_national_id)):
+        taken = {getattr(r, column) for r in rows if getattr(r, column)}
+        for r in rows:
+            value = getattr(r, column)
+            new = normal(value) if value else None
+            if value and new and new != value and new not in taken and len(new) <= (20 if column == "phone" else 12):
+                conn.execute(users.update().where(users.c.id == r.id).values({column: new}))
+                taken.add(new)
 
 
 def downgrade():
