@@ -130,6 +130,23 @@ def test_a_revoked_session_cannot_save_answers_either(app, client, make):
     assert resp.status_code == 401
 
 
+def test_old_revoked_sessions_are_pruned(app, client, make, db, runner):
+    from datetime import timedelta
+
+    from quizapp.auth.models import LoginSession
+    from quizapp.core.db import utcnow
+
+    user = make.user()
+    _login(client, user.phone)
+    _login(app.test_client(), user.phone)
+    db.session.execute(sa.update(LoginSession).where(LoginSession.id == 1)
+                       .values(revoked_at=utcnow() - timedelta(days=40)))
+    db.session.commit()
+    result = runner.invoke(args=["users", "prune-sessions"])
+    assert "1 revoked" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
+
+
 # --- item 10: a stranger cannot lock the owner out ------------------------------------
 
 @pytest.fixture()

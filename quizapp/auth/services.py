@@ -267,6 +267,12 @@ def end_session(user_id: int, token: str | None) -> None:
             LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
+def prune_sessions(days: int = 30) -> int:
+    """Delete logins revoked more than ``days`` ago (they can never be used again)."""
+    cutoff = utcnow() - timedelta(days=days)
+    return db.session.execute(sa.delete(LoginSession).where(LoginSession.revoked_at < cutoff)).rowcount or 0
+
+
 def revoke_sessions(user_id: int, keep_token: str | None = None) -> int:
     """Log out everywhere (but ``keep_token``'s session); returns how many were revoked."""
     stmt = sa.update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))

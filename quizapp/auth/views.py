@@ -56,7 +56,8 @@ def sign_in(user: User, remember: bool = False) -> None:
     """Log ``user`` in with a new server-side login session (its own token and cookie)."""
     services.start_session(user)
     login_user(user, remember=remember)
-    remember_address(services.normalize_login(user.login_name))
+    for login_name in (user.phone, user.email):  # either may be typed at the next login
+        remember_address(services.normalize_login(login_name))
 
 
 def safe_next(target: str | None) -> str | None:
