@@ -237,15 +237,24 @@ def account():
 @requires(Role.PARTICIPANT)
 def change_password():
     form = ChangePasswordForm()
+    return _password_page(
+        form, "auth/password.html", "current_password",
+        lambda: services.change_password(current_user, form.current_password.data, form.new_password.data),
+        _("Your password has been changed. Your other devices have been logged out."), url_for("auth.account"))
+
+
+def _password_page(form, template: str, default_field: str, run, done: str, done_url: str):
+    """A password form: on success flash ``done`` and go to ``done_url``; a refusal of the
+    service is shown at its field (and in the error summary), nothing changed."""
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            run()
         except ServiceError as exc:
-            getattr(form, exc.field or "current_password").errors.append(exc.message)
-            return render_template("auth/password.html", form=form), 422
-        flash(_("Your password has been changed. Your other devices have been logged out."), "success")
-        return redirect(url_for("auth.account"))
-    return render_template("auth/password.html", form=form), (422 if request.method == "POST" else 200)
+            getattr(form, exc.field or default_field).errors.append(exc.message)
+            return render_template(template, form=form), 422
+        flash(done, "success")
+        return redirect(done_url)
+    return render_template(template, form=form), (422 if request.method == "POST" else 200)
 
 
 # --- password recovery -----------------------------------------------------------------
@@ -277,15 +286,9 @@ def reset_password(token: str):
     except ServiceError as exc:
         return render_template("auth/reset_invalid.html", message=exc.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_with_token(token, form.new_password.data)
-        except ServiceError as exc:
-            getattr(form, exc.field or "new_password").errors.append(exc.message)
-            return render_template("auth/reset.html", form=form), 422
-        flash(_("Your password has been changed. Log in with the new password."), "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form), (422 if request.method == "POST" else 200)
+    return _password_page(form, "auth/reset.html", "new_password",
+                          lambda: services.reset_with_token(token, form.new_password.data),
+                          _("Your password has been changed. Log in with the new password."), url_for("auth.login"))
 
 
 def _code_key() -> str:
@@ -299,15 +302,9 @@ def _code_key() -> str:
 @public
 def reset_with_code():
     form = ResetCodeForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_with_code(form.login.data, form.code.data, form.new_password.data)
-        except ServiceError as exc:
-            getattr(form, exc.field or "code").errors.append(exc.message)
-            return render_template("auth/reset_code.html", form=form), 422
-        flash(_("Your password has been changed. Log in with the new password."), "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/reset_code.html", form=form), (422 if request.method == "POST" else 200)
+    return _password_page(form, "auth/reset_code.html", "code",
+                          lambda: services.reset_with_code(form.login.data, form.code.data, form.new_password.data),
+                          _("Your password has been changed. Log in with the new password."), url_for("auth.login"))
 
 
 @bp.route("/users/<int:user_id>/reset-code", methods=["POST"])
