@@ -54,8 +54,29 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes")  # per account
-    LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per 5 minutes")  # per address (offices share NAT)
+    # Failed logins: per (account, address) pair, tight; per account, loose and growing, and
+    # not applied on an address the owner logged in from before; per address (offices share NAT).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "30 per 10 minutes;100 per day")
+    LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per 5 minutes")
+    # Registrations per address: generous, an office behind one address registers its staff.
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "300 per hour")
+    # Password recovery: requests per address (and per account for the code form).
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour")
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))  # e-mailed link
+    RESET_CODE_HOURS = int(os.environ.get("RESET_CODE_HOURS", "24"))  # code from a unit manager
+    # Behind N reverse proxies that set X-Forwarded-For/-Proto/-Host, trust the last N
+    # hops (Werkzeug ProxyFix); 0 (the default) trusts no header.
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
+    # Outgoing e-mail (password reset links); nothing is sent without MAIL_SERVER.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -195,8 +195,16 @@ def compare(client, path, baseline_path, n=200, rounds=3):
 
 
 def login(client, user_id):
+    """A live login session (the session carries "<id>:<token>"; bare ids are refused)."""
+    from quizapp.auth import services as accounts
+    from quizapp.auth.models import User
+    from quizapp.extensions import db
+
+    user = db.session.get(User, user_id)
+    accounts.start_session(user)
+    db.session.commit()
     with client.session_transaction() as s:
-        s["_user_id"] = str(user_id)
+        s["_user_id"] = user.get_id()
         s["_fresh"] = True
 
 

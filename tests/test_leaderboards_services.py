@@ -326,7 +326,9 @@ def test_unit_aggregates_agree_with_an_independent_pandas_computation(make, db):
         got = result[unit_id]
         assert (got.entrants, got.attempts, got.perfect) == (e.entrants, e.attempts, e.perfect)
         assert float(got.average) == pytest.approx(e.average)
-        assert float(got.rate) == pytest.approx(100 * e.entrants / heads[unit_id])
+        # capped at 100 % (issue 11 item 7: a unit over its headcount is flagged instead)
+        assert float(got.rate) == pytest.approx(min(100, 100 * e.entrants / heads[unit_id]))
+        assert got.over_headcount == (e.entrants > heads[unit_id])
     assert {u for u, r in result.items() if r.entrants} == set(expected.index)
 
 

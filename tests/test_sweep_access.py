@@ -39,6 +39,8 @@ OBJECT_RULES = [
     (UNIT_ENDPOINTS, "unit_a", "unit A or its sub-unit A1", {"manager_a", "organiser", "admin"}),
     (UNIT_ENDPOINTS, "unit_b", "unit B or its sub-unit B1", {"manager_b", "organiser", "admin"}),
     (DRAFT_ENDPOINTS, "draft", "a draft (unpublished) contest", {"organiser", "admin"}),
+    (("auth.issue_reset_code",), "account_a", "participant A's account (one-time password reset code)",
+     {"manager_a", "organiser", "admin"}),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -72,7 +74,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
     ids = w.ids
     base = {"unit_id": ids["unit_a"], "round_id": ids["open_round"], "contest_id": ids["contest"],
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
-            "user_id": ids["participant"], "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css"}
+            "user_id": ids["participant"], "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css",
+            "token": "not-a-token"}
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -85,6 +88,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
                     for k in ("unit_a", "unit_a1", "unit_b", "unit_b1")]
         if "round_id" in rule.arguments:
             variants.append(({**values, "round_id": ids["closed_round"]}, "unit_a"))
+    elif rule.endpoint == "auth.issue_reset_code":
+        variants = [(values, "account_a")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":
@@ -177,6 +182,8 @@ def test_every_route_for_every_actor_on_real_objects(app, db, make, actor):
                 failures.append(f"{method} {url}: shows {leaks} to {actor}")
         if endpoint == "auth.logout":
             break
+        if endpoint == "auth.logout_everywhere":
+            w.login(client, actor)
     assert not failures, "\n".join(failures)
     assert checked > 80
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from quizapp.attempts import services
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.auth import services as auth_services
 from quizapp.auth.access import public, requires, requires_session, session_user_id
-from quizapp.auth.views import login_limits
+from quizapp.auth.views import login_limits, sign_in
 from quizapp.auth.models import Role
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
@@ -60,7 +60,7 @@ def login():
         user = auth_services.authenticate(login_name, password)
     if user is None:
         raise ServiceError("login_failed", _("Wrong phone number / e-mail or password."), 401)
-    login_user(user)
+    sign_in(user)
     return jsonify(user={"id": user.id, "full_name": user.full_name})
 
 

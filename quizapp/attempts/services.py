@@ -355,13 +355,15 @@ def begin_attempt(round_id: int, user_id: int, now: datetime | None = None,
     state = _start_state(round_id, user_id)
     if state is None or not state.published:
         raise _err("round_not_found", _l("This round does not exist or is not published."), 404)
-    if not state.eligible:
-        raise _err("not_eligible", _l("You are not eligible for this contest."), 403)
     if state.open_id is not None:
         current = db.session.get(Attempt, state.open_id)
         if not is_expired(current, now):
+            # Eligibility was judged when it started (its category is stored on it): an
+            # admin changing the entrant's category since does not take it away.
             return attempt_view(current)
         close_expired(current, now)
+    if not state.eligible:
+        raise _err("not_eligible", _l("You are not eligible for this contest."), 403)
     phase = round_state(state, now)
     if phase != "open":
         if phase == "upcoming":

@@ -40,12 +40,18 @@ def requires_session(view):
 
 
 def session_user_id() -> int | None:
-    """The logged-in user's id from the signed session cookie, without a query."""
-    raw = session.get("_user_id")
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
+    """The logged-in user's id from the signed session cookie ("<id>:<login token>"),
+    without loading the user (``enforce`` has checked the login is live)."""
+    from quizapp.auth.services import split_session_id
+
+    return split_session_id(session.get("_user_id"))[0]
+
+
+def _session_is_live() -> bool:
+    from quizapp.auth.services import session_is_live, split_session_id
+
+    uid, token = split_session_id(session.get("_user_id"))
+    return uid is not None and session_is_live(uid, token)
 
 
 def access_of(view) -> str | Role | None:
@@ -74,7 +80,9 @@ def enforce():
     if access is None:
         abort(403)
     if access == SESSION:
-        if session_user_id() is not None:
+        # One indexed lookup instead of loading the user: a logged-out or revoked
+        # session is refused here too.
+        if _session_is_live():
             return None
     elif current_user.is_authenticated:
         if not current_user.has_role(access):

@@ -28,6 +28,15 @@ def create_admin(full_name: str, login: str, password: str, unit_code: str | Non
     click.echo(f"Admin account {user.id} created; log in with {login}.")
 
 
+@users_cli.command("prune-sessions")
+@click.option("--days", default=30, show_default=True, help="Delete logins revoked more than this many days ago.")
+def prune_sessions(days: int) -> None:
+    """Delete old revoked login sessions (a cron job may run it daily)."""
+    n = services.prune_sessions(days)
+    db.session.commit()
+    click.echo(f"{n} revoked login sessions deleted.")
+
+
 @click.command("access-matrix")
 @with_appcontext
 def access_matrix_command() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    HiddenField,
+    IntegerField,
     DateField,
     EmailField,
     PasswordField,
@@ -77,13 +79,46 @@ class ChangePasswordForm(Form):
 
 
 class ProfileForm(Form):
+    # The entrant category is an identity field: fixed at registration, changed by an admin.
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
-    category = SelectField(_l("Entrant category"), choices=category_choices)
     submit = SubmitField(_l("Save"))
 
 
 class AdminUserForm(IdentityFieldsMixin, Form):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+    category = SelectField(_l("Entrant category"), choices=category_choices)
     role = SelectField(_l("Role"), choices=role_choices)
     is_active_account = BooleanField(_l("Account active"))
     submit = SubmitField(_l("Save"))
+
+
+class SearchForm(Form):
+    """A POSTed search (phone numbers and e-mails stay out of URLs and access logs)."""
+
+    q = StringField(_l("Name, phone number or e-mail"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Search"))
+
+
+class DuplicateActionForm(Form):
+    keep_id = IntegerField(validators=[Optional()])
+    other_id = IntegerField(validators=[DataRequired()])
+    action = HiddenField(validators=[DataRequired()])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Set the new password"))
+
+
+class ResetCodeForm(ResetPasswordForm):
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
+    code = StringField(_l("Code from your unit manager"), validators=[DataRequired(), Length(max=20)])

@@ -62,10 +62,24 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Membership of ``unit`` confirmed by a unit manager (or an organiser): only confirmed
+    # members count toward a unit's participation and unit prizes.  Self-registration
+    # creates an unconfirmed member; accounts made by admins, imports and the demo are confirmed.
+    unit_confirmed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # A one-time password-reset code handed out by a unit manager or organiser (hash only).
+    reset_code_hash: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    reset_code_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     unit: Mapped[Optional[Unit]] = relationship()
 
-    # Flask-Login
+    # Flask-Login.  The id Flask-Login keeps in the session and the remember-me cookie is
+    # "<user id>:<login session token>" (see LoginSession), so every login gets its own
+    # cookie value and a session can be revoked on the server.
+    login_token = None  # set per request by the auth services (not a column)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.login_token}" if self.login_token else str(self.id)
+
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.is_active_account
@@ -79,3 +93,18 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:  # pragma: no cover - never log personal data
         return f"<User {self.id}>"
+
+
+class LoginSession(db.Model):
+    """One login (one browser): the hash of its random token, until logout or revocation.
+
+    Logging out revokes this row; changing the password or "log out everywhere" revokes
+    every row of the user, so a copied session or remember-me cookie stops working."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -1,9 +1,12 @@
 """Account rules: registration, authentication, passwords, identity locking."""
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,23 +14,29 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.audit import services as audit
-from quizapp.auth.models import EntrantCategory, Role, User
+from quizapp.auth.models import EntrantCategory, LoginSession, Role, User
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.units.models import Unit
 
-PHONE_RE = re.compile(r"^0\d{9,10}$")
-NATIONAL_ID_RE = re.compile(r"^\d{12}$")
+PHONE_RE = re.compile(r"^0[0-9]{9,10}$")
+NATIONAL_ID_RE = re.compile(r"^[0-9]{12}$")
 MIN_PASSWORD_LENGTH = 8
 # A precomputed hash so that unknown logins cost as much time as known ones.
 _DUMMY_HASH = None
 
 
+def ascii_digits(raw: str) -> str:
+    """NFKC, then every Unicode decimal digit ('９', '٣', '৭') as its ASCII digit."""
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def normalize_phone(raw: str | None) -> str | None:
-    """'+84 912.345.678' → '0912345678'; None or '' → None."""
-    if not raw:
+    """'+84 912.345.678', '０９１２３４５６７８' → '0912345678'; None or '' → None."""
+    if not raw or not raw.strip():
         return None
-    digits = re.sub(r"[\s.\-()]", "", raw.strip())
+    digits = re.sub(r"[\s.\-()]", "", ascii_digits(raw).strip())
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
@@ -38,7 +47,14 @@ def normalize_phone(raw: str | None) -> str | None:
 def normalize_email(raw: str | None) -> str | None:
     if not raw or not raw.strip():
         return None
-    return raw.strip().lower()
+    return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
+def normalize_national_id(raw: str | None) -> str | None:
+    """The CCCD as 12 ASCII digits (spaces and dots dropped); None or '' → None."""
+    if not raw or not raw.strip():
+        return None
+    return re.sub(r"[\s.\-]", "", ascii_digits(raw))
 
 
 def normalize_login(raw: str | None) -> str:
@@ -83,24 +99,47 @@ def _check_identity_unique(phone, email, national_id, exclude_user_id=None) -> N
 def validate_identity(phone, email, national_id) -> tuple[str | None, str | None, str | None]:
     phone = normalize_phone(phone)
     email = normalize_email(email)
-    national_id = (national_id or "").strip() or None
+    national_id = normalize_national_id(national_id)
     if not phone and not email:
         raise ServiceError("login_missing", str(_l("Enter a phone number or an e-mail address.")), field="phone")
-    if phone and not PHONE_RE.match(phone):
+    if phone and not PHONE_RE.fullmatch(phone):
         raise ServiceError("phone_invalid", str(_l("The phone number must have 10 or 11 digits and start with 0.")), field="phone")
-    if national_id and not NATIONAL_ID_RE.match(national_id):
+    if national_id and not NATIONAL_ID_RE.fullmatch(national_id):
         raise ServiceError("national_id_invalid", str(_l("The ID number (CCCD) must have exactly 12 digits.")), field="national_id")
     return phone, email, national_id
 
 
-def register(data: Registration) -> User:
+def _identity_owner(phone, email, national_id) -> tuple[int, list[str]] | None:
+    """The account already holding one of these (normalised) identifiers, and which ones."""
+    found: dict[int, list[str]] = {}
+    for field, value, column in (("phone", phone, User.phone), ("email", email, User.email),
+                                 ("national_id", national_id, User.national_id)):
+        if value:
+            uid = db.session.scalar(sa.select(User.id).where(column == value))
+            if uid is not None:
+                found.setdefault(uid, []).append(field)
+    if not found:
+        return None
+    uid = min(found)
+    return uid, found[uid]
+
+
+def register(data: Registration) -> User | None:
+    """Create a self-registered (unconfirmed) member, or None when the phone, e-mail or CCCD
+    already belongs to someone.  The caller answers both cases with the SAME message, so the
+    form does not tell a stranger whether a number is registered; the conflict goes to the
+    audit log (the admins' duplicates queue) and the owner is told by e-mail when possible."""
     phone, email, national_id = validate_identity(data.phone, data.email, data.national_id)
     unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     if unit is None or not unit.is_active:
         raise ServiceError("unit_unknown", str(_l("Choose your unit from the list.")), field="unit_id")
     if len(data.password) < MIN_PASSWORD_LENGTH:
         raise ServiceError("password_short", str(_l("The password must have at least 8 characters.")), field="password")
-    _check_identity_unique(phone, email, national_id)
+    password_hash = hash_password(data.password)  # hashed in both cases: the same time either way
+    owner = _identity_owner(phone, email, national_id)
+    if owner is not None:
+        _registration_conflict(*owner)
+        return None
     user = User(
         full_name=data.full_name.strip(),
         date_of_birth=data.date_of_birth,
@@ -111,7 +150,8 @@ def register(data: Registration) -> User:
         position=(data.position or "").strip() or None,
         category=data.category,
         role=Role.PARTICIPANT,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash,
+        unit_confirmed=False,
     )
     db.session.add(user)
     try:
@@ -119,8 +159,20 @@ def register(data: Registration) -> User:
             db.session.flush()
     except sa.exc.IntegrityError:
         # A concurrent registration took the phone/e-mail between check and insert.
-        raise ServiceError("identity_taken", str(_l("This phone number or e-mail address is already registered.")), 409)
+        owner = _identity_owner(phone, email, national_id)
+        if owner is not None:
+            _registration_conflict(*owner)
+        return None
     return user
+
+
+def _registration_conflict(owner_id: int, fields: list[str]) -> None:
+    from quizapp.auth import mail
+
+    audit.record(None, "user.register_duplicate", "user", owner_id, fields=fields)
+    owner = db.session.get(User, owner_id)
+    if owner is not None and owner.email:
+        mail.send_registration_notice(owner.email)
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -142,17 +194,91 @@ def authenticate(login: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Change the password; every other login of the user is revoked (this one stays)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ServiceError("password_wrong", str(_l("The current password is not correct.")), field="current_password")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise ServiceError("password_short", str(_l("The password must have at least 8 characters.")), field="new_password")
+    _set_password(user, new, "new_password")
+    revoke_sessions(user.id, keep_token=user.login_token)
+
+
+def _set_password(user: User, new: str, field: str) -> None:
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError("password_short", str(_l("The password must have at least 8 characters.")), field=field)
     user.password_hash = hash_password(new)
+    user.reset_code_hash = None
+    user.reset_code_expires_at = None
 
 
-def update_profile(user: User, *, position: str | None, category: EntrantCategory) -> None:
-    """What a user may change about themselves: not their identity, not their unit."""
+def update_profile(user: User, *, position: str | None) -> None:
+    """What a user may change about themselves: not their identity (entrant category
+    included: it decides which contests they may enter), not their unit."""
     user.position = (position or "").strip() or None
-    user.category = category
+
+
+# --- login sessions --------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """A new login: a random token whose hash is stored; ``user.get_id()`` carries it."""
+    token = secrets.token_urlsafe(24)
+    db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token), created_at=utcnow()))
+    db.session.flush()
+    user.login_token = token
+    return token
+
+
+def split_session_id(raw: str | None) -> tuple[int | None, str | None]:
+    """'12:token' → (12, 'token'); anything else → (None, None) (bare ids are refused)."""
+    uid, _, token = (raw or "").partition(":")
+    if not token or not uid.isdigit() or len(uid) > 10:
+        return None, None
+    return int(uid), token
+
+
+def session_user(raw_id: str | None) -> User | None:
+    """The user of a live login session (Flask-Login's user loader), or None."""
+    uid, token = split_session_id(raw_id)
+    if uid is None:
+        return None
+    user = db.session.scalar(
+        sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == uid, LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None)))
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def session_is_live(user_id: int, token: str) -> bool:
+    """For hot endpoints that do not load the user: one indexed lookup."""
+    return db.session.scalar(
+        sa.select(LoginSession.id).where(LoginSession.token_hash == _token_hash(token),
+                                         LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    ) is not None
+
+
+def end_session(user_id: int, token: str | None) -> None:
+    """Logout: this login's token stops working, wherever the cookie was copied to."""
+    if token:
+        db.session.execute(sa.update(LoginSession).where(
+            LoginSession.user_id == user_id, LoginSession.token_hash == _token_hash(token),
+            LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def prune_sessions(days: int = 30) -> int:
+    """Delete logins revoked more than ``days`` ago (they can never be used again)."""
+    cutoff = utcnow() - timedelta(days=days)
+    return db.session.execute(sa.delete(LoginSession).where(LoginSession.revoked_at < cutoff)).rowcount or 0
+
+
+def revoke_sessions(user_id: int, keep_token: str | None = None) -> int:
+    """Log out everywhere (but ``keep_token``'s session); returns how many were revoked."""
+    stmt = sa.update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(LoginSession.token_hash != _token_hash(keep_token))
+    return db.session.execute(stmt.values(revoked_at=utcnow())).rowcount or 0
 
 
 def admin_update_user(admin: User, user: User, **fields) -> None:
@@ -172,11 +298,16 @@ def admin_update_user(admin: User, user: User, **fields) -> None:
         "national_id": national_id,
         "unit_id": unit_id if unit_id is not None else user.unit_id,
         "role": Role(fields.get("role", user.role)),
+        "category": EntrantCategory(fields.get("category", user.category)),
         "is_active_account": fields.get("is_active_account", user.is_active_account),
     }
     changed = [k for k, v in new_values.items() if getattr(user, k) != v]
     for key in changed:
         setattr(user, key, new_values[key])
+    if "unit_id" in changed:
+        user.unit_confirmed = True  # an admin placed the person in the unit
+    if "is_active_account" in changed and not user.is_active_account:
+        revoke_sessions(user.id)
     if changed:
         # Field names only: personal data never goes to the audit log.
         audit.record(admin.id, "user.update", "user", user.id, fields=changed)
@@ -214,9 +345,207 @@ def create_admin(full_name: str, login: str, password: str, unit_code: str | Non
 
 def search_users(q: str = "", unit_ids: list[int] | None = None, limit: int = 50, offset: int = 0):
     stmt = sa.select(User).order_by(User.full_name)
+    q = (q or "").strip()
+    if q and normalize_phone(q) and normalize_phone(q).isdigit():
+        q = normalize_phone(q)
     if q:
-        like = f"%{q.strip()}%"
+        like = f"%{q}%"
         stmt = stmt.where(sa.or_(User.full_name.ilike(like), User.phone.ilike(like), User.email.ilike(like)))
     if unit_ids is not None:
         stmt = stmt.where(User.unit_id.in_(unit_ids))
     return db.session.scalars(stmt.limit(limit).offset(offset)).all()
+
+
+# --- password recovery -------------------------------------------------------------
+
+RESET_SALT = "password-reset"
+
+
+def _reset_serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes with every new password hash, so a used link (or any older link) stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token_minutes() -> int:
+    return int(current_app.config.get("PASSWORD_RESET_MINUTES", 60))
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str, link_for) -> None:
+    """E-mail a single-use, expiring reset link to the account with this e-mail, if any.
+    The caller says the same thing whether or not such an account exists."""
+    key = normalize_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == key)) if key else None
+    if user is None or not user.is_active_account:
+        return
+    from quizapp.auth import mail
+
+    mail.send_reset_link(user.email, link_for(make_reset_token(user)), reset_token_minutes())
+    audit.record(None, "user.password_reset_requested", "user", user.id)
+
+
+def _reset_invalid() -> ServiceError:
+    return ServiceError("reset_invalid", str(_l(
+        "This password reset link is not valid any more (used, expired or mistyped). Ask for a new one.")), 400)
+
+
+def user_for_reset_token(token: str) -> User:
+    from itsdangerous import BadSignature
+
+    try:
+        data = _reset_serializer().loads(token or "", max_age=reset_token_minutes() * 60)
+        user = db.session.get(User, int(data["u"]))
+        fingerprint = data["p"]
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise _reset_invalid()
+    if user is None or not user.is_active_account or fingerprint != _password_fingerprint(user):
+        raise _reset_invalid()
+    return user
+
+
+def reset_with_token(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    _set_password(user, new_password, "new_password")
+    revoke_sessions(user.id)
+    audit.record(None, "user.password_reset", "user", user.id, method="email")
+    return user
+
+
+RESET_CODE_LENGTH = 8
+
+
+def may_manage_account(actor: User, user: User) -> bool:
+    """Organisers and admins for accounts below their role; a unit manager for the
+    participants who belong to his unit (or its sub-units) now."""
+    if user.id == actor.id or user.role.rank >= actor.role.rank:
+        return False
+    if actor.has_role(Role.ORGANISER):
+        return True
+    if actor.role == Role.UNIT_MANAGER and actor.unit_id and user.unit_id:
+        from quizapp.units import services as units
+
+        return units.is_within(user.unit_id, actor.unit_id)
+    return False
+
+
+def issue_reset_code(actor: User, user: User) -> str:
+    """A one-time code (8 digits, ``RESET_CODE_HOURS`` valid) the actor hands to the person,
+    e.g. by phone; only its hash is stored, and the issue is audited."""
+    if not may_manage_account(actor, user):
+        raise ServiceError("forbidden", str(_l("You may not reset this account's password.")), 403)
+    code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_LENGTH))
+    user.reset_code_hash = hash_password(code)
+    user.reset_code_expires_at = utcnow() + timedelta(hours=int(current_app.config.get("RESET_CODE_HOURS", 24)))
+    audit.record(actor.id, "user.reset_code_issued", "user", user.id)
+    return code
+
+
+def reset_with_code(login: str, code: str, new_password: str) -> User:
+    """Set a new password with a code from a unit manager/organiser; the code works once."""
+    key = normalize_login(login)
+    user = None
+    if key:
+        column = User.email if "@" in key else User.phone
+        user = db.session.scalar(sa.select(User).where(column == key))
+    code = ascii_digits((code or "").strip())
+    ok = (user is not None and user.is_active_account and user.reset_code_hash is not None
+          and user.reset_code_expires_at is not None and user.reset_code_expires_at > utcnow()
+          and check_password_hash(user.reset_code_hash, code))
+    if not ok:
+        raise ServiceError("reset_code_invalid", str(_l(
+            "The phone number / e-mail or the code is not correct, or the code has expired.")), 400, field="code")
+    _set_password(user, new_password, "new_password")
+    revoke_sessions(user.id)
+    audit.record(None, "user.password_reset", "user", user.id, method="code")
+    return user
+
+
+# --- likely duplicate accounts -----------------------------------------------------
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    reason: str  # "national_id", "phone", "name_birth_unit"
+    users: list
+
+
+def likely_duplicates(limit: int = 200) -> list[DuplicateGroup]:
+    """Active accounts that are probably one person: the same CCCD or phone once normalised
+    (accounts from before normalisation), or the same name and birth date in one unit."""
+    from quizapp.core.text import fold
+
+    users = db.session.scalars(sa.select(User).where(User.is_active_account).order_by(User.id)).all()
+    buckets: dict[tuple, list[User]] = {}
+    for u in users:
+        if u.national_id:
+            buckets.setdefault(("national_id", normalize_national_id(u.national_id)), []).append(u)
+        if u.phone:
+            buckets.setdefault(("phone", normalize_phone(u.phone)), []).append(u)
+        if u.date_of_birth and u.unit_id:
+            key = " ".join(fold(unicodedata.normalize("NFKC", u.full_name)).split())
+            buckets.setdefault(("name_birth_unit", key, u.date_of_birth, u.unit_id), []).append(u)
+    groups, seen = [], set()
+    for key, members in buckets.items():
+        ids = tuple(u.id for u in members)
+        if len(members) > 1 and ids not in seen:
+            seen.add(ids)
+            groups.append(DuplicateGroup(key[0], members))
+    return groups[:limit]
+
+
+def recent_registration_conflicts(limit: int = 50):
+    """Registrations refused because the phone / e-mail / CCCD was taken (from the audit log)."""
+    from quizapp.audit.models import AuditEntry
+
+    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.register_duplicate")
+                              .order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def _admin_only(admin: User) -> None:
+    if admin.role != Role.ADMIN:
+        raise ServiceError("forbidden", str(_l("Only an administrator can change identity fields.")), 403)
+
+
+def disable_duplicate(admin: User, user_id: int) -> None:
+    _admin_only(admin)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ServiceError("user_unknown", str(_l("This account does not exist.")), 404)
+    user.is_active_account = False
+    revoke_sessions(user.id)
+    audit.record(admin.id, "user.disable_duplicate", "user", user.id)
+
+
+def merge_accounts(admin: User, keep_id: int | None, other_id: int) -> None:
+    """Keep one account: the other's missing identifiers move to it and the other is
+    disabled.  An account that has taken part keeps its attempts, so it is not merged
+    (disable it instead)."""
+    from quizapp.attempts.models import Attempt
+
+    _admin_only(admin)
+    keep, other = db.session.get(User, keep_id or 0), db.session.get(User, other_id)
+    if keep is None or other is None or keep.id == other.id:
+        raise ServiceError("user_unknown", str(_l("Choose two different accounts.")), 404)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(Attempt.user_id == other.id)):
+        raise ServiceError("duplicate_has_attempts", str(_l(
+            "The duplicate account has attempts, which stay with it: disable it instead of merging.")), 409)
+    moved = {f: getattr(other, f) for f in ("phone", "email", "national_id")
+             if getattr(other, f) and not getattr(keep, f)}
+    for f in moved:
+        setattr(other, f, None)
+    if not other.phone and not other.email:
+        other.email = f"merged-{other.id}@invalid"  # the account keeps a (dead) login name
+    db.session.flush()
+    for f, value in moved.items():
+        setattr(keep, f, value)
+    other.is_active_account = False
+    revoke_sessions(other.id)
+    audit.record(admin.id, "user.merge", "user", other.id, into=keep.id, fields=sorted(moved))

@@ -270,12 +270,18 @@ def round_delete(contest_id: int, round_id: int):
 def grants(contest_id: int, round_id: int):
     rnd = _round_of(contest_id, round_id)
     form = GrantForm()
-    q = request.args.get("q", "")[:100]
-    chosen_id = request.form.get("user_id", type=int) or request.args.get("user_id", type=int)  # bounded: core.inputs
+    # The search is POSTed (action=search): a phone number or e-mail typed into it never
+    # appears in a URL, so never in an access log.
+    searching = request.method == "POST" and request.form.get("action") == "search"
+    q = request.form.get("q", "")[:100] if searching else ""
+    chosen_id = None if searching else (
+        request.form.get("user_id", type=int) or request.args.get("user_id", type=int))  # bounded: core.inputs
     if request.method == "GET" and chosen_id:
         form.user_id.data = str(chosen_id)
     status = 200
-    if form.validate_on_submit():
+    if searching:
+        pass
+    elif form.validate_on_submit():
         try:
             services.grant(rnd, chosen_id or 0, form.extra_minutes.data, form.extra_attempts.data,
                            form.reason.data, current_user.id)

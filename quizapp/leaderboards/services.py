@@ -613,9 +613,14 @@ class UnitRow:
     note: str  # "", "below_minimum", "no_headcount", "no_entrants"
 
     @property
+    def over_headcount(self) -> bool:
+        """More confirmed entrants than the headcount: flagged to organisers."""
+        return bool(self.headcount) and self.entrants > self.headcount
+
+    @property
     def rate(self) -> Fraction | None:
-        """Participation in percent, exact."""
-        return Fraction(100 * self.entrants, self.headcount) if self.headcount else None
+        """Participation in percent, exact, capped at 100 (only confirmed members count)."""
+        return min(Fraction(100 * self.entrants, self.headcount), Fraction(100)) if self.headcount else None
 
     @property
     def average(self) -> Fraction | None:
@@ -684,7 +689,9 @@ def compute_unit_ranking(round_id: int, bloc: str | None = None, subtree: bool =
     for uid, n, att, total, full in db.session.execute(
         sa.select(Standing.unit_id, sa.func.count(), sa.func.sum(Standing.attempts_count),
                   sa.func.sum(Standing.score), sa.func.sum(perfect))
-        .where(Standing.round_id == round_id, Standing.unit_id.is_not(None)).group_by(Standing.unit_id)
+        .join(User, User.id == Standing.user_id)  # only confirmed members count for their unit
+        .where(Standing.round_id == round_id, Standing.unit_id.is_not(None), User.unit_confirmed)
+        .group_by(Standing.unit_id)
     ):
         own[uid] = [int(n), int(att or 0), int(total or 0), int(full or 0)]
     all_units = {u.id: u for u in db.session.execute(
@@ -891,7 +898,7 @@ def unit_people(unit_id: int, round_id: int, subtree: bool = True) -> list[Perso
     counted = sa.orm.aliased(Unit)
     rows = db.session.execute(
         sa.select(User.id, User.full_name, User.phone, User.email, current.name, counted.name,
-                  Standing.score, Standing.max_score, Standing.duration_ms, Standing.attempts_count)
+                  Standing.score, Standing.max_score, Standing.duration_ms, Standing.attempts_count, User.unit_id)
         .outerjoin(Standing, (Standing.user_id == User.id) & (Standing.round_id == round_id))
         .outerjoin(current, current.id == User.unit_id)
         .outerjoin(counted, counted.id == Standing.unit_id)
@@ -899,11 +906,16 @@ def unit_people(unit_id: int, round_id: int, subtree: bool = True) -> list[Perso
         .order_by(User.full_name, User.id)
     ).all()
     snap = round_snapshot(round_id)
+    id_set = set(ids)
     out = []
     for r in rows:
         took = r.score is not None
         pos = snap.position_of(r.id) if took else None
-        out.append(PersonRow(r.id, r.full_name, (r[5] if took else r[4]) or "", r[4] or "", r.phone, r.email, took,
+        # Contact details only while the person belongs to the unit: someone who has left
+        # is listed (the result still counts here) without his phone or e-mail.
+        here = r.unit_id in id_set
+        out.append(PersonRow(r.id, r.full_name, (r[5] if took else r[4]) or "", r[4] or "",
+                             r.phone if here else None, r.email if here else None, took,
                              r.score, r.max_score, r.duration_ms, int(r.attempts_count or 0),
                              int(snap.ranks[pos]) if pos is not None else None))
     out.sort(key=lambda p: (p.took_part, p.full_name, p.user_id))

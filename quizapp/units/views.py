@@ -201,4 +201,27 @@ def members(unit_id: int):
     people = db.session.scalars(
         sa.select(User).where(User.unit_id.in_(ids)).order_by(User.full_name).limit(2000)
     ).all()
-    return render_template("units/members.html", unit=unit, people=people, subtree=subtree)
+    from quizapp.auth.services import may_manage_account
+
+    return render_template("units/members.html", unit=unit, people=people, subtree=subtree,
+                           may_manage=may_manage_account)
+
+
+@bp.route("/units/confirm", methods=["GET", "POST"])
+@requires(Role.UNIT_MANAGER)
+def confirm_members():
+    """The confirmation queue: one page, tick the people who really belong, confirm them
+    all at once (unit managers: their unit and sub-units; organisers: units without a
+    manager, or every unit with ?all=1)."""
+    everything = request.args.get("all") == "1" and current_user.has_role(Role.ORGANISER)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return redirect(url_for("units.confirm_members"))
+        ids = [int(v) for v in request.form.getlist("user_id") if v.isdigit() and len(v) < 10]
+        n = services.confirm_members(current_user, ids)
+        flash(_("%(n)d member(s) confirmed.", n=n), "success")
+        return redirect(url_for("units.confirm_members", **({"all": "1"} if everything else {})))
+    queue = services.confirmation_queue(current_user, everything=everything)
+    flags = services.units_over_headcount() if current_user.has_role(Role.ORGANISER) else []
+    return render_template("units/confirm.html", queue=queue, form=form, everything=everything, flags=flags)

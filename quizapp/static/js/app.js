@@ -37,6 +37,27 @@
     });
   });
 
+  // A form that came back with errors: move the focus to its error summary (screen
+  // readers announce it; the page scrolls to it); its links focus the field concerned.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.querySelectorAll("a[href^='#']").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        var target = document.getElementById(a.getAttribute("href").slice(1));
+        if (target) { ev.preventDefault(); target.focus(); target.scrollIntoView({ block: "center" }); }
+      });
+    });
+  }
+
+  // <input type="checkbox" data-check-all="name"> ticks every checkbox called "name".
+  document.querySelectorAll("input[data-check-all]").forEach(function (all) {
+    all.addEventListener("change", function () {
+      document.querySelectorAll("input[type=checkbox][name='" + all.getAttribute("data-check-all") + "']")
+        .forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+
   // <p data-selected-count="field-id" data-template="… {n} …"> counts the chosen options.
   document.querySelectorAll("[data-selected-count]").forEach(function (out) {
     var select = document.getElementById(out.getAttribute("data-selected-count"));

@@ -1,0 +1,139 @@
+"""Password recovery (issue 12, item 6): a single-use, expiring link by e-mail through the
+configured SMTP server (a local aiosmtpd server here), and for phone-only accounts a
+one-time code given out by the unit manager or an organiser, audited; both rate-limited."""
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from quizapp.audit.models import AuditEntry
+from quizapp.auth.models import Role
+from tests.conftest import csrf_token
+
+NEW = "mat-khau-moi-9"
+
+
+@pytest.fixture()
+def smtp(app):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield received
+    app.config.update(saved)
+    controller.stop()
+
+
+def _token(client, path):
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    return csrf_token(client, path)
+
+
+def _forgot(client, email):
+    return client.post("/password/forgot", data={"email": email, "csrf_token": _token(client, "/password/forgot")})
+
+
+def _link(message) -> str:
+    body = message.get_payload(decode=True).decode()
+    return re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+
+
+def _login_status(app, login, password):
+    c = app.test_client()
+    return c.post("/login", data={"login": login, "password": password,
+                                  "csrf_token": _token(c, "/login")}).status_code
+
+
+def test_reset_by_email_link_works_once(app, client, db, make, smtp):
+    make.user(email="hoa@example.vn", phone=None)
+    resp = _forgot(client, "HOA@example.vn")
+    assert resp.status_code == 302
+    assert len(smtp) == 1 and smtp[0]["To"] == "hoa@example.vn"
+    path = _link(smtp[0])
+    assert client.get(path).status_code == 200
+    done = client.post(path, data={"new_password": NEW, "confirm": NEW, "csrf_token": _token(client, path)})
+    assert done.status_code == 302
+    assert _login_status(app, "hoa@example.vn", NEW) == 302
+    assert _login_status(app, "hoa@example.vn", "mat-khau-123") == 401
+    # single use: the link is dead once the password changed
+    again = client.post(path, data={"new_password": "khac-12345", "confirm": "khac-12345",
+                                    "csrf_token": _token(client, "/password/forgot")})
+    assert again.status_code == 400
+    assert db.session.scalar(sa.select(AuditEntry.details).where(AuditEntry.action == "user.password_reset")) \
+        == {"method": "email"}
+
+
+def test_an_unknown_email_gets_the_same_answer_and_no_mail(client, make, smtp):
+    make.user(email="hoa@example.vn", phone=None)
+    known = _forgot(client, "hoa@example.vn")
+    unknown = _forgot(client, "nobody@example.vn")
+    assert known.status_code == unknown.status_code == 302 and known.headers["Location"] == unknown.headers["Location"]
+    assert len(smtp) == 1
+
+
+def test_an_expired_link_is_refused(client, make, smtp, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    make.user(email="hoa@example.vn", phone=None)
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 2 * 3600)
+    _forgot(client, "hoa@example.vn")
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    resp = client.get(_link(smtp[0]))
+    assert resp.status_code == 400 and "không còn dùng được" in resp.get_data(as_text=True)
+
+
+def test_a_unit_manager_gives_a_phone_only_member_a_one_time_code(app, client, auth, db, make):
+    unit = make.unit()
+    manager = make.user(role=Role.UNIT_MANAGER, unit=unit)
+    member = make.user(unit=unit, phone="0911222333")
+    outsider = make.user(unit=make.unit())
+    organiser = make.user(role=Role.ORGANISER, unit=unit)
+    auth.login(manager)
+    token = _token(client, f"/units/{unit.id}/members")
+    assert client.post(f"/users/{outsider.id}/reset-code", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/users/{organiser.id}/reset-code", data={"csrf_token": token}).status_code == 404
+    resp = client.post(f"/users/{member.id}/reset-code", data={"csrf_token": token})
+    assert resp.status_code == 200
+    code = re.search(r'id="reset-code">(\d{8})<', resp.get_data(as_text=True)).group(1)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.reset_code_issued"))
+    assert (entry.actor_id, entry.object_id) == (manager.id, str(member.id)) and code not in str(entry.details)
+
+    person = app.test_client()
+
+    def use(c):
+        return person.post("/password/code", data={"login": "0911 222 333", "code": c, "new_password": NEW,
+                                                   "confirm": NEW, "csrf_token": _token(person, "/password/code")})
+
+    assert use("00000000").status_code == 422
+    assert use(code).status_code == 302
+    assert _login_status(app, "0911222333", NEW) == 302
+    assert use(code).status_code == 422  # used up
+
+
+def test_recovery_is_rate_limited(client, make):
+    make.user(email="hoa@example.vn", phone=None)
+    statuses = [_forgot(client, "hoa@example.vn").status_code for _ in range(11)]
+    assert statuses[:10] == [302] * 10 and statuses[10] == 429
+
+
+def test_the_login_page_links_to_recovery(client):
+    assert 'href="/password/forgot"' in client.get("/login").get_data(as_text=True)
