@@ -82,8 +82,10 @@ def _round_rows(rnd: Round) -> Iterator[list]:
             .order_by(sub.c.rnk, sub.c.user_id))
     result = db.session.execute(stmt.execution_options(yield_per=CHUNK))
     for i, r in enumerate(result, start=1):
+        # Predictions stay secret until the round is finalised (truth None: see ranking.py).
+        prediction = services.number_text(r.prediction) if truth is not None else None
         yield [i, int(r.rnk), r.full_name, r.name or "", f"{r.score}/{r.max_score}", duration_text(r.duration_ms),
-               _num(services.number_text(r.prediction)), r.attempts_count]
+               _num(prediction), r.attempts_count]
 
 
 def _contest_rows(contest: Contest) -> Iterator[list]:

@@ -10,8 +10,12 @@ Keys (``Contest.ranking_order``, a comma list; default
 * ``submitted_at``: earlier submission first.
 
 Entrants equal on every key share a rank (standard competition ranking:
-1, 2, 2, 4).  The true figure is computed live while the round is open
-(provisional) and stored by ``flask rounds finalize`` once it has closed.
+1, 2, 2, 4).  The true figure is stored by ``flask rounds finalize`` once the
+round has closed (+ grace).  Until then it is secret: an entrant who saw the
+live figure would copy it and win the tie-break, so no ranking uses it (the
+order is score and time only), and no page, export, JSON or cache shows it or
+anyone's prediction or distance; organisers see the live figure in their own
+views, marked confidential (``live_truth``).
 """
 from __future__ import annotations
 
@@ -76,10 +80,11 @@ def live_truth(rnd: Round) -> Decimal | None:
 
 
 def prediction_truth(rnd: Round) -> Decimal | None:
-    """The stored final figure once the round is finalised, else the provisional live one."""
-    if rnd.finalized_at is not None and rnd.prediction_truth is not None:
+    """The stored final figure once the round is finalised; None before (the
+    ranking then ignores the prediction: see the module docstring)."""
+    if rnd.prediction_mode != PredictionMode.OFF and rnd.finalized_at is not None:
         return rnd.prediction_truth
-    return live_truth(rnd)
+    return None
 
 
 def is_final(rnd: Round) -> bool:
@@ -115,7 +120,7 @@ def ranked_subquery(rnd: Round):
 
 
 def _entry(row, truth: Decimal | None) -> RankedEntry:
-    pred = row.prediction
+    pred = row.prediction if truth is not None else None  # predictions are secret until the truth is final
     if pred is not None:
         pred = Decimal(str(pred)).quantize(_SIX_PLACES) if not isinstance(pred, Decimal) else pred
     error = abs(pred - truth) if (pred is not None and truth is not None) else None

@@ -111,6 +111,15 @@ def results_access(contest: Contest | None, user) -> str:
     raise _err("results_organisers_only", _l("The results of this contest are shown to the organisers only."), 403)
 
 
+def results_visible(contest: Contest | None, viewer) -> bool:
+    """The one rule for every view of results (leaderboards, unit rankings, statistics,
+    a unit manager's people page): may this viewer see scores and ranks now?"""
+    try:
+        return results_access(contest, viewer) == "ok"
+    except ServiceError:
+        return False
+
+
 class LoginRequired(ServiceError):
     """The contest shows its results to logged-in users: the viewer must log in first."""
 
@@ -480,7 +489,8 @@ def _round_rows(round_id: int, snap: Snapshot, positions: list[int]) -> list[Boa
         .join(User, User.id == Standing.user_id).outerjoin(Unit, Unit.id == Standing.unit_id)
         .where(Standing.round_id == round_id, Standing.user_id.in_(ids))
     ):
-        pred = Decimal(r.prediction) if r.prediction is not None else None
+        # Predictions stay secret until the round is finalised (``ranking`` module docstring).
+        pred = Decimal(r.prediction) if r.prediction is not None and truth is not None else None
         found[r.user_id] = (r, pred, abs(pred - truth) if pred is not None and truth is not None else None)
     rows = []
     for p, uid in zip(positions, ids):
@@ -574,6 +584,22 @@ def contest_board(contest_id: int, viewer=None, *, unit_id: int | None = None, c
     snap = contest_snapshot(contest_id)
     return _board("contest", contest_id, snap, _contest_rows, title=contest.title, contest=contest, rnd=None,
                   unit_id=unit_id, category=category, page=page, viewer_id=viewer_id)
+
+
+def confidential_truth(rnd: Round, viewer) -> str | None:
+    """The live prediction figure of a round not finalised yet, for organisers only
+    (their views mark it confidential); None for anyone else or once final."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.has_role(Role.ORGANISER):
+        return None
+    if rnd.prediction_mode == PredictionMode.OFF or ranking.is_final(rnd):
+        return None
+    return number_text(ranking.live_truth(rnd))
+
+
+def prediction_pending(contest: Contest, rnd: Round | None) -> bool:
+    """A prediction question whose truth is not final yet: the ranking shown is by score and time only."""
+    rounds = [rnd] if rnd is not None else list(contest.rounds)
+    return any(r.prediction_mode != PredictionMode.OFF and not ranking.is_final(r) for r in rounds)
 
 
 def unit_choices() -> list[tuple[int, str]]:
@@ -881,11 +907,16 @@ class PersonRow:
     rank: int | None
 
 
-def unit_people(unit_id: int, round_id: int, subtree: bool = True) -> list[PersonRow]:
+def unit_people(unit_id: int, round_id: int, subtree: bool = True, viewer=None) -> list[PersonRow]:
     """Everybody of the unit (and its sub-units) with their result in the round, those
     who have not taken part first (so the manager can remind them).  Includes people
-    whose result counts for the unit although they have moved since."""
-    get_round(round_id)
+    whose result counts for the unit although they have moved since.
+
+    Scores, times and ranks follow the contest's results visibility for ``viewer``
+    like every other view of results (``results_visible``); whether someone has
+    taken part is always shown (the manager reminds those who have not)."""
+    rnd = get_round(round_id)
+    shown = results_visible(rnd.contest, viewer)
     ids = units.subtree_ids(unit_id) if subtree else [unit_id]
     current = sa.orm.aliased(Unit)
     counted = sa.orm.aliased(Unit)
@@ -898,13 +929,14 @@ def unit_people(unit_id: int, round_id: int, subtree: bool = True) -> list[Perso
         .where(sa.or_(User.unit_id.in_(ids), Standing.unit_id.in_(ids)))
         .order_by(User.full_name, User.id)
     ).all()
-    snap = round_snapshot(round_id)
+    snap = round_snapshot(round_id) if shown else None
     out = []
     for r in rows:
         took = r.score is not None
-        pos = snap.position_of(r.id) if took else None
+        pos = snap.position_of(r.id) if took and shown else None
         out.append(PersonRow(r.id, r.full_name, (r[5] if took else r[4]) or "", r[4] or "", r.phone, r.email, took,
-                             r.score, r.max_score, r.duration_ms, int(r.attempts_count or 0),
+                             r.score if shown else None, r.max_score if shown else None,
+                             r.duration_ms if shown else None, int(r.attempts_count or 0),
                              int(snap.ranks[pos]) if pos is not None else None))
     out.sort(key=lambda p: (p.took_part, p.full_name, p.user_id))
     return out
