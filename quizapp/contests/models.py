@@ -135,6 +135,20 @@ class Round(TimestampMixin, db.Model):
         back_populates="round", cascade="all, delete-orphan"
     )
 
+    def quotas_for(self, category: str | None = None) -> list["RoundQuota"]:
+        """The quota cells an entrant of ``category`` draws from: their group's own
+        cells if the round gives the category some, else the common cells."""
+        own = [q for q in self.quotas if category and q.entrant_group == category]
+        return own or [q for q in self.quotas if not q.entrant_group]
+
+    def question_count(self, category: str | None = None) -> int:
+        return sum(q.count for q in self.quotas_for(category))
+
+    @property
+    def group_categories(self) -> list[str]:
+        """Entrant categories with their own quota cells."""
+        return sorted({q.entrant_group for q in self.quotas if q.entrant_group})
+
 
 class RoundQuota(db.Model):
     """How many questions a round draws from one area (and difficulty; 0 = any).

@@ -110,11 +110,27 @@ def _order_by(rnd: Round, truth: Decimal | None):
     return clauses
 
 
+def separate_groups(rnd: Round) -> list[str]:
+    """Entrant categories ranked on their own in this round (their own quota cells and
+    ``rank_groups_separately``); everyone else is ranked together.  Empty: one ranking."""
+    return rnd.group_categories if rnd.rank_groups_separately else []
+
+
+def ranking_group(rnd: Round):
+    """SQL: the ranking group of a standing ("" = the common ranking), or None if there is one ranking."""
+    groups = separate_groups(rnd)
+    if not groups:
+        return None
+    return sa.case((Standing.category.in_(groups), Standing.category), else_=sa.literal(""))
+
+
 def ranked_subquery(rnd: Round):
-    """The round's standings with a ``rnk`` column (one window query), and the true figure used."""
+    """The round's standings with a ``rnk`` column (one window query), and the true figure used.
+    Entrant groups ranked separately (``separate_groups``) each get their own ranks 1, 2, …"""
     truth = prediction_truth(rnd)
     order = _order_by(rnd, truth)
-    rank = sa.func.rank().over(order_by=order).label("rnk")
+    group = ranking_group(rnd)
+    rank = sa.func.rank().over(order_by=order, partition_by=group).label("rnk")
     sub = sa.select(Standing, rank).where(Standing.round_id == rnd.id).subquery()
     return sub, truth
 

@@ -314,7 +314,19 @@ def compute_round_snapshot(round_id: int) -> Snapshot:
             keys.append(durations)
         elif key == "submitted_at":
             keys.append(whens)
-    order, ranks = competition_ranks(keys, user_ids)
+    groups = ranking.separate_groups(rnd)
+    if groups:
+        # Each entrant group with its own questions is ranked on its own: the group is the
+        # first sort key and ranks restart at 1 in each group (the common ranking first).
+        codes = np.asarray([CATEGORY_CODES.index(g) if g in CATEGORY_CODES else -2 for g in groups], dtype=np.int64)
+        group_of = np.where(np.isin(cats, codes), cats + 1, 0)
+        order, ranks = competition_ranks([group_of] + keys, user_ids)
+        sorted_groups = group_of[order]
+        starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+        first = starts[np.searchsorted(starts, np.arange(len(order)), side="right") - 1]
+        ranks = ranks - first
+    else:
+        order, ranks = competition_ranks(keys, user_ids)
     return Snapshot(started, number_text(truth), ranking.is_final(rnd), user_ids[order], ranks,
                     unit_ids[order], cats[order].astype(np.int8))
 
