@@ -210,13 +210,17 @@ class QuotaItem:
 
 
 def approved_counts() -> dict[tuple[int, int], int]:
-    """{(area_id, difficulty): number of APPROVED questions} (difficulty 1..3)."""
+    """{(area_id, difficulty): number of APPROVED questions an attempt can hold} (difficulty
+    1..3): the questions of one exclusion group count once, since a draw takes one of them."""
     rows = db.session.execute(
-        sa.select(Question.area_id, Question.difficulty, sa.func.count())
+        sa.select(Question.area_id, Question.difficulty, Question.exclusion_group, sa.func.count())
         .where(Question.status == QuestionStatus.APPROVED)
-        .group_by(Question.area_id, Question.difficulty)
+        .group_by(Question.area_id, Question.difficulty, Question.exclusion_group)
     ).all()
-    return {(area_id, difficulty): n for area_id, difficulty, n in rows}
+    out: dict[tuple[int, int], int] = {}
+    for area_id, difficulty, group, n in rows:
+        out[(area_id, difficulty)] = out.get((area_id, difficulty), 0) + (1 if group else n)
+    return out
 
 
 def available_counts() -> dict[tuple[int, int], int]:
