@@ -223,6 +223,15 @@ def approved_counts() -> dict[tuple[int, int], int]:
     return out
 
 
+def area_capacity() -> dict[int, int]:
+    """{area_id: how many APPROVED questions of the area one attempt can hold}: an exclusion
+    group counts once, whatever difficulties its questions have."""
+    key = sa.func.coalesce(Question.exclusion_group, sa.cast(Question.id, sa.String))
+    return dict(db.session.execute(
+        sa.select(Question.area_id, sa.func.count(sa.distinct(key)))
+        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
+
+
 def available_counts() -> dict[tuple[int, int], int]:
     """Approved questions per (area, difficulty), with difficulty 0 = the area's total."""
     counts = approved_counts()
@@ -242,6 +251,7 @@ def quota_shortages(quotas: list[QuotaItem], counts: dict[tuple[int, int], int] 
     A quota for one difficulty draws from that difficulty only; a quota for
     "any" difficulty draws from what the specific quotas leave over.
     """
+    capacity = area_capacity() if counts is None else None
     counts = approved_counts() if counts is None else counts
     names = {a.id: a.name for a in reform_areas()}
     problems: list[str] = []
@@ -259,7 +269,8 @@ def quota_shortages(quotas: list[QuotaItem], counts: dict[tuple[int, int], int] 
                     problems.append(str(_l(
                         "Area “%(area)s”, difficulty %(level)s: %(need)d questions wanted, only %(have)d approved.",
                         area=name, level=DIFFICULTIES[q.difficulty], need=q.count, have=have)))
-        total_have = sum(n for (a, _d), n in counts.items() if a == area_id)
+        total_have = capacity.get(area_id, 0) if capacity is not None else sum(
+            n for (a, _d), n in counts.items() if a == area_id)
         total_need = sum(q.count for q in items)
         if total_need > total_have and not short:
             problems.append(str(_l(
@@ -335,6 +346,14 @@ def used_question_ids(contest_id: int, before_number: int | None) -> set[int]:
     if before_number is not None:
         stmt = stmt.where(Round.number < before_number)
     return set(db.session.scalars(stmt))
+
+
+def round_count(contest: Contest, before: Round | None = None) -> int:
+    """How many rounds the contest has (numbered below ``before``, if given)."""
+    stmt = sa.select(sa.func.count()).select_from(Round).where(Round.contest_id == contest.id)
+    if before is not None:
+        stmt = stmt.where(Round.number < before.number)
+    return db.session.scalar(stmt)
 
 
 def fresh_counts(contest: Contest, rnd: Round | None) -> dict[tuple[int, int], int]:

@@ -216,8 +216,7 @@ def _round_of(contest_id: int, round_id: int) -> Round:
 def _round_page(form, contest: Contest, rnd: Round | None, status: int = 200):
     return render_template(
         "contests/round_form.html", form=form, contest=contest, rnd=rnd, counts=services.available_counts(),
-        fresh=services.fresh_counts(contest, rnd) if contest.rounds and (rnd is None or rnd.number > min(
-            r.number for r in contest.rounds)) else None,
+        fresh=services.fresh_counts(contest, rnd) if services.round_count(contest, before=rnd) else None,
         locked=bool(rnd and services.attempt_count(round_id=rnd.id)),
     ), status
 
@@ -229,7 +228,7 @@ def round_create(contest_id: int):
     form = round_form(services.reform_areas())
     if request.method == "GET":
         form.title.data = _("Week %(n)d", n=len(contest.rounds) + 1)
-        if contest.rounds:  # several rounds share the bank: keep the keys until the contest ends
+        if services.round_count(contest):  # several rounds share the bank: keep the keys until the contest ends
             form.review_policy.data = ReviewPolicy.AFTER_CONTEST.value
         for q in services.default_quotas():
             getattr(form, f"q_{q.area_id}_{q.difficulty}").data = q.count
