@@ -299,3 +299,21 @@ def test_the_builder_saves_a_group_quota_and_the_separate_ranking(client, make, 
     assert rnd.rank_groups_separately and rnd.review_policy == ReviewPolicy.AFTER_CONTEST
     html = client.get(f"/admin/contests/{contest.id}/rounds/{rnd.id}/edit").get_data(as_text=True)
     assert f'id="g_{tthc}_0"' in html and '<option selected value="student">' in html
+
+
+def test_choosing_a_group_without_its_quota_is_refused_with_the_field_named(client, make, db, auth):
+    for _ in range(4):
+        make.question(area_code="TC")
+    contest = make.contest()
+    auth.login(make.user(role=Role.ORGANISER))
+    tc = make.area("TC").id
+    path = f"/admin/contests/{contest.id}/rounds/new"
+    resp = client.post(path, data={
+        "csrf_token": csrf_token(client, path), "title": "Tuần 1", "opens_at": "2030-03-02T00:00",
+        "closes_at": "2030-03-08T23:59", "time_limit_minutes": "20", "attempts_allowed": "3",
+        "counted_attempt": "best", "layout": "one_page", "prediction_mode": "perfect_count",
+        "review_policy": "after_close", f"q_{tc}_0": "3", "group_category": "student"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code in (200, 422) and 'id="group_category-err"' in html and "ít nhất một câu cho nhóm" in html
+    db.session.expire_all()
+    assert not contest.rounds

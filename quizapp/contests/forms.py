@@ -13,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from quizapp.auth.forms import category_choices
@@ -134,6 +134,12 @@ class RoundForm(Form):
         """The same grid for the entrant group with its own questions."""
         return [(a, [getattr(self, quota_field_name(a.id, d, True)) for d in services.DIFFICULTIES])
                 for a in self.areas]
+
+    def validate_group_category(self, field) -> None:
+        if field.data and not any(f.data for _a, fields in self.group_quota_rows() for f in fields
+                                  if isinstance(f.data, int)):
+            raise ValidationError(_l("Questions for one entrant group: enter at least one question for the group, "
+                                     "or choose “None”."))
 
     def quota_total(self) -> int:
         return sum(f.data or 0 for _a, fields in self.quota_rows() for f in fields
