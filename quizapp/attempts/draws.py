@@ -123,7 +123,14 @@ def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntr
 
 def _pick_grouped(cell: list[PoolEntry], count: int, rng: random.Random, groups: set[str]) -> list[PoolEntry]:
     """Up to ``count`` entries, least drawn first (random among ties), at most one per
-    exclusion group (``groups``: the groups already drawn, updated)."""
+    exclusion group (``groups``: the groups already drawn, updated).  Most draws take no two
+    of a group anyway: the usual least-drawn pick is kept then, and only a clash falls back
+    to walking the whole cell in random least-drawn order."""
+    picked = _least_drawn(list(cell), min(count, len(cell)), rng)
+    chosen = [r.group for r in picked if r.group]
+    if len(set(chosen)) == len(chosen) and not groups.intersection(chosen):
+        groups.update(chosen)
+        return picked
     cell = list(cell)
     rng.shuffle(cell)
     cell.sort(key=_times_drawn)
