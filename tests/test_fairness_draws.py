@@ -317,3 +317,19 @@ def test_choosing_a_group_without_its_quota_is_refused_with_the_field_named(clie
     assert resp.status_code in (200, 422) and 'id="group_category-err"' in html and "ít nhất một câu cho nhóm" in html
     db.session.expire_all()
     assert not contest.rounds
+
+
+def test_no_round_can_be_added_once_the_contest_answers_were_shown(make, db):
+    for _ in range(4):
+        make.question()
+    now = utcnow()
+    week1 = make.round(quotas=(("TC", 0, 4),), number=1, review_policy=ReviewPolicy.AFTER_CONTEST,
+                       opens_at=now - timedelta(days=8), closes_at=now - timedelta(days=1))
+    make.submission(week1, make.user(), 4, "1", start=now - timedelta(days=2))
+    data = contests.RoundData(title="Tuần thêm", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),
+                              quotas=[contests.QuotaItem(make.area("TC").id, 0, 4)])
+    with pytest.raises(ServiceError) as exc:
+        contests.add_round(week1.contest, data, None)
+    assert exc.value.status == 409 and exc.value.code == "review_visible"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(AuditEntry.action).where(AuditEntry.action == "round.create_refused"))

@@ -772,6 +772,12 @@ def _apply_round_values(rnd: Round, values: dict) -> list[str]:
 def add_round(contest: Contest, data: RoundData, actor_id: int | None) -> Round:
     _refuse_if_archived(contest)
     data = _clean_round_data(contest, data, None)
+    if any(r.review_policy == ReviewPolicy.AFTER_CONTEST and review_opened(r) for r in contest.rounds):
+        # The contest's answers were shown when it ended: a new round would be sat by people who read them.
+        audit.record_detached(actor_id, "round.create_refused", "contest", contest.id)
+        raise _err("review_visible", _l(
+            "Entrants have already seen the correct answers of this contest, so no round can be added to it; "
+            "start a new contest instead."), status=409)
     number = max((r.number for r in contest.rounds), default=0) + 1
     try:
         with db.session.begin_nested():
