@@ -273,8 +273,10 @@ def test_groups_are_ranked_together_or_separately_as_the_organiser_chooses(make,
     db.session.commit()
     apart = {r.full_name: r.rank for r in boards.round_board(grouped_round.id).rows}
     assert apart == {"CB 4 câu": 1, "CB 3 câu": 2, "SV giỏi": 1}
-    # The SQL ranking (exports, one entrant's place) partitions the same way.
+    # The SQL ranking (exports, one entrant's place) and the contest-wide ranking partition the same way.
     assert sorted(e.rank for e in ranking.rank_round(grouped_round.id)) == [1, 1, 2]
+    contest = {r.full_name: r.rank for r in boards.contest_board(grouped_round.contest_id).rows}
+    assert contest == {"CB 4 câu": 1, "CB 3 câu": 2, "SV giỏi": 1}
 
 
 def test_the_builder_saves_a_group_quota_and_the_separate_ranking(client, make, db, auth):

@@ -90,7 +90,8 @@ def _round_rows(rnd: Round) -> Iterator[list]:
 
 def _contest_rows(contest: Contest) -> Iterator[list]:
     base, order, with_prediction = services._contest_entries(contest)  # noqa: SLF001
-    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()]).label("rnk")
+    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()],
+                              partition_by=services.contest_partition(contest, base)).label("rnk")
     ranked = sa.select(base, rnk).subquery()
     stmt = (sa.select(ranked, User.full_name, Unit.name.label("unit_name"))
             .join(User, User.id == ranked.c.user_id).outerjoin(Unit, Unit.id == ranked.c.unit_id)

@@ -424,11 +424,21 @@ def _contest_entries(contest: Contest, user_ids: list[int] | None = None):
     return base, order, with_prediction
 
 
+def contest_partition(contest: Contest, base):
+    """Entrant groups ranked on their own in any round are ranked on their own for the whole
+    contest too (by the category of the entrant's counted round); None: one ranking."""
+    groups = sorted({g for rnd in contest.rounds for g in ranking.separate_groups(rnd)})
+    if not groups:
+        return None
+    return sa.case((base.c.category.in_(groups), base.c.category), else_=sa.literal(""))
+
+
 def compute_contest_snapshot(contest_id: int) -> Snapshot:
     started = time.time()
     contest = get_contest(contest_id)
     base, order, _ = _contest_entries(contest)
-    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()]).label("rnk")
+    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()],
+                              partition_by=contest_partition(contest, base)).label("rnk")
     ranked = sa.select(base.c.user_id, rnk, base.c.unit_id, base.c.category).subquery()
     rows = db.session.execute(sa.select(ranked).order_by(ranked.c.rnk, ranked.c.user_id)).all()
     final = bool(contest.rounds) and all(ranking.is_final(r) for r in contest.rounds)
