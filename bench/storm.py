@@ -67,6 +67,8 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench_attempts import PASSWORD, migrate_and_seed  # noqa: E402
 
+from quizapp.attempts.option_ids import OptionIds  # noqa: E402
+
 HOST = "127.0.0.1"
 PG_VERSION = "15"
 PROBE_NAME = "Người dò bảng xếp hạng"
@@ -330,6 +332,10 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
 
 # --- the proof --------------------------------------------------------------------------------
 
+# The servers' secret: the proof turns the option ids entrants were shown back into stored ids.
+SECRET_KEY = uuid.uuid4().hex * 2
+
+
 def prove(db_url: str, rid: int, ledger: Ledger, n_entrants_users: set[int]) -> dict:
     eng = sa.create_engine(db_url)
     problems: list[str] = list(ledger.anomalies)
@@ -346,6 +352,7 @@ def prove(db_url: str, rid: int, ledger: Ledger, n_entrants_users: set[int]) -> 
                 problems.append(f"acknowledged save {key} has no row")
                 continue
             s_seq, s_sel = got[0], got[1] if isinstance(got[1], list) else json.loads(got[1] or "[]")
+            sel = [OptionIds(key[0], SECRET_KEY).real(o) for o in sel]  # shown ids → stored ids
             if s_seq == seq:
                 if sorted(s_sel or []) != sorted(sel):
                     problems.append(f"save {key} seq {seq}: stored {s_sel}, acknowledged {sel}")
@@ -745,7 +752,7 @@ def main() -> int:
                 c.execute(sa.text("DROP TABLE bench_rows"))
             eng.dispose()
             env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "QUIZAPP_CONFIG": "development",
-                   "SECRET_KEY": uuid.uuid4().hex * 2, "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "3",
+                   "SECRET_KEY": SECRET_KEY, "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "3",
                    "LOGIN_RATE_LIMIT": f"{args.login_limit} per 5 minutes",
                    "ANSWER_GRACE_SECONDS": str(args.grace)}
             for port in ports:

@@ -224,6 +224,7 @@ class Factory:
         import sqlalchemy as sa
 
         from quizapp.attempts import services
+        from quizapp.attempts.option_ids import OptionIds
         from quizapp.bank.models import Option
         from quizapp.core.db import utcnow
 
@@ -234,7 +235,8 @@ class Factory:
             ids = self.db.session.scalars(
                 sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(right))
             ).all()
-            services.save_answer(attempt.id, user.id, aq.id, sorted(ids) if right else ids[:1], 1, now=start)
+            shown = [OptionIds(attempt.id).shown(oid) for oid in (ids if right else ids[:1])]  # the ids entrants see
+            services.save_answer(attempt.id, user.id, aq.id, shown, 1, now=start)
         services.submit_attempt(attempt.id, user.id, prediction, auto=auto, now=start + timedelta(seconds=seconds))
         self.db.session.commit()
         return attempt

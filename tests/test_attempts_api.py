@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
+from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option
 from quizapp.contests.models import ContestStatus, ReviewPolicy
 from quizapp.core.db import utcnow
@@ -71,9 +72,11 @@ def contest_round(make):
     return make.round(quotas=[("TC", 0, 5)], review_policy=ReviewPolicy.AFTER_ATTEMPT, attempts_allowed=2)
 
 
-def key_of(db, question_id):
-    return sorted(db.session.scalars(sa.select(Option.id).where(Option.question_id == question_id,
-                                                                Option.is_correct.is_(True))))
+def key_of(db, question_id, attempt_id):
+    """The question's key as the attempt shows it (per-attempt option ids)."""
+    shown = OptionIds(attempt_id).shown
+    return sorted(shown(oid) for oid in db.session.scalars(sa.select(Option.id).where(
+        Option.question_id == question_id, Option.is_correct.is_(True))))
 
 
 def start(api, rnd):
@@ -94,7 +97,7 @@ def test_the_whole_flow_login_start_save_submit_result(api, make, db, contest_ro
     assert {"id", "text", "options", "multiple", "selected", "seq"} <= set(q0)
     aq_question = {aq.id: aq.question_id for aq in db.session.scalars(sa.select(AttemptQuestion))}
     for i, q in enumerate(attempt["questions"]):
-        key = key_of(db, aq_question[q["id"]])
+        key = key_of(db, aq_question[q["id"]], attempt["id"])
         resp = api.put(f"/api/v1/attempts/{attempt['id']}/answers/{q['id']}", {"selected": key, "seq": 100 + i})
         assert resp.status_code == 200 and resp.json["saved"] is True and resp.json["selected"] == key
         assert resp.json["remaining_ms"] > 0
@@ -158,7 +161,7 @@ def test_the_answer_key_never_reaches_the_browser_before_submission(api, client,
     # In the quiz page the right options are marked up exactly like the wrong ones.
     html = client.get(f"/attempts/{attempt['id']}").get_data(as_text=True)
     for q in attempt["questions"]:
-        key = key_of(db, aq_question[q["id"]])
+        key = key_of(db, aq_question[q["id"]], attempt["id"])
         shapes = set()
         for opt in q["options"]:
             start_at = html.index(f'name="q{q["id"]}" value="{opt["id"]}"')
@@ -341,7 +344,7 @@ def test_a_deactivated_account_cannot_save_with_its_live_session(api, make, db, 
     assert resp.status_code == 404
     db.session.expire_all()
     stored = db.session.get(AttemptQuestion, q["id"])
-    assert stored.selected == [q["options"][0]["id"]] and stored.answer_seq == 1
+    assert stored.selected == [OptionIds(attempt["id"]).real(q["options"][0]["id"])] and stored.answer_seq == 1
 
 
 def test_saving_without_a_session_is_401(api, make, contest_round):

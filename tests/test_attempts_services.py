@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from quizapp.attempts import draws, services
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
+from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option, Question, QuestionStatus
 from quizapp.contests.models import ContestStatus, CountedAttempt, Grant, PredictionMode
 from quizapp.core.db import utcnow
@@ -22,14 +23,24 @@ def bank(make, n=6, area="TC", **kw):
     return [make.question(area_code=area, **kw) for _ in range(n)]
 
 
+def sid(aq, oid):
+    """The id the entrant is shown for a real option id (per attempt: ``option_ids``)."""
+    return OptionIds(aq.attempt_id).shown(oid)
+
+
+def sids(aq, oids):
+    return [sid(aq, oid) for oid in oids]
+
+
 def correct_ids(db, aq):
-    return sorted(db.session.scalars(
-        sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(True))).all())
+    """The key of the question, as shown ids."""
+    return sorted(sids(aq, db.session.scalars(
+        sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(True))).all()))
 
 
 def wrong_id(db, aq):
-    return db.session.scalar(
-        sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(False)).limit(1))
+    return sid(aq, db.session.scalar(
+        sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(False)).limit(1)))
 
 
 def answer_all(db, attempt, correct=True, seq=1):
@@ -323,8 +334,8 @@ def test_a_started_attempt_shows_the_bank_text_and_every_option_without_the_key(
         aq = stored[shown.id]
         question = by_id[aq.question_id]
         assert shown.text == question.text and shown.position == aq.position
-        assert [oid for oid, _ in shown.options] == aq.option_order
-        assert dict(shown.options) == {o.id: o.text for o in question.options}
+        assert [oid for oid, _ in shown.options] == sids(aq, aq.option_order)
+        assert dict(shown.options) == {sid(aq, o.id): o.text for o in question.options}
     # Resuming reads the same view back from the database.
     db.session.commit()
     again = services.begin_attempt(rnd.id, user.id)
@@ -375,7 +386,7 @@ def started(make, db):
 def test_save_writes_the_answer_and_a_newer_seq_wins(started, db):
     a = started
     aq = a.questions[0]
-    o1, o2 = aq.option_order[0], aq.option_order[1]
+    o1, o2 = sid(aq, aq.option_order[0]), sid(aq, aq.option_order[1])
     r = services.save_answer(a.id, a.user_id, aq.id, [o1], 10)
     assert r.saved and r.selected == [o1] and r.seq == 10 and 0 < r.remaining_ms <= 600_000
     r = services.save_answer(a.id, a.user_id, aq.id, [o2], 11)
@@ -383,13 +394,13 @@ def test_save_writes_the_answer_and_a_newer_seq_wins(started, db):
     db.session.commit()
     row = db.session.get(AttemptQuestion, aq.id)
     db.session.refresh(row)
-    assert row.selected == [o2] and row.answer_seq == 11 and row.answered_at is not None
+    assert row.selected == [aq.option_order[1]] and row.answer_seq == 11 and row.answered_at is not None
 
 
 def test_a_stale_or_replayed_save_does_not_overwrite_and_reports_the_stored_answer(started, db):
     a = started
     aq = a.questions[0]
-    o1, o2 = aq.option_order[0], aq.option_order[1]
+    o1, o2 = sid(aq, aq.option_order[0]), sid(aq, aq.option_order[1])
     services.save_answer(a.id, a.user_id, aq.id, [o2], 20)
     for stale_seq in (19, 20):
         r = services.save_answer(a.id, a.user_id, aq.id, [o1], stale_seq)
@@ -397,13 +408,13 @@ def test_a_stale_or_replayed_save_does_not_overwrite_and_reports_the_stored_answ
     db.session.commit()
     row = db.session.get(AttemptQuestion, aq.id)
     db.session.refresh(row)
-    assert row.selected == [o2]
+    assert row.selected == [aq.option_order[1]]
 
 
 def test_clearing_an_answer_is_a_save(started, db):
     a = started
     aq = a.questions[0]
-    services.save_answer(a.id, a.user_id, aq.id, [aq.option_order[0]], 1)
+    services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 1)
     r = services.save_answer(a.id, a.user_id, aq.id, [], 2)
     assert r.saved and r.selected == []
 
@@ -419,16 +430,16 @@ def test_save_refuses_bad_input(started, make, db):
     q0, q1 = a.questions[0], a.questions[1]
     single = next(aq for aq in a.questions if len(correct_ids(db, aq)) == 1)
     other_user = make.user()
-    _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, [q1.option_order[0]], 5),
+    _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, [sid(q1, q1.option_order[0])], 5),
              "option_not_in_question", 400)
-    _refused(lambda: services.save_answer(a.id, a.user_id, 999_999, [q0.option_order[0]], 5),
+    _refused(lambda: services.save_answer(a.id, a.user_id, 999_999, [sid(q0, q0.option_order[0])], 5),
              "question_not_in_attempt", 404)
-    _refused(lambda: services.save_answer(a.id, other_user.id, q0.id, [q0.option_order[0]], 5),
+    _refused(lambda: services.save_answer(a.id, other_user.id, q0.id, [sid(q0, q0.option_order[0])], 5),
              "attempt_not_found", 404)
-    _refused(lambda: services.save_answer(a.id, a.user_id, single.id, single.option_order[:2], 5),
+    _refused(lambda: services.save_answer(a.id, a.user_id, single.id, sids(single, single.option_order[:2]), 5),
              "single_choice", 400)
     for bad_seq in (None, 0, -1, "5", 1.5, True, 2**60):
-        _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, [q0.option_order[0]], bad_seq),
+        _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, [sid(q0, q0.option_order[0])], bad_seq),
                  "seq_invalid", 400)
     for bad_sel in ("12", [None], [{"id": 1}], 12):
         _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, bad_sel, 5), "selected_invalid", 400)
@@ -439,7 +450,7 @@ def test_save_refuses_bad_input(started, make, db):
 def test_multiple_choice_accepts_several_options(started, db):
     a = started
     multi = next(aq for aq in a.questions if len(correct_ids(db, aq)) == 2)
-    r = services.save_answer(a.id, a.user_id, multi.id, multi.option_order[:3], 1)
+    r = services.save_answer(a.id, a.user_id, multi.id, sids(multi, multi.option_order[:3]), 1)
     assert r.saved and len(r.selected) == 3
 
 
@@ -448,10 +459,10 @@ def test_save_is_refused_after_deadline_plus_grace_but_accepted_within_grace(sta
     aq = a.questions[0]
     grace = app.config["ANSWER_GRACE_SECONDS"]
     within = a.deadline_at + timedelta(seconds=grace - 1)
-    r = services.save_answer(a.id, a.user_id, aq.id, [aq.option_order[0]], 1, now=within)
+    r = services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 1, now=within)
     assert r.saved and r.remaining_ms == 0
     late = a.deadline_at + timedelta(seconds=grace + 1)
-    _refused(lambda: services.save_answer(a.id, a.user_id, aq.id, [aq.option_order[1]], 2, now=late),
+    _refused(lambda: services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[1])], 2, now=late),
              "time_up", 409)
 
 
@@ -459,7 +470,7 @@ def test_no_save_after_submission(started, db):
     a = started
     services.submit_attempt(a.id, a.user_id, "0")
     aq = a.questions[0]
-    _refused(lambda: services.save_answer(a.id, a.user_id, aq.id, [aq.option_order[0]], 99),
+    _refused(lambda: services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 99),
              "attempt_finished", 409)
 
 
@@ -581,7 +592,7 @@ def test_finalize_closes_only_expired_attempts_and_is_idempotent(make, db, app):
     old = services.start_attempt(rnd.id, u1, now=t0 - timedelta(minutes=30))
     for aq in old.questions:  # saved while the clock was running
         db.session.execute(sa.update(AttemptQuestion).where(AttemptQuestion.id == aq.id)
-                           .values(selected=correct_ids(db, aq), answer_seq=1))
+                           .values(selected=[OptionIds(aq.attempt_id).real(s) for s in correct_ids(db, aq)], answer_seq=1))
     fresh = services.start_attempt(rnd.id, u2, now=t0)
     db.session.commit()
     assert services.finalize_expired(t0) == 1

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from quizapp.attempts import services
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
+from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option
 from quizapp.contests.models import ReviewPolicy
 from tests.conftest import csrf_token
@@ -52,10 +53,11 @@ def test_saved_answers_are_rendered_checked_on_reload(client, auth, make, db, rn
     user, location = started(client, auth, make, rnd)
     attempt = db.session.scalar(sa.select(Attempt))
     aq = attempt.questions[0]
-    services.save_answer(attempt.id, user.id, aq.id, [aq.option_order[2]], 5)
+    shown = OptionIds(attempt.id).shown(aq.option_order[2])  # the id the page shows for that option
+    services.save_answer(attempt.id, user.id, aq.id, [shown], 5)
     db.session.commit()
     html = client.get(location).get_data(as_text=True)
-    assert f'name="q{aq.id}" value="{aq.option_order[2]}" checked' in html
+    assert f'name="q{aq.id}" value="{shown}" checked' in html
     assert f'data-aq="{aq.id}" data-seq="5"' in html and "1</span>/4" in html
 
 
@@ -68,7 +70,7 @@ def test_the_form_works_without_javascript(client, auth, make, db, rnd):
         key = db.session.scalars(sa.select(Option.id).where(Option.question_id == aq.question_id,
                                                             Option.is_correct.is_(True))).all()
         shown.append(str(aq.id))
-        data[f"q{aq.id}"] = [str(k) for k in key]
+        data[f"q{aq.id}"] = [str(OptionIds(attempt.id).shown(k)) for k in key]
     data["shown"] = shown
     resp = client.post(f"/attempts/{attempt.id}/submit", data=data)
     assert resp.status_code == 303
@@ -85,11 +87,11 @@ def test_no_js_submit_with_a_bad_prediction_keeps_the_page_and_saves_nothing(cli
     aq = attempt.questions[0]
     resp = client.post(f"/attempts/{attempt.id}/submit", data={
         "csrf_token": csrf_token(client, location), "prediction": "-3",
-        "shown": [str(aq.id)], f"q{aq.id}": [str(aq.option_order[1])]})
+        "shown": [str(aq.id)], f"q{aq.id}": [str(OptionIds(attempt.id).shown(aq.option_order[1]))]})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert "Số dự đoán không được âm." in html and 'aria-invalid="true"' in html
-    assert f'value="{aq.option_order[1]}" checked' in html  # what was chosen is shown again
+    assert f'value="{OptionIds(attempt.id).shown(aq.option_order[1])}" checked' in html  # shown again
     db.session.expire_all()
     assert db.session.get(AttemptQuestion, aq.id).selected is None
     assert db.session.get(Attempt, attempt.id).status == AttemptStatus.IN_PROGRESS

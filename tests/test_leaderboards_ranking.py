@@ -40,7 +40,12 @@ class Board:
         self.users[user.id] = name
         return user
 
-    def ranks(self, **kw):
+    def ranks(self, final=True, **kw):
+        """The ranking once the round is finalised (``final``), or while it is still open."""
+        if final:
+            self.round.finalized_at = None
+            ranking.finalize_round(self.round)
+            self.db.session.commit()
         return [(self.users[e.user_id], e.rank) for e in ranking.rank_round(self.round.id, **kw)]
 
 
@@ -102,7 +107,7 @@ def test_hand_computed_board_perfect_count(make, db):
     b.add("D", 9, prediction=5, duration=10, submitted=4)     # lower score
     b.add("E", 10, prediction=7, duration=90, submitted=5)    # 2
     b.add("F", 10, prediction=3, duration=90, submitted=5)    # 2, same as E on every key
-    assert ranking.prediction_truth(b.round) == Decimal(5)
+    assert ranking.live_truth(b.round) == Decimal(5)
     assert sorted(b.ranks()[:2]) == [("E", 1), ("F", 1)]
     assert b.ranks()[2:] == [("A", 3), ("B", 4), ("C", 5), ("D", 6)]
 
@@ -115,21 +120,21 @@ def _four(b, preds):
 def test_prediction_mode_perfect_count(make, db):
     b = Board(make, db, PredictionMode.PERFECT_COUNT)
     _four(b, (3, 4, 10, 3))  # truth 3 perfect
-    assert ranking.prediction_truth(b.round) == 3
+    assert ranking.live_truth(b.round) == 3
     assert b.ranks() == [("P1", 1), ("P2", 2), ("P3", 3), ("Q", 4)]
 
 
 def test_prediction_mode_entrant_count(make, db):
     b = Board(make, db, PredictionMode.ENTRANT_COUNT)
     _four(b, (3, 4, 10, 3))  # truth 4 entrants
-    assert ranking.prediction_truth(b.round) == 4
+    assert ranking.live_truth(b.round) == 4
     assert b.ranks() == [("P2", 1), ("P1", 2), ("P3", 3), ("Q", 4)]
 
 
 def test_prediction_mode_perfect_percent_with_decimals(make, db):
     b = Board(make, db, PredictionMode.PERFECT_PERCENT)
     _four(b, ("74.999999", "75.5", "75.000002", "75"))  # truth 3/4 = 75%
-    assert ranking.prediction_truth(b.round) == Decimal("75.000000")
+    assert ranking.live_truth(b.round) == Decimal("75.000000")
     # distances: P1 0.000001, P3 0.000002, P2 0.5
     assert b.ranks() == [("P1", 1), ("P3", 2), ("P2", 3), ("Q", 4)]
     entries = ranking.rank_round(b.round.id)
@@ -140,14 +145,14 @@ def test_percent_truth_is_rounded_to_six_places(make, db):
     b = Board(make, db, PredictionMode.PERFECT_PERCENT)
     for i in range(7):
         b.add(f"u{i}", 10 if i < 3 else 4, prediction=1)
-    assert ranking.prediction_truth(b.round) == Decimal("42.857143")
+    assert ranking.live_truth(b.round) == Decimal("42.857143")
 
 
 def test_prediction_off_skips_the_prediction_step(make, db):
     b = Board(make, db, PredictionMode.OFF)
     b.add("slow", 10, prediction=None, duration=90)
     b.add("fast", 10, prediction=None, duration=30)
-    assert ranking.prediction_truth(b.round) is None
+    assert ranking.live_truth(b.round) is None
     assert b.ranks() == [("fast", 1), ("slow", 2)]
 
 
@@ -188,12 +193,13 @@ def test_limit_offset_and_place_of(make, db):
     assert ranking.place_of(b.round.id, make.user().id) is None
 
 
-def test_truth_is_provisional_while_open_and_final_once_finalised(make, db):
+def test_truth_is_secret_while_open_and_final_once_finalised(make, db):
     b = Board(make, db, PredictionMode.PERFECT_COUNT)
     b.add("a", 10, prediction=1)
-    assert ranking.prediction_truth(b.round) == 1 and not ranking.is_final(b.round)
+    assert ranking.live_truth(b.round) == 1 and not ranking.is_final(b.round)
+    assert ranking.prediction_truth(b.round) is None  # not used by any ranking or page before finalisation
     b.add("b", 10, prediction=1)
-    assert ranking.prediction_truth(b.round) == 2  # live
+    assert ranking.live_truth(b.round) == 2  # live
     assert ranking.finalize_round(b.round) is True
     db.session.commit()
     assert ranking.is_final(b.round) and b.round.prediction_truth == 2
@@ -208,5 +214,15 @@ def test_truth_is_provisional_while_open_and_final_once_finalised(make, db):
 ])
 def test_truth_of_an_empty_round(make, db, mode, expected):
     b = Board(make, db, mode)
-    assert ranking.prediction_truth(b.round) == expected
+    assert ranking.live_truth(b.round) == expected
     assert ranking.rank_round(b.round.id) == []
+
+
+def test_while_open_the_ranking_ignores_the_prediction_and_hides_it(make, db):
+    """Issue 11.1: the live figure would let the last entrant copy it and win the tie-break."""
+    b = Board(make, db)  # nobody is perfect: the live figure is 0
+    b.add("exact-but-slow", 9, prediction=0, duration=900)
+    b.add("far-but-fast", 9, prediction=50, duration=10)
+    assert b.ranks(final=False) == [("far-but-fast", 1), ("exact-but-slow", 2)]
+    assert all(e.prediction is None and e.prediction_error is None for e in ranking.rank_round(b.round.id))
+    assert b.ranks() == [("exact-but-slow", 1), ("far-but-fast", 2)]  # finalised: the prediction decides

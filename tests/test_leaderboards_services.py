@@ -13,7 +13,7 @@ import pytest
 from quizapp.auth.models import EntrantCategory
 from quizapp.contests.models import ContestAggregate, PredictionMode
 from quizapp.core.db import utcnow
-from quizapp.leaderboards import services
+from quizapp.leaderboards import ranking, services
 from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 from quizapp.units import services as unit_services
 
@@ -24,6 +24,13 @@ def new_round(make, questions=4, **fields):
     for _ in range(questions):
         make.question()
     return make.round(quotas=(("TC", 0, questions),), **fields)
+
+
+def finalised(db, *rounds):
+    """Store the rounds' true figures (``flask rounds finalize``): only then does the prediction rank anyone."""
+    for rnd in rounds:
+        ranking.finalize_round(rnd)
+    db.session.commit()
 
 
 def names(board):
@@ -51,6 +58,7 @@ def test_every_tie_break_step_in_the_default_order(make, db):
     make.submission(rnd, people["D"], 4, "5", start=at(30), seconds=100)   # like A, submitted later
     make.submission(rnd, people["F"], 4, "5", start=at(20), seconds=90)    # like A, faster
     make.submission(rnd, people["G"], 4, None, start=at(0), seconds=100, auto=True)  # no prediction
+    finalised(db, rnd)
     board = services.round_board(rnd.id)
     assert board.truth == "6"
     assert names(board) == [("B", 1), ("F", 2), ("A", 3), ("E", 3), ("D", 5), ("G", 6), ("C", 7)]
@@ -83,8 +91,9 @@ def test_prediction_targets(make, db, mode, submissions, truth, expected):
     rnd = new_round(make, prediction_mode=mode)
     for i, (name, correct, prediction) in enumerate(submissions):
         make.submission(rnd, make.user(full_name=name), correct, prediction, start=at(i), seconds=60)
+    finalised(db, rnd)
     board = services.round_board(rnd.id)
-    assert board.truth == truth and not board.final
+    assert board.truth == truth and board.final
     assert names(board) == expected
 
 
@@ -93,6 +102,7 @@ def test_percentage_prediction_error_is_exact(make, db):
     make.submission(rnd, make.user(full_name="X"), 4, "33,333333", start=at(0))
     for i in range(2):
         make.submission(rnd, make.user(), 0, "1", start=at(i + 1))
+    finalised(db, rnd)
     top = services.round_board(rnd.id).rows[0]
     assert (top.full_name, top.prediction, top.prediction_error) == ("X", "33.333333", "0")
 
@@ -108,6 +118,7 @@ def test_prediction_first_order_ranks_the_closest_prediction_above_more_correct_
     rnd = new_round(make, ranking_order="prediction,submitted_at")
     make.submission(rnd, make.user(full_name="right-answers"), 4, "9", start=at(0))
     make.submission(rnd, make.user(full_name="right-guess"), 1, "1", start=at(1))  # truth: 1 perfect
+    finalised(db, rnd)
     assert names(services.round_board(rnd.id)) == [("right-guess", 1), ("right-answers", 2)]
 
 
@@ -189,6 +200,7 @@ def test_contest_sum_counts_prediction_errors_and_missing_predictions(make, db):
     make.submission(r2, far, 4, "1", start=at(1), seconds=61)  # errors 2 + 2 = 4
     make.submission(r1, none, 4, "3", start=at(2), seconds=61)
     make.submission(r2, none, 4, None, start=at(2), seconds=61, auto=True)  # one missing
+    finalised(db, r1, r2)
     board = services.contest_board(r1.contest.id)
     assert names(board) == [("near", 1), ("far", 2), ("none", 3)]
     assert [r.prediction_error for r in board.rows[:2]] == ["1", "4"]
@@ -343,7 +355,9 @@ def test_round_statistics_hand_computed(make, db):
     assert (stats.entrants, stats.attempts, stats.perfect, stats.perfect_pct) == (6, 6, 2, "33.3")
     assert stats.bands == [["full", 2, "33.3"], ["q75", 1, "16.7"], ["q25", 1, "16.7"], ["low", 1, "16.7"],
                            ["zero", 1, "16.7"]]
-    assert stats.truth == "2" and not stats.truth_final
+    assert stats.truth is None and not stats.truth_final  # secret until the round is finalised
+    finalised(db, rnd)
+    assert services.compute_round_stats(rnd.id).truth == "2"
     assert stats.distribution == [[0, 1], [1, 1], [2, 1], [3, 0], [4, 1], [5, 2]]
     local_day = (at(0) + timedelta(hours=7)).date().isoformat()
     assert [d for d, _, _ in stats.per_day] == [local_day] and stats.per_day[0][1:] == [6, 6]

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from quizapp.auth.models import Role
 from quizapp.contests.models import ContestStatus, ResultsVisibility
 from quizapp.core.db import utcnow
+from quizapp.leaderboards import ranking
 from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 
 XSS_NAME = '<script>alert("x")</script>Nguyễn Văn A'
@@ -158,6 +159,10 @@ def test_round_export_in_the_jury_layout(client, auth, db, world):
     world["second"].full_name = "=HYPERLINK(\"http://evil\")"
     db.session.commit()
     auth.login(world["organiser"])
+    rows = _sheet(client.get(f"/rounds/{world['round'].id}/export.xlsx").data)
+    assert rows[3][6] is None  # predictions are secret until the round is finalised (issue 11.1)
+    ranking.finalize_round(world["round"])
+    db.session.commit()
     rows = _sheet(client.get(f"/rounds/{world['round'].id}/export.xlsx").data)
     assert world["contest"].title in rows[0][0] and world["round"].title in rows[0][0]
     assert rows[2] == ["STT", "Hạng", "Họ và tên", "Đơn vị", "Điểm", "Thời gian làm bài", "Dự đoán", "Lượt thi"]

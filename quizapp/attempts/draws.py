@@ -5,6 +5,14 @@ The draw prefers, within each quota cell, the questions drawn least often
 (``questions.times_drawn``, random among ties, as Moodle does) so the whole
 bank gets used.  Those counters only steer that preference; the record of
 what was drawn is ``attempt_questions``.
+
+Two fairness rules apply inside the same draw (no query per question):
+
+* exclusion groups: questions that reveal each other share
+  ``questions.exclusion_group``, and an attempt never holds two of a group;
+* a per-round pool (``rounds.fresh_questions``): questions some attempt of an
+  earlier round of the contest drew are avoided while the cell has enough
+  others (``used_in_earlier_rounds``, read once a minute per process).
 """
 from __future__ import annotations
 
@@ -44,6 +52,13 @@ class PoolEntry(NamedTuple):
     area_id: int
     difficulty: int
     times_drawn: int
+    group: str = ""  # exclusion group ("" = none)
+
+    @classmethod
+    def parse(cls, entry: str) -> "PoolEntry":
+        """From "id:area:difficulty:times_drawn:group" (the start's one-SELECT aggregate)."""
+        qid, area_id, difficulty, times_drawn, *group = entry.split(":", 4)
+        return cls(int(qid), int(area_id), int(difficulty), int(times_drawn), group[0] if group else "")
 
 
 def drawable(area_ids) -> tuple:
@@ -52,7 +67,8 @@ def drawable(area_ids) -> tuple:
     return Question.area_id.in_(area_ids), Question.status == QuestionStatus.APPROVED
 
 
-def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntry] | None = None) -> list[int]:
+def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntry] | None = None,
+                   avoid: frozenset[int] | set[int] = frozenset()) -> list[int]:
     """Question ids for one attempt, drawn within a round's quota.
 
     ``quotas``: the round's quota cells, anything with ``area_id``,
@@ -63,36 +79,79 @@ def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntr
     ``times_drawn`` plus this process's draws not yet counted, random among
     ties) so the whole bank gets used.  Cells with a fixed difficulty are
     filled before "any difficulty" cells of the same area, and a question is
-    never drawn twice.
+    never drawn twice.  At most one question of each exclusion group is drawn,
+    and questions in ``avoid`` (used by earlier rounds) are taken only when a
+    cell has too few others.
     """
     rng = rng or fresh_rng()
     quotas = sorted(quotas, key=lambda q: (q.difficulty == 0, q.area_id, q.difficulty))
     if not quotas:
         raise ServiceError("round_has_no_questions", message_text(_l("This round has no questions yet.")), 409)
     if pool is None:
-        pool = [PoolEntry(*r) for r in db.session.execute(
-            sa.select(Question.id, Question.area_id, Question.difficulty, Question.times_drawn)
+        pool = [PoolEntry(*r[:4], r[4] or "") for r in db.session.execute(
+            sa.select(Question.id, Question.area_id, Question.difficulty, Question.times_drawn,
+                      Question.exclusion_group)
             .where(*drawable({q.area_id for q in quotas}))
         )]
     pool = with_uncounted_draws(pool)
+    grouped = any(r.group for r in pool)
     chosen: list[int] = []
     taken: set[int] = set()
+    groups: set[str] = set()
     for quota in quotas:
         cell = [r for r in pool if r.area_id == quota.area_id and r.id not in taken
-                and (quota.difficulty == 0 or r.difficulty == quota.difficulty)]
-        if len(cell) < quota.count:
+                and (quota.difficulty == 0 or r.difficulty == quota.difficulty)
+                and not (r.group and r.group in groups)]
+        parts = [cell]
+        if avoid:
+            fresh = [r for r in cell if r.id not in avoid]
+            parts = [fresh] if len(fresh) >= quota.count else [fresh, [r for r in cell if r.id in avoid]]
+        need = quota.count
+        for part in parts:
+            picked = _pick_grouped(part, need, rng, groups) if grouped else _least_drawn(part, min(need, len(part)), rng)
+            for r in picked:
+                chosen.append(r.id)
+                taken.add(r.id)
+            need -= len(picked)
+            if not need:
+                break
+        if need:
             raise ServiceError("bank_too_small", message_text(
                 _l("The question bank does not have enough approved questions for this round.")), 409)
-        for r in _least_drawn(cell, quota.count, rng):
-            chosen.append(r.id)
-            taken.add(r.id)
     return chosen
 
 
+def _pick_grouped(cell: list[PoolEntry], count: int, rng: random.Random, groups: set[str]) -> list[PoolEntry]:
+    """Up to ``count`` entries, least drawn first (random among ties), at most one per
+    exclusion group (``groups``: the groups already drawn, updated).  Most draws take no two
+    of a group anyway: the usual least-drawn pick is kept then, and only a clash falls back
+    to walking the whole cell in random least-drawn order."""
+    picked = _least_drawn(list(cell), min(count, len(cell)), rng)
+    chosen = [r.group for r in picked if r.group]
+    if len(set(chosen)) == len(chosen) and not groups.intersection(chosen):
+        groups.update(chosen)
+        return picked
+    cell = list(cell)
+    rng.shuffle(cell)
+    cell.sort(key=_times_drawn)
+    out = []
+    for r in cell:
+        if len(out) == count:
+            break
+        if r.group:
+            if r.group in groups:
+                continue
+            groups.add(r.group)
+        out.append(r)
+    return out
+
+
 def _least_drawn(cell: list[PoolEntry], count: int, rng: random.Random) -> list[PoolEntry]:
-    """``count`` entries of the cell with the lowest ``times_drawn``, random among
+    """``count`` entries (0 < count <= len(cell), or none) of the cell with the lowest ``times_drawn``, random among
     equal counts, least drawn first: the same as shuffling the cell and sorting
     it by count, but shuffling only what is taken (a cell may hold hundreds)."""
+    if count <= 0:
+        return []
     cell.sort(key=_times_drawn)
     last = cell[count - 1].times_drawn  # the count of the last tier that is (partly) taken
     below = bisect.bisect_left(cell, last, key=_times_drawn)
@@ -104,6 +163,29 @@ def _least_drawn(cell: list[PoolEntry], count: int, rng: random.Random) -> list[
 
 
 _times_drawn = operator.attrgetter("times_drawn")
+
+
+# Seconds a process keeps the set of questions earlier rounds drew (for a
+# per-round pool); an earlier round still open adds to it meanwhile.
+USED_BEFORE_SECONDS = 60.0
+
+
+def used_in_earlier_rounds(contest_id: int, number: int) -> frozenset[int]:
+    """Question ids some attempt of the contest's rounds numbered below ``number``
+    drew: one query per process and minute, not per start."""
+    from quizapp.contests.services import used_question_ids
+
+    cache = current_app.extensions.setdefault("quizapp.used_before", {})
+    now = time.monotonic()
+    hit = cache.get((contest_id, number))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    ids = frozenset(used_question_ids(contest_id, number))
+    if len(cache) > 1000:
+        cache.clear()
+    cache[(contest_id, number)] = (now + float(current_app.config.get("USED_BEFORE_SECONDS", USED_BEFORE_SECONDS)),
+                                   ids)
+    return ids
 
 
 # ---------------------------------------------------------------------------
@@ -177,6 +259,7 @@ def forget_process_state(app) -> None:
     database and restart ids between tests; the cache relies on ids never being reused)."""
     app.extensions.pop("quizapp.question_content", None)
     app.extensions.pop("quizapp.draw_tally", None)
+    app.extensions.pop("quizapp.used_before", None)
 
 
 class _Tally:

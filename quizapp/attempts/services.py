@@ -33,11 +33,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from quizapp.attempts import draws
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
+from quizapp.attempts.option_ids import OptionIds
 from quizapp.auth.models import User
 from quizapp.bank.models import Option, Question
-from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Grant, PredictionMode, ReviewPolicy,
+from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Grant, PredictionMode,
                                      Round, RoundQuota, contest_units)
-from quizapp.contests.services import EntrantLimits, admits, is_eligible, limits_for, round_state
+from quizapp.contests.services import (EntrantLimits, admits, is_eligible, limits_for, review_time_reached,
+                                       round_state)
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.leaderboards.models import Standing
@@ -140,6 +142,13 @@ class Quota:
     area_id: int
     difficulty: int
     count: int
+    group: str = ""  # the entrant category these cells are for ("" = everyone else)
+
+    @classmethod
+    def parse(cls, cell: str) -> "Quota":
+        """From "area:difficulty:count:group" (the start's one-SELECT aggregate)."""
+        area_id, difficulty, count, *group = cell.split(":", 3)
+        return cls(int(area_id), int(difficulty), int(count), group[0] if group else "")
 
 
 @dataclass(frozen=True)
@@ -159,8 +168,11 @@ class StartState:
     eligible: bool
     unit_id: int | None
     category: str | None
-    quotas: tuple[Quota, ...]
+    quotas: tuple[Quota, ...]  # the cells this entrant draws from (their group's, else the common ones)
     pool: list[draws.PoolEntry]  # approved questions of the quota's areas
+    contest_id: int
+    number: int
+    fresh_questions: bool  # per-round pool: avoid questions earlier rounds drew
     used: int  # attempts started so far
     open_id: int | None  # the attempt in progress, if any
     limits: EntrantLimits
@@ -211,8 +223,8 @@ def _state_statement():
     return (
         sa.select(
             Round.id, Round.opens_at, Round.closes_at, Round.time_limit_seconds, Round.attempts_allowed,
-            Round.shuffle_questions, Round.shuffle_options, Round.prediction_mode,
-            Contest.status.label("contest_status"), Contest.open_to_all, Contest.eligible_categories,
+            Round.shuffle_questions, Round.shuffle_options, Round.prediction_mode, Round.contest_id, Round.number,
+            Round.fresh_questions, Contest.status.label("contest_status"), Contest.open_to_all, Contest.eligible_categories,
             User.is_active_account, User.unit_id, User.category,
             sa.exists().where(listed).label("has_units"),
             sa.exists().where(
@@ -220,11 +232,13 @@ def _state_statement():
                 sa.func.substr(entrant_unit.path, 1, sa.func.length(listed_unit.path)) == listed_unit.path,
             ).label("in_units"),
             sa.select(sa.func.aggregate_strings(
-                _colon_joined(RoundQuota.area_id, RoundQuota.difficulty, RoundQuota.count), ","))
+                _colon_joined(RoundQuota.area_id, RoundQuota.difficulty, RoundQuota.count)
+                + ":" + RoundQuota.entrant_group, ","))
             .where(RoundQuota.round_id == rid)
             .scalar_subquery().label("quotas"),
             sa.select(sa.func.aggregate_strings(
-                _colon_joined(Question.id, Question.area_id, Question.difficulty, Question.times_drawn), ","))
+                _colon_joined(Question.id, Question.area_id, Question.difficulty, Question.times_drawn)
+                + ":" + sa.func.coalesce(Question.exclusion_group, ""), ","))
             .where(*draws.drawable(quota_areas))
             .scalar_subquery().label("pool"),
             sa.select(sa.func.count()).where(*mine).scalar_subquery().label("used"),
@@ -249,9 +263,10 @@ def _start_state(round_id: int, user_id: int) -> StartState | None:
         _state_statement(), {"p_round_id": round_id, "p_user_id": user_id}).one_or_none()
     if r is None:
         return None
-    quotas = tuple(Quota(*map(int, cell.split(":"))) for cell in (r.quotas or "").split(",") if cell)
-    pool = [draws.PoolEntry(*map(int, entry.split(":"))) for entry in (r.pool or "").split(",") if entry]
+    cells = [Quota.parse(cell) for cell in (r.quotas or "").split(",") if cell]
+    pool = [draws.PoolEntry.parse(entry) for entry in (r.pool or "").split(",") if entry]
     category = r.category.value if r.category is not None else None
+    quotas = tuple(q for q in cells if category and q.group == category) or tuple(q for q in cells if not q.group)
     active = bool(r.is_active_account)
     eligible = active and admits(r.open_to_all, r.eligible_categories, category, r.has_units, bool(r.in_units))
     return StartState(
@@ -259,7 +274,8 @@ def _start_state(round_id: int, user_id: int) -> StartState | None:
         attempts_allowed=r.attempts_allowed, shuffle_questions=r.shuffle_questions,
         shuffle_options=r.shuffle_options, prediction_mode=r.prediction_mode,
         published=r.contest_status == ContestStatus.PUBLISHED, eligible=eligible,
-        unit_id=r.unit_id, category=category, quotas=quotas, pool=pool, used=int(r.used), open_id=r.open_id,
+        unit_id=r.unit_id, category=category, quotas=quotas, pool=pool, contest_id=r.contest_id, number=r.number,
+        fresh_questions=bool(r.fresh_questions), used=int(r.used), open_id=r.open_id,
         limits=EntrantLimits.of(r, r.extra_minutes, r.extra_attempts),
     )
 
@@ -374,7 +390,8 @@ def begin_attempt(round_id: int, user_id: int, now: datetime | None = None,
         raise _err("attempt_limit", _l("You have used all your attempts for this round."), 409)
 
     rng = rng or draws.fresh_rng()
-    question_ids = draws.draw_questions(state.quotas, rng, state.pool)
+    avoid = draws.used_in_earlier_rounds(state.contest_id, state.number) if state.fresh_questions else frozenset()
+    question_ids = draws.draw_questions(state.quotas, rng, state.pool, avoid)
     if state.shuffle_questions:
         rng.shuffle(question_ids)
     content = draws.question_content(question_ids)
@@ -392,10 +409,11 @@ def begin_attempt(round_id: int, user_id: int, now: datetime | None = None,
     if written is None:
         return _lost_race(state, user_id)
     attempt_id, *aq_ids = written
+    shown_id = OptionIds(attempt_id).shown
     return AttemptView(
         attempt_id, state.round_id, number, AttemptStatus.IN_PROGRESS, now, deadline, state.prediction_mode,
         [ShownQuestion(id=aq_id, position=position, text=content[qid].text, multiple=content[qid].multiple,
-                       options=options[qid], selected=[], answer_seq=0)
+                       options=[(shown_id(oid), text) for oid, text in options[qid]], selected=[], answer_seq=0)
          for position, (aq_id, qid) in enumerate(zip(aq_ids, question_ids), start=1)],
     )
 
@@ -446,13 +464,14 @@ def get_attempt(attempt_id: int, user_id: int, now: datetime | None = None) -> A
 
 @dataclass(frozen=True)
 class ShownQuestion:
-    """A question as the entrant sees it during the attempt: no answer key."""
+    """A question as the entrant sees it during the attempt: no answer key.
+    Option ids are the attempt's shown ids (``option_ids``), never the bank's."""
     id: int  # the AttemptQuestion id
     position: int
     text: str
     multiple: bool
-    options: list[tuple[int, str]]  # (option id, text) in shown order
-    selected: list[int]
+    options: list[tuple[int, str]]  # (shown option id, text) in shown order
+    selected: list[int]  # shown option ids
     answer_seq: int
 
 
@@ -464,13 +483,14 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
         .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
     ).all()
     content = draws.question_content([r.question_id for r in rows])
+    shown_id = OptionIds(attempt.id).shown
     shown = []
     for r in rows:
         texts = dict(content[r.question_id].options)
         shown.append(ShownQuestion(
             id=r.id, position=r.position, text=content[r.question_id].text, multiple=content[r.question_id].multiple,
-            options=[(oid, texts.get(oid, "")) for oid in r.option_order],
-            selected=list(r.selected or []), answer_seq=r.answer_seq))
+            options=[(shown_id(oid), texts.get(oid, "")) for oid in r.option_order],
+            selected=sorted(shown_id(oid) for oid in r.selected or []), answer_seq=r.answer_seq))
     return shown
 
 
@@ -481,7 +501,7 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
 @dataclass(frozen=True)
 class SaveResult:
     saved: bool
-    selected: list[int]
+    selected: list[int]  # shown option ids
     seq: int
     remaining_ms: int
 
@@ -571,8 +591,10 @@ def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
     finished attempt, or time up.
     """
     now = now or utcnow()
-    selected = _parse_selected(selected)
+    shown = _parse_selected(selected)
     seq = _parse_seq(seq)
+    ids = OptionIds(attempt_id)
+    selected = sorted(ids.real(v) for v in shown)
     # Core execution on the session's connection: the ORM's bulk-UPDATE layer adds nothing here.
     row = db.session.connection().execute(_save_statement(), {
         "p_aq_id": aq_id, "p_attempt_id": attempt_id, "p_user_id": user_id, "p_seq": seq,
@@ -580,11 +602,12 @@ def save_answer(attempt_id: int, user_id: int, aq_id: int, selected, seq,
     }).one_or_none()
     if row is not None:
         _check_choice(selected, row.option_order, row.multiple)  # raising rolls the UPDATE back
-        return SaveResult(True, selected, seq, max(0, int((row.deadline_at - now).total_seconds() * 1000)))
-    return _unsaved(attempt_id, user_id, aq_id, selected, now)
+        return SaveResult(True, shown, seq, max(0, int((row.deadline_at - now).total_seconds() * 1000)))
+    return _unsaved(attempt_id, user_id, aq_id, selected, now, ids)
 
 
-def _unsaved(attempt_id: int, user_id: int, aq_id: int, selected: list[int], now: datetime) -> SaveResult:
+def _unsaved(attempt_id: int, user_id: int, aq_id: int, selected: list[int], now: datetime,
+             ids: OptionIds) -> SaveResult:
     """Why the guarded UPDATE matched nothing."""
     row = db.session.execute(
         sa.select(Attempt.user_id, Attempt.status, Attempt.deadline_at,
@@ -608,11 +631,12 @@ def _unsaved(attempt_id: int, user_id: int, aq_id: int, selected: list[int], now
     _check_choice(selected, row.option_order, row.multiple)
     # Stale or replayed: report what is stored.
     left = max(0, int((row.deadline_at - now).total_seconds() * 1000))
-    return SaveResult(False, list(row.selected or []), row.answer_seq, left)
+    return SaveResult(False, sorted(ids.shown(oid) for oid in row.selected or []), row.answer_seq, left)
 
 
 def save_answers_form(attempt: Attempt, answers: dict[int, list[int]], now: datetime | None = None) -> None:
-    """The page without JavaScript posts every answer at once: the form is the page's state.
+    """The page without JavaScript posts every answer at once: the form is the page's state
+    (``answers``: attempt-question id → shown option ids).
 
     Each changed answer is written with the next sequence number, so it wins
     over anything saved before it.
@@ -626,11 +650,12 @@ def save_answers_form(attempt: Attempt, answers: dict[int, list[int]], now: date
     multiple = dict(db.session.execute(
         sa.select(Question.id, Question.multiple).where(Question.id.in_([aq.question_id for aq in by_id.values()]))
     ).all())
+    ids = OptionIds(attempt.id)
     for aq_id, raw in answers.items():
         aq = by_id.get(aq_id)
         if aq is None:
             raise _err("question_not_in_attempt", _l("This question is not part of your attempt."), 400)
-        selected = _parse_selected(raw)
+        selected = sorted(ids.real(v) for v in _parse_selected(raw))
         _check_choice(selected, aq.option_order, multiple[aq.question_id])
         if selected != sorted(aq.selected or []):
             aq.selected = selected
@@ -841,12 +866,7 @@ def review_visible(attempt: Attempt, now: datetime | None = None) -> bool:
     """Whether the entrant may see the right answers, explanations and sources."""
     if attempt.status != AttemptStatus.SUBMITTED:
         return False
-    policy = attempt.round.review_policy
-    if policy == ReviewPolicy.AFTER_ATTEMPT:
-        return True
-    if policy == ReviewPolicy.AFTER_CLOSE:
-        return round_state(attempt.round, now) == "closed"
-    return False
+    return review_time_reached(attempt.round, now)
 
 
 @dataclass(frozen=True)
@@ -854,8 +874,8 @@ class ReviewedQuestion:
     position: int
     text: str
     multiple: bool
-    options: list[tuple[int, str, bool]]  # (id, text, is_correct) in shown order
-    selected: list[int]
+    options: list[tuple[int, str, bool]]  # (shown id, text, is_correct) in shown order
+    selected: list[int]  # shown ids
     is_correct: bool
     explanation: str | None
     source: str | None
@@ -870,11 +890,12 @@ def review(attempt: Attempt) -> list[ReviewedQuestion]:
     ).all()
     qids = [q.id for _aq, q in rows]
     opts = {o.id: o for o in db.session.scalars(sa.select(Option).where(Option.question_id.in_(qids)))}
+    shown_id = OptionIds(attempt.id).shown
     return [
         ReviewedQuestion(
             position=aq.position, text=q.text, multiple=q.multiple,
-            options=[(oid, opts[oid].text, opts[oid].is_correct) for oid in aq.option_order if oid in opts],
-            selected=list(aq.selected or []), is_correct=bool(aq.is_correct),
+            options=[(shown_id(oid), opts[oid].text, opts[oid].is_correct) for oid in aq.option_order if oid in opts],
+            selected=sorted(shown_id(oid) for oid in aq.selected or []), is_correct=bool(aq.is_correct),
             explanation=q.explanation, source=q.source,
         )
         for aq, q in rows

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from quizapp.audit.models import AuditEntry
-from quizapp.core.db import db
+from quizapp.core.db import db, utcnow
 
 
 def record(actor_id: int | None, action: str, obj_type: str, obj_id=None, **details) -> AuditEntry:
@@ -19,6 +19,15 @@ def record(actor_id: int | None, action: str, obj_type: str, obj_id=None, **deta
     )
     db.session.add(entry)
     return entry
+
+
+def record_detached(actor_id: int | None, action: str, obj_type: str, obj_id=None, **details) -> None:
+    """Record an entry in its own transaction, kept even when the current one rolls
+    back (a refused action: the refusal itself is what the log must show)."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.insert(AuditEntry.__table__).values(
+            actor_id=actor_id, action=action, object_type=obj_type,
+            object_id=None if obj_id is None else str(obj_id), details=details, created_at=utcnow()))
 
 
 PER_PAGE = 50

@@ -42,6 +42,7 @@ HEADINGS = {
     "explanation": "Giải thích",
     "source": "Nguồn",
     "reference_date": "Ngày tham chiếu",
+    "exclusion_group": "Nhóm loại trừ",
 }
 _ALIASES = {
     "external_id": ("ma cau hoi", "external id", "external_id", "id"),
@@ -53,6 +54,7 @@ _ALIASES = {
     "explanation": ("giai thich", "explanation"),
     "source": ("nguon", "van ban nguon", "source"),
     "reference_date": ("ngay tham chieu", "reference date", "reference_date"),
+    "exclusion_group": ("nhom loai tru", "exclusion group", "exclusion_group"),
 }
 _OPTION_HEADING = re.compile(r"^(?:phuong an|lua chon|option)\s*([a-z])$")
 TRUE_LABEL, FALSE_LABEL = "Đúng", "Sai"
@@ -84,6 +86,7 @@ class QuestionRecord:
     source: str = ""
     reference_date: object = None  # a date, a raw string, or None
     external_id: str = ""
+    exclusion_group: str = ""  # questions that reveal each other share one; never two in an attempt
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message) found by the reader
     rejected: bool = False  # the reader could not make a question of it: report only its own errors
 
@@ -241,6 +244,7 @@ def read_frame(frame: pd.DataFrame) -> list[QuestionRecord]:
             source=(values["source"] or empty)[i],
             reference_date=(values["reference_date"] or absent)[i] or None,
             external_id=(values["external_id"] or empty)[i],
+            exclusion_group=(values["exclusion_group"] or empty)[i],
             errors=errors,
         ))
     return records
@@ -256,7 +260,7 @@ def to_frame(rows: list[dict]) -> pd.DataFrame:
     n_options = max([4] + [len(r["options"]) for r in rows])
     columns = [HEADINGS[k] for k in ("external_id", "area", "difficulty", "multiple", "text")]
     columns += [option_heading(i) for i in range(n_options)]
-    columns += [HEADINGS[k] for k in ("correct", "explanation", "source", "reference_date")]
+    columns += [HEADINGS[k] for k in ("correct", "explanation", "source", "reference_date", "exclusion_group")]
     out = []
     for r in rows:
         opts = r["options"]
@@ -270,6 +274,7 @@ def to_frame(rows: list[dict]) -> pd.DataFrame:
             HEADINGS["explanation"]: r["explanation"] or "",
             HEADINGS["source"]: r["source"] or "",
             HEADINGS["reference_date"]: r["reference_date"].isoformat() if r["reference_date"] else "",
+            HEADINGS["exclusion_group"]: r.get("exclusion_group") or "",
         }
         for i in range(n_options):
             row[option_heading(i)] = opts[i]["text"] if i < len(opts) else ""
@@ -600,6 +605,7 @@ def read_yaml(content: bytes) -> list[QuestionRecord]:
             source=_yaml_text(item.get("source"), HEADINGS["source"], errors),
             reference_date=item.get("reference_date"),
             external_id=_yaml_text(item.get("external_id"), HEADINGS["external_id"], errors),
+            exclusion_group=_yaml_text(item.get("exclusion_group"), HEADINGS["exclusion_group"], errors),
             errors=errors,
         ))
     return records

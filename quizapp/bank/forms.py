@@ -6,7 +6,8 @@ from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from quizapp.bank.services import EXPLANATION_MAX, EXTERNAL_ID_MAX, MAX_OPTIONS, NOTE_MAX, OPTION_MAX, SOURCE_MAX, TEXT_MAX
+from quizapp.bank.services import (EXCLUSION_GROUP_MAX, EXPLANATION_MAX, EXTERNAL_ID_MAX, MAX_OPTIONS, NOTE_MAX, OPTION_MAX,
+                                   SOURCE_MAX, TEXT_MAX)
 from quizapp.core.forms import Form, SubForm
 
 IMPORT_EXTENSIONS = ["xlsx", "csv", "gift", "txt", "aiken", "yaml", "yml"]
@@ -41,6 +42,7 @@ class QuestionForm(Form):
     source = StringField(_l("Source document"), validators=[Optional(), Length(max=SOURCE_MAX)])
     reference_date = DateField(_l("Reference date"), validators=[Optional()])
     external_id = StringField(_l("Question id"), validators=[Optional(), Length(max=EXTERNAL_ID_MAX)])
+    exclusion_group = StringField(_l("Exclusion group"), validators=[Optional(), Length(max=EXCLUSION_GROUP_MAX)])
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="approved")
     submit = SubmitField(_l("Save"))
 

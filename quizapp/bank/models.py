@@ -65,6 +65,8 @@ class Question(TimestampMixin, db.Model):
     needs_review: Mapped[bool] = mapped_column(default=False)
     review_note: Mapped[Optional[str]] = mapped_column(sa.String(500))
     times_drawn: Mapped[int] = mapped_column(default=0)
+    # Questions that reveal each other share a group: an attempt never draws two of one group.
+    exclusion_group: Mapped[Optional[str]] = mapped_column(sa.String(32))
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
 
     area: Mapped[ReformArea] = relationship()

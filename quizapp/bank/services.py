@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +42,9 @@ OPTION_MAX = 500
 EXPLANATION_MAX = 4000
 SOURCE_MAX = 500
 EXTERNAL_ID_MAX = 64
+# Exclusion groups travel in the start's one-SELECT pool string ("id:area:…:group,…"): no ":" or ",".
+EXCLUSION_GROUP_MAX = 32
+EXCLUSION_GROUP_RE = re.compile(r"[A-Za-z0-9._-]{1,%d}" % EXCLUSION_GROUP_MAX)
 NOTE_MAX = 500
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
@@ -116,6 +120,8 @@ def content_hash(row: dict) -> str:
         row["reference_date"].isoformat() if row["reference_date"] else "",
         row["external_id"] or "",
     ]
+    if row.get("exclusion_group"):  # only when set: questions without a group keep their hash
+        parts.append("group:" + row["exclusion_group"])
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
@@ -159,6 +165,11 @@ def validate(
         _length_error(r.explanation, EXPLANATION_MAX, HEADINGS["explanation"], errs)
         _length_error(r.source, SOURCE_MAX, HEADINGS["source"], errs)
         _length_error(r.external_id, EXTERNAL_ID_MAX, HEADINGS["external_id"], errs)
+        exclusion_group = (r.exclusion_group or "").strip() or None
+        if exclusion_group and not EXCLUSION_GROUP_RE.fullmatch(exclusion_group):
+            errs.append((HEADINGS["exclusion_group"], str(_l(
+                "Write the exclusion group as up to %(n)d letters, digits, dots, dashes or underscores "
+                "(e.g. TCBM-037), without spaces.", n=EXCLUSION_GROUP_MAX))))
 
         area = None
         if r.area:
@@ -227,7 +238,7 @@ def validate(
             "difficulty": difficulty, "multiple": multiple, "text": text, "search_text": search_text,
             "options": options, "explanation": (r.explanation or "").strip() or None,
             "source": (r.source or "").strip() or None, "reference_date": reference_date,
-            "external_id": external_id,
+            "external_id": external_id, "exclusion_group": exclusion_group,
         }
         row["content_hash"] = content_hash(row)
         clean.append(row)
@@ -316,6 +327,7 @@ def _write(
             "multiple": row["multiple"], "status": status, "text": row["text"], "search_text": row["search_text"],
             "explanation": row["explanation"], "source": row["source"], "reference_date": row["reference_date"],
             "content_hash": row["content_hash"], "needs_review": False, "review_note": None, "times_drawn": 0,
+            "exclusion_group": row["exclusion_group"],
             "created_by_id": actor_id, "created_at": now, "updated_at": now,
         } for row, m in chunk]
         ids = _insert_questions(table, params)
@@ -568,6 +580,7 @@ def record_of(question: Question) -> QuestionRecord:
         text=question.text, options=[OptionRecord(o.text, o.is_correct, o.weight) for o in question.options],
         explanation=question.explanation or "", source=question.source or "",
         reference_date=question.reference_date, external_id=question.external_id or "",
+        exclusion_group=question.exclusion_group or "",
     )
 
 
@@ -684,6 +697,7 @@ def export_rows(statuses: Iterable[QuestionStatus] | None = None) -> list[dict]:
     return [{
         "external_id": q.external_id, "area": q.area.code, "difficulty": q.difficulty, "multiple": q.multiple,
         "text": q.text, "explanation": q.explanation, "source": q.source, "reference_date": q.reference_date,
+        "exclusion_group": q.exclusion_group,
         "options": [{"text": o.text, "correct": o.is_correct} for o in q.options],
     } for q in questions]
 

@@ -71,7 +71,7 @@ def _record_from(form: QuestionForm) -> QuestionRecord:
         row=0, area=area.code if area else "?", difficulty=form.difficulty.data, multiple=bool(form.multiple.data),
         text=form.text.data or "", options=options, explanation=form.explanation.data or "",
         source=form.source.data or "", reference_date=form.reference_date.data,
-        external_id=form.external_id.data or "",
+        external_id=form.external_id.data or "", exclusion_group=form.exclusion_group.data or "",
     )
 
 
@@ -90,6 +90,7 @@ def _question_form(record: QuestionRecord | None = None) -> QuestionForm:
         form.source.data = record.source
         form.reference_date.data = record.reference_date
         form.external_id.data = record.external_id
+        form.exclusion_group.data = record.exclusion_group
         while len(form.options) < max(6, len(record.options)):
             form.options.append_entry()
         for entry, option in zip(form.options, record.options):

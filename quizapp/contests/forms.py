@@ -13,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from quizapp.auth.forms import category_choices
@@ -84,8 +84,13 @@ class ContestForm(Form):
         )
 
 
-def quota_field_name(area_id: int, difficulty: int) -> str:
-    return f"q_{area_id}_{difficulty}"
+def quota_field_name(area_id: int, difficulty: int, group: bool = False) -> str:
+    """The grid's count field; ``group``: the grid of the entrant group with its own questions."""
+    return f"{'g' if group else 'q'}_{area_id}_{difficulty}"
+
+
+def _group_choices():
+    return [("", _l("None: every entrant draws from the same quota"))] + list(category_choices())
 
 
 class RoundForm(Form):
@@ -112,6 +117,11 @@ class RoundForm(Form):
                                   default=PredictionMode.PERFECT_COUNT.value)
     review_policy = SelectField(_l("Entrants see the correct answers"), choices=_choices(services.REVIEW_POLICIES),
                                 default=ReviewPolicy.AFTER_CLOSE.value)
+    fresh_questions = BooleanField(_l("Per-round pool: do not draw questions used in earlier rounds of this contest "
+                                      "while enough others remain"), default=False)
+    group_category = SelectField(_l("Entrant group with its own questions"), choices=_group_choices,
+                                 default="")
+    rank_groups_separately = BooleanField(_l("Rank that group separately from the other entrants"), default=False)
     submit = SubmitField(_l("Save"))
 
     areas: list = []
@@ -119,6 +129,17 @@ class RoundForm(Form):
     def quota_rows(self):
         """[(area, [field for difficulty 0..3])] for the template's grid."""
         return [(a, [getattr(self, quota_field_name(a.id, d)) for d in services.DIFFICULTIES]) for a in self.areas]
+
+    def group_quota_rows(self):
+        """The same grid for the entrant group with its own questions."""
+        return [(a, [getattr(self, quota_field_name(a.id, d, True)) for d in services.DIFFICULTIES])
+                for a in self.areas]
+
+    def validate_group_category(self, field) -> None:
+        if field.data and not any(f.data for _a, fields in self.group_quota_rows() for f in fields
+                                  if isinstance(f.data, int)):
+            raise ValidationError(_l("Questions for one entrant group: enter at least one question for the group, "
+                                     "or choose “None”."))
 
     def quota_total(self) -> int:
         return sum(f.data or 0 for _a, fields in self.quota_rows() for f in fields
@@ -134,11 +155,15 @@ class RoundForm(Form):
         self.prediction_mode.data = str(data.prediction_mode)
         self.review_policy.data = str(data.review_policy)
         self.layout.data = "one_page" if data.one_page else "paged"
+        self.fresh_questions.data = data.fresh_questions
+        self.rank_groups_separately.data = data.rank_groups_separately
+        self.group_category.data = next((q.entrant_group for q in data.quotas if q.entrant_group), "")
         for a in self.areas:
             for d in services.DIFFICULTIES:
                 getattr(self, quota_field_name(a.id, d)).data = None
+                getattr(self, quota_field_name(a.id, d, True)).data = None
         for q in data.quotas:
-            f = getattr(self, quota_field_name(q.area_id, q.difficulty), None)
+            f = getattr(self, quota_field_name(q.area_id, q.difficulty, bool(q.entrant_group)), None)
             if f is not None:
                 f.data = q.count
 
@@ -149,6 +174,9 @@ class RoundForm(Form):
                 n = getattr(self, quota_field_name(a.id, d)).data
                 if n:
                     quotas.append(services.QuotaItem(a.id, d, n))
+                n = getattr(self, quota_field_name(a.id, d, True)).data
+                if n and self.group_category.data:
+                    quotas.append(services.QuotaItem(a.id, d, n, self.group_category.data))
         return services.RoundData(
             title=self.title.data or "", opens_at=vn_to_utc(self.opens_at.data),
             closes_at=vn_to_utc(self.closes_at.data), quotas=quotas,
@@ -156,6 +184,8 @@ class RoundForm(Form):
             counted_attempt=self.counted_attempt.data, shuffle_questions=bool(self.shuffle_questions.data),
             shuffle_options=bool(self.shuffle_options.data), one_page=self.layout.data == "one_page",
             prediction_mode=self.prediction_mode.data, review_policy=self.review_policy.data,
+            fresh_questions=bool(self.fresh_questions.data),
+            rank_groups_separately=bool(self.rank_groups_separately.data and self.group_category.data),
         )
 
 
@@ -167,8 +197,9 @@ def round_form(areas, **kw) -> RoundForm:
 
     for a in areas:
         for d, label in services.DIFFICULTIES.items():
-            setattr(_RoundForm, quota_field_name(a.id, d), IntegerField(
-                label, validators=[Optional(), NumberRange(min=0, max=services.MAX_QUESTIONS)]))
+            for group in (False, True):
+                setattr(_RoundForm, quota_field_name(a.id, d, group), IntegerField(
+                    label, validators=[Optional(), NumberRange(min=0, max=services.MAX_QUESTIONS)]))
     _RoundForm.areas = list(areas)
     return _RoundForm(**kw)
 

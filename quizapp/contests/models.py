@@ -45,6 +45,7 @@ class PredictionMode(enum.StrEnum):
 class ReviewPolicy(enum.StrEnum):
     AFTER_ATTEMPT = "after_attempt"
     AFTER_CLOSE = "after_close"
+    AFTER_CONTEST = "after_contest"  # once the contest's last round has closed
     NEVER = "never"
 
 
@@ -119,6 +120,12 @@ class Round(TimestampMixin, db.Model):
         PredictionMode, default=PredictionMode.PERFECT_COUNT
     )
     review_policy: Mapped[ReviewPolicy] = enum_column(ReviewPolicy, default=ReviewPolicy.AFTER_CLOSE)
+    # Per-round pool: prefer questions no attempt of an earlier round of the
+    # contest has drawn (falling back to used ones only when too few remain).
+    fresh_questions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Entrant groups with their own quotas (RoundQuota.entrant_group) are
+    # ranked each on their own (True) or all together (False).
+    rank_groups_separately: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The true figure for the prediction once the round has closed.
     prediction_truth: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(20, 6))
     finalized_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -128,13 +135,31 @@ class Round(TimestampMixin, db.Model):
         back_populates="round", cascade="all, delete-orphan"
     )
 
+    def quotas_for(self, category: str | None = None) -> list["RoundQuota"]:
+        """The quota cells an entrant of ``category`` draws from: their group's own
+        cells if the round gives the category some, else the common cells."""
+        own = [q for q in self.quotas if category and q.entrant_group == category]
+        return own or [q for q in self.quotas if not q.entrant_group]
+
+    def question_count(self, category: str | None = None) -> int:
+        return sum(q.count for q in self.quotas_for(category))
+
+    @property
+    def group_categories(self) -> list[str]:
+        """Entrant categories with their own quota cells."""
+        return sorted({q.entrant_group for q in self.quotas if q.entrant_group})
+
 
 class RoundQuota(db.Model):
-    """How many questions a round draws from one area (and difficulty; 0 = any)."""
+    """How many questions a round draws from one area (and difficulty; 0 = any).
+
+    ``entrant_group`` is an entrant category (``EntrantCategory`` value) whose
+    entrants draw from the cells of their group instead of the common cells
+    (``""``, everyone else)."""
 
     __tablename__ = "round_quotas"
     __table_args__ = (
-        sa.UniqueConstraint("round_id", "area_id", "difficulty"),
+        sa.UniqueConstraint("round_id", "entrant_group", "area_id", "difficulty"),
         sa.CheckConstraint("difficulty BETWEEN 0 AND 3", name="difficulty_range"),
         sa.CheckConstraint("count > 0", name="count_positive"),
     )
@@ -144,6 +169,7 @@ class RoundQuota(db.Model):
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("reform_areas.id"))
     difficulty: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     count: Mapped[int]
+    entrant_group: Mapped[str] = mapped_column(sa.String(24), default="", server_default="")
 
     round: Mapped[Round] = relationship(back_populates="quotas")
     area = relationship("ReformArea")

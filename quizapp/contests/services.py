@@ -16,7 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.attempts.models import Attempt
+from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
 from quizapp.audit import services as audit
 from quizapp.auth.models import EntrantCategory, Role, User
 from quizapp.bank.models import Question, QuestionStatus, ReformArea
@@ -88,6 +88,33 @@ def round_state(rnd: Round, now: datetime | None = None) -> str:
     return "open"
 
 
+def review_time_reached(rnd: Round, now: datetime | None = None) -> bool:
+    """Whether the round's review policy lets a submitted attempt show its key now."""
+    now = now or utcnow()
+    policy = rnd.review_policy
+    if policy == ReviewPolicy.AFTER_ATTEMPT:
+        return True
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        return round_state(rnd, now) == "closed"
+    if policy == ReviewPolicy.AFTER_CONTEST:
+        return now >= contest_closes_at(rnd.contest)
+    return False
+
+
+def contest_closes_at(contest: Contest) -> datetime:
+    """When the contest's last round closes (its review after the contest opens then)."""
+    last = db.session.scalar(sa.select(sa.func.max(Round.closes_at)).where(Round.contest_id == contest.id))
+    return last if last is not None else datetime.max.replace(tzinfo=utcnow().tzinfo)
+
+
+def review_opened(rnd: Round, now: datetime | None = None) -> bool:
+    """Whether anyone may already have seen this round's keys in a review."""
+    if not review_time_reached(rnd, now):
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Attempt.round_id == rnd.id, Attempt.status == AttemptStatus.SUBMITTED))))
+
+
 @dataclass(frozen=True)
 class EntrantLimits:
     attempts_allowed: int
@@ -146,6 +173,7 @@ PREDICTION_MODES = {
     PredictionMode.OFF: _l("No prediction question"),
 }
 REVIEW_POLICIES = {
+    ReviewPolicy.AFTER_CONTEST: _l("After the whole contest ends (recommended when rounds share a bank)"),
     ReviewPolicy.AFTER_CLOSE: _l("After the round closes"),
     ReviewPolicy.AFTER_ATTEMPT: _l("Right after each attempt"),
     ReviewPolicy.NEVER: _l("Never"),
@@ -178,16 +206,30 @@ class QuotaItem:
     area_id: int
     difficulty: int  # 0 = any difficulty
     count: int
+    entrant_group: str = ""  # an entrant category with its own cells; "" = everyone else
 
 
 def approved_counts() -> dict[tuple[int, int], int]:
-    """{(area_id, difficulty): number of APPROVED questions} (difficulty 1..3)."""
+    """{(area_id, difficulty): number of APPROVED questions an attempt can hold} (difficulty
+    1..3): the questions of one exclusion group count once, since a draw takes one of them."""
     rows = db.session.execute(
-        sa.select(Question.area_id, Question.difficulty, sa.func.count())
+        sa.select(Question.area_id, Question.difficulty, Question.exclusion_group, sa.func.count())
         .where(Question.status == QuestionStatus.APPROVED)
-        .group_by(Question.area_id, Question.difficulty)
+        .group_by(Question.area_id, Question.difficulty, Question.exclusion_group)
     ).all()
-    return {(area_id, difficulty): n for area_id, difficulty, n in rows}
+    out: dict[tuple[int, int], int] = {}
+    for area_id, difficulty, group, n in rows:
+        out[(area_id, difficulty)] = out.get((area_id, difficulty), 0) + (1 if group else n)
+    return out
+
+
+def area_capacity() -> dict[int, int]:
+    """{area_id: how many APPROVED questions of the area one attempt can hold}: an exclusion
+    group counts once, whatever difficulties its questions have."""
+    key = sa.func.coalesce(Question.exclusion_group, sa.cast(Question.id, sa.String))
+    return dict(db.session.execute(
+        sa.select(Question.area_id, sa.func.count(sa.distinct(key)))
+        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
 
 
 def available_counts() -> dict[tuple[int, int], int]:
@@ -209,6 +251,7 @@ def quota_shortages(quotas: list[QuotaItem], counts: dict[tuple[int, int], int] 
     A quota for one difficulty draws from that difficulty only; a quota for
     "any" difficulty draws from what the specific quotas leave over.
     """
+    capacity = area_capacity() if counts is None else None
     counts = approved_counts() if counts is None else counts
     names = {a.id: a.name for a in reform_areas()}
     problems: list[str] = []
@@ -226,7 +269,8 @@ def quota_shortages(quotas: list[QuotaItem], counts: dict[tuple[int, int], int] 
                     problems.append(str(_l(
                         "Area “%(area)s”, difficulty %(level)s: %(need)d questions wanted, only %(have)d approved.",
                         area=name, level=DIFFICULTIES[q.difficulty], need=q.count, have=have)))
-        total_have = sum(n for (a, _d), n in counts.items() if a == area_id)
+        total_have = capacity.get(area_id, 0) if capacity is not None else sum(
+            n for (a, _d), n in counts.items() if a == area_id)
         total_need = sum(q.count for q in items)
         if total_need > total_have and not short:
             problems.append(str(_l(
@@ -250,7 +294,18 @@ def default_quotas(total: int = DEFAULT_QUESTION_COUNT) -> list[QuotaItem]:
 
 
 def _check_quotas(quotas: list[QuotaItem], field_name: str = "quotas") -> list[QuotaItem]:
+    """The common cells and each entrant group's cells, each set checked on its own."""
     quotas = [q for q in quotas if q.count]
+    groups = sorted({q.entrant_group for q in quotas} - {""})
+    for group in groups:
+        if group not in CATEGORY_VALUES:
+            raise _err("quota_group", _l("Questions per area: unknown entrant group."), "group_category")
+        _check_quota_set([q for q in quotas if q.entrant_group == group], "group_quotas")
+    _check_quota_set([q for q in quotas if not q.entrant_group], field_name)
+    return quotas
+
+
+def _check_quota_set(quotas: list[QuotaItem], field_name: str) -> list[QuotaItem]:
     if not quotas:
         raise _err("quota_empty", _l("Questions per area: choose at least one question for the round."), field_name)
     area_ids = {a.id for a in reform_areas()}
@@ -276,6 +331,45 @@ def _check_quotas(quotas: list[QuotaItem], field_name: str = "quotas") -> list[Q
         raise _err("quota_unfillable", _l("Questions per area: the approved questions cannot fill this quota. %(why)s",
                                           why=" ".join(shortages)), field_name)
     return quotas
+
+
+CATEGORY_VALUES = {c.value for c in EntrantCategory}
+
+
+def used_question_ids(contest_id: int, before_number: int | None) -> set[int]:
+    """Questions drawn by any attempt of the contest's rounds numbered below
+    ``before_number`` (None: every round): what a per-round pool avoids."""
+    stmt = (sa.select(AttemptQuestion.question_id).distinct()
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .join(Round, Round.id == Attempt.round_id)
+            .where(Round.contest_id == contest_id))
+    if before_number is not None:
+        stmt = stmt.where(Round.number < before_number)
+    return set(db.session.scalars(stmt))
+
+
+def round_count(contest: Contest, before: Round | None = None) -> int:
+    """How many rounds the contest has (numbered below ``before``, if given)."""
+    stmt = sa.select(sa.func.count()).select_from(Round).where(Round.contest_id == contest.id)
+    if before is not None:
+        stmt = stmt.where(Round.number < before.number)
+    return db.session.scalar(stmt)
+
+
+def fresh_counts(contest: Contest, rnd: Round | None) -> dict[tuple[int, int], int]:
+    """Like ``available_counts`` but only questions no earlier round of the contest has
+    drawn: the remaining pool of each quota cell, shown by the builder."""
+    used = used_question_ids(contest.id, rnd.number if rnd is not None else None)
+    rows = db.session.execute(
+        sa.select(Question.id, Question.area_id, Question.difficulty).where(Question.status == QuestionStatus.APPROVED)
+    ).all()
+    out: dict[tuple[int, int], int] = {}
+    for qid, area_id, difficulty in rows:
+        if qid in used:
+            continue
+        out[(area_id, difficulty)] = out.get((area_id, difficulty), 0) + 1
+        out[(area_id, 0)] = out.get((area_id, 0), 0) + 1
+    return out
 
 
 # --- contests ----------------------------------------------------------------
@@ -558,6 +652,8 @@ class RoundData:
     one_page: bool = True
     prediction_mode: PredictionMode = PredictionMode.PERFECT_COUNT
     review_policy: ReviewPolicy = ReviewPolicy.AFTER_CLOSE
+    fresh_questions: bool = False
+    rank_groups_separately: bool = False
 
 
 # Settings that must stay as they were once a round has attempts, so every
@@ -571,6 +667,8 @@ LOCKED_SETTINGS = {
     "shuffle_options": _l("shuffle options"),
     "prediction_mode": _l("prediction question"),
     "review_policy": _l("when answers are shown"),
+    "fresh_questions": _l("questions not used in earlier rounds"),
+    "rank_groups_separately": _l("ranking of entrant groups"),
     "opens_at": _l("opening time"),
 }
 _LOCKED_FORM_FIELDS = {"time_limit_seconds": "time_limit_minutes"}
@@ -579,18 +677,19 @@ _LOCKED_FORM_FIELDS = {"time_limit_seconds": "time_limit_minutes"}
 def round_data_of(rnd: Round) -> RoundData:
     return RoundData(
         title=rnd.title, opens_at=rnd.opens_at, closes_at=rnd.closes_at,
-        quotas=sorted((QuotaItem(q.area_id, q.difficulty, q.count) for q in rnd.quotas),
-                      key=lambda q: (q.area_id, q.difficulty)),
+        quotas=sorted((QuotaItem(q.area_id, q.difficulty, q.count, q.entrant_group or "") for q in rnd.quotas),
+                      key=lambda q: (q.entrant_group, q.area_id, q.difficulty)),
         time_limit_minutes=rnd.time_limit_seconds // 60, attempts_allowed=rnd.attempts_allowed,
         counted_attempt=rnd.counted_attempt, shuffle_questions=rnd.shuffle_questions,
         shuffle_options=rnd.shuffle_options, one_page=rnd.one_page, prediction_mode=rnd.prediction_mode,
-        review_policy=rnd.review_policy,
+        review_policy=rnd.review_policy, fresh_questions=rnd.fresh_questions,
+        rank_groups_separately=rnd.rank_groups_separately,
     )
 
 
 def _settings(values: dict) -> dict:
     return {
-        "quotas": sorted((q.area_id, q.difficulty, q.count) for q in values["quotas"] if q.count),
+        "quotas": sorted((q.entrant_group, q.area_id, q.difficulty, q.count) for q in values["quotas"] if q.count),
         **{k: values[k] for k in LOCKED_SETTINGS if k != "quotas"},
     }
 
@@ -602,6 +701,7 @@ def _round_values(data: RoundData) -> dict:
         "counted_attempt": data.counted_attempt, "shuffle_questions": data.shuffle_questions,
         "shuffle_options": data.shuffle_options, "one_page": data.one_page,
         "prediction_mode": data.prediction_mode, "review_policy": data.review_policy,
+        "fresh_questions": data.fresh_questions, "rank_groups_separately": data.rank_groups_separately,
     }
 
 
@@ -646,7 +746,8 @@ def _clean_round_data(contest: Contest, data: RoundData, rnd: Round | None) -> R
         time_limit_minutes=int(data.time_limit_minutes), attempts_allowed=int(data.attempts_allowed),
         counted_attempt=counted, shuffle_questions=bool(data.shuffle_questions),
         shuffle_options=bool(data.shuffle_options), one_page=bool(data.one_page),
-        prediction_mode=prediction, review_policy=review,
+        prediction_mode=prediction, review_policy=review, fresh_questions=bool(data.fresh_questions),
+        rank_groups_separately=bool(data.rank_groups_separately),
     )
 
 
@@ -658,19 +759,25 @@ def _apply_round_values(rnd: Round, values: dict) -> list[str]:
         if getattr(rnd, k) != v:
             changed.append(k)
             setattr(rnd, k, v)
-    old = sorted((q.area_id, q.difficulty, q.count) for q in rnd.quotas)
-    new = sorted((q.area_id, q.difficulty, q.count) for q in values["quotas"])
+    old = sorted((q.entrant_group or "", q.area_id, q.difficulty, q.count) for q in rnd.quotas)
+    new = sorted((q.entrant_group, q.area_id, q.difficulty, q.count) for q in values["quotas"])
     if old != new:
         changed.append("quotas")
         rnd.quotas.clear()
         db.session.flush()
-        rnd.quotas.extend(RoundQuota(area_id=a, difficulty=d, count=c) for a, d, c in new)
+        rnd.quotas.extend(RoundQuota(area_id=a, difficulty=d, count=c, entrant_group=g) for g, a, d, c in new)
     return changed
 
 
 def add_round(contest: Contest, data: RoundData, actor_id: int | None) -> Round:
     _refuse_if_archived(contest)
     data = _clean_round_data(contest, data, None)
+    if any(r.review_policy == ReviewPolicy.AFTER_CONTEST and review_opened(r) for r in contest.rounds):
+        # The contest's answers were shown when it ended: a new round would be sat by people who read them.
+        audit.record_detached(actor_id, "round.create_refused", "contest", contest.id)
+        raise _err("review_visible", _l(
+            "Entrants have already seen the correct answers of this contest, so no round can be added to it; "
+            "start a new contest instead."), status=409)
     number = max((r.number for r in contest.rounds), default=0) + 1
     try:
         with db.session.begin_nested():
@@ -706,6 +813,13 @@ def update_round(rnd: Round, data: RoundData, actor_id: int | None) -> list[str]
             raise _err("close_earlier", _l(
                 "Closing time: this round already has attempts; its closing time can only be moved later."),
                 "closes_at", status=409)
+        if data.closes_at > rnd.closes_at and review_opened(rnd):
+            # An entrant who read the keys in a review could start again: refused, and the refusal audited.
+            audit.record_detached(actor_id, "round.extend_refused", "round", rnd.id, contest_id=contest.id,
+                                  closes_at=rnd.closes_at.isoformat(), asked=data.closes_at.isoformat())
+            raise _err("review_visible", _l(
+                "Closing time: entrants have already seen this round's correct answers, so it cannot be "
+                "extended or reopened."), "closes_at", status=409)
     changed = _apply_round_values(rnd, values)
     db.session.flush()
     if changed:

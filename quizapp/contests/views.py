@@ -11,7 +11,7 @@ from quizapp.auth.models import Role, User
 from quizapp.contests import services
 from quizapp.contests.clock import epoch_ms, split_duration
 from quizapp.contests.forms import ConfirmForm, ContestForm, GrantForm, round_form
-from quizapp.contests.models import Contest, Round
+from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.units import services as units
@@ -216,6 +216,7 @@ def _round_of(contest_id: int, round_id: int) -> Round:
 def _round_page(form, contest: Contest, rnd: Round | None, status: int = 200):
     return render_template(
         "contests/round_form.html", form=form, contest=contest, rnd=rnd, counts=services.available_counts(),
+        fresh=services.fresh_counts(contest, rnd) if services.round_count(contest, before=rnd) else None,
         locked=bool(rnd and services.attempt_count(round_id=rnd.id)),
     ), status
 
@@ -227,6 +228,8 @@ def round_create(contest_id: int):
     form = round_form(services.reform_areas())
     if request.method == "GET":
         form.title.data = _("Week %(n)d", n=len(contest.rounds) + 1)
+        if services.round_count(contest):  # several rounds share the bank: keep the keys until the contest ends
+            form.review_policy.data = ReviewPolicy.AFTER_CONTEST.value
         for q in services.default_quotas():
             getattr(form, f"q_{q.area_id}_{q.difficulty}").data = q.count
     return _submit(

@@ -82,13 +82,16 @@ def _round_rows(rnd: Round) -> Iterator[list]:
             .order_by(sub.c.rnk, sub.c.user_id))
     result = db.session.execute(stmt.execution_options(yield_per=CHUNK))
     for i, r in enumerate(result, start=1):
+        # Predictions stay secret until the round is finalised (truth None: see ranking.py).
+        prediction = services.number_text(r.prediction) if truth is not None else None
         yield [i, int(r.rnk), r.full_name, r.name or "", f"{r.score}/{r.max_score}", duration_text(r.duration_ms),
-               _num(services.number_text(r.prediction)), r.attempts_count]
+               _num(prediction), r.attempts_count]
 
 
 def _contest_rows(contest: Contest) -> Iterator[list]:
     base, order, with_prediction = services._contest_entries(contest)  # noqa: SLF001
-    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()]).label("rnk")
+    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()],
+                              partition_by=services.contest_partition(contest, base)).label("rnk")
     ranked = sa.select(base, rnk).subquery()
     stmt = (sa.select(ranked, User.full_name, Unit.name.label("unit_name"))
             .join(User, User.id == ranked.c.user_id).outerjoin(Unit, Unit.id == ranked.c.unit_id)

@@ -10,8 +10,12 @@ Keys (``Contest.ranking_order``, a comma list; default
 * ``submitted_at``: earlier submission first.
 
 Entrants equal on every key share a rank (standard competition ranking:
-1, 2, 2, 4).  The true figure is computed live while the round is open
-(provisional) and stored by ``flask rounds finalize`` once it has closed.
+1, 2, 2, 4).  The true figure is stored by ``flask rounds finalize`` once the
+round has closed (+ grace).  Until then it is secret: an entrant who saw the
+live figure would copy it and win the tie-break, so no ranking uses it (the
+order is score and time only), and no page, export, JSON or cache shows it or
+anyone's prediction or distance; organisers see the live figure in their own
+views, marked confidential (``live_truth``).
 """
 from __future__ import annotations
 
@@ -76,10 +80,11 @@ def live_truth(rnd: Round) -> Decimal | None:
 
 
 def prediction_truth(rnd: Round) -> Decimal | None:
-    """The stored final figure once the round is finalised, else the provisional live one."""
-    if rnd.finalized_at is not None and rnd.prediction_truth is not None:
+    """The stored final figure once the round is finalised; None before (the
+    ranking then ignores the prediction: see the module docstring)."""
+    if rnd.prediction_mode != PredictionMode.OFF and rnd.finalized_at is not None:
         return rnd.prediction_truth
-    return live_truth(rnd)
+    return None
 
 
 def is_final(rnd: Round) -> bool:
@@ -105,17 +110,33 @@ def _order_by(rnd: Round, truth: Decimal | None):
     return clauses
 
 
+def separate_groups(rnd: Round) -> list[str]:
+    """Entrant categories ranked on their own in this round (their own quota cells and
+    ``rank_groups_separately``); everyone else is ranked together.  Empty: one ranking."""
+    return rnd.group_categories if rnd.rank_groups_separately else []
+
+
+def ranking_group(rnd: Round):
+    """SQL: the ranking group of a standing ("" = the common ranking), or None if there is one ranking."""
+    groups = separate_groups(rnd)
+    if not groups:
+        return None
+    return sa.case((Standing.category.in_(groups), Standing.category), else_=sa.literal(""))
+
+
 def ranked_subquery(rnd: Round):
-    """The round's standings with a ``rnk`` column (one window query), and the true figure used."""
+    """The round's standings with a ``rnk`` column (one window query), and the true figure used.
+    Entrant groups ranked separately (``separate_groups``) each get their own ranks 1, 2, …"""
     truth = prediction_truth(rnd)
     order = _order_by(rnd, truth)
-    rank = sa.func.rank().over(order_by=order).label("rnk")
+    group = ranking_group(rnd)
+    rank = sa.func.rank().over(order_by=order, partition_by=group).label("rnk")
     sub = sa.select(Standing, rank).where(Standing.round_id == rnd.id).subquery()
     return sub, truth
 
 
 def _entry(row, truth: Decimal | None) -> RankedEntry:
-    pred = row.prediction
+    pred = row.prediction if truth is not None else None  # predictions are secret until the truth is final
     if pred is not None:
         pred = Decimal(str(pred)).quantize(_SIX_PLACES) if not isinstance(pred, Decimal) else pred
     error = abs(pred - truth) if (pred is not None and truth is not None) else None

@@ -111,6 +111,15 @@ def results_access(contest: Contest | None, user) -> str:
     raise _err("results_organisers_only", _l("The results of this contest are shown to the organisers only."), 403)
 
 
+def results_visible(contest: Contest | None, viewer) -> bool:
+    """The one rule for every view of results (leaderboards, unit rankings, statistics,
+    a unit manager's people page): may this viewer see scores and ranks now?"""
+    try:
+        return results_access(contest, viewer) == "ok"
+    except ServiceError:
+        return False
+
+
 class LoginRequired(ServiceError):
     """The contest shows its results to logged-in users: the viewer must log in first."""
 
@@ -305,7 +314,19 @@ def compute_round_snapshot(round_id: int) -> Snapshot:
             keys.append(durations)
         elif key == "submitted_at":
             keys.append(whens)
-    order, ranks = competition_ranks(keys, user_ids)
+    groups = ranking.separate_groups(rnd)
+    if groups:
+        # Each entrant group with its own questions is ranked on its own: the group is the
+        # first sort key and ranks restart at 1 in each group (the common ranking first).
+        codes = np.asarray([CATEGORY_CODES.index(g) if g in CATEGORY_CODES else -2 for g in groups], dtype=np.int64)
+        group_of = np.where(np.isin(cats, codes), cats + 1, 0)
+        order, ranks = competition_ranks([group_of] + keys, user_ids)
+        sorted_groups = group_of[order]
+        starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+        first = starts[np.searchsorted(starts, np.arange(len(order)), side="right") - 1]
+        ranks = ranks - first
+    else:
+        order, ranks = competition_ranks(keys, user_ids)
     return Snapshot(started, number_text(truth), ranking.is_final(rnd), user_ids[order], ranks,
                     unit_ids[order], cats[order].astype(np.int8))
 
@@ -403,11 +424,21 @@ def _contest_entries(contest: Contest, user_ids: list[int] | None = None):
     return base, order, with_prediction
 
 
+def contest_partition(contest: Contest, base):
+    """Entrant groups ranked on their own in any round are ranked on their own for the whole
+    contest too (by the category of the entrant's counted round); None: one ranking."""
+    groups = sorted({g for rnd in contest.rounds for g in ranking.separate_groups(rnd)})
+    if not groups:
+        return None
+    return sa.case((base.c.category.in_(groups), base.c.category), else_=sa.literal(""))
+
+
 def compute_contest_snapshot(contest_id: int) -> Snapshot:
     started = time.time()
     contest = get_contest(contest_id)
     base, order, _ = _contest_entries(contest)
-    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()]).label("rnk")
+    rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()],
+                              partition_by=contest_partition(contest, base)).label("rnk")
     ranked = sa.select(base.c.user_id, rnk, base.c.unit_id, base.c.category).subquery()
     rows = db.session.execute(sa.select(ranked).order_by(ranked.c.rnk, ranked.c.user_id)).all()
     final = bool(contest.rounds) and all(ranking.is_final(r) for r in contest.rounds)
@@ -480,7 +511,8 @@ def _round_rows(round_id: int, snap: Snapshot, positions: list[int]) -> list[Boa
         .join(User, User.id == Standing.user_id).outerjoin(Unit, Unit.id == Standing.unit_id)
         .where(Standing.round_id == round_id, Standing.user_id.in_(ids))
     ):
-        pred = Decimal(r.prediction) if r.prediction is not None else None
+        # Predictions stay secret until the round is finalised (``ranking`` module docstring).
+        pred = Decimal(r.prediction) if r.prediction is not None and truth is not None else None
         found[r.user_id] = (r, pred, abs(pred - truth) if pred is not None and truth is not None else None)
     rows = []
     for p, uid in zip(positions, ids):
@@ -574,6 +606,22 @@ def contest_board(contest_id: int, viewer=None, *, unit_id: int | None = None, c
     snap = contest_snapshot(contest_id)
     return _board("contest", contest_id, snap, _contest_rows, title=contest.title, contest=contest, rnd=None,
                   unit_id=unit_id, category=category, page=page, viewer_id=viewer_id)
+
+
+def confidential_truth(rnd: Round, viewer) -> str | None:
+    """The live prediction figure of a round not finalised yet, for organisers only
+    (their views mark it confidential); None for anyone else or once final."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.has_role(Role.ORGANISER):
+        return None
+    if rnd.prediction_mode == PredictionMode.OFF or ranking.is_final(rnd):
+        return None
+    return number_text(ranking.live_truth(rnd))
+
+
+def prediction_pending(contest: Contest, rnd: Round | None) -> bool:
+    """A prediction question whose truth is not final yet: the ranking shown is by score and time only."""
+    rounds = [rnd] if rnd is not None else list(contest.rounds)
+    return any(r.prediction_mode != PredictionMode.OFF and not ranking.is_final(r) for r in rounds)
 
 
 def unit_choices() -> list[tuple[int, str]]:
@@ -888,11 +936,16 @@ class PersonRow:
     rank: int | None
 
 
-def unit_people(unit_id: int, round_id: int, subtree: bool = True) -> list[PersonRow]:
+def unit_people(unit_id: int, round_id: int, subtree: bool = True, viewer=None) -> list[PersonRow]:
     """Everybody of the unit (and its sub-units) with their result in the round, those
     who have not taken part first (so the manager can remind them).  Includes people
-    whose result counts for the unit although they have moved since."""
-    get_round(round_id)
+    whose result counts for the unit although they have moved since.
+
+    Scores, times and ranks follow the contest's results visibility for ``viewer``
+    like every other view of results (``results_visible``); whether someone has
+    taken part is always shown (the manager reminds those who have not)."""
+    rnd = get_round(round_id)
+    shown = results_visible(rnd.contest, viewer)
     ids = units.subtree_ids(unit_id) if subtree else [unit_id]
     current = sa.orm.aliased(Unit)
     counted = sa.orm.aliased(Unit)
@@ -905,18 +958,19 @@ def unit_people(unit_id: int, round_id: int, subtree: bool = True) -> list[Perso
         .where(sa.or_(User.unit_id.in_(ids), Standing.unit_id.in_(ids)))
         .order_by(User.full_name, User.id)
     ).all()
-    snap = round_snapshot(round_id)
+    snap = round_snapshot(round_id) if shown else None
     id_set = set(ids)
     out = []
     for r in rows:
         took = r.score is not None
-        pos = snap.position_of(r.id) if took else None
+        pos = snap.position_of(r.id) if took and shown else None
         # Contact details only while the person belongs to the unit: someone who has left
         # is listed (the result still counts here) without his phone or e-mail.
         here = r.unit_id in id_set
         out.append(PersonRow(r.id, r.full_name, (r[5] if took else r[4]) or "", r[4] or "",
                              r.phone if here else None, r.email if here else None, took,
-                             r.score, r.max_score, r.duration_ms, int(r.attempts_count or 0),
+                             r.score if shown else None, r.max_score if shown else None,
+                             r.duration_ms if shown else None, int(r.attempts_count or 0),
                              int(snap.ranks[pos]) if pos is not None else None))
     out.sort(key=lambda p: (p.took_part, p.full_name, p.user_id))
     return out

@@ -64,8 +64,11 @@ def _unit_choices():
 
 
 def _board_response(board, **context):
+    pending = services.prediction_pending(board.contest, board.round)
+    confidential = services.confidential_truth(board.round, current_user) if board.round else None
     resp = make_response(render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
-                                         categories=CATEGORY_LABELS, **context))
+                                         categories=CATEGORY_LABELS, prediction_pending=pending,
+                                         confidential_truth=confidential, **context))
     # When the ranking shown was computed: every submission before it is included.
     resp.headers["X-Data-As-Of"] = f"{board.computed_at:.3f}"
     return resp
@@ -114,6 +117,7 @@ def round_stats(round_id: int):
     score_chart = charts.hbars([(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
     return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
+                           confidential_truth=services.confidential_truth(rnd, current_user),
                            score_chart=score_chart, unit_chart=unit_chart)
 
 
@@ -148,7 +152,8 @@ def unit_people(unit_id: int, round_id: int):
     unit = db.get_or_404(Unit, unit_id)
     require_unit_scope(unit.id)
     subtree = request.args.get("subtree", "1") == "1"
-    people = services.unit_people(unit.id, round_id, subtree)
+    people = services.unit_people(unit.id, round_id, subtree, current_user)
     rnd = services.get_round(round_id)
     return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
+                           results_shown=services.results_visible(rnd.contest, current_user),
                            missing=sum(1 for p in people if not p.took_part))

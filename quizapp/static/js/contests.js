@@ -38,16 +38,18 @@
   });
 
   // The round form: the number of questions per attempt, as the organiser types.
-  var total = document.querySelector("[data-quota-total]");
-  if (total) {
-    var inputs = document.querySelectorAll(".quota-input");
+  // Each grid (everyone, the entrant group with its own questions) has its own total.
+  document.querySelectorAll("[data-quota-total]").forEach(function (total) {
+    var table = total.closest("table");
+    if (!table) { return; }
+    var inputs = table.querySelectorAll(".quota-input");
     var update = function () {
       var sum = 0;
       inputs.forEach(function (i) { var n = parseInt(i.value, 10); if (n > 0) { sum += n; } });
       total.textContent = String(sum);
     };
     inputs.forEach(function (i) { i.addEventListener("input", update); });
-  }
+  });
 
   // Buttons that need a second thought (delete, archive).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
