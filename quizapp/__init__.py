@@ -63,7 +63,9 @@ def _import_models() -> None:
     from quizapp.auth import models as _auth  # noqa: F401
     from quizapp.bank import models as _bank  # noqa: F401
     from quizapp.contests import models as _contests  # noqa: F401
+    from quizapp.itemstats import models as _itemstats  # noqa: F401
     from quizapp.leaderboards import models as _leaderboards  # noqa: F401
+    from quizapp.practice import models as _practice  # noqa: F401
     from quizapp.units import models as _units  # noqa: F401
 
 
