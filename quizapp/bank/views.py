@@ -139,9 +139,12 @@ def edit(question_id: int):
 @bp.route("/admin/bank/<int:question_id>")
 @requires(Role.ORGANISER)
 def detail(question_id: int):
+    from quizapp.itemstats import services as itemstats
+
     question = db.get_or_404(Question, question_id)
     return render_template("bank/detail.html", question=question, history=services.history(question),
-                           used=services.is_used(question.id), confirm_form=ConfirmForm())
+                           used=services.is_used(question.id), confirm_form=ConfirmForm(),
+                           item_figures=itemstats.figures_for_question(question.id))
 
 
 @bp.route("/admin/bank/<int:question_id>/preview")
