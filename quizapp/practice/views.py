@@ -27,8 +27,9 @@ def _user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
-def _login_redirect():
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+def _login_page():
+    """Practice is for registered users unless the organiser opened it: say so, with the way in."""
+    return render_template("practice/login_needed.html")
 
 
 def _start_form() -> StartForm:
@@ -50,7 +51,7 @@ def _owned(session_id: int):
 def index():
     user_id = _user_id()
     if not services.may_practise(user_id):
-        return _login_redirect()
+        return _login_page()
     form = _start_form()
     error = None
     if request.method == "POST":
