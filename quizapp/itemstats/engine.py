@@ -27,7 +27,15 @@ MIN_N = 30  # a figure is shown (and flagged) only when at least this many attem
 KELLEY = 0.27
 TOO_EASY_ABOVE = 90.0  # facility %, above: too easy
 TOO_HARD_BELOW = 30.0  # facility %, below: too hard (a four-option guess alone scores 25 %)
-WEAK_DISCRIMINATION_BELOW = 15.0  # discrimination index, below: not discriminating
+# Not discriminating: even the optimistic end of a one-sided 90 % confidence interval for the
+# discrimination index (Fisher z, n - 3) stays below "weak" (20).  A point rule (D < 15) flags
+# one honest question in six at ~125 attempts each (bench/sim_item_statistics.py).
+WEAK_DISCRIMINATION = 20.0
+CONFIDENCE_Z = 1.2816  # one-sided 90 %
+# Possibly wrong key: a distractor beats the key among the upper group by this many points,
+# or its point-biserial is higher by this much (sampling noise alone rarely does either).
+WRONG_KEY_UPPER_MARGIN = 10.0
+WRONG_KEY_PB_MARGIN = 0.10
 
 FLAG_WRONG_KEY = "possibly_wrong_key"
 FLAG_TOO_EASY = "too_easy"
@@ -163,18 +171,29 @@ def flags_of(fig: ItemFigures) -> list[str]:
     if keys and distractors:
         key_upper = min(o.upper or 0.0 for o in keys)
         key_pb = min((o.point_biserial for o in keys if o.point_biserial is not None), default=None)
-        beats_upper = any((o.upper or 0.0) > key_upper for o in distractors)
+        beats_upper = any((o.upper or 0.0) > key_upper + WRONG_KEY_UPPER_MARGIN for o in distractors)
         beats_pb = key_pb is not None and any(
-            o.point_biserial is not None and o.point_biserial > key_pb for o in distractors)
+            o.point_biserial is not None and o.point_biserial > key_pb + WRONG_KEY_PB_MARGIN for o in distractors)
         if beats_upper or beats_pb:
             flags.append(FLAG_WRONG_KEY)
     if fig.facility is not None and fig.facility > TOO_EASY_ABOVE:
         flags.append(FLAG_TOO_EASY)
     if fig.facility is not None and fig.facility < TOO_HARD_BELOW:
         flags.append(FLAG_TOO_HARD)
-    if fig.discrimination is None or fig.discrimination < WEAK_DISCRIMINATION_BELOW:
+    if discrimination_upper_bound(fig.discrimination, fig.n) < WEAK_DISCRIMINATION:
         flags.append(FLAG_NOT_DISCRIMINATING)
     return flags
+
+
+def discrimination_upper_bound(d: float | None, n: int) -> float:
+    """The optimistic end of the one-sided 90 % interval for D (None, e.g. nobody or everybody
+    right: 0, which separates nobody)."""
+    if d is None:
+        return 0.0
+    if n <= 3:
+        return 100.0
+    r = max(min(d / 100, 0.999999), -0.999999)
+    return 100 * math.tanh(math.atanh(r) + CONFIDENCE_Z / math.sqrt(n - 3))
 
 
 def sample_figures(totals: np.ndarray, lengths: np.ndarray, item_var_sums: np.ndarray,
