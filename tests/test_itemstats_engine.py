@@ -147,3 +147,27 @@ def test_random_draws_use_each_questions_own_attempts_and_mark_cic_approximate()
     totals = np.array([sum(v) for v in right], dtype=float)
     mean_sum = np.mean([x_var[a] + x_var[b] for a, b in draws])
     assert test.cic == pytest.approx(100 * 2 * (1 - mean_sum / totals.var(ddof=1)), abs=1e-3)
+
+
+def _figures(n, d, key_upper=60.0, key_pb=0.3, other_upper=20.0, other_pb=-0.2, facility=60.0):
+    return engine.ItemFigures(question_id=1, n=n, facility=facility, discrimination=d, options=[
+        engine.OptionFigures(1, 0, True, facility, key_upper, 30.0, key_pb),
+        engine.OptionFigures(2, 1, False, 100 - facility, other_upper, 70.0, other_pb)])
+
+
+def test_not_discriminating_needs_confident_evidence_not_a_noisy_estimate():
+    """At ~125 attempts an honest question's D scatters by ±9: D = 12 is not enough to flag,
+    D = 3 is; with 1,000 attempts D = 12 is (its interval stays below 20)."""
+    assert engine.FLAG_NOT_DISCRIMINATING not in engine.flags_of(_figures(125, 12.0))
+    assert engine.FLAG_NOT_DISCRIMINATING in engine.flags_of(_figures(125, 3.0))
+    assert engine.FLAG_NOT_DISCRIMINATING in engine.flags_of(_figures(1000, 12.0))
+    assert engine.FLAG_NOT_DISCRIMINATING in engine.flags_of(_figures(40, -20.0))
+    assert engine.FLAG_NOT_DISCRIMINATING in engine.flags_of(_figures(40, None))  # nobody or everybody right
+
+
+def test_wrong_key_needs_a_distractor_clearly_ahead_of_the_key():
+    # A distractor barely ahead (noise): no flag.
+    assert engine.FLAG_WRONG_KEY not in engine.flags_of(_figures(125, 5.0, 30.0, 0.02, 35.0, 0.06))
+    # Ahead by more than 10 points in the upper group, or by more than 0.10 in point-biserial: flag.
+    assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, 5.0, 30.0, 0.02, 45.0, 0.0))
+    assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, -10.0, 30.0, -0.1, 30.0, 0.05))

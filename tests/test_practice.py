@@ -153,9 +153,9 @@ def test_practice_answer_as_json(client, auth, make, db):
     assert resp.status_code == 200
     assert resp.json["correct"] is True and resp.json["correct_option_ids"] == key and resp.json["next_position"] == 2
     again = client.post(url, json={"selected": key}, headers={"X-CSRFToken": token})
-    assert again.status_code == 409 and again.json["error"] == "already_answered"
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_answered"
     bad = client.post(f"/practice/{practice.id}/2/answer", json={"selected": [999999]}, headers={"X-CSRFToken": token})
-    assert bad.status_code == 422 and bad.json["field"] == "selected"
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "selected"
 
 
 def test_someone_elses_set_is_not_found(client, auth, make):

@@ -109,7 +109,7 @@ def answer(session_id: int, position: int):
         feedback = services.answer(practice, position, selected)
     except ServiceError as exc:
         if wants_json:
-            return jsonify(error=exc.code, message=exc.message, field=exc.field), exc.status
+            return jsonify(error={"code": exc.code, "message": exc.message, "field": exc.field}), exc.status
         if exc.code == "time_up":
             flash(exc.message, "info")
             return redirect(url_for("practice.result", session_id=practice.id))
