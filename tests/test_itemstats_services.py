@@ -176,3 +176,14 @@ def test_bank_editor_shows_figures_and_the_organiser_corrects_as_a_new_version(a
     # The new version starts without figures; the old one keeps its own.
     assert "Phiên bản này chưa có số liệu thống kê" in client.get(f"/admin/bank/{new_id}").get_data(as_text=True)
     assert "Có thể sai đáp án" in client.get(f"/admin/bank/{miskeyed.id}").get_data(as_text=True)
+
+
+def test_bank_list_marks_questions_the_statistics_flag(app, db, client, auth, make, closed_round, tmp_path):
+    rnd, questions, _users = closed_round
+    services.run_item_statistics({"round_id": rnd.id}, None, tmp_path)
+    auth.login(make.user(Role.ORGANISER))
+    html = client.get("/admin/bank?status=all").get_data(as_text=True)
+    row = re.search(rf'href="/admin/bank/{questions[4].id}".*?</tr>', html, re.S).group(0)
+    assert "Có thể sai đáp án" in row
+    honest = re.search(rf'href="/admin/bank/{questions[0].id}".*?</tr>', html, re.S).group(0)
+    assert "Có thể sai đáp án" not in honest
