@@ -184,3 +184,18 @@ def test_visitors_practise_only_when_the_organiser_allows(client, auth, make):
     # A second visitor (another cookie jar) cannot open that set.
     other = client.application.test_client()
     assert other.get(resp.headers["Location"]).status_code == 404
+
+
+def test_timed_page_counts_down_from_the_server_and_ends_at_the_deadline(client, auth, make, db):
+    user = make.user()
+    _bank(make, 10)
+    auth.login(user)
+    practice = services.start(user.id, None, 0, 10, True)
+    html = client.get(f"/practice/{practice.id}/1").get_data(as_text=True)
+    remaining = int(re.search(r'data-practice-remaining-ms="(\d+)"', html).group(1))
+    assert 590_000 <= remaining <= 600_000 and "js/practice.js" in html
+    practice.deadline_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    resp = client.get(f"/practice/{practice.id}/1")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/practice/{practice.id}/result")
+    assert "0 trên 0 câu" in client.get(resp.headers["Location"]).get_data(as_text=True)

@@ -144,6 +144,13 @@ def time_up(practice: PracticeSession, now: datetime | None = None) -> bool:
     return practice.deadline_at is not None and (now or utcnow()) > practice.deadline_at
 
 
+def remaining_ms(practice: PracticeSession, now: datetime | None = None) -> int | None:
+    """Milliseconds left of a timed set (None when untimed), measured by the server."""
+    if practice.deadline_at is None:
+        return None
+    return max(0, int((practice.deadline_at - (now or utcnow())).total_seconds() * 1000))
+
+
 def next_position(practice: PracticeSession) -> int | None:
     return next((a.position for a in practice.answers if a.is_correct is None), None)
 

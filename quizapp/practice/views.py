@@ -96,7 +96,8 @@ def question(session_id: int, position: int):
     if shown.feedback is None and (practice.finished_at or services.time_up(practice)):
         return redirect(url_for("practice.result", session_id=practice.id))
     return render_template("practice/question.html", practice=practice, q=shown, form=Form(),
-                           next_position=services.next_position(practice))
+                           next_position=services.next_position(practice),
+                           remaining_ms=services.remaining_ms(practice))
 
 
 @bp.route("/practice/<int:session_id>/<int:position>/answer", methods=["POST"])
