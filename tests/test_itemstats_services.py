@@ -125,6 +125,17 @@ def test_cli_computes_a_round_and_names_an_unknown_one(app, db, runner, closed_r
     assert bad.exit_code == 1 and "Không tìm thấy vòng thi" in bad.output
 
 
+def test_cli_pending_computes_closed_rounds_without_statistics_once(app, db, runner, make, closed_round, tmp_path):
+    rnd, _questions, _users = closed_round
+    make.round(quotas=(("TC", 0, 1),))  # open: not yet
+    assert [r.id for r in services.closed_rounds_without_statistics()] == [rnd.id]
+    out = runner.invoke(args=["stats", "compute", "--pending", "--output-dir", str(tmp_path)])
+    assert out.exit_code == 0 and "5 câu hỏi" in out.output
+    assert services.closed_rounds_without_statistics() == []
+    again = runner.invoke(args=["stats", "compute", "--pending", "--output-dir", str(tmp_path)])
+    assert "Không có tuần thi nào" in again.output
+
+
 def test_organiser_pages_compute_now_and_show_flags(app, db, client, auth, make, closed_round):
     rnd, questions, _users = closed_round
     organiser = make.user(Role.ORGANISER)
