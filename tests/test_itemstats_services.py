@@ -198,3 +198,16 @@ def test_bank_list_marks_questions_the_statistics_flag(app, db, client, auth, ma
     assert "Có thể sai đáp án" in row
     honest = re.search(rf'href="/admin/bank/{questions[0].id}".*?</tr>', html, re.S).group(0)
     assert "Có thể sai đáp án" not in honest
+
+
+def test_compute_now_goes_through_dispatch_so_a_queue_can_take_it(app, db, client, auth, make, closed_round,
+                                                                   monkeypatch):
+    rnd, _q, _u = closed_round
+    queued = []
+    monkeypatch.setattr(services, "dispatch", lambda params: queued.append(params))
+    auth.login(make.user(Role.ORGANISER))
+    token = csrf_token(client, "/admin/stats")
+    resp = client.post("/admin/stats/compute", data={"round_id": rnd.id, "csrf_token": token}, follow_redirects=True)
+    assert queued == [{"round_id": rnd.id}]
+    assert "Thống kê đang được tính" in resp.get_data(as_text=True)
+    assert services.sample(StatsScope.ROUND, rnd.id) is None  # nothing computed in the request

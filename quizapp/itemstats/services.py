@@ -156,7 +156,8 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
 
 
 def dispatch(params: dict) -> dict | None:
-    """Run the job now, in this process.  The job queue replaces this with an enqueue."""
+    """Run the job now, in this process, and return its result.  The job queue replaces this
+    with an enqueue that returns None (the page then says the figures are on their way)."""
     with tempfile.TemporaryDirectory() as tmp:
         return run_item_statistics(params, None, tmp)
 

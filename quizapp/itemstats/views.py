@@ -96,12 +96,14 @@ def compute():
         flash(_("Your session has expired or the form is invalid. Please reload the page and try again."), "error")
         return redirect(target)
     try:
-        services.request_computation(round_id=round_id, contest_id=contest_id, actor_id=current_user.id)
+        result = services.request_computation(round_id=round_id, contest_id=contest_id, actor_id=current_user.id)
     except ServiceError as exc:
         db.session.rollback()
         if exc.status == 404:
             abort(404)
         flash(exc.message, "error")
     else:
-        flash(_("The statistics have been computed."), "success")
+        # ``dispatch`` returns the job's result when it ran here, None once it only enqueues.
+        flash(_("The statistics have been computed.") if result else
+              _("The statistics are being computed; reload this page in a minute."), "success")
     return redirect(target)
