@@ -6,6 +6,7 @@ import random
 import re
 from datetime import timedelta
 
+import flask_babel
 import pytest
 import sqlalchemy as sa
 
@@ -199,3 +200,16 @@ def test_timed_page_counts_down_from_the_server_and_ends_at_the_deadline(client,
     resp = client.get(f"/practice/{practice.id}/1")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/practice/{practice.id}/result")
     assert "0 trên 0 câu" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_practice_and_statistics_pages_in_english(client, auth, make):
+    from quizapp.auth.models import Role
+
+    _bank(make, 10)
+    auth.login(make.user(Role.ORGANISER))
+    client.post("/lang/en", data={"csrf_token": csrf_token(client), "next": "/practice"})
+    flask_babel.refresh()  # the test's app context caches the locale across requests
+    html = client.get("/practice").get_data(as_text=True)
+    assert "You have practised 0/10 questions, 0 % right." in html and "Start practising" in html
+    stats = client.get("/admin/stats/bank").get_data(as_text=True)
+    assert "Item statistics" in stats and "No statistics yet." in stats
