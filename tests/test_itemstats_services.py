@@ -122,7 +122,7 @@ def test_cli_computes_a_round_and_names_an_unknown_one(app, db, runner, closed_r
     assert "5 câu hỏi" in out.output
     assert services.sample(StatsScope.ROUND, rnd.id) is not None
     bad = runner.invoke(args=["stats", "compute", "--round", "999999", "--output-dir", str(tmp_path)])
-    assert bad.exit_code == 1 and "Không tìm thấy vòng thi" in bad.output
+    assert bad.exit_code == 1 and "This round does not exist." in bad.output
 
 
 def test_cli_pending_computes_closed_rounds_without_statistics_once(app, db, runner, make, closed_round, tmp_path):

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
 from quizapp.bank.models import Option, Question
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db, utcnow
-from quizapp.core.errors import ServiceError
+from quizapp.core.errors import ServiceError, message_text
 from quizapp.itemstats import engine
 from quizapp.itemstats.models import ItemStatistic, SampleStatistic, StatsScope
 
@@ -109,12 +110,12 @@ def _samples_for(params: dict) -> list[tuple[StatsScope, int]]:
     if params.get("round_id"):
         rnd = db.session.get(Round, int(params["round_id"]))
         if rnd is None:
-            raise ServiceError("round_not_found", "Không tìm thấy vòng thi.", 404)
+            raise ServiceError("round_not_found", message_text(_l("This round does not exist.")), 404)
         return [(StatsScope.ROUND, rnd.id), (StatsScope.CONTEST, rnd.contest_id), (StatsScope.BANK, 0)]
     if params.get("contest_id"):
         contest = db.session.get(Contest, int(params["contest_id"]))
         if contest is None:
-            raise ServiceError("contest_not_found", "Không tìm thấy cuộc thi.", 404)
+            raise ServiceError("contest_not_found", message_text(_l("This contest does not exist.")), 404)
         return [(StatsScope.CONTEST, contest.id), (StatsScope.BANK, 0)]
     return [(StatsScope.BANK, 0)]
 
@@ -126,7 +127,8 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
     recomputed), or ``contest_id`` (the contest and the bank), or neither
     (the bank across all rounds).  Both samples (first attempts, all
     attempts) are computed.  Writes a CSV of the first sample's questions to
-    ``output_dir`` and returns its path."""
+    ``output_dir`` and returns its path.  A job runs outside any request, so it commits
+    each sample itself."""
     progress = progress or _no_progress
     samples = _samples_for(params)
     total = 2 * len(samples)
@@ -171,7 +173,6 @@ def request_computation(*, round_id: int | None = None, contest_id: int | None =
     _samples_for(params)  # 404 for an unknown round or contest before anything is queued
     audit.record(actor_id, "itemstats.compute", "round" if round_id else "contest" if contest_id else "bank",
                  round_id or contest_id)
-    db.session.commit()
     return dispatch(params)
 
 

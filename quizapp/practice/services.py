@@ -1,6 +1,7 @@
 """Practice (thi thử / ôn tập): draw a set from the approved bank, check each
 answer at once, keep the user's progress per reform area.
 
+Services add and flush; the request pipeline commits (core/pipeline.py).
 Practice is kept out of every contest figure: its answers live in their own
 tables (practice_sessions, practice_answers) that rankings, participation and
 item statistics never read.  While a contest round is open, the questions
@@ -47,7 +48,7 @@ def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
     row.updated_by_id = actor_id
     row.updated_at = utcnow()
     audit.record(actor_id, "practice.settings", "practice_settings", 1, open_to_anonymous=bool(value))
-    db.session.commit()
+    db.session.flush()
 
 
 def may_practise(user_id: int | None) -> bool:
@@ -122,7 +123,7 @@ def start(user_id: int | None, area_id: int | None, difficulty: int, size: int, 
         rng.shuffle(order)
         practice.answers.append(PracticeAnswer(question_id=qid, position=position, option_order=order))
     db.session.add(practice)
-    db.session.commit()
+    db.session.flush()
     return practice
 
 
@@ -243,14 +244,14 @@ def answer(practice: PracticeSession, position: int, selected, now: datetime | N
     item.answered_at = now
     if next_position(practice) is None:
         practice.finished_at = now
-    db.session.commit()
+    db.session.flush()
     return _feedback(item)
 
 
 def finish(practice: PracticeSession, now: datetime | None = None) -> None:
     if practice.finished_at is None:
         practice.finished_at = now or utcnow()
-        db.session.commit()
+        db.session.flush()
 
 
 @dataclass
