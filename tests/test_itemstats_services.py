@@ -211,3 +211,10 @@ def test_compute_now_goes_through_dispatch_so_a_queue_can_take_it(app, db, clien
     assert queued == [{"round_id": rnd.id}]
     assert "Thống kê đang được tính" in resp.get_data(as_text=True)
     assert services.sample(StatsScope.ROUND, rnd.id) is None  # nothing computed in the request
+
+
+def test_a_round_without_attempts_stores_an_empty_sample(app, db, make):
+    rnd = make.round()
+    assert services.compute_sample(StatsScope.ROUND, rnd.id) == 0
+    sample = services.sample(StatsScope.ROUND, rnd.id)
+    assert sample.n_attempts == 0 and sample.mean is None and services.item_rows(StatsScope.ROUND, rnd.id) == []

@@ -130,9 +130,10 @@ def _clean(value: float | None, digits: int = 4) -> float | None:
     return round(float(value), digits)
 
 
-def item_figures(meta: ItemMeta, x: np.ndarray, rest: np.ndarray, chosen: list[tuple[int, ...]],
+def item_figures(meta: ItemMeta, x: np.ndarray, rest: np.ndarray, chosen: np.ndarray,
                  min_n: int = MIN_N) -> ItemFigures:
-    """Figures of one question over the S attempts that saw it (x: 0/1, rest: R)."""
+    """Figures of one question over the S attempts that saw it (x: 0/1, rest: R, chosen:
+    bitmask of the option positions each attempt chose, see ``chosen_mask``)."""
     s = len(x)
     fig = ItemFigures(question_id=meta.question_id, n=s,
                       random_guess=_clean(random_guess(len(meta.option_ids), meta.multiple)))
@@ -150,7 +151,7 @@ def item_figures(meta: ItemMeta, x: np.ndarray, rest: np.ndarray, chosen: list[t
     g = max(1, int(round(KELLEY * s)))
     lower_idx, upper_idx = order[:g], order[-g:]
     for pos, oid in enumerate(meta.option_ids):
-        picked = np.array([1.0 if oid in c else 0.0 for c in chosen])
+        picked = ((chosen >> pos) & 1).astype(float)
         pb = _corr(picked, rest)
         fig.options.append(OptionFigures(
             option_id=oid, position=pos, correct=oid in meta.key,
@@ -234,33 +235,78 @@ def sample_figures(totals: np.ndarray, lengths: np.ndarray, item_var_sums: np.nd
     return fig
 
 
+@dataclass
+class Columns:
+    """One sample as columns, one entry per (attempt, question shown): compact enough for
+    every round of a year in the bank-wide sample."""
+
+    attempt: np.ndarray  # attempt index 0..A-1
+    question: np.ndarray  # question (version) id
+    correct: np.ndarray  # 1.0 right, 0.0 not
+    chosen: np.ndarray  # bitmask of the option positions chosen
+
+    @classmethod
+    def build(cls, attempts: list, questions: list[int], correct: list[bool], chosen: list[int]) -> "Columns":
+        _keys, index = np.unique(np.asarray(attempts), return_inverse=True)
+        return cls(np.asarray(index, dtype=np.int64).reshape(-1), np.asarray(questions, dtype=np.int64),
+                   np.asarray(correct, dtype=float), np.asarray(chosen, dtype=np.int64))
+
+
+def chosen_mask(positions: dict[int, int], selected) -> int:
+    """Bitmask of the chosen options' positions (``positions``: option id → position)."""
+    mask = 0
+    for oid in selected or ():
+        pos = positions.get(oid)
+        if pos is not None:
+            mask |= 1 << pos
+    return mask
+
+
+def option_positions(meta: ItemMeta) -> dict[int, int]:
+    return {oid: pos for pos, oid in enumerate(meta.option_ids)}
+
+
 def compute(responses: list[Response], items: dict[int, ItemMeta],
             min_n: int = MIN_N) -> tuple[dict[int, ItemFigures], SampleFigures]:
-    """Per-question and whole-test figures from the rows of one sample.
+    """Per-question and whole-test figures from the rows of one sample."""
+    positions = {qid: option_positions(meta) for qid, meta in items.items()}
+    if not responses:
+        return {}, sample_figures(np.zeros(0), np.zeros(0), np.zeros(0))
+    # Attempt keys may be of any hashable type: number them in order of first appearance.
+    number: dict[object, int] = {}
+    cols = Columns(
+        np.array([number.setdefault(r.attempt, len(number)) for r in responses], dtype=np.int64),
+        np.array([r.question_id for r in responses], dtype=np.int64),
+        np.array([1.0 if r.correct else 0.0 for r in responses]),
+        np.array([chosen_mask(positions[r.question_id], r.selected) for r in responses], dtype=np.int64),
+    )
+    return compute_columns(cols, items, min_n)
 
-    The CIC is marked approximate when the attempts did not all see the same
-    questions (random draws)."""
-    attempts: dict[object, list[Response]] = {}
-    for r in responses:
-        attempts.setdefault(r.attempt, []).append(r)
-    keys = list(attempts)
-    totals = np.array([sum(1 for r in attempts[k] if r.correct) for k in keys], dtype=float)
-    lengths = np.array([len(attempts[k]) for k in keys], dtype=float)
-    total_of = dict(zip(keys, totals))
-    length_of = dict(zip(keys, lengths))
 
-    by_item: dict[int, list[Response]] = {}
-    for r in responses:
-        by_item.setdefault(r.question_id, []).append(r)
+def compute_columns(cols: Columns, items: dict[int, ItemMeta],
+                    min_n: int = MIN_N) -> tuple[dict[int, ItemFigures], SampleFigures]:
+    """The figures of one sample given as columns.
+
+    Within a question the attempts keep the columns' order (the Kelley groups break
+    ties by it).  The CIC is marked approximate when the attempts did not all see the
+    same questions (random draws)."""
+    if len(cols.attempt) == 0:
+        return {}, sample_figures(np.zeros(0), np.zeros(0), np.zeros(0))
+    n_attempts = int(cols.attempt.max()) + 1
+    totals = np.bincount(cols.attempt, weights=cols.correct, minlength=n_attempts)
+    lengths = np.bincount(cols.attempt, minlength=n_attempts).astype(float)
+    rest = (totals[cols.attempt] - cols.correct) / np.maximum(lengths[cols.attempt] - 1, 1)
+
+    order = np.argsort(cols.question, kind="stable")
+    starts = np.flatnonzero(np.diff(cols.question[order])) + 1
     figures: dict[int, ItemFigures] = {}
-    variances: dict[int, float] = {}
-    for qid, rows in by_item.items():
-        meta = items[qid]
-        x = np.array([1.0 if r.correct else 0.0 for r in rows])
-        rest = np.array([(total_of[r.attempt] - xi) / max(length_of[r.attempt] - 1, 1)
-                         for r, xi in zip(rows, x)])
-        figures[qid] = item_figures(meta, x, rest, [tuple(r.selected) for r in rows], min_n)
-        variances[qid] = float(x.var(ddof=1)) if len(x) > 1 else 0.0
-    var_sums = np.array([sum(variances[r.question_id] for r in attempts[k]) for k in keys], dtype=float)
-    question_sets = {frozenset(r.question_id for r in attempts[k]) for k in keys}
-    return figures, sample_figures(totals, lengths, var_sums, approximate=len(question_sets) > 1)
+    row_variance = np.zeros(len(cols.attempt))
+    for rows in np.split(order, starts):
+        qid = int(cols.question[rows[0]])
+        x = cols.correct[rows]
+        figures[qid] = item_figures(items[qid], x, rest[rows], cols.chosen[rows], min_n)
+        row_variance[rows] = float(x.var(ddof=1)) if len(x) > 1 else 0.0
+    var_sums = np.bincount(cols.attempt, weights=row_variance, minlength=n_attempts)
+    # Every attempt saw every question of the sample exactly when each saw as many as there are.
+    approximate = bool((lengths != len(figures)).any())
+    return figures, sample_figures(totals, lengths, var_sums, approximate=approximate)

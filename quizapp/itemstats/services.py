@@ -34,40 +34,53 @@ def _no_progress(done: int, total: int) -> None:
 
 # --- loading a sample --------------------------------------------------------
 
-def _attempt_rows(scope: StatsScope, scope_id: int) -> list:
-    """(attempt id, round id, user id, number, question id, correct, selected) of submitted attempts."""
-    stmt = (
-        sa.select(Attempt.id, Attempt.round_id, Attempt.user_id, Attempt.number,
-                  AttemptQuestion.question_id, AttemptQuestion.is_correct, AttemptQuestion.selected)
-        .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
-        .where(Attempt.status == AttemptStatus.SUBMITTED)
-        .order_by(Attempt.id, AttemptQuestion.position)
-    )
+def _in_scope(stmt, scope: StatsScope, scope_id: int):
+    stmt = stmt.where(Attempt.status == AttemptStatus.SUBMITTED)
     if scope == StatsScope.ROUND:
-        stmt = stmt.where(Attempt.round_id == scope_id)
-    elif scope == StatsScope.CONTEST:
-        stmt = stmt.where(Attempt.round_id.in_(sa.select(Round.id).where(Round.contest_id == scope_id)))
-    return db.session.execute(stmt).all()
+        return stmt.where(Attempt.round_id == scope_id)
+    if scope == StatsScope.CONTEST:
+        return stmt.where(Attempt.round_id.in_(sa.select(Round.id).where(Round.contest_id == scope_id)))
+    return stmt
 
 
-def load_sample(scope: StatsScope, scope_id: int = 0, all_attempts: bool = False):
-    """The engine's input: responses and the metadata of every question shown.
+def _kept_attempts(scope: StatsScope, scope_id: int) -> set[int]:
+    """Each entrant's lowest-numbered submitted attempt in each round of the scope."""
+    first: dict[tuple[int, int], tuple[int, int]] = {}
+    for attempt_id, round_id, user_id, number in db.session.execute(
+            _in_scope(sa.select(Attempt.id, Attempt.round_id, Attempt.user_id, Attempt.number), scope, scope_id)):
+        key = (round_id, user_id)
+        if key not in first or number < first[key][1]:
+            first[key] = (attempt_id, number)
+    return {a for a, _n in first.values()}
+
+
+def load_sample(scope: StatsScope, scope_id: int = 0,
+                all_attempts: bool = False) -> tuple[engine.Columns, dict[int, engine.ItemMeta]]:
+    """The engine's input: one column entry per question shown, and the questions' options.
 
     First attempts only by default: each entrant's lowest-numbered submitted
-    attempt in each round.  ``all_attempts`` keeps every attempt, each as if
-    by a different entrant."""
-    rows = _attempt_rows(scope, scope_id)
-    if not all_attempts:
-        first: dict[tuple[int, int], int] = {}
-        for attempt_id, round_id, user_id, number, *_ in rows:
-            key = (round_id, user_id)
-            if key not in first or number < first[key][1]:
-                first[key] = (attempt_id, number)
-        keep = {a for a, _n in first.values()}
-        rows = [r for r in rows if r[0] in keep]
-    responses = [engine.Response(attempt=r[0], question_id=r[4], correct=bool(r[5]),
-                                 selected=tuple(r[6] or ())) for r in rows]
-    return responses, item_meta({r.question_id for r in responses})
+    attempt in each round.  ``all_attempts`` keeps every submitted attempt, each
+    as if by a different entrant.  Rows are streamed into compact columns, so the
+    bank-wide sample of many rounds fits in memory."""
+    keep = None if all_attempts else _kept_attempts(scope, scope_id)
+    shown = _in_scope(sa.select(AttemptQuestion.question_id).distinct()
+                      .join(Attempt, Attempt.id == AttemptQuestion.attempt_id), scope, scope_id)
+    items = item_meta(set(db.session.scalars(shown)))
+    positions = {qid: engine.option_positions(meta) for qid, meta in items.items()}
+    stmt = _in_scope(
+        sa.select(AttemptQuestion.attempt_id, AttemptQuestion.question_id, AttemptQuestion.is_correct,
+                  AttemptQuestion.selected)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id), scope, scope_id,
+    ).order_by(AttemptQuestion.attempt_id, AttemptQuestion.position).execution_options(yield_per=20_000)
+    attempts, questions, correct, chosen = [], [], [], []
+    for attempt_id, question_id, is_correct, selected in db.session.execute(stmt):
+        if keep is not None and attempt_id not in keep:
+            continue
+        attempts.append(attempt_id)
+        questions.append(question_id)
+        correct.append(bool(is_correct))
+        chosen.append(engine.chosen_mask(positions[question_id], selected))
+    return engine.Columns.build(attempts, questions, correct, chosen), items
 
 
 def item_meta(question_ids: set[int]) -> dict[int, engine.ItemMeta]:
@@ -89,8 +102,8 @@ def item_meta(question_ids: set[int]) -> dict[int, engine.ItemMeta]:
 
 def compute_sample(scope: StatsScope, scope_id: int = 0, all_attempts: bool = False) -> int:
     """Compute one sample and replace its stored rows; returns the number of questions."""
-    responses, items = load_sample(scope, scope_id, all_attempts)
-    figures, test = engine.compute(responses, items)
+    columns, items = load_sample(scope, scope_id, all_attempts)
+    figures, test = engine.compute_columns(columns, items)
     now = utcnow()
     where = dict(scope=scope, scope_id=scope_id, all_attempts=all_attempts)
     db.session.execute(sa.delete(ItemStatistic).filter_by(**where))
