@@ -3,6 +3,7 @@ what a known difficulty model put there.
 
     .venv/bin/python bench/sim_item_statistics.py                  # 2,000 entrants, seed 2026
     .venv/bin/python bench/sim_item_statistics.py --entrants 5000 --seed 7 --json out.json
+    .venv/bin/python bench/sim_item_statistics.py --postgres       # a throwaway PostgreSQL database
 
 What it does, on a throwaway SQLite database (or DATABASE_URL):
 1. migrates, imports question_bank/ (the shipped 320 questions) through the bank's importer;
@@ -61,12 +62,26 @@ def main(argv=None) -> dict:
     parser.add_argument("--entrants", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", help="write the full result here")
+    parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL database (BENCH_PG_URL)")
     args = parser.parse_args(argv)
 
     tmp = tempfile.mkdtemp(prefix="sim_itemstats_")
+    drop = None
+    if args.postgres:
+        from bench.throwaway_db import create_database
+
+        url, drop = create_database("quizapp_sim")
+        os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/sim.sqlite3")
     os.environ.setdefault("QUIZAPP_CONFIG", "development")
+    try:
+        return _run(args, tmp)
+    finally:
+        if drop is not None:
+            drop()  # terminates the app's connections, then drops the database
 
+
+def _run(args, tmp) -> dict:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
