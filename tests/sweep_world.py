@@ -117,6 +117,8 @@ def build_world(make, db, taint: str = "") -> World:
     in_progress = attempts.start_attempt(open_round.id, pa)
     db.session.commit()
     aq_id = in_progress.questions[0].id
+    from quizapp.practice import services as practice
+    practice_set = practice.start(pa.id, None, 0, 10, False)  # the bank question (not in a running round)
     grant = contests.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
     audit.record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)
     db.session.commit()
@@ -126,7 +128,7 @@ def build_world(make, db, taint: str = "") -> World:
         "contest": contest.id, "draft": draft.id, "open_round": open_round.id, "closed_round": closed_round.id,
         "question": bank_q.id, "attempt_in_progress": in_progress.id, "attempt_submitted": open_submitted.id,
         "attempt_closed": closed_attempt.id, "aq": aq_id, "grant": grant.id if grant is not None else 0,
-        "participant": pa.id, "participant_b": pb.id,
+        "participant": pa.id, "participant_b": pb.id, "practice": practice_set.id,
     }
     pii = {k: [u.phone, u.email, u.national_id, u.date_of_birth.strftime("%d/%m/%Y"), u.date_of_birth.isoformat()]
            for k, u in users.items()}

@@ -30,6 +30,7 @@ ATTEMPT_ENDPOINTS = ("attempts.quiz", "attempts.result", "attempts.submit", "api
                      "api_v1.submit", "api_v1.result")
 UNIT_ENDPOINTS = ("units.members", "leaderboards.unit_people")
 DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
+PRACTICE_ENDPOINTS = ("practice.resume", "practice.question", "practice.answer", "practice.result")
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -41,6 +42,7 @@ OBJECT_RULES = [
     (DRAFT_ENDPOINTS, "draft", "a draft (unpublished) contest", {"organiser", "admin"}),
     (("auth.issue_reset_code",), "account_a", "participant A's account (one-time password reset code)",
      {"manager_a", "organiser", "admin"}),
+    (PRACTICE_ENDPOINTS, "practice", "participant A's practice set", {"participant"}),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -74,8 +76,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
     ids = w.ids
     base = {"unit_id": ids["unit_a"], "round_id": ids["open_round"], "contest_id": ids["contest"],
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
-            "user_id": ids["participant"], "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css",
-            "token": "not-a-token"}
+            "user_id": ids["participant"], "session_id": ids["practice"], "position": 1, "slug": w.slug,
+            "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token"}
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -90,6 +92,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
             variants.append(({**values, "round_id": ids["closed_round"]}, "unit_a"))
     elif rule.endpoint == "auth.issue_reset_code":
         variants = [(values, "account_a")]
+    elif rule.endpoint in PRACTICE_ENDPOINTS:
+        variants = [(values, "practice")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":

@@ -50,8 +50,12 @@ def index():
     page = db.paginate(services.list_select(filters), page=max(request.args.get("page", 1, type=int) or 1, 1),
                        per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    from quizapp.itemstats import services as itemstats
+
+    ids = [q.id for q in page.items]
     return render_template("bank/index.html", page=page, form=form, args=args, import_form=_import_form(),
-                           flag_form=FlagForm(), used_ids=services.used_ids([q.id for q in page.items]))
+                           flag_form=FlagForm(), used_ids=services.used_ids(ids),
+                           stat_flags=itemstats.flagged_question_ids(ids))
 
 
 @bp.route("/admin/bank/dashboard")
@@ -140,9 +144,12 @@ def edit(question_id: int):
 @bp.route("/admin/bank/<int:question_id>")
 @requires(Role.ORGANISER)
 def detail(question_id: int):
+    from quizapp.itemstats import services as itemstats
+
     question = db.get_or_404(Question, question_id)
     return render_template("bank/detail.html", question=question, history=services.history(question),
-                           used=services.is_used(question.id), confirm_form=ConfirmForm())
+                           used=services.is_used(question.id), confirm_form=ConfirmForm(),
+                           item_figures=itemstats.figures_for_question(question.id))
 
 
 @bp.route("/admin/bank/<int:question_id>/preview")

@@ -1,0 +1,308 @@
+"""Practice (thi thử / ôn tập): draw a set from the approved bank, check each
+answer at once, keep the user's progress per reform area.
+
+Services add and flush; the request pipeline commits (core/pipeline.py).
+Practice is kept out of every contest figure: its answers live in their own
+tables (practice_sessions, practice_answers) that rankings, participation and
+item statistics never read.  While a contest round is open, the questions
+its attempts have drawn (every version of them) are not offered here.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from quizapp.attempts.models import Attempt, AttemptQuestion
+from quizapp.audit import services as audit
+from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
+from quizapp.contests.models import Round
+from quizapp.core.db import db, utcnow
+from quizapp.core.errors import ServiceError, message_text
+from quizapp.practice.models import PracticeAnswer, PracticeSession, PracticeSettings
+
+SIZES = (10, 20, 30)
+SECONDS_PER_QUESTION = 60  # a timed set allows one minute per question
+
+
+def _err(code: str, message, status: int = 400, field: str | None = None) -> ServiceError:
+    return ServiceError(code, message_text(message), status, field)
+
+
+# --- settings -------------------------------------------------------------------
+
+def settings() -> PracticeSettings:
+    return db.session.get(PracticeSettings, 1) or PracticeSettings(id=1, open_to_anonymous=False)
+
+
+def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
+    row = db.session.get(PracticeSettings, 1)
+    if row is None:
+        row = PracticeSettings(id=1)
+        db.session.add(row)
+    row.open_to_anonymous = bool(value)
+    row.updated_by_id = actor_id
+    row.updated_at = utcnow()
+    audit.record(actor_id, "practice.settings", "practice_settings", 1, open_to_anonymous=bool(value))
+    db.session.flush()
+
+
+def may_practise(user_id: int | None) -> bool:
+    return user_id is not None or settings().open_to_anonymous
+
+
+# --- what may be practised ------------------------------------------------------
+
+def running_round_lineages(now: datetime | None = None) -> sa.Select:
+    """Lineages of the questions drawn by attempts of rounds open now."""
+    now = now or utcnow()
+    return (
+        sa.select(Question.lineage)
+        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(Round, Round.id == Attempt.round_id)
+        .where(Round.opens_at <= now, Round.closes_at > now)
+    )
+
+
+def practisable(area_id: int | None = None, difficulty: int = 0, now: datetime | None = None) -> sa.Select:
+    """Approved questions of the area and difficulty (None/0 = any), minus those of running rounds."""
+    stmt = sa.select(Question.id, Question.lineage).where(
+        Question.status == QuestionStatus.APPROVED, Question.lineage.not_in(running_round_lineages(now)))
+    if area_id:
+        stmt = stmt.where(Question.area_id == area_id)
+    if difficulty:
+        stmt = stmt.where(Question.difficulty == difficulty)
+    return stmt
+
+
+def practised_lineages(user_id: int) -> set[str]:
+    return set(db.session.scalars(
+        sa.select(Question.lineage).join(PracticeAnswer, PracticeAnswer.question_id == Question.id)
+        .join(PracticeSession, PracticeSession.id == PracticeAnswer.session_id)
+        .where(PracticeSession.user_id == user_id, PracticeAnswer.is_correct.is_not(None))))
+
+
+# --- a practice set ---------------------------------------------------------------
+
+def start(user_id: int | None, area_id: int | None, difficulty: int, size: int, timed: bool,
+          now: datetime | None = None, rng: random.Random | None = None) -> PracticeSession:
+    """A new set of ``size`` questions; questions the user has not practised yet come first."""
+    now = now or utcnow()
+    rng = rng or random.SystemRandom()
+    if not may_practise(user_id):
+        raise _err("login_required", _l("Please log in to practise."), 401)
+    if size not in SIZES:
+        raise _err("size_invalid", _l("Choose 10, 20 or 30 questions."), 422, "size")
+    if difficulty not in (0, 1, 2, 3):
+        raise _err("difficulty_invalid", _l("Choose a difficulty from 1 to 3, or any."), 422, "difficulty")
+    if area_id and db.session.get(ReformArea, area_id) is None:
+        raise _err("area_invalid", _l("Choose a reform area from the list."), 422, "area_id")
+    candidates = db.session.execute(practisable(area_id, difficulty, now)).all()
+    if not candidates:
+        raise _err("nothing_to_practise", _l("There are no questions to practise in this area and difficulty right "
+                                             "now. Choose another area or difficulty."), 422, "area_id")
+    seen = practised_lineages(user_id) if user_id else set()
+    rng.shuffle(candidates)
+    candidates.sort(key=lambda c: c.lineage in seen)  # stable: unseen first, random within each group
+    chosen = [c.id for c in candidates[:size]]
+    options: dict[int, list[int]] = {}
+    for qid, oid in db.session.execute(sa.select(Option.question_id, Option.id).where(Option.question_id.in_(chosen))
+                                       .order_by(Option.position)):
+        options.setdefault(qid, []).append(oid)
+    practice = PracticeSession(
+        token=secrets.token_urlsafe(32), user_id=user_id, area_id=area_id or None, difficulty=difficulty,
+        size=len(chosen), started_at=now,
+        deadline_at=now + timedelta(seconds=SECONDS_PER_QUESTION * len(chosen)) if timed else None)
+    for position, qid in enumerate(chosen, start=1):
+        order = list(options.get(qid, []))
+        rng.shuffle(order)
+        practice.answers.append(PracticeAnswer(question_id=qid, position=position, option_order=order))
+    db.session.add(practice)
+    db.session.flush()
+    return practice
+
+
+def get(session_id: int, user_id: int | None, token: str | None) -> PracticeSession:
+    """The set, if it belongs to this user (or, for a visitor, to the token in their cookie)."""
+    practice = db.session.get(PracticeSession, session_id)
+    if practice is None:
+        raise _err("not_found", _l("This practice set does not exist."), 404)
+    if practice.user_id is not None:
+        owned = practice.user_id == user_id
+    else:
+        owned = token is not None and secrets.compare_digest(practice.token, token)
+    if not owned:
+        raise _err("not_found", _l("This practice set does not exist."), 404)
+    return practice
+
+
+def time_up(practice: PracticeSession, now: datetime | None = None) -> bool:
+    return practice.deadline_at is not None and (now or utcnow()) > practice.deadline_at
+
+
+def remaining_ms(practice: PracticeSession, now: datetime | None = None) -> int | None:
+    """Milliseconds left of a timed set (None when untimed), measured by the server."""
+    if practice.deadline_at is None:
+        return None
+    return max(0, int((practice.deadline_at - (now or utcnow())).total_seconds() * 1000))
+
+
+def next_position(practice: PracticeSession) -> int | None:
+    return next((a.position for a in practice.answers if a.is_correct is None), None)
+
+
+@dataclass
+class Feedback:
+    """What an entrant learns after answering: never sent before the answer."""
+    correct: bool
+    selected: list[int]
+    key: list[int]
+    explanation: str
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"correct": self.correct, "selected": self.selected, "correct_option_ids": self.key,
+                "explanation": self.explanation, "source": self.source}
+
+
+@dataclass
+class ShownPracticeQuestion:
+    position: int
+    total: int
+    text: str
+    area: str
+    multiple: bool
+    options: list[tuple[int, str]]  # (option id, text) in shown order, no key
+    feedback: Feedback | None  # only once answered
+
+    def as_dict(self) -> dict:
+        return {"position": self.position, "total": self.total, "text": self.text, "area": self.area,
+                "multiple": self.multiple, "options": [{"id": i, "text": t} for i, t in self.options],
+                "feedback": self.feedback.as_dict() if self.feedback else None}
+
+
+def _answer_at(practice: PracticeSession, position: int) -> PracticeAnswer:
+    answer = next((a for a in practice.answers if a.position == position), None)
+    if answer is None:
+        raise _err("not_found", _l("This practice set has no such question."), 404)
+    return answer
+
+
+def _feedback(answer: PracticeAnswer) -> Feedback:
+    q = answer.question
+    return Feedback(correct=bool(answer.is_correct), selected=list(answer.selected or []),
+                    key=[o.id for o in q.options if o.is_correct], explanation=q.explanation or "",
+                    source=q.source or "")
+
+
+def shown(practice: PracticeSession, position: int) -> ShownPracticeQuestion:
+    answer = _answer_at(practice, position)
+    q = answer.question
+    texts = {o.id: o.text for o in q.options}
+    return ShownPracticeQuestion(
+        position=position, total=practice.size, text=q.text, area=q.area.name, multiple=q.multiple,
+        options=[(oid, texts.get(oid, "")) for oid in answer.option_order],
+        feedback=_feedback(answer) if answer.is_correct is not None else None)
+
+
+def _parse(selected) -> list[int]:
+    if not isinstance(selected, list) or len(selected) > 50:
+        raise _err("selected_invalid", _l("Choose an answer."), 422, "selected")
+    out = set()
+    for v in selected:
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise _err("selected_invalid", _l("Choose an answer."), 422, "selected")
+        out.add(v)
+    return sorted(out)
+
+
+def answer(practice: PracticeSession, position: int, selected, now: datetime | None = None) -> Feedback:
+    """Check one answer at once; the key and explanation come back for this question only."""
+    now = now or utcnow()
+    item = _answer_at(practice, position)
+    if practice.finished_at is not None or time_up(practice, now):
+        finish(practice, now)
+        raise _err("time_up", _l("This practice set is over."), 409)
+    if item.is_correct is not None:
+        raise _err("already_answered", _l("You have already answered this question."), 409)
+    chosen = _parse(selected)
+    if not chosen:
+        raise _err("selected_invalid", _l("Choose an answer."), 422, "selected")
+    if any(o not in item.option_order for o in chosen):
+        raise _err("option_not_in_question", _l("An option does not belong to this question."), 422, "selected")
+    if not item.question.multiple and len(chosen) > 1:
+        raise _err("single_choice", _l("This question accepts only one answer."), 422, "selected")
+    item.selected = chosen
+    item.is_correct = set(chosen) == item.question.correct_option_ids
+    item.answered_at = now
+    if next_position(practice) is None:
+        practice.finished_at = now
+    db.session.flush()
+    return _feedback(item)
+
+
+def finish(practice: PracticeSession, now: datetime | None = None) -> None:
+    if practice.finished_at is None:
+        practice.finished_at = now or utcnow()
+        db.session.flush()
+
+
+@dataclass
+class Summary:
+    total: int
+    answered: int
+    right: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.right / self.answered) if self.answered else 0
+
+
+def summary(practice: PracticeSession) -> Summary:
+    answered = [a for a in practice.answers if a.is_correct is not None]
+    return Summary(practice.size, len(answered), sum(1 for a in answered if a.is_correct))
+
+
+# --- progress -----------------------------------------------------------------------
+
+@dataclass
+class AreaProgress:
+    area: ReformArea | None  # None: the whole bank
+    practised: int  # distinct questions (lineages) answered at least once
+    total: int  # approved questions in the area
+    answered: int  # answers given
+    right: int
+
+    @property
+    def percent_right(self) -> int:
+        return round(100 * self.right / self.answered) if self.answered else 0
+
+
+def progress(user_id: int) -> list[AreaProgress]:
+    """Per reform area, then the whole bank first: "Bạn đã ôn 120/320 câu, đúng 78 %"."""
+    totals = dict(db.session.execute(
+        sa.select(Question.area_id, sa.func.count(sa.distinct(Question.lineage)))
+        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
+    answered = db.session.execute(
+        sa.select(Question.area_id, sa.func.count(sa.distinct(Question.lineage)), sa.func.count(PracticeAnswer.id),
+                  sa.func.sum(sa.case((PracticeAnswer.is_correct.is_(True), 1), else_=0)))
+        .join(PracticeAnswer, PracticeAnswer.question_id == Question.id)
+        .join(PracticeSession, PracticeSession.id == PracticeAnswer.session_id)
+        .where(PracticeSession.user_id == user_id, PracticeAnswer.is_correct.is_not(None))
+        .group_by(Question.area_id)).all()
+    by_area = {r[0]: r for r in answered}
+    rows = []
+    for area in db.session.scalars(sa.select(ReformArea).order_by(ReformArea.position, ReformArea.id)):
+        _a, seen, n, right = by_area.get(area.id, (area.id, 0, 0, 0))
+        if totals.get(area.id) or n:
+            rows.append(AreaProgress(area, int(seen), int(totals.get(area.id, 0)), int(n), int(right or 0)))
+    whole = AreaProgress(None, sum(r.practised for r in rows), sum(r.total for r in rows),
+                         sum(r.answered for r in rows), sum(r.right for r in rows))
+    return [whole] + rows
