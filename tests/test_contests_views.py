@@ -353,7 +353,7 @@ def test_rounds_are_edited_and_deleted_from_the_manage_page(client, db, make, or
     contest = make.contest()
     rnd = make.built_round(contest, opens_in_hours=24, hours=24)
     manage = client.get(f"/admin/contests/{contest.id}").get_data(as_text=True)
-    assert rnd.title in manage and "Xóa tuần thi" in manage
+    assert rnd.title in manage and "Xóa vòng thi" in manage
     path = f"/admin/contests/{contest.id}/rounds/{rnd.id}/edit"
     html = client.get(path).get_data(as_text=True)
     form = round_form_data(make, title="Tuần khai mạc", time_limit_minutes="30", layout="paged")

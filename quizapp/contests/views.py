@@ -226,7 +226,7 @@ def round_create(contest_id: int):
     contest = db.get_or_404(Contest, contest_id)
     form = round_form(services.reform_areas())
     if request.method == "GET":
-        form.title.data = _("Week %(n)d", n=len(contest.rounds) + 1)
+        form.title.data = _("Round %(n)d", n=len(contest.rounds) + 1)
         for q in services.default_quotas():
             getattr(form, f"q_{q.area_id}_{q.difficulty}").data = q.count
     return _submit(

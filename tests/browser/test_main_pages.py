@@ -21,7 +21,7 @@ from quizapp.auth.models import User
 from quizapp.contests.models import Round
 
 user = db.session.scalar(sa.select(User).where(User.phone == "0900000004"))
-rnd = db.session.scalar(sa.select(Round).where(Round.title == "Tuần thi thứ 1"))
+rnd = db.session.scalar(sa.select(Round).where(Round.title == "Vòng thi thứ 1"))
 done = attempts.start_attempt(rnd.id, user)
 for q in attempts.shown_questions(done)[:12]:
     attempts.save_answer(done.id, user.id, q.id, [q.options[0][0]], 1)
