@@ -152,3 +152,28 @@ def unit_people(unit_id: int, round_id: int):
     rnd = services.get_round(round_id)
     return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
                            missing=sum(1 for p in people if not p.took_part))
+
+
+@bp.route("/units/<int:unit_id>/dashboard")
+@requires(Role.UNIT_MANAGER)
+def unit_dashboard(unit_id: int):
+    """Participation of the unit (with sub-units) per round and contest; who has not taken part."""
+    from quizapp.leaderboards import dashboard
+
+    require_unit_scope(unit_id)
+    board = dashboard.unit_dashboard(unit_id, request.args.get("round", type=int))
+    contest_url = (url_for("contests.public_detail", slug=board.round.contest.slug, _external=True)
+                   if board.round else None)
+    trend = {cf.contest.id: charts.hbars([(rf.round.title, rf.rate or 0.0, rf.rate_text) for rf in cf.rounds],
+                                         max_value=100) for cf in board.contests}
+    return render_template("leaderboards/unit_dashboard.html", board=board, contest_url=contest_url, trend=trend)
+
+
+@bp.route("/units/<int:unit_id>/rounds/<int:round_id>/missing.<fmt>")
+@requires(Role.UNIT_MANAGER)
+def unit_missing_export(unit_id: int, round_id: int, fmt: str):
+    from quizapp.leaderboards import dashboard
+
+    require_unit_scope(unit_id)
+    db.get_or_404(Unit, unit_id)
+    return _download(fmt, lambda f: dashboard.export_missing(unit_id, round_id, f))

@@ -1,0 +1,97 @@
+"""Issue 12 (the people's side): unit dashboard, my attempts, the home page's open rounds."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from quizapp.auth.models import Role
+from quizapp.contests.models import ReviewPolicy
+from quizapp.core.db import utcnow
+from tests.leaderboards_support import live  # noqa: F401  (no ranking cache across tests)
+
+
+def _round(make, **fields):
+    for _ in range(5):
+        make.question()
+    return make.round(quotas=(("TC", 0, 5),), **fields)
+
+
+def _world(make):
+    district = make.unit("Huyện Đất Đỏ", headcount=4)
+    commune = make.unit("Xã Phước Hội", parent=district, headcount=6)
+    manager = make.user(Role.UNIT_MANAGER, unit=district, full_name="Trần Quản Lý")
+    took = make.user(unit=commune, full_name="Lê Đã Thi", phone="0911000001")
+    missing = make.user(unit=commune, full_name="Ngô Chưa Thi", phone="0911000002")
+    outsider = make.user(unit=make.unit("Sở Nội vụ"), full_name="Người Ngoài")
+    return district, commune, manager, took, missing, outsider
+
+
+def test_unit_dashboard_lists_non_participants_rates_reminder_and_export(client, auth, db, make):
+    district, commune, manager, took, missing, outsider = _world(make)
+    rnd = _round(make, title="Vòng 1")
+    make.submission(rnd, took, 3, "1")
+    make.submission(rnd, outsider, 5, "1")
+    auth.login(manager)
+    home = client.get("/").get_data(as_text=True)
+    assert f"/units/{district.id}/dashboard" in home  # one tap from the home page (and the menu)
+    html = client.get(f"/units/{district.id}/dashboard").get_data(as_text=True)
+    missing_part = html.split('class="dash-people"')[1].split("</ul>")[0]
+    assert "Ngô Chưa Thi" in missing_part and "Trần Quản Lý" in missing_part
+    assert "Lê Đã Thi" not in missing_part and "Người Ngoài" not in html
+    assert "10,0" in html  # 1 entrant of a headcount of 4 + 6 → 10.0%
+    reminder = html.split('id="dash-reminder"')[1].split("</textarea>")[0]
+    assert "Vòng 1" in reminder and f"/contests/{rnd.contest.slug}" in reminder and "2 đồng chí" in reminder
+    xlsx = client.get(f"/units/{district.id}/rounds/{rnd.id}/missing.xlsx")
+    assert xlsx.status_code == 200
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.iter_rows()]
+    names = [r[0] for r in rows]
+    assert "Ngô Chưa Thi" in names and "Lê Đã Thi" not in names
+    assert client.get(f"/units/{district.id}/rounds/{rnd.id}/missing.csv").data.decode("utf-8-sig").count("\n") == 3
+
+
+def test_unit_dashboard_is_scoped_to_the_managers_unit(client, auth, make):
+    district, commune, manager, *_ = _world(make)
+    other = make.unit("Huyện khác")
+    auth.login(manager)
+    assert client.get(f"/units/{commune.id}/dashboard").status_code == 200
+    assert client.get(f"/units/{other.id}/dashboard").status_code == 403
+    auth.logout()
+    auth.login(make.user(unit=district))
+    assert client.get(f"/units/{district.id}/dashboard").status_code == 403
+
+
+def test_my_attempts_lists_score_time_place_and_review(client, auth, db, make):
+    me = make.user(full_name="Phạm Thu")
+    rival = make.user()
+    shown = _round(make, title="Vòng A", review_policy=ReviewPolicy.AFTER_ATTEMPT)
+    later = _round(make, title="Vòng B", review_policy=ReviewPolicy.AFTER_CLOSE)
+    make.submission(shown, rival, 5, "1")
+    make.submission(shown, me, 4, "1")
+    make.submission(later, me, 2, "1")
+    auth.login(me)
+    html = client.get("/my/attempts").get_data(as_text=True)
+    assert html.index("Vòng B") < html.index("Vòng A")  # newest first... both submitted an hour ago
+    a_part = html.split("Vòng A")[1]
+    assert "4/5" in a_part and '<dd class="history-place">2</dd>' in a_part and "Kết quả và đáp án" in a_part
+    b_part = html.split("Vòng B")[1].split("Vòng A")[0]
+    assert "2/5" in b_part and "Đáp án sẽ được công bố sau khi vòng thi kết thúc" in b_part
+
+
+def test_home_page_leads_with_the_open_round_and_tells_when_a_review_opens(client, auth, db, make):
+    me = make.user()
+    rnd = _round(make, title="Vòng đang mở", review_policy=ReviewPolicy.AFTER_CLOSE)
+    make.submission(rnd, me, 3, "1")
+    html = client.get("/").get_data(as_text=True)
+    lead = html.split('class="open-rounds"')[1].split("</section>")[0]
+    assert "Vòng đang mở" in lead and f'href="/rounds/{rnd.id}/start">Vào thi</a>' in lead
+    assert 'data-countdown' in lead
+    assert html.index("open-rounds") < html.index('class="hero"')
+    auth.login(me)
+    assert "đã được công bố" not in client.get("/").get_data(as_text=True)
+    rnd.opens_at = utcnow() - timedelta(days=3)
+    rnd.closes_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "Đáp án của Vòng đang mở" in html and "/result" in html
