@@ -95,3 +95,11 @@ def test_home_page_leads_with_the_open_round_and_tells_when_a_review_opens(clien
     db.session.commit()
     html = client.get("/").get_data(as_text=True)
     assert "Đáp án của Vòng đang mở" in html and "/result" in html
+
+
+def test_a_visitor_from_a_zalo_link_sees_vao_thi_on_the_contest_page(client, make):
+    rnd = _round(make, title="Vòng Zalo")
+    html = client.get(f"/contests/{rnd.contest.slug}").get_data(as_text=True)
+    assert f'href="/rounds/{rnd.id}/start">Vào thi</a>' in html
+    start = client.get(f"/rounds/{rnd.id}/start")
+    assert start.status_code == 302 and "/login?next=" in start.headers["Location"]

@@ -83,7 +83,7 @@ def public_detail(slug: str):
     return render_template(
         "contests/public_detail.html", contest=contest, now=now, now_ms=epoch_ms(now),
         rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
-        eligible=viewer is not None and services.is_eligible(contest, viewer),
+        eligible=viewer is None or services.is_eligible(contest, viewer),  # visitors: log in, then back
         start_available=START_ENDPOINT in current_app.view_functions, start_endpoint=START_ENDPOINT,
     )
 

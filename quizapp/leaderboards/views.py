@@ -40,6 +40,13 @@ def _duration(ms):
     return exports.duration_text(ms)
 
 
+@bp.app_template_filter("vn_date")
+def _vn_date(iso: str) -> str:
+    """'2026-12-04' → '04/12/2026' (the Vietnamese way)."""
+    year, month, day = (iso or "").split("-") if (iso or "").count("-") == 2 else ("", "", "")
+    return f"{day}/{month}/{year}" if year else (iso or "")
+
+
 @bp.app_template_filter("lb_num")
 def _num(text):
     """Decimal comma in Vietnamese."""
@@ -110,8 +117,8 @@ def unit_ranking(round_id: int):
 def round_stats(round_id: int):
     stats = services.round_stats_page(round_id, current_user)
     rnd = services.get_round(round_id)
-    day_chart = charts.hbars([(d, a, str(a)) for d, a, _e in stats.per_day])
-    score_chart = charts.hbars([(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
+    day_chart = charts.hbars([(_vn_date(d), a, str(a)) for d, a, _e in stats.per_day])
+    score_chart = charts.columns([(str(s), c, str(c)) for s, c in stats.distribution])
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
     return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
                            score_chart=score_chart, unit_chart=unit_chart)

@@ -88,7 +88,7 @@ def test_quiz_page_in_vietnamese_and_english(live_server, browser, signed_in, de
         page.goto(f"{live_server['url']}/attempts/{demo['open']}")
         assert page.locator("html").get_attribute("lang") == "vi"
         bar = page.locator("#quiz-bar").inner_text()
-        assert "Thời gian còn lại" in bar and "câu đã trả lời" in bar
+        assert "Thời gian còn lại" in bar and "câu đã lưu" in bar
         first = page.locator("fieldset[data-aq] legend").first.inner_text()
         assert first.startswith("Câu 1.")
         question = first.removeprefix("Câu 1.").strip()
