@@ -103,3 +103,28 @@ def test_a_visitor_from_a_zalo_link_sees_vao_thi_on_the_contest_page(client, mak
     assert f'href="/rounds/{rnd.id}/start">Vào thi</a>' in html
     start = client.get(f"/rounds/{rnd.id}/start")
     assert start.status_code == 302 and "/login?next=" in start.headers["Location"]
+
+
+def test_audit_log_reads_as_vietnamese_sentences_with_links(client, auth, db, make):
+    from quizapp.audit import services as audit
+    from quizapp.units import services as units
+
+    organiser = make.user(Role.ORGANISER, full_name="Bùi Tổ Chức")
+    a, b = make.unit("Xã An"), make.unit("Xã Bình")
+    units.merge(a, b, organiser.id)
+    contest = make.contest("Cuộc thi CCHC 2026", actor=organiser)
+    audit.record(organiser.id, "contest.update", "contest", contest.id, fields=["rules", "title"])
+    audit.record(organiser.id, "something.new", "contest", contest.id)
+    db.session.commit()
+    auth.login(make.user(Role.ADMIN))
+    html = client.get("/admin/audit").get_data(as_text=True)
+    sentences = html.split('class="audit-list"')[1].split("</ol>")[0]
+    assert (f'<strong>Bùi Tổ Chức</strong> đã sáp nhập đơn vị <a href="/admin/units/{a.id}">Xã An</a> vào '
+            f'<a href="/admin/units/{b.id}">Xã Bình</a>.') in sentences
+    assert (f'đã thay đổi thể lệ, tên của cuộc thi <a href="/admin/contests/{contest.id}">Cuộc thi CCHC 2026</a>'
+            in sentences)
+    assert "đã tạo cuộc thi" in sentences
+    assert "unit.merge" not in sentences.replace('data-action="unit.merge"', "")
+    assert "fields:" not in sentences and "unit #" not in sentences
+    assert "đã thực hiện thao tác “something.new”" in sentences  # an action not taught yet still reads
+    assert '<option value="unit.merge">Sáp nhập đơn vị</option>' in html
