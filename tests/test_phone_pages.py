@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import openpyxl
@@ -128,3 +129,48 @@ def test_audit_log_reads_as_vietnamese_sentences_with_links(client, auth, db, ma
     assert "fields:" not in sentences and "unit #" not in sentences
     assert "đã thực hiện thao tác “something.new”" in sentences  # an action not taught yet still reads
     assert '<option value="unit.merge">Sáp nhập đơn vị</option>' in html
+
+
+def test_ranking_offers_the_page_around_me_and_marks_my_unit(client, auth, db, make, monkeypatch):
+    from quizapp.leaderboards import services as boards
+
+    monkeypatch.setattr(boards, "PAGE_SIZE", 2)
+    unit = make.unit("Phường Một")
+    rnd = _round(make, title="Vòng xếp hạng")
+    for score in (5, 4, 3):
+        make.submission(rnd, make.user(), score, "1")
+    me = make.user(unit=unit, full_name="Tôi Ở Cuối")
+    make.submission(rnd, me, 1, "1")
+    auth.login(me)
+    html = client.get(f"/rounds/{rnd.id}/leaderboard").get_data(as_text=True)
+    mine = html.split('class="card lb-mine"')[1].split("</section>")[0]
+    assert "Tôi Ở Cuối" in mine and f"/rounds/{rnd.id}/leaderboard?page=2#lb-around-me" in mine
+    assert 'class="num c-score"' in mine and 'class="num c-time"' in mine
+    page2 = client.get(f"/rounds/{rnd.id}/leaderboard?page=2").get_data(as_text=True)
+    assert "Xem những người quanh vị trí của tôi" not in page2  # already there
+    assert '<tr class="lb-me">' in page2.split('id="lb-around-me"')[1]
+    units = client.get(f"/rounds/{rnd.id}/units").get_data(as_text=True)
+    my_unit = units.split('aria-labelledby="lb-my-unit-title"')[1].split("</section>")[0]
+    assert "Phường Một" in my_unit and "tỷ lệ tham gia 10,00%" in my_unit and "1/10 người" in my_unit
+    assert "(đơn vị của bạn)" in units.split('class="lb-table lb-units"')[1]
+
+
+def test_statistics_draw_a_score_histogram_and_vietnamese_dates(client, auth, db, make):
+    from quizapp.leaderboards import charts
+    from quizapp.leaderboards.views import _vn_date
+
+    hist = charts.columns([(str(s), c, str(c)) for s, c in enumerate([0, 1, 3, 0, 2, 5] + [0] * 15)])
+    assert len(hist.columns) == 21 and hist.width == 300
+    labels = [c.label for c in hist.columns]
+    assert labels[0] == "0" and labels[-1] == "20" and labels[1] == ""  # every other label at phone width
+    tallest = max(hist.columns, key=lambda c: c.height)
+    assert tallest.label_x == hist.columns[5].label_x and tallest.y < hist.baseline
+    assert _vn_date("2026-12-04") == "04/12/2026"
+    rnd = _round(make, title="Vòng thống kê")
+    make.submission(rnd, make.user(), 3, "1")
+    auth.login(make.user(Role.ORGANISER))
+    html = client.get(f"/rounds/{rnd.id}/stats").get_data(as_text=True)
+    assert html.count('class="chart-pair"') == 3
+    assert re.search(r"<td>\d{2}/\d{2}/\d{4}</td>", html) and not re.search(r"<td>\d{4}-\d{2}-\d{2}</td>", html)
+    scores = html.split('id="chart-scores-title"')[1].split("</svg>")[0]
+    assert scores.count("<rect") == 6 and 'text-anchor="middle"' in scores

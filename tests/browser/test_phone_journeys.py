@@ -31,7 +31,8 @@ from datetime import date
 home_unit = db.session.scalar(sa.select(User.unit_id).where(User.phone == "0900000004"))
 people = {{}}
 for phone, name in [("0977000001", "Hoàng Văn Zalo"), ("0977000002", "Đỗ Thị Chưa Thi"),
-                    ("0977000003", "Vũ Văn Hết Hạn"), ("0977000004", "Lý Thị Lưới")]:
+                    ("0977000003", "Vũ Văn Hết Hạn"), ("0977000004", "Lý Thị Lưới"),
+                    ("0977000005", "Mai Thị Xếp Hạng")]:
     u = User(full_name=name, phone=phone, role=Role.PARTICIPANT, unit_id=home_unit,
              category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1974, 3, 2),
              password_hash=hash_password("{PASSWORD}"))
@@ -355,3 +356,138 @@ def test_unit_manager_reaches_his_non_participants_in_one_tap(live_server, small
     page.locator(".nav-menu summary").click()
     page.get_by_role("link", name="Đơn vị của tôi", exact=True).click()
     expect(page.locator(".dash-people")).to_be_visible()
+
+
+RANKED = """
+import sqlalchemy as sa
+from quizapp.attempts import services as attempts
+from quizapp.auth.models import EntrantCategory, Role, User
+from quizapp.bank.models import Option
+from quizapp.units.models import Unit
+from datetime import date
+
+round_id = ROUND_ID
+units = list(db.session.scalars(sa.select(Unit.id).where(Unit.is_active).order_by(Unit.id).limit(12)))
+for i in range(55):
+    u = User(full_name=f"Thí sinh {i:02d}", phone=f"09780{i:05d}", role=Role.PARTICIPANT, unit_id=units[i % 12],
+             category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1980, 1, 1), password_hash="x")
+    db.session.add(u)
+    db.session.flush()
+    a = attempts.start_attempt(round_id, u)
+    for q in a.questions[: 1 + i % 5]:  # 1 to 5 right answers: everybody above the viewer (0)
+        right = db.session.scalars(sa.select(Option.id).where(Option.question_id == q.question_id,
+                                                              Option.is_correct)).all()
+        attempts.save_answer(a.id, u.id, q.id, sorted(right), 1)
+    attempts.submit_attempt(a.id, u.id, "3")
+me = db.session.scalar(sa.select(User).where(User.phone == "0977000005"))
+attempts.submit_attempt(attempts.start_attempt(round_id, me).id, me.id, "3")  # no answer: the last place
+result = {"unit": db.session.get(Unit, me.unit_id).name}
+"""
+
+
+def test_rankings_on_a_phone_cards_pinned_own_row_around_me_and_my_unit(live_server, small_phone, world):
+    """Item 2: two-line rows, own row highlighted and pinned, 'around me'; the unit ranking readable."""
+    base = live_server["url"]
+    mine = app_script(live_server, RANKED.replace("ROUND_ID", str(world["paged_round"])))
+    page = small_phone()
+    log_in(page, base, "0977000005")
+    page.goto(f"{base}/rounds/{world['paged_round']}/leaderboard")
+    first = page.locator(".lb-people tbody tr").first
+    boxes = {c: first.locator(f"td.c-{c}").bounding_box() for c in ("rank", "name", "unit", "score", "time")}
+    assert all(b["x"] + b["width"] <= SMALL_PHONE["width"] for b in boxes.values())  # nothing off-screen
+    assert boxes["unit"]["y"] > boxes["name"]["y"] and boxes["time"]["y"] > boxes["score"]["y"]  # two lines
+    assert first.bounding_box()["height"] < 110
+    pinned = page.locator(".lb-mine")
+    expect(pinned).to_contain_text("Mai Thị Xếp Hạng")
+    print("\nMINE:", pinned.inner_text(), "| pages:", page.locator(".lb-pager").all_inner_texts())
+    page.mouse.wheel(0, 3000)
+    page.wait_for_timeout(300)
+    assert abs(pinned.bounding_box()["y"]) < 2  # stays at the top while scrolling
+    page.get_by_role("link", name="Xem những người quanh vị trí của tôi").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("#lb-around-me tr.lb-me")).to_contain_text("Mai Thị Xếp Hạng")
+    assert_accessible(page, "ranking")
+
+    page.goto(f"{base}/rounds/{world['paged_round']}/units")
+    own = page.locator(".lb-units tr.lb-me")
+    expect(own).to_contain_text(mine["unit"])
+    expect(own).to_contain_text("(đơn vị của bạn)")
+    rate = own.locator("td.c-rate")
+    box = rate.bounding_box()
+    assert rate.is_visible() and box["x"] + box["width"] <= SMALL_PHONE["width"]
+    expect(page.locator(".lb-mine")).to_contain_text("tỷ lệ tham gia")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"\nUNIT RANKING at 360 px: {page.locator('.lb-units tbody tr').count()} rows, {height} px tall")
+    assert_accessible(page, "unit-ranking")
+
+
+def test_statistics_charts_readable_on_a_phone_and_not_huge_on_a_desktop(live_server, small_phone, browser, world,
+                                                                          signed_in):
+    """Item 9: SVG histogram and bars, dd/mm/yyyy, a table beside each chart."""
+    base = live_server["url"]
+    page = small_phone(signed_in("organiser"))
+    page.goto(f"{base}/rounds/{world['paged_round']}/stats")
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll('svg.lb-chart text'))
+        .map(t => t.getBoundingClientRect().height)""")
+    assert sizes and min(sizes) >= 11.5, sizes
+    assert page.locator("svg#chart-scores, figure svg[aria-labelledby='chart-scores-title']").count() == 1
+    assert page.locator(".chart-pair").count() == 3 and page.locator(".chart-pair table").count() == 3
+    days = page.locator(".chart-pair").first.locator("tbody td").first.inner_text()
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", days), days
+    assert_accessible(page, "round-stats")
+    desktop = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900},
+                                  storage_state=signed_in("organiser"))
+    try:
+        wide = desktop.new_page()
+        wide.goto(f"{base}/rounds/{world['paged_round']}/stats")
+        big = wide.evaluate("""() => Array.from(document.querySelectorAll('svg.lb-chart text'))
+            .map(t => t.getBoundingClientRect().height)""")
+        assert max(big) <= 26, big
+        screenshot(wide, "desktop-round-stats")
+    finally:
+        desktop.close()
+
+
+REORG_UNITS = """
+import sqlalchemy as sa
+from quizapp.units import services as units
+from quizapp.units.models import Unit, UnitKind
+district = db.session.scalar(sa.select(Unit).where(Unit.kind == UnitKind.DISTRICT).order_by(Unit.id))
+a = units.create_unit("THU-A", "Xã Thử An", district, UnitKind.COMMUNE, None, 12)
+b = units.create_unit("THU-B", "Xã Thử Bình", district, UnitKind.COMMUNE, None, 8)
+result = {"a": a.id, "b": b.id, "district": district.id}
+"""
+
+
+def test_reorganisation_preview_and_confirmation_then_the_audit_sentence(live_server, small_phone, world, signed_in):
+    """Items 10 and 12: merge two communes into a new one on a phone; the audit log says so."""
+    base = live_server["url"]
+    ids = app_script(live_server, REORG_UNITS)
+    page = small_phone(signed_in("organiser"))
+    page.goto(base + "/admin/units/reorganise")
+    page.get_by_label("Các đơn vị sáp nhập").select_option([str(ids["a"]), str(ids["b"])])
+    page.get_by_label("Mã đơn vị mới").fill("THU-AB")
+    page.get_by_label("Tên đơn vị mới").fill("Xã Thử An Bình")
+    page.get_by_label("Đơn vị cấp trên").select_option(str(ids["district"]))
+    page.get_by_role("button", name="Xem trước việc sáp nhập").click()
+    expect(page.locator(".reorg-totals")).to_have_text(
+        "Tổng cộng chuyển 0 thành viên, 0 đơn vị trực thuộc và biên chế 20.")
+    expect(page.locator(".reorg-moves li")).to_have_count(2)
+    assert_accessible(page, "reorg-merge-preview")
+    page.get_by_role("button", name="Xác nhận thay đổi").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã sáp nhập các đơn vị vào Xã Thử An Bình")
+
+    page.goto(base + "/admin/units/reorganise")
+    page.get_by_label("Cấp cần giải thể").select_option("district")
+    page.get_by_role("button", name="Xem trước việc giải thể").click()
+    expect(page.locator(".reorg-moves li").first).to_contain_text("→")
+    assert page.locator(".reorg-moves li").count() >= 8  # the province's districts, each with its communes
+    assert_accessible(page, "reorg-dissolve-preview")  # previewed only: the demo tree stays
+
+    admin = small_phone()
+    log_in(admin, base, "0900000001", "quanTri@2026")
+    admin.goto(base + "/admin/audit")
+    sentence = admin.locator(".audit-entry", has_text="Xã Thử An Bình").first
+    expect(sentence).to_contain_text("đã sáp nhập Xã Thử An, Xã Thử Bình thành đơn vị mới Xã Thử An Bình")
+    expect(sentence.get_by_role("link", name="Xã Thử An Bình")).to_have_attribute("href", re.compile(r"/admin/units/\d+"))
+    assert_accessible(admin, "audit-log")
