@@ -100,7 +100,7 @@ def test_quiz_page_in_vietnamese_and_english(live_server, browser, signed_in, de
         expect(page.locator("html")).to_have_attribute("lang", "en")
         assert page.url.endswith(f"/attempts/{demo['open']}")
         bar = page.locator("#quiz-bar").inner_text()
-        assert "Time left" in bar and "answered" in bar
+        assert "Time left" in bar and "saved answers" in bar
         first_en = page.locator("fieldset[data-aq] legend").first.inner_text()
         assert first_en == f"Question 1. {question}"  # the question itself stays as written
         assert page.get_by_role("button", name="Submit").is_visible()
