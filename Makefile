@@ -24,14 +24,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations browser-deps
 
-# Debian's Chromium (never `playwright install`) and axe-core for the browser tests.
+# Debian's Chromium (never `playwright install`), axe-core for the browser tests and eslint +
+# eslint-plugin-compat (tests/browser/test_js_lint.py checks the JS against Chrome/WebView 80).
 # Without root or apt, the browser tests are skipped with a message saying why.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing chromium with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
 	fi
-	@if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+	@if command -v npm >/dev/null && { [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] || [ ! -x tests/browser/node_modules/.bin/eslint ]; }; then \
 	  cd tests/browser && npm ci --no-audit --no-fund --silent; \
 	fi
 

@@ -18,10 +18,10 @@ def test_demo_load_gives_units_bank_accounts_and_an_open_contest(runner, db, cli
     assert contest.status == ContestStatus.PUBLISHED and len(contest.rounds) == 3
     participant = db.session.scalar(sa.select(User).where(User.phone == "0900000004"))
     open_rounds = contests.open_rounds_for(participant)
-    assert [r.title for r in open_rounds] == ["Tuần thi thứ 1"]
+    assert [r.title for r in open_rounds] == ["Vòng thi thứ 1"]
     # The participant can start the open round at once.
     auth.login("0900000004", "duThi@2026")
     html = client.get("/").get_data(as_text=True)
-    assert "Tuần thi thứ 1" in html
+    assert "Vòng thi thứ 1" in html
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "Units created: 0" in again.output and "already loaded" in again.output

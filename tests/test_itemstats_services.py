@@ -133,7 +133,7 @@ def test_cli_pending_computes_closed_rounds_without_statistics_once(app, db, run
     assert out.exit_code == 0 and "5 câu hỏi" in out.output
     assert services.closed_rounds_without_statistics() == []
     again = runner.invoke(args=["stats", "compute", "--pending", "--output-dir", str(tmp_path)])
-    assert "Không có tuần thi nào" in again.output
+    assert "Không có vòng thi nào" in again.output
 
 
 def test_organiser_pages_compute_now_and_show_flags(app, db, client, auth, make, closed_round):
@@ -141,7 +141,7 @@ def test_organiser_pages_compute_now_and_show_flags(app, db, client, auth, make,
     organiser = make.user(Role.ORGANISER)
     auth.login(organiser)
     index = client.get("/admin/stats").get_data(as_text=True)
-    assert "Các tuần thi đã đóng chưa có thống kê" in index
+    assert "Các vòng thi đã đóng chưa có thống kê" in index
     assert client.post("/admin/stats/compute", data={"round_id": rnd.id}).status_code == 400  # no CSRF token
     token = csrf_token(client, "/admin/stats")
     resp = client.post("/admin/stats/compute", data={"round_id": rnd.id, "csrf_token": token})

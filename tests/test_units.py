@@ -127,25 +127,14 @@ def test_move_refuses_cycles_and_rewrites_paths(db, make):
 
 
 def test_merge_moves_people_and_children_but_keeps_past_results(db, make):
-    from datetime import timedelta
-
     from quizapp.attempts.models import Attempt
-    from quizapp.contests.models import Contest, Round
-    from quizapp.core.db import utcnow
 
     district = make.unit("Huyện", code="H")
     a = make.unit("Xã A", parent=district, headcount=20)
     b = make.unit("Xã B", parent=district, headcount=15)
     hamlet = make.unit("Ấp 1", parent=a)
     person = make.user(unit=a)
-    contest = Contest(slug="c", title="C")
-    rnd = Round(contest=contest, number=1, title="T1", opens_at=utcnow(), closes_at=utcnow() + timedelta(days=1))
-    db.session.add_all([contest, rnd])
-    db.session.flush()
-    attempt = Attempt(round_id=rnd.id, user_id=person.id, unit_id=a.id, category="civil_servant", number=1,
-                      started_at=utcnow(), deadline_at=utcnow() + timedelta(minutes=20))
-    db.session.add(attempt)
-    db.session.commit()
+    attempt = _past_attempt(db, person, a)
 
     services.merge(a, b)
     db.session.commit()
@@ -197,7 +186,11 @@ def test_organiser_merges_moves_and_archives_in_the_ui(client, auth, db, make):
     a, b, c = make.unit("A"), make.unit("B"), make.unit("C")
     token = csrf_token(client, f"/admin/units/{a.id}")
     assert client.post(f"/admin/units/{a.id}/move", data={"move-parent_id": str(b.id), "csrf_token": token}).status_code == 302
-    assert client.post(f"/admin/units/{a.id}/merge", data={"merge-target_id": str(c.id), "csrf_token": token}).status_code == 302
+    preview = client.post(f"/admin/units/{a.id}/merge", data={"merge-target_id": str(c.id), "csrf_token": token})
+    assert preview.status_code == 200 and "Xác nhận thay đổi" in preview.get_data(as_text=True)
+    assert db.session.get(Unit, a.id).merged_into_id is None  # one click merges nothing: confirm first
+    assert client.post(f"/admin/units/{a.id}/merge", data={"merge-target_id": str(c.id), "csrf_token": token,
+                                                          "confirm": "1"}).status_code == 302
     assert client.post(f"/admin/units/{b.id}/archive", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Unit, a.id).merged_into_id == c.id
@@ -231,3 +224,113 @@ def test_demo_unit_file_is_valid(db):
     assert demo.load_units() > 40
     assert _unit(db, "BRVT").parent_id is None
     assert _unit(db, "VT-P1").parent.code == "VT"
+
+
+def _past_attempt(db, person, unit):
+    from datetime import timedelta
+
+    from quizapp.attempts.models import Attempt
+    from quizapp.contests.models import Contest, Round
+    from quizapp.core.db import utcnow
+
+    contest = Contest(slug=f"c-{unit.id}", title="C")
+    rnd = Round(contest=contest, number=1, title="V1", opens_at=utcnow(), closes_at=utcnow() + timedelta(days=1))
+    db.session.add_all([contest, rnd])
+    db.session.flush()
+    attempt = Attempt(round_id=rnd.id, user_id=person.id, unit_id=unit.id, category="civil_servant", number=1,
+                      started_at=utcnow(), deadline_at=utcnow() + timedelta(minutes=20))
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def test_merge_several_units_into_a_new_one_with_a_preview_keeps_past_results(db, make):
+    """2025: three communes become one new commune; the preview says what moves."""
+    from quizapp.attempts.models import Attempt
+
+    district = make.unit("Huyện", code="H", kind=UnitKind.DISTRICT, headcount=5)
+    a = make.unit("Xã A", parent=district, headcount=20, kind=UnitKind.COMMUNE)
+    b = make.unit("Xã B", parent=district, headcount=15, kind=UnitKind.COMMUNE)
+    c = make.unit("Xã C", parent=district, headcount=7, kind=UnitKind.COMMUNE)
+    hamlet = make.unit("Ấp 1", parent=a)
+    person_a, person_b = make.user(unit=a), make.user(unit=b)
+    past = _past_attempt(db, person_a, a)
+
+    plan = services.plan_merge_into_new([a.id, b.id, c.id], "XABC", "Xã ABC mới", district.id, UnitKind.COMMUNE)
+    assert plan.ok and plan.members == 2 and plan.headcount == 42 and plan.sub_units == 1
+    assert [m.unit.name for m in plan.moves] == ["Xã A", "Xã B", "Xã C"]
+    assert db.session.scalar(sa.select(Unit).where(Unit.code == "XABC")) is None  # a preview writes nothing
+    bad = services.plan_merge_into_new([a.id], "H", "", hamlet.id, UnitKind.COMMUNE)
+    assert not bad.ok and len(bad.errors) == 4  # one unit, code used, no name, parent inside a source
+    with pytest.raises(ServiceError):
+        services.merge_into_new([a.id], "H", "", None, UnitKind.COMMUNE)
+
+    new = services.merge_into_new([a.id, b.id, c.id], "XABC", "Xã ABC mới", district.id, UnitKind.COMMUNE)
+    db.session.commit()
+    db.session.expire_all()
+    new = db.session.get(Unit, new.id)
+    assert new.parent_id == district.id and new.headcount == 42 and new.path == f"/{district.id}/{new.id}/"
+    assert {db.session.get(User, p.id).unit_id for p in (person_a, person_b)} == {new.id}
+    assert db.session.get(Unit, hamlet.id).parent_id == new.id
+    for old in (a, b, c):
+        old = db.session.get(Unit, old.id)
+        assert old.is_active is False and old.merged_into_id == new.id
+    assert db.session.get(Attempt, past.id).unit_id == a.id  # past results unchanged
+
+
+def test_dissolve_the_district_level_moves_communes_and_people_up(db, make):
+    from quizapp.attempts.models import Attempt
+
+    province = make.unit("Tỉnh", kind=UnitKind.PROVINCE, headcount=100)
+    d1 = make.unit("Huyện 1", parent=province, kind=UnitKind.DISTRICT, headcount=30)
+    d2 = make.unit("Huyện 2", parent=province, kind=UnitKind.DISTRICT, headcount=20)
+    x1 = make.unit("Xã 1", parent=d1, kind=UnitKind.COMMUNE)
+    x2 = make.unit("Xã 2", parent=d2, kind=UnitKind.COMMUNE)
+    official = make.user(unit=d1)
+    past = _past_attempt(db, official, d1)
+
+    plan = services.plan_dissolve_level(UnitKind.DISTRICT)
+    assert plan.ok and [(m.unit.name, m.target, m.members, m.sub_units, m.headcount) for m in plan.moves] == [
+        ("Huyện 1", "Tỉnh", 1, ["Xã 1"], 30), ("Huyện 2", "Tỉnh", 0, ["Xã 2"], 20)]
+    assert services.dissolve_level(UnitKind.DISTRICT) == 2
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Unit, x1.id).path == f"/{province.id}/{x1.id}/"
+    assert db.session.get(Unit, x2.id).parent_id == province.id
+    assert db.session.get(User, official.id).unit_id == province.id
+    assert db.session.get(Unit, province.id).headcount == 150
+    assert not db.session.get(Unit, d1.id).is_active and not db.session.get(Unit, d2.id).is_active
+    assert db.session.get(Attempt, past.id).unit_id == d1.id  # past results unchanged
+    assert not services.plan_dissolve_level(UnitKind.DISTRICT).ok  # nothing left to dissolve
+
+
+def test_organiser_previews_then_confirms_a_merge_into_a_new_unit_and_a_level_dissolution(client, auth, db, make):
+    auth.login(make.user(Role.ORGANISER))
+    province = make.unit("Tỉnh", kind=UnitKind.PROVINCE)
+    district = make.unit("Huyện Cũ", parent=province, kind=UnitKind.DISTRICT, headcount=9)
+    a = make.unit("Xã Một", parent=district, kind=UnitKind.COMMUNE, headcount=4)
+    b = make.unit("Xã Hai", parent=district, kind=UnitKind.COMMUNE, headcount=6)
+    make.user(unit=a)
+    token = csrf_token(client, "/admin/units/reorganise")
+    form = {"csrf_token": token, "sources": [str(a.id), str(b.id)], "code": "XM", "name": "Xã Mới",
+            "parent_id": str(district.id), "kind": "commune"}
+    preview = client.post("/admin/units/reorganise/merge", data=form)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Tổng cộng chuyển 1 thành viên, 0 đơn vị trực thuộc và biên chế 10" in html
+    assert "Xã Một" in html and "Xã Hai" in html and 'name="confirm" value="1"' in html
+    assert db.session.scalar(sa.select(Unit).where(Unit.code == "XM")) is None
+    bad = client.post("/admin/units/reorganise/merge", data={**form, "sources": [str(a.id)], "name": ""})
+    assert bad.status_code == 422 and "Chọn ít nhất hai đơn vị" in bad.get_data(as_text=True)
+    done = client.post("/admin/units/reorganise/merge", data={**form, "confirm": "1"})
+    assert done.status_code == 302
+    new = db.session.scalar(sa.select(Unit).where(Unit.code == "XM"))
+    assert new.headcount == 10 and new.parent_id == district.id
+
+    preview = client.post("/admin/units/reorganise/dissolve", data={"csrf_token": token, "kind": "district"})
+    assert preview.status_code == 200 and "Huyện Cũ" in preview.get_data(as_text=True)
+    assert db.session.get(Unit, district.id).is_active
+    assert client.post("/admin/units/reorganise/dissolve",
+                       data={"csrf_token": token, "kind": "district", "confirm": "1"}).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(Unit, district.id).is_active
+    assert db.session.get(Unit, new.id).parent_id == province.id

@@ -19,6 +19,14 @@ def my_rounds():
     return render_template("attempts/rounds.html", rounds=services.open_rounds_for(current_user))
 
 
+@bp.route("/my/attempts")
+@requires(Role.PARTICIPANT)
+def my_attempts():
+    from quizapp.attempts import history
+
+    return render_template("attempts/history.html", items=history.my_attempts(current_user))
+
+
 @bp.route("/rounds/<int:round_id>/start", methods=["GET"])
 @requires(Role.PARTICIPANT)
 def start_page(round_id: int):

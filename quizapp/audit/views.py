@@ -15,7 +15,11 @@ bp = Blueprint("audit", __name__, template_folder="templates")
 def index():
     action = request.args.get("action", "")[:64] or None
     page = request.args.get("page", 1, type=int) or 1
+    from quizapp.audit import sentences
+
+    pagination = services.entries(action, page)
     return render_template(
-        "audit/index.html", pagination=services.entries(action, page), action=action or "",
-        actions=services.action_names(),
+        "audit/index.html", pagination=pagination, action=action or "",
+        actions=services.action_names(), sentences=sentences.describe(list(pagination.items)),
+        action_label=sentences.action_label,
     )

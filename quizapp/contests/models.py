@@ -94,7 +94,7 @@ class Contest(TimestampMixin, db.Model):
 
 
 class Round(TimestampMixin, db.Model):
-    """A round (tuần thi / đợt thi) of a contest."""
+    """A round (vòng thi; older documents say tuần thi / đợt thi) of a contest."""
 
     __tablename__ = "rounds"
     __table_args__ = (

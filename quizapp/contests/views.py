@@ -83,7 +83,7 @@ def public_detail(slug: str):
     return render_template(
         "contests/public_detail.html", contest=contest, now=now, now_ms=epoch_ms(now),
         rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
-        eligible=viewer is not None and services.is_eligible(contest, viewer),
+        eligible=viewer is None or services.is_eligible(contest, viewer),  # visitors: log in, then back
         start_available=START_ENDPOINT in current_app.view_functions, start_endpoint=START_ENDPOINT,
     )
 
@@ -227,7 +227,7 @@ def round_create(contest_id: int):
     contest = db.get_or_404(Contest, contest_id)
     form = round_form(services.reform_areas())
     if request.method == "GET":
-        form.title.data = _("Week %(n)d", n=len(contest.rounds) + 1)
+        form.title.data = _("Round %(n)d", n=len(contest.rounds) + 1)
         if services.round_count(contest):  # several rounds share the bank: keep the keys until the contest ends
             form.review_policy.data = ReviewPolicy.AFTER_CONTEST.value
         for q in services.default_quotas():

@@ -63,9 +63,9 @@ def load_accounts() -> list[tuple[str, str, str]]:
 
 DEMO_CONTEST_TITLE = "Cuộc thi trực tuyến tìm hiểu về cải cách hành chính năm 2026"
 DEMO_RULES = (
-    "Mỗi tuần thi gồm 20 câu hỏi trắc nghiệm được chọn ngẫu nhiên từ ngân hàng câu hỏi về 6 nội dung "
+    "Mỗi vòng thi gồm 20 câu hỏi trắc nghiệm được chọn ngẫu nhiên từ ngân hàng câu hỏi về 6 nội dung "
     "cải cách hành chính và Kế hoạch tuyên truyền của tỉnh, cùng một câu hỏi dự đoán số người trả lời "
-    "đúng tất cả các câu hỏi. Thời gian làm bài 20 phút. Mỗi người được thi tối đa 3 lượt trong một tuần; "
+    "đúng tất cả các câu hỏi. Thời gian làm bài 20 phút. Mỗi người được thi tối đa 3 lượt trong một vòng thi (mỗi vòng kéo dài một tuần); "
     "lượt có kết quả cao nhất được tính. Xếp hạng theo số câu đúng, sau đó theo độ chính xác của câu dự đoán, "
     "thời gian làm bài và thời điểm nộp bài."
 )
@@ -98,7 +98,7 @@ def load_contest(now=None):
     for week in range(3):
         start = datetime.combine(monday + timedelta(weeks=week), time(0, 0), vn)
         contests.add_round(contest, contests.RoundData(
-            title=f"Tuần thi thứ {week + 1}", opens_at=start.astimezone(utcnow().tzinfo),
+            title=f"Vòng thi thứ {week + 1}", opens_at=start.astimezone(utcnow().tzinfo),
             closes_at=(start + timedelta(days=7)).astimezone(utcnow().tzinfo), quotas=quotas), None)
     contests.publish(contest, None)
     return contest

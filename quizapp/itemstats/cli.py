@@ -36,4 +36,4 @@ def compute_command(round_id: int | None, contest_id: int | None, pending: bool,
             sys.exit(1)
         click.echo(f"{result['questions']} câu hỏi, {result['flagged']} bị gắn cờ; {result['path']}")
     if pending and not runs:
-        click.echo("Không có tuần thi nào đã đóng mà chưa có thống kê.")
+        click.echo("Không có vòng thi nào đã đóng mà chưa có thống kê.")

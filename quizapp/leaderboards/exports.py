@@ -28,7 +28,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 PEOPLE_HEADINGS = ["STT", "Hạng", "Họ và tên", "Đơn vị", "Điểm", "Thời gian làm bài", "Dự đoán", "Lượt thi"]
 CONTEST_HEADINGS = ["STT", "Hạng", "Họ và tên", "Đơn vị", "Tổng điểm", "Tổng thời gian làm bài",
-                    "Tổng độ lệch dự đoán", "Số tuần thi", "Lượt thi"]
+                    "Tổng độ lệch dự đoán", "Số vòng thi", "Lượt thi"]
 UNIT_HEADINGS = ["STT", "Hạng", "Mã đơn vị", "Tên đơn vị", "Khối", "Biên chế", "Số người dự thi", "Lượt thi",
                  "Tỷ lệ tham gia (%)", "Điểm trung bình", "Số bài đạt điểm tối đa", "Thí sinh cao điểm nhất",
                  "Ghi chú"]

@@ -497,6 +497,7 @@ class Board:
     computed_at: float
     unit: Unit | None = None
     category: str | None = None
+    my_page: int | None = None  # the page holding the viewer's own row ("show around me")
 
 
 def _round_rows(round_id: int, snap: Snapshot, positions: list[int]) -> list[BoardRow]:
@@ -575,15 +576,18 @@ def _board(kind: str, obj_id: int, snap: Snapshot, rows_for, *, title: str, cont
         return rows_for(obj_id, snap, [int(p) for p in chosen])
 
     rows = cache_for(current_app).get_or_compute(key, compute, fresh_for=600, keep_for=60, codec=RowsCodec)
-    me = None
+    me, my_page = None, None
     if viewer_id is not None:
+        pos = snap.position_of(viewer_id)
         me = next((r for r in rows if r.user_id == viewer_id), None)
-        if me is None:
-            pos = snap.position_of(viewer_id)
-            if pos is not None:
-                me = (rows_for(obj_id, snap, [pos]) or [None])[0]
+        if me is None and pos is not None:
+            me = (rows_for(obj_id, snap, [pos]) or [None])[0]
+        if pos is not None:
+            index = pos if positions is None else int(np.searchsorted(positions, pos))
+            if positions is None or (index < total and int(positions[index]) == pos):
+                my_page = index // PAGE_SIZE + 1
     return Board(title, contest, rnd, rows, total, len(snap), page, pages, me, snap.truth, snap.final,
-                 snap.computed_at, unit, category)
+                 snap.computed_at, unit, category, my_page)
 
 
 def round_board(round_id: int, viewer=None, *, unit_id: int | None = None, category: str | None = None,

@@ -40,6 +40,13 @@ def _duration(ms):
     return exports.duration_text(ms)
 
 
+@bp.app_template_filter("vn_date")
+def _vn_date(iso: str) -> str:
+    """'2026-12-04' → '04/12/2026' (the Vietnamese way)."""
+    year, month, day = (iso or "").split("-") if (iso or "").count("-") == 2 else ("", "", "")
+    return f"{day}/{month}/{year}" if year else (iso or "")
+
+
 @bp.app_template_filter("lb_num")
 def _num(text):
     """Decimal comma in Vietnamese."""
@@ -113,8 +120,8 @@ def unit_ranking(round_id: int):
 def round_stats(round_id: int):
     stats = services.round_stats_page(round_id, current_user)
     rnd = services.get_round(round_id)
-    day_chart = charts.hbars([(d, a, str(a)) for d, a, _e in stats.per_day])
-    score_chart = charts.hbars([(str(s), c, str(c)) for s, c in reversed(stats.distribution)])
+    day_chart = charts.hbars([(_vn_date(d), a, str(a)) for d, a, _e in stats.per_day])
+    score_chart = charts.columns([(str(s), c, str(c)) for s, c in stats.distribution])
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
     return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
                            confidential_truth=services.confidential_truth(rnd, current_user),
@@ -157,3 +164,28 @@ def unit_people(unit_id: int, round_id: int):
     return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
                            results_shown=services.results_visible(rnd.contest, current_user),
                            missing=sum(1 for p in people if not p.took_part))
+
+
+@bp.route("/units/<int:unit_id>/dashboard")
+@requires(Role.UNIT_MANAGER)
+def unit_dashboard(unit_id: int):
+    """Participation of the unit (with sub-units) per round and contest; who has not taken part."""
+    from quizapp.leaderboards import dashboard
+
+    require_unit_scope(unit_id)
+    board = dashboard.unit_dashboard(unit_id, request.args.get("round", type=int))
+    contest_url = (url_for("contests.public_detail", slug=board.round.contest.slug, _external=True)
+                   if board.round else None)
+    trend = {cf.contest.id: charts.hbars([(rf.round.title, rf.rate or 0.0, rf.rate_text) for rf in cf.rounds],
+                                         max_value=100) for cf in board.contests}
+    return render_template("leaderboards/unit_dashboard.html", board=board, contest_url=contest_url, trend=trend)
+
+
+@bp.route("/units/<int:unit_id>/rounds/<int:round_id>/missing.<fmt>")
+@requires(Role.UNIT_MANAGER)
+def unit_missing_export(unit_id: int, round_id: int, fmt: str):
+    from quizapp.leaderboards import dashboard
+
+    require_unit_scope(unit_id)
+    db.get_or_404(Unit, unit_id)
+    return _download(fmt, lambda f: dashboard.export_missing(unit_id, round_id, f))

@@ -21,7 +21,24 @@ def home_page(user=None) -> dict:
         "now": now,
         "open_rounds": open_rounds,
         "upcoming_rounds": contests.upcoming_rounds_for(user, now, limit=5),
+        **_entrant_part(user, open_rounds, now),
     }
+
+
+def _entrant_part(user, open_rounds, now) -> dict:
+    """For a logged-in entrant: attempts in progress in the open rounds (the button says
+    "continue") and the rounds whose answers were published since they took them."""
+    if user is None:
+        return {"in_progress": {}, "reviews_opened": []}
+    from quizapp.attempts import history
+    from quizapp.attempts.models import Attempt, AttemptStatus
+
+    ids = [r.id for r in open_rounds]
+    in_progress = dict(db.session.execute(
+        sa.select(Attempt.round_id, Attempt.id).where(
+            Attempt.user_id == user.id, Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.round_id.in_(ids), Attempt.deadline_at > now)).all()) if ids else {}
+    return {"in_progress": in_progress, "reviews_opened": history.reviews_opened(user, now)}
 
 
 def _units_part() -> dict:

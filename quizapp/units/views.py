@@ -132,11 +132,70 @@ def merge(unit_id: int):
         flash(_("Choose a valid unit to merge into."), "error")
         return redirect(url_for("units.detail", unit_id=unit_id))
 
+    if request.form.get("confirm") != "1":  # first a preview of what moves, then the confirmation
+        unit = db.get_or_404(Unit, unit_id)
+        plan = services.plan_merge_into(unit, db.session.get(Unit, form.target_id.data))
+        return render_template("units/reorg_preview.html", plan=plan, title=_("Merge %(name)s", name=unit.name),
+                               action=url_for("units.merge", unit_id=unit_id),
+                               fields={"merge-target_id": form.target_id.data},
+                               back=url_for("units.detail", unit_id=unit_id))
+
     def do(unit):
         services.merge(unit, db.session.get(Unit, form.target_id.data), current_user.id)
         flash(_("The unit has been merged."), "success")
 
     return _act(unit_id, do)
+
+
+@bp.route("/admin/units/reorganise")
+@requires(Role.ORGANISER)
+def reorganise():
+    """Several units into a new unit; dissolving a level (e.g. the districts)."""
+    return render_template("units/reorganise.html", units=services.choice_labels(), kinds=services.KIND_LABELS,
+                           form=request.args)
+
+
+def _reorg_form() -> dict:
+    f = request.form
+    return {"sources": [int(v) for v in f.getlist("sources") if v.isdigit()], "code": f.get("code", "")[:64],
+            "name": f.get("name", "")[:300], "parent_id": int(f["parent_id"]) if f.get("parent_id", "").isdigit() else None,
+            "kind": UnitKind(f["kind"]) if f.get("kind") in {k.value for k in UnitKind} else UnitKind.OTHER}
+
+
+@bp.route("/admin/units/reorganise/merge", methods=["POST"])
+@requires(Role.ORGANISER)
+def reorganise_merge():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("units.reorganise"))
+    data = _reorg_form()
+    args = (data["sources"], data["code"], data["name"], data["parent_id"], data["kind"])
+    plan = services.plan_merge_into_new(*args)
+    if request.form.get("confirm") == "1" and plan.ok:
+        unit = services.merge_into_new(*args, actor_id=current_user.id)
+        flash(_("The units have been merged into %(name)s.", name=unit.name), "success")
+        return redirect(url_for("units.detail", unit_id=unit.id))
+    fields = {"sources": data["sources"], "code": data["code"], "name": data["name"],
+              "parent_id": data["parent_id"] or "", "kind": data["kind"].value}
+    return render_template("units/reorg_preview.html", plan=plan, title=_("Merge units into a new unit"),
+                           action=url_for("units.reorganise_merge"), fields=fields,
+                           back=url_for("units.reorganise")), (200 if plan.ok else 422)
+
+
+@bp.route("/admin/units/reorganise/dissolve", methods=["POST"])
+@requires(Role.ORGANISER)
+def reorganise_dissolve():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("units.reorganise"))
+    kind = UnitKind(request.form["kind"]) if request.form.get("kind") in {k.value for k in UnitKind} else None
+    plan = services.plan_dissolve_level(kind) if kind else services.ReorgPlan(errors=[_("Choose a unit kind.")])
+    if request.form.get("confirm") == "1" and plan.ok:
+        n = services.dissolve_level(kind, current_user.id)
+        flash(_("%(n)d units have been dissolved.", n=n), "success")
+        return redirect(url_for("units.index"))
+    return render_template("units/reorg_preview.html", plan=plan,
+                           title=_("Dissolve the level: %(kind)s", kind=services.KIND_LABELS[kind] if kind else ""),
+                           action=url_for("units.reorganise_dissolve"), fields={"kind": kind.value if kind else ""},
+                           back=url_for("units.reorganise")), (200 if plan.ok else 422)
 
 
 @bp.route("/admin/units/<int:unit_id>/archive", methods=["POST"])

@@ -21,7 +21,7 @@ from quizapp.auth.models import User
 from quizapp.contests.models import Round
 
 user = db.session.scalar(sa.select(User).where(User.phone == "0900000004"))
-rnd = db.session.scalar(sa.select(Round).where(Round.title == "Tuần thi thứ 1"))
+rnd = db.session.scalar(sa.select(Round).where(Round.title == "Vòng thi thứ 1"))
 done = attempts.start_attempt(rnd.id, user)
 for q in attempts.shown_questions(done)[:12]:
     attempts.save_answer(done.id, user.id, q.id, [q.options[0][0]], 1)
@@ -88,7 +88,7 @@ def test_quiz_page_in_vietnamese_and_english(live_server, browser, signed_in, de
         page.goto(f"{live_server['url']}/attempts/{demo['open']}")
         assert page.locator("html").get_attribute("lang") == "vi"
         bar = page.locator("#quiz-bar").inner_text()
-        assert "Thời gian còn lại" in bar and "câu đã trả lời" in bar
+        assert "Thời gian còn lại" in bar and "câu đã lưu" in bar
         first = page.locator("fieldset[data-aq] legend").first.inner_text()
         assert first.startswith("Câu 1.")
         question = first.removeprefix("Câu 1.").strip()
@@ -100,7 +100,7 @@ def test_quiz_page_in_vietnamese_and_english(live_server, browser, signed_in, de
         expect(page.locator("html")).to_have_attribute("lang", "en")
         assert page.url.endswith(f"/attempts/{demo['open']}")
         bar = page.locator("#quiz-bar").inner_text()
-        assert "Time left" in bar and "answered" in bar
+        assert "Time left" in bar and "saved answers" in bar
         first_en = page.locator("fieldset[data-aq] legend").first.inner_text()
         assert first_en == f"Question 1. {question}"  # the question itself stays as written
         assert page.get_by_role("button", name="Submit").is_visible()

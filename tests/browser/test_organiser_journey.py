@@ -125,8 +125,8 @@ def test_import_build_publish_watch_and_export(live_server, browser, desktop, tm
     page.get_by_label("Tiêu đề").fill(CONTEST)
     page.get_by_role("button", name="Lưu").click()
     expect(page.locator("h1")).to_have_text(CONTEST)
-    page.get_by_role("link", name="Thêm tuần thi").click()
-    page.get_by_label("Tên tuần thi").fill(ROUND)
+    page.get_by_role("link", name="Thêm vòng thi").click()
+    page.get_by_label("Tên vòng thi").fill(ROUND)
     page.get_by_label("Giờ mở (giờ Việt Nam)").fill(vn_time(-2))
     page.get_by_label("Giờ đóng (giờ Việt Nam)").fill(vn_time(3 * 24 * 60))
     assert page.locator("#quota-total").inner_text() == "20"  # the usual 20 questions, pre-filled

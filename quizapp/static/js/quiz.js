@@ -15,7 +15,10 @@
   var KEY_SEQ = "quiz:" + attemptId + ":seq";
   var timerEl = document.getElementById("quiz-timer");
   var answeredEl = document.getElementById("quiz-answered");
+  var pendingEl = document.getElementById("quiz-pending");
   var netEl = document.getElementById("quiz-net");
+  var authEl = document.getElementById("quiz-auth");
+  var sessionLost = false;
   var submitting = false;
   var finished = false;
 
@@ -71,15 +74,53 @@
     if (!el || el.dataset.state === state) { return; }
     el.dataset.state = state;
     el.textContent = { saved: ds.msgSaved, saving: ds.msgSaving, unsaved: ds.msgUnsaved, empty: "" }[state] || "";
+    countAnswered();
   }
+  // The bar counts only answers the server has confirmed; answers still on this device
+  // are counted apart ("2 not saved yet"), never as saved.  Returns the questions answered.
   function countAnswered() {
-    var n = 0;
+    var chosen = 0, saved = 0, pending = 0;
     Array.prototype.forEach.call(form.querySelectorAll("fieldset[data-aq]"), function (fs) {
-      if (selectedOf(fs).length) { n += 1; }
+      var has = selectedOf(fs).length > 0;
+      var state = (document.getElementById("state-" + fs.dataset.aq) || { dataset: {} }).dataset.state;
+      if (has) { chosen += 1; }
+      if (has && state === "saved" && !queue[fs.dataset.aq]) { saved += 1; }
+      if (queue[fs.dataset.aq]) { pending += 1; }
+      markCell(fs.dataset.aq, has);
     });
-    answeredEl.textContent = String(n);
-    return n;
+    answeredEl.textContent = String(saved);
+    if (pendingEl) {
+      pendingEl.hidden = pending === 0;
+      pendingEl.textContent = ds.msgPending.replace("{n}", pending);
+    }
+    return chosen;
   }
+
+  // ---- the question grid ----------------------------------------------------------------
+  function markCell(aq, answered) {
+    var cell = document.querySelector('.qg-cell[data-aq="' + aq + '"]');
+    if (!cell) { return; }
+    cell.classList.toggle("qg-answered", answered);
+    cell.querySelector(".qg-state").textContent = ": " + (answered ? ds.msgAnswered : ds.msgUnansweredCell);
+  }
+
+  // ---- an expired login: say so, keep the answers, resend after logging in again --------
+  function refreshCsrf() {
+    return fetch(ds.csrfUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (body) { if (body.csrf_token) { csrf = body.csrf_token; } })
+      .catch(function () { /* offline: try again later */ });
+  }
+  function loggedOut(lost) {
+    sessionLost = lost;
+    if (authEl) { authEl.hidden = !lost; }
+  }
+  function recover() {
+    if (!sessionLost) { return; }
+    refreshCsrf().then(function () { backoff = 1000; sessionLost = false; flush(); });
+  }
+  window.addEventListener("focus", recover);
+  window.setInterval(recover, 5000);
 
   // ---- saving with retry and an offline queue ------------------------------------------
   var inflight = {};
@@ -106,6 +147,7 @@
         delete inflight[aq];
         if (resp.ok) {
           backoff = 1000;
+          loggedOut(false);
           resync(body.remaining_ms);
           var current = queue[aq];
           if (current && current.seq <= body.seq) {
@@ -124,6 +166,12 @@
           return;
         }
         var code = body && body.error && body.error.code;
+        if (resp.status === 401 || resp.status === 403 || code === "csrf_failed") {
+          // Logged out (session expired) or the page's token is stale: the answer stays queued.
+          setState(aq, "unsaved");
+          loggedOut(true);
+          return;
+        }
         if (code === "time_up" || code === "attempt_finished") {
           finished = true;
           window.location.assign(ds.resultUrl);
@@ -180,6 +228,7 @@
   // After the phone slept, ask the server for the time left.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "visible" || finished) { return; }
+    recover();
     fetch(ds.showUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
@@ -213,6 +262,11 @@
           return;
         }
         submitting = false;
+        if (resp.status === 401 || resp.status === 403 || (body.error && body.error.code === "csrf_failed")) {
+          loggedOut(true);
+          if (auto) { window.setTimeout(function () { submitNow(true); }, 3000); }
+          return;
+        }
         var message = (body.error && body.error.message) || ds.msgSubmitFailed;
         if (body.error && body.error.field === "prediction" && predictionErr) {
           predictionErr.textContent = message;
@@ -250,25 +304,61 @@
     submitNow(false);
   });
 
-  // ---- paging when the round shows one question at a time ------------------------------
-  if (form.classList.contains("quiz-paged")) {
-    var pages = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-aq]"));
-    var pager = document.getElementById("quiz-pager");
-    var label = document.getElementById("quiz-page");
-    var prev = document.getElementById("quiz-prev");
-    var next = document.getElementById("quiz-next");
-    var current = 0;
-    var show = function (i) {
-      current = Math.max(0, Math.min(pages.length - 1, i));
-      pages.forEach(function (p, j) { p.hidden = j !== current; });
-      label.textContent = (current + 1) + "/" + pages.length;
-      prev.disabled = current === 0;
-      next.disabled = current === pages.length - 1;
-    };
-    pager.hidden = false;
-    prev.addEventListener("click", function () { show(current - 1); pages[current].querySelector("legend").focus(); });
-    next.addEventListener("click", function () { show(current + 1); pages[current].querySelector("legend").focus(); });
-    pages.forEach(function (p) { p.querySelector("legend").setAttribute("tabindex", "-1"); });
+  // ---- the grid, "next unanswered" and paging (one question at a time) ------------------
+  var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-aq]"));
+  var submitSection = document.getElementById("quiz-submit-section");
+  var paged = form.classList.contains("quiz-paged");
+  var pages = questions.concat(submitSection ? [submitSection] : []);
+  var current = 0;
+  var label = document.getElementById("quiz-page");
+  var prev = document.getElementById("quiz-prev");
+  var next = document.getElementById("quiz-next");
+  function show(i) {
+    current = Math.max(0, Math.min(pages.length - 1, i));
+    if (!paged) { return; }
+    pages.forEach(function (p, j) { p.hidden = j !== current; });
+    label.textContent = current < questions.length ? (current + 1) + "/" + questions.length : ds.msgSubmitPage;
+    prev.disabled = current === 0;
+    next.disabled = current === pages.length - 1;
+  }
+  function goTo(i) {
+    show(i);
+    var target = pages[current];
+    var focusable = target.querySelector("legend") || target;
+    if (!paged) { target.scrollIntoView({ block: "start" }); }
+    focusable.focus();
+  }
+  questions.forEach(function (p) { p.querySelector("legend").setAttribute("tabindex", "-1"); });
+  form.addEventListener("focusin", function (ev) {
+    var fs = ev.target.closest && ev.target.closest("fieldset[data-aq]");
+    if (fs && !paged) { current = questions.indexOf(fs); }
+  });
+  var grid = document.getElementById("quiz-grid");
+  if (grid) {
+    grid.addEventListener("click", function (ev) {
+      var link = ev.target.closest("a");
+      if (!link) { return; }
+      ev.preventDefault();
+      goTo(link.id === "quiz-grid-submit" ? pages.length - 1
+        : questions.indexOf(document.getElementById("q-" + link.dataset.aq)));
+    });
+    var nextUnanswered = document.getElementById("quiz-next-unanswered");
+    var note = document.getElementById("quiz-grid-note");
+    nextUnanswered.hidden = false;
+    nextUnanswered.addEventListener("click", function () {
+      var n = questions.length;
+      for (var k = 1; k <= n; k += 1) {
+        var j = (Math.min(current, n - 1) + k) % n;
+        if (!selectedOf(questions[j]).length) { note.textContent = ""; goTo(j); return; }
+      }
+      note.textContent = ds.msgAllAnswered;
+      goTo(pages.length - 1);
+    });
+  }
+  if (paged) {
+    document.getElementById("quiz-pager").hidden = false;
+    prev.addEventListener("click", function () { goTo(current - 1); });
+    next.addEventListener("click", function () { goTo(current + 1); });
     show(0);
   }
 

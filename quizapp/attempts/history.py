@@ -1,0 +1,81 @@
+"""An entrant's own history ("Bài thi của tôi") and the reviews that opened for them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from quizapp.attempts.models import Attempt, AttemptStatus
+from quizapp.attempts.services import review_visible
+from quizapp.contests.models import Contest, ReviewPolicy, Round
+from quizapp.core.db import db, utcnow
+from quizapp.core.errors import ServiceError
+
+REVIEW_NOTICE_DAYS = 14  # how long the home page says that a round's answers were published
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    attempt: Attempt
+    round: Round
+    contest: Contest
+    place: int | None  # the entrant's place in the round (for the counted attempt), if results are shown
+    counted: bool  # this attempt is the one the round's ranking counts
+    review: bool  # the right answers may be shown now
+
+
+def _counted_and_places(user, round_ids: set[int]) -> tuple[dict[int, int], dict[int, int | None]]:
+    """(round id → counted attempt id, round id → place); a place only where the
+    entrant may see the round's results."""
+    from quizapp.leaderboards import services as boards
+    from quizapp.leaderboards.models import Standing
+
+    counted = dict(db.session.execute(
+        sa.select(Standing.round_id, Standing.attempt_id)
+        .where(Standing.user_id == user.id, Standing.round_id.in_(round_ids))).all()) if round_ids else {}
+    places: dict[int, int | None] = {}
+    for round_id in counted:
+        try:
+            if boards.results_access(db.session.get(Round, round_id).contest, user) != "ok":
+                continue
+        except ServiceError:
+            continue
+        row = boards.place_in_round(round_id, user.id)
+        places[round_id] = row.rank if row else None
+    return counted, places
+
+
+def my_attempts(user, now: datetime | None = None) -> list[HistoryItem]:
+    """Every attempt of ``user``, newest first, with score, time, place and whether
+    the review may be shown."""
+    now = now or utcnow()
+    attempts = db.session.scalars(
+        sa.select(Attempt).options(joinedload(Attempt.round).joinedload(Round.contest))
+        .where(Attempt.user_id == user.id)
+        .order_by(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at).desc(), Attempt.id.desc())
+    ).all()
+    counted, places = _counted_and_places(user, {a.round_id for a in attempts
+                                                 if a.status == AttemptStatus.SUBMITTED})
+    items = []
+    for a in attempts:
+        is_counted = counted.get(a.round_id) == a.id
+        items.append(HistoryItem(a, a.round, a.round.contest, places.get(a.round_id) if is_counted else None,
+                                 is_counted, review_visible(a, now)))
+    return items
+
+
+def reviews_opened(user, now: datetime | None = None, days: int = REVIEW_NOTICE_DAYS) -> list[tuple[Round, int]]:
+    """(round, the entrant's latest submitted attempt id) for the rounds whose answers were
+    published when the round closed within the last ``days`` days and that the entrant took."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Round, sa.func.max(Attempt.id))
+        .join(Attempt, Attempt.round_id == Round.id)
+        .where(Attempt.user_id == user.id, Attempt.status == AttemptStatus.SUBMITTED,
+               Round.review_policy == ReviewPolicy.AFTER_CLOSE,
+               Round.closes_at <= now, Round.closes_at > now - timedelta(days=days))
+        .group_by(Round.id).order_by(Round.closes_at.desc())
+    ).all()
+    return [(rnd, attempt_id) for rnd, attempt_id in rows]
