@@ -38,7 +38,7 @@ def test_unit_dashboard_lists_non_participants_rates_reminder_and_export(client,
     home = client.get("/").get_data(as_text=True)
     assert f"/units/{district.id}/dashboard" in home  # one tap from the home page (and the menu)
     html = client.get(f"/units/{district.id}/dashboard").get_data(as_text=True)
-    missing_part = html.split('class="dash-people"')[1].split("</ul>")[0]
+    missing_part = html.split('<ul class="dash-people">')[1].split("</ul>")[0]
     assert "Ngô Chưa Thi" in missing_part and "Trần Quản Lý" in missing_part
     assert "Lê Đã Thi" not in missing_part and "Người Ngoài" not in html
     assert "10,0" in html  # 1 entrant of a headcount of 4 + 6 → 10.0%
@@ -174,3 +174,15 @@ def test_statistics_draw_a_score_histogram_and_vietnamese_dates(client, auth, db
     assert re.search(r"<td>\d{2}/\d{2}/\d{4}</td>", html) and not re.search(r"<td>\d{4}-\d{2}-\d{2}</td>", html)
     scores = html.split('id="chart-scores-title"')[1].split("</svg>")[0]
     assert scores.count("<rect") == 6 and 'text-anchor="middle"' in scores
+
+
+def test_unit_dashboard_shows_confirmed_and_waiting_members(client, auth, db, make):
+    district, commune, manager, took, missing, outsider = _world(make)
+    newcomer = make.user(unit=commune, full_name="Phan Mới Đăng Ký")
+    newcomer.unit_confirmed = False
+    db.session.commit()
+    auth.login(manager)
+    html = client.get(f"/units/{district.id}/dashboard").get_data(as_text=True)
+    waiting = html.split('dash-unconfirmed">')[1].split("</ul>")[0]
+    assert "Phan Mới Đăng Ký" in waiting and "Ngô Chưa Thi" not in waiting
+    assert "chờ xác nhận: 1" in html and "/units/confirm" in html

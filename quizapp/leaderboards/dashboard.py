@@ -58,6 +58,8 @@ class Dashboard:
     contests: list[ContestFigure]
     round: Round | None  # the round whose missing people are listed
     missing: list  # services.PersonRow of the people who have not taken part in ``round``
+    confirmed: int = 0  # active members a manager confirmed: only they count toward participation
+    unconfirmed: tuple = ()  # units.services.Member rows still waiting for confirmation
 
 
 def subtree_headcount(unit: Unit) -> int:
@@ -121,7 +123,9 @@ def unit_dashboard(unit_id: int, round_id: int | None = None, now: datetime | No
     figures = contest_figures(ids, headcount, now)
     rnd = services.get_round(round_id) if round_id else default_round(figures)
     missing = [p for p in services.unit_people(unit.id, rnd.id, True) if not p.took_part] if rnd else []
-    return Dashboard(unit, headcount, registered, figures, rnd, missing)
+    members = units.members_by_confirmation(unit.id)
+    return Dashboard(unit, headcount, registered, figures, rnd, missing,
+                     len(members["confirmed"]), tuple(members["unconfirmed"]))
 
 
 MISSING_COLUMNS = ["Họ và tên", "Đơn vị", "Số điện thoại", "E-mail"]
