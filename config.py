@@ -83,6 +83,15 @@ class Config:
     LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
     LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
 
+    # Background jobs (quizapp/jobs): Huey on Redis when REDIS_URL is set, else a SQLite file.
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE") == "1"  # run every job in the caller (tests)
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "quizapp")
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or None
+    JOBS_DIR = os.environ.get("JOBS_DIR") or str(INSTANCE_DIR / "jobs")  # shared storage with several machines
+    JOBS_TTL_HOURS = float(os.environ.get("JOBS_TTL_HOURS", "24"))
+    # Imports of a larger file run as a job with a progress bar (smaller ones in the request).
+    IMPORT_JOB_THRESHOLD_BYTES = int(os.environ.get("IMPORT_JOB_THRESHOLD_BYTES", str(256 * 1024)))
+
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
 
@@ -99,6 +108,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes in tests only
     DRAW_COUNT_FLUSH_SECONDS = 0.0  # counts current after every commit (tests of the interval set it)
+    JOBS_IMMEDIATE = True  # jobs run synchronously when the starting transaction commits
+    JOBS_DIR = None  # the test app's instance folder (set per session by the fixtures)
 
 
 class ProductionConfig(Config):

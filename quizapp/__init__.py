@@ -53,6 +53,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     auth_views.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
+    from quizapp import jobs
+
+    jobs.init_app(app)
     return app
 
 
@@ -63,6 +66,7 @@ def _import_models() -> None:
     from quizapp.auth import models as _auth  # noqa: F401
     from quizapp.bank import models as _bank  # noqa: F401
     from quizapp.contests import models as _contests  # noqa: F401
+    from quizapp.jobs import models as _jobs  # noqa: F401
     from quizapp.leaderboards import models as _leaderboards  # noqa: F401
     from quizapp.units import models as _units  # noqa: F401
 
@@ -74,12 +78,13 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.auth.views import bp as auth_bp
     from quizapp.bank.views import bp as bank_bp
     from quizapp.contests.views import bp as contests_bp
+    from quizapp.jobs.views import bp as jobs_bp
     from quizapp.leaderboards.views import bp as leaderboards_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp):
+               audit_bp, jobs_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.
@@ -93,7 +98,8 @@ def _register_cli(app: Flask) -> None:
     from quizapp.auth.cli import access_matrix_command, users_cli
     from quizapp.bank.cli import bank_cli
     from quizapp.demo.cli import demo_cli
+    from quizapp.jobs.cli import jobs_cli
     from quizapp.units.cli import units_cli
 
-    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command):
+    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command, jobs_cli):
         app.cli.add_command(command)
