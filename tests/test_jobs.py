@@ -2,6 +2,7 @@
 its requester (and admins) only, records failures, expires; and a real consumer on Redis."""
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -208,3 +209,63 @@ def test_a_real_consumer_process_runs_the_job_from_redis(app, db, make, database
             client.delete(key)
         app.config.update(saved)
         queue.configure(app)
+
+
+def test_the_periodic_tasks_finalise_rounds_and_prune_without_cron(db, make):
+    """What cron did: the consumer's every-minute task closes expired attempts and fixes the
+    prediction truth of closed rounds; the hourly one prunes expired files."""
+    from quizapp.attempts import services as attempts
+    from quizapp.attempts import tasks as attempt_tasks
+    from quizapp.attempts.models import Attempt, AttemptStatus, FinishReason
+    from quizapp.contests.models import PredictionMode
+    from quizapp.jobs import queue
+    from quizapp.jobs import tasks as job_tasks
+
+    periodic = {t.__name__ for t in queue.huey._registry._periodic_tasks}  # noqa: SLF001
+    assert {"finalize_rounds", "flush_draw_counts", "prune_expired_files"} <= periodic
+    for _ in range(5):
+        make.question()
+    now = utcnow()
+    rnd = make.round(opens_at=now - timedelta(days=2), closes_at=now - timedelta(minutes=1),
+                     time_limit_seconds=600, prediction_mode=PredictionMode.PERFECT_COUNT)
+    a = attempts.start_attempt(rnd.id, make.user(), now=now - timedelta(hours=1))
+    owner = make.user(role=Role.ORGANISER)
+    job = _start(db, "test.numbers", owner, {"n": 1})
+    job.expires_at = now - timedelta(seconds=1)
+    db.session.commit()
+    attempt_tasks.finalize_rounds()  # immediate mode: runs now, in its own app context, and commits
+    job_tasks.prune_expired_files()
+    db.session.rollback()
+    closed = db.session.get(Attempt, a.id)
+    assert closed.status == AttemptStatus.SUBMITTED and closed.finish_reason == FinishReason.FINALIZED
+    assert db.session.get(type(rnd), rnd.id).finalized_at is not None
+    assert db.session.get(Job, job.id).status == JobStatus.EXPIRED
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_an_import_above_the_threshold_runs_as_a_job_with_the_same_report(app, client, auth, db, make, monkeypatch,
+                                                                          bad):
+    from quizapp.bank.models import Question
+    from tests.test_bank_import import good_row, sheet
+
+    organiser = make.user(role=Role.ORGANISER)
+    auth.login(organiser)
+    rows = [good_row(i) for i in range(1, 31)]
+    if bad:
+        rows.append(good_row(31, **{"Lĩnh vực": "XYZ"}))
+    content = sheet(rows)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_THRESHOLD_BYTES", len(content) - 1)
+    resp = client.post("/admin/bank/import", data={
+        "csrf_token": csrf_token(client, "/admin/bank/import"), "status": "approved", "default_area_id": 0,
+        "default_difficulty": 1, "file": (io.BytesIO(content), "lon.xlsx")}, content_type="multipart/form-data")
+    assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"]
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    job = db.session.scalar(sa.select(Job))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Question))
+    assert job.status == JobStatus.DONE and job.progress_total > 0
+    if bad:
+        main = html.split("<main")[1]
+        assert count == 0 and "<td>32</td><td>Lĩnh vực</td>" in main, main[:3000]
+    else:
+        assert count == 30 and "30 câu hỏi mới" in html
+    assert not any((services.jobs_dir() / "uploads").iterdir())  # the stashed upload is gone

@@ -79,6 +79,28 @@ def requeue_stale(older_than: timedelta = timedelta(minutes=10)) -> list[int]:
     return ids
 
 
+def stash_upload(content: bytes, filename: str) -> str:
+    """Keep an uploaded file for a job to read (path relative to JOBS_DIR); the job deletes it."""
+    import uuid
+
+    folder = jobs_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+    (folder / name).write_bytes(content)
+    return f"uploads/{name}"
+
+
+def take_upload(rel: str) -> bytes:
+    """Read and delete a stashed upload."""
+    path = (jobs_dir() / rel).resolve()
+    if (jobs_dir() / "uploads").resolve() not in path.parents:
+        raise ValueError("not a stashed upload")
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
 # --- progress ------------------------------------------------------------------------------
 
 class Progress:
