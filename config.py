@@ -82,6 +82,8 @@ class Config:
     LEADERBOARD_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_FRESH_SECONDS", "1.5"))
     LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
     LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
+    # Stale-while-revalidate: a stale ranking is recomputed by a job (Redis) or a thread, never in the request.
+    LEADERBOARD_REFRESH_IN_BACKGROUND = os.environ.get("LEADERBOARD_REFRESH_IN_BACKGROUND", "1") != "0"
 
     # Background jobs (quizapp/jobs): Huey on Redis when REDIS_URL is set, else a SQLite file.
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE") == "1"  # run every job in the caller (tests)
@@ -109,6 +111,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes in tests only
     DRAW_COUNT_FLUSH_SECONDS = 0.0  # counts current after every commit (tests of the interval set it)
     JOBS_IMMEDIATE = True  # jobs run synchronously when the starting transaction commits
+    LEADERBOARD_REFRESH_IN_BACKGROUND = False  # every read sees the latest submission (tests of it switch it on)
     JOBS_DIR = None  # the test app's instance folder (set per session by the fixtures)
 
 

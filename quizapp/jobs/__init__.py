@@ -61,8 +61,9 @@ from quizapp.jobs.registry import register  # noqa: F401
 from quizapp.jobs.services import start_job  # noqa: F401
 
 
-def load_tasks() -> list[str]:
-    """Import every capability's ``tasks.py`` (registering its job kinds and Huey tasks)."""
+def load_tasks(app: Flask | None = None) -> list[str]:
+    """Import every capability's ``tasks.py`` (registering its job kinds and Huey tasks), and
+    call its ``init_app(app)`` if it has one."""
     import quizapp
 
     loaded = []
@@ -71,7 +72,9 @@ def load_tasks() -> list[str]:
             continue
         name = f"quizapp.{info.name}.tasks"
         if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
+            if app is not None and hasattr(module, "init_app"):
+                module.init_app(app)
             loaded.append(name)
     return loaded
 
@@ -80,4 +83,4 @@ def init_app(app: Flask) -> None:
     from quizapp.jobs import queue
 
     queue.configure(app)
-    load_tasks()
+    load_tasks(app)

@@ -10,6 +10,11 @@ ranking, the statistics) is kept for a few seconds:
   (Redis ``SET key NX PX``) and everybody else keeps serving the stale value
   meanwhile, so an expiry never sends every worker into the same query at
   once (no stampede);
+* with a ``refresh`` hook (``leaderboards/tasks.py``: a job on the queue when values
+  live in Redis, else a thread of this process), the caller that takes the lock
+  starts the recomputation in the background and serves the stale value as well:
+  no request waits for a recomputation while a value younger than ``stale_for``
+  exists;
 * a value older than ``stale_for`` (after a quiet spell nobody refreshed it)
   is not served: callers wait for the one recomputation in progress, so what
   is shown is never older than ``stale_for`` seconds;
@@ -160,6 +165,7 @@ class Cache:
         self._memo_lock = threading.Lock()
         self._errors = _backend_errors()
         self.computations = 0  # how many times this process recomputed a value (for tests and benchmarks)
+        self.background_refreshes = 0  # recomputations this process handed to the background
 
     # --- reading ------------------------------------------------------------------
 
@@ -193,24 +199,44 @@ class Cache:
 
     def get_or_compute(self, key: str, compute: Callable[[], Any], *, fresh_for: float,
                        stale_for: float | None = None, keep_for: float = 600, lock_ms: int = 30_000,
-                       codec=JsonCodec) -> Any:
+                       codec=JsonCodec, refresh: Callable[[str], None] | None = None) -> Any:
         """The cached value of ``key``, recomputed by one caller once older than ``fresh_for`` seconds.
 
         Meanwhile other callers get the stale value, unless it is older than ``stale_for`` seconds
         (after a quiet period): they then wait for the recomputation instead.
+
+        ``refresh(token)``, if given, starts the recomputation in the background (a job or a
+        thread that calls ``refill`` with the same lock token): the caller that took the lock
+        then serves the stale value too, so no request waits while a usable value exists.
         """
         key = self.prefix + key
         try:
-            return self._get_or_compute(key, compute, fresh_for, stale_for, keep_for, lock_ms, codec)
+            return self._get_or_compute(key, compute, fresh_for, stale_for, keep_for, lock_ms, codec, refresh)
         except self._errors:
             log.warning("leaderboard cache unavailable; computing directly")
             return self._compute(compute)
+
+    def refill(self, key: str, token: str, compute: Callable[[], Any], *, fresh_for: float,
+               stale_for: float | None = None, keep_for: float = 600, lock_ms: int = 30_000,
+               codec=JsonCodec) -> bool:
+        """The background half of ``refresh``: recompute and store under the caller's lock
+        ``token``; nothing if another worker holds the lock meanwhile.  True if it computed."""
+        key = self.prefix + key
+        lock, raw = key + ":lock", token.encode()
+        held = self.backend.get(lock)
+        if held is not None and held != raw:
+            return False
+        if held is None and not self.backend.add(lock, raw, lock_ms):
+            return False
+        before = self.computations
+        self._fill(key, lock, raw, compute, fresh_for, keep_for, codec)
+        return self.computations > before
 
     def _compute(self, compute):
         self.computations += 1
         return compute()
 
-    def _get_or_compute(self, key, compute, fresh_for, stale_for, keep_for, lock_ms, codec):
+    def _get_or_compute(self, key, compute, fresh_for, stale_for, keep_for, lock_ms, codec, refresh=None):
         def usable(found):
             return found is not None and (stale_for is None or self.clock() - found[0] < stale_for)
 
@@ -219,6 +245,13 @@ class Cache:
             return item[1]
         lock, token = key + ":lock", uuid.uuid4().hex.encode()
         if self.backend.add(lock, token, lock_ms):
+            if refresh is not None and usable(item):
+                try:
+                    refresh(token.decode())
+                    self.background_refreshes += 1
+                    return item[1]  # stale-while-revalidate: the recomputation runs elsewhere
+                except Exception:  # noqa: BLE001 - no queue: recompute here rather than fail
+                    log.warning("background refresh unavailable; recomputing in the request", exc_info=True)
             return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
         if usable(item):
             return item[1]  # stale, while the lock holder recomputes
