@@ -94,6 +94,10 @@ class Config:
     # Imports of a larger file run as a job with a progress bar (smaller ones in the request).
     IMPORT_JOB_THRESHOLD_BYTES = int(os.environ.get("IMPORT_JOB_THRESHOLD_BYTES", str(256 * 1024)))
 
+    # /metrics (Prometheus): a bearer token, or addresses/networks allowed without one; neither = 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM", "")
+
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
 

@@ -43,6 +43,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    from quizapp.ops import metrics
+
+    metrics.init_app(app)  # before the pipeline: its after_request runs last, after the COMMIT
     pipeline.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -81,10 +84,11 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.jobs.views import bp as jobs_bp
     from quizapp.leaderboards.views import bp as leaderboards_bp
     from quizapp.main.views import bp as main_bp
+    from quizapp.ops.views import bp as ops_bp
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp, jobs_bp):
+               audit_bp, jobs_bp, ops_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.

@@ -41,6 +41,8 @@ OBJECT_RULES = [
     (UNIT_ENDPOINTS, "unit_b", "unit B or its sub-unit B1", {"manager_b", "organiser", "admin"}),
     (DRAFT_ENDPOINTS, "draft", "a draft (unpublished) contest", {"organiser", "admin"}),
     (JOB_ENDPOINTS, "job", "the organiser's job (an export) and its file", {"organiser", "admin"}),
+    (("ops.prometheus",), "", "Prometheus metrics: a METRICS_TOKEN or an address in METRICS_ALLOW_FROM, no login",
+     set()),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
