@@ -82,6 +82,7 @@ class Config:
     LEADERBOARD_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_FRESH_SECONDS", "1.5"))
     LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
     LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
+    LEADERBOARD_CACHE_PREFIX = os.environ.get("LEADERBOARD_CACHE_PREFIX", "lb:")  # several deployments on one Redis
     # Stale-while-revalidate: a stale ranking is recomputed by a job (Redis) or a thread, never in the request.
     LEADERBOARD_REFRESH_IN_BACKGROUND = os.environ.get("LEADERBOARD_REFRESH_IN_BACKGROUND", "1") != "0"
 

@@ -269,3 +269,30 @@ def test_an_import_above_the_threshold_runs_as_a_job_with_the_same_report(app, c
     else:
         assert count == 30 and "30 câu hỏi mới" in html
     assert not any((services.jobs_dir() / "uploads").iterdir())  # the stashed upload is gone
+
+
+def test_the_export_request_only_queues_the_work(app, client, auth, db, make, tmp_path, monkeypatch):
+    """Off the request path: with a real queue (a SQLite file, nobody consuming it) the organiser's
+    request records and queues the export and returns; no row is read and no file written by it."""
+    from quizapp.jobs import queue
+    from quizapp.leaderboards import exports
+
+    for _ in range(4):
+        make.question()
+    rnd = make.round(quotas=(("TC", 0, 4),))
+    auth.login(make.user(role=Role.ORGANISER))
+    ran = []
+    monkeypatch.setattr(exports, "_plan", lambda params: ran.append(params))
+    monkeypatch.setitem(app.config, "JOBS_IMMEDIATE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    monkeypatch.setitem(app.config, "JOBS_SQLITE_PATH", str(tmp_path / "queue.sqlite3"))
+    try:
+        queue.configure(app)
+        resp = client.post(f"/rounds/{rnd.id}/export.xlsx", data={"csrf_token": csrf_token(client)})
+        assert resp.status_code == 303
+        job = db.session.scalar(sa.select(Job))
+        assert job.status == JobStatus.QUEUED and queue.queue_depth() == 1 and ran == []
+        assert not services.output_dir(job.id).exists()
+    finally:
+        monkeypatch.undo()
+        queue.configure(app)
