@@ -91,6 +91,7 @@ class Config:
     JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "quizapp")
     JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or None
     JOBS_DIR = os.environ.get("JOBS_DIR") or str(INSTANCE_DIR / "jobs")  # shared storage with several machines
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH") or None  # the queue without Redis; default instance/
     JOBS_TTL_HOURS = float(os.environ.get("JOBS_TTL_HOURS", "24"))
     # Imports of a larger file run as a job with a progress bar (smaller ones in the request).
     IMPORT_JOB_THRESHOLD_BYTES = int(os.environ.get("IMPORT_JOB_THRESHOLD_BYTES", str(256 * 1024)))
