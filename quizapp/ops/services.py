@@ -13,6 +13,7 @@ import json
 import math
 import time
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +23,7 @@ from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db, utcnow
 from quizapp.ops import metrics
 
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 GROUPS = ("start", "save", "submit", "page", "api")
 HISTORY_KEY = "ops:history"
 HISTORY_SECONDS = 180
@@ -146,6 +148,7 @@ def live_figures(now: datetime | None = None) -> dict:
     figures = round_figures([r.id for r in rounds], now)
     return {
         "as_of": now.isoformat(),
+        "as_of_local": now.astimezone(VN_TZ).strftime("%H:%M:%S"),  # Vietnam time, as every page shows
         "rounds": [{"id": r.id, "title": r.title, "contest": r.contest.title, "closes_at": r.closes_at.isoformat(),
                     "open": r.closes_at > now, **figures[r.id]} for r in rounds],
         "requests": request_figures(),

@@ -10,7 +10,7 @@
   }
 
   function render(f) {
-    set(document.getElementById("ops-as-of"), f.as_of.slice(11, 19) + " UTC");
+    set(document.getElementById("ops-as-of"), f.as_of_local);
     f.rounds.forEach(function (r) {
       var card = box.querySelector('[data-round="' + r.id + '"]');
       if (!card) { window.location.reload(); return; }  // a round started: rebuild the cards
