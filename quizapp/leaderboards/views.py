@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
