@@ -11,7 +11,10 @@ jobs_cli = AppGroup("jobs", help="Background jobs: run the queue's consumer, pru
 @jobs_cli.command("worker")
 @click.option("--workers", "-w", default=2, show_default=True, help="Threads running jobs in this process.")
 @click.option("--no-periodic", is_flag=True, help="Do not run the periodic tasks here (another consumer does).")
-def worker(workers: int, no_periodic: bool) -> None:
+@click.option("--max-delay", default=0.25, show_default=True,
+              help="Longest pause (s) between two looks at an empty queue (Huey's default, 10 s, would leave a "
+                   "leaderboard recomputation waiting longer than the ranking may be stale).")
+def worker(workers: int, no_periodic: bool, max_delay: float) -> None:
     """Run the Huey consumer: queued jobs and the periodic tasks (finalise, prune …)."""
     import logging
 
@@ -23,7 +26,8 @@ def worker(workers: int, no_periodic: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"consuming {queue.storage_kind()} queue {queue.huey.name!r} with {workers} thread(s)")
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic,
-                                          check_worker_health=True)
+                                          check_worker_health=True, initial_delay=0.05, backoff=1.15,
+                                          max_delay=max_delay)
     consumer.run()
 
 
