@@ -83,6 +83,8 @@ class Config:
     LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
     LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
     LEADERBOARD_CACHE_PREFIX = os.environ.get("LEADERBOARD_CACHE_PREFIX", "lb:")  # several deployments on one Redis
+    # With Redis: a worker serves a value it checked this recently from its own memory (no round trip).
+    LEADERBOARD_RECHECK_SECONDS = float(os.environ.get("LEADERBOARD_RECHECK_SECONDS", "0.25"))
     # Stale-while-revalidate: a stale ranking is recomputed by a job (Redis) or a thread, never in the request.
     LEADERBOARD_REFRESH_IN_BACKGROUND = os.environ.get("LEADERBOARD_REFRESH_IN_BACKGROUND", "1") != "0"
 
@@ -118,6 +120,7 @@ class TestingConfig(Config):
     DRAW_COUNT_FLUSH_SECONDS = 0.0  # counts current after every commit (tests of the interval set it)
     JOBS_IMMEDIATE = True  # jobs run synchronously when the starting transaction commits
     LEADERBOARD_REFRESH_IN_BACKGROUND = False  # every read sees the latest submission (tests of it switch it on)
+    LEADERBOARD_RECHECK_SECONDS = 0.0
     JOBS_DIR = None  # the test app's instance folder (set per session by the fixtures)
 
 

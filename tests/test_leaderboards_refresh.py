@@ -96,3 +96,22 @@ def test_without_a_queue_the_refresh_runs_in_a_thread_of_the_process(app, client
     while "Người Thứ Hai" not in client.get(url).get_data(as_text=True):
         assert time.monotonic() < deadline, "the background thread never stored the new snapshot"
         time.sleep(0.05)
+
+
+def test_a_value_checked_a_moment_ago_is_served_without_asking_the_store(backend):  # noqa: F811
+    """With a recheck window, a page costs no round trip to Redis; a new value shows within the window."""
+    cache = make_cache(backend)
+    cache.recheck_for = 0.3
+    cache.get_or_compute("snap", lambda: "v1", fresh_for=60)
+    reads = []
+    original = backend.get
+    backend.get = lambda key: reads.append(key) or original(key)
+    try:
+        assert cache.get_or_compute("snap", lambda: "x", fresh_for=60) == "v1" and reads == []
+        other = make_cache(backend)
+        other.prefix = cache.prefix
+        other.get_or_compute("snap", lambda: "v2", fresh_for=0)  # another worker stores a newer value
+        time.sleep(0.35)
+        assert cache.get_or_compute("snap", lambda: "x", fresh_for=60) == "v2"
+    finally:
+        backend.get = original

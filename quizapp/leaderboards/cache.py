@@ -155,7 +155,7 @@ class Cache:
     """Read-through cache with stale-while-revalidate and single-flight recomputation."""
 
     def __init__(self, backend, prefix: str = "lb:", clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, memo_size: int = 256):
+                 sleep: Callable[[float], None] = time.sleep, memo_size: int = 256, recheck_for: float = 0.0):
         self.backend = backend
         self.prefix = prefix
         self.clock = clock
@@ -166,11 +166,22 @@ class Cache:
         self._errors = _backend_errors()
         self.computations = 0  # how many times this process recomputed a value (for tests and benchmarks)
         self.background_refreshes = 0  # recomputations this process handed to the background
+        # A value this process checked against the store less than ``recheck_for`` seconds ago is
+        # served from its memory without asking the store again (a page then costs no round trip
+        # to Redis; a new ranking shows at most ``recheck_for`` later).  0 = always ask.
+        self.recheck_for = recheck_for
+        self._checked: dict[str, float] = {}
+        self._busy_until: dict[str, float] = {}  # someone is recomputing: do not try the lock again yet
 
     # --- reading ------------------------------------------------------------------
 
-    def _read(self, key: str, codec) -> tuple[float, Any] | None:
+    def _read(self, key: str, codec, force: bool = False) -> tuple[float, Any] | None:
         """(computed_at, value) of the stored value, decoding it at most once per process."""
+        if self.recheck_for and not force and time.monotonic() - self._checked.get(key, -1e9) < self.recheck_for:
+            with self._memo_lock:
+                hit = self._memo.get(key)
+            if hit is not None:
+                return hit
         raw_stamp = self.backend.get(key + ":t")
         if raw_stamp is None:
             return None
@@ -179,6 +190,7 @@ class Cache:
             hit = self._memo.get(key)
             if hit is not None and hit[0] == stamp:
                 self._memo.move_to_end(key)
+                self._checked[key] = time.monotonic()
                 return hit
         raw = self.backend.get(key)
         if raw is None:
@@ -189,6 +201,7 @@ class Cache:
         return item
 
     def _remember(self, key: str, item: tuple[float, Any]) -> None:
+        self._checked[key] = time.monotonic()
         with self._memo_lock:
             self._memo[key] = item
             self._memo.move_to_end(key)
@@ -244,21 +257,25 @@ class Cache:
         if item is not None and self.clock() - item[0] < fresh_for:
             return item[1]
         lock, token = key + ":lock", uuid.uuid4().hex.encode()
+        if usable(item) and time.monotonic() < self._busy_until.get(key, 0):
+            return item[1]  # a recomputation started a moment ago: serve what we have
         if self.backend.add(lock, token, lock_ms):
             if refresh is not None and usable(item):
                 try:
                     refresh(token.decode())
                     self.background_refreshes += 1
+                    self._busy_until[key] = time.monotonic() + self.recheck_for
                     return item[1]  # stale-while-revalidate: the recomputation runs elsewhere
                 except Exception:  # noqa: BLE001 - no queue: recompute here rather than fail
                     log.warning("background refresh unavailable; recomputing in the request", exc_info=True)
             return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
         if usable(item):
+            self._busy_until[key] = time.monotonic() + self.recheck_for
             return item[1]  # stale, while the lock holder recomputes
         give_up = self.clock() + lock_ms / 1000
         while self.clock() < give_up:
             self.sleep(0.02)
-            found = self._read(key, codec)
+            found = self._read(key, codec, force=True)
             if found is not None and (item is None or found[0] != item[0]) and usable(found):
                 return found[1]
             if self.backend.add(lock, token, lock_ms):  # the holder failed without storing anything
@@ -268,7 +285,7 @@ class Cache:
     def _fill(self, key, lock, token, compute, fresh_for, keep_for, codec):
         """Recompute and store the value while holding the lock."""
         try:
-            again = self._read(key, codec)  # another worker may have just finished
+            again = self._read(key, codec, force=True)  # another worker may have just finished
             if again is not None and self.clock() - again[0] < fresh_for:
                 return again[1]
             value = self._compute(compute)
@@ -284,6 +301,8 @@ class Cache:
         self.backend.clear(self.prefix)
         with self._memo_lock:
             self._memo.clear()
+        self._checked.clear()
+        self._busy_until.clear()
 
 
 def cache_for(app) -> Cache:
@@ -297,6 +316,7 @@ def cache_for(app) -> Cache:
             backend = RedisBackend(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
         else:
             backend = MemoryBackend()
-        cache = Cache(backend, prefix=app.config.get("LEADERBOARD_CACHE_PREFIX", "lb:"))
+        cache = Cache(backend, prefix=app.config.get("LEADERBOARD_CACHE_PREFIX", "lb:"),
+                      recheck_for=float(app.config.get("LEADERBOARD_RECHECK_SECONDS", 0.25)) if url else 0.0)
         app.extensions["leaderboards.cache"] = cache
     return cache
