@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -288,6 +289,7 @@ def test_the_export_request_only_queues_the_work(app, client, auth, db, make, tm
     monkeypatch.setitem(app.config, "JOBS_SQLITE_PATH", str(tmp_path / "queue.sqlite3"))
     try:
         queue.configure(app)
+        shutil.rmtree(services.jobs_dir())  # ids restart in every test: no folder of an earlier test's job 1
         resp = client.post(f"/rounds/{rnd.id}/export.xlsx", data={"csrf_token": csrf_token(client)})
         assert resp.status_code == 303
         job = db.session.scalar(sa.select(Job))
