@@ -46,8 +46,11 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load
 
-# 1) Install, migrate, load the demo data and serve on SQLite.
+# 1) Install, migrate, load the demo data and serve on SQLite, with the job consumer
+#    (exports, large imports, the every-minute finalisation) beside the web server.
 run: demo
+	@$(BIN)/flask jobs worker --workers 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --port $(PORT)
 
 # 2) Install and run the whole test suite: SQLite, then PostgreSQL when a server answers.
@@ -70,6 +73,8 @@ test-postgres: install-dev
 
 # Production-style server (see README: run `flask db upgrade` first).
 serve: install
+	@$(BIN)/flask jobs worker --workers 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --no-control-socket wsgi:app
 
 clean:

@@ -103,6 +103,25 @@ class Config:
     LEADERBOARD_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_FRESH_SECONDS", "1.5"))
     LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
     LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
+    LEADERBOARD_CACHE_PREFIX = os.environ.get("LEADERBOARD_CACHE_PREFIX", "lb:")  # several deployments on one Redis
+    # With Redis: a worker serves a value it checked this recently from its own memory (no round trip).
+    LEADERBOARD_RECHECK_SECONDS = float(os.environ.get("LEADERBOARD_RECHECK_SECONDS", "0.25"))
+    # Stale-while-revalidate: a stale ranking is recomputed by a job (Redis) or a thread, never in the request.
+    LEADERBOARD_REFRESH_IN_BACKGROUND = os.environ.get("LEADERBOARD_REFRESH_IN_BACKGROUND", "1") != "0"
+
+    # Background jobs (quizapp/jobs): Huey on Redis when REDIS_URL is set, else a SQLite file.
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE") == "1"  # run every job in the caller (tests)
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "quizapp")
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or None
+    JOBS_DIR = os.environ.get("JOBS_DIR") or str(INSTANCE_DIR / "jobs")  # shared storage with several machines
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH") or None  # the queue without Redis; default instance/
+    JOBS_TTL_HOURS = float(os.environ.get("JOBS_TTL_HOURS", "24"))
+    # Imports of a larger file run as a job with a progress bar (smaller ones in the request).
+    IMPORT_JOB_THRESHOLD_BYTES = int(os.environ.get("IMPORT_JOB_THRESHOLD_BYTES", str(256 * 1024)))
+
+    # /metrics (Prometheus): a bearer token, or addresses/networks allowed without one; neither = 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM", "")
 
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
@@ -120,6 +139,10 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes in tests only
     DRAW_COUNT_FLUSH_SECONDS = 0.0  # counts current after every commit (tests of the interval set it)
+    JOBS_IMMEDIATE = True  # jobs run synchronously when the starting transaction commits
+    LEADERBOARD_REFRESH_IN_BACKGROUND = False  # every read sees the latest submission (tests of it switch it on)
+    LEADERBOARD_RECHECK_SECONDS = 0.0
+    JOBS_DIR = None  # the test app's instance folder (set per session by the fixtures)
 
 
 class ProductionConfig(Config):

@@ -15,6 +15,9 @@ What it does (PostgreSQL and Redis on 127.0.0.1, bounded in size and time):
 3. the submit path's standing upsert (``record_standing``) at 10k, 100k and 1M attempts;
 4. load: 2 reader processes on the top-50 page, idle and then while a writer process submits at ``--rate``
    per second; throughput ratio and the worst staleness seen (now - X-Data-As-Of);
+   With ``--rate`` submissions a second streaming in through ``record_standing`` (a writer process) and a job
+   consumer (``flask jobs worker``) recomputing the stale snapshots off the request path (unless ``--no-stream``);
+   ``--pages-only`` stops after this step;
 5. the xlsx export of every entrant of the big round (time, peak RSS of a fresh process);
 6. prints Markdown, writes JSON to bench/results/, drops the database and the Redis keys.
 """
@@ -66,6 +69,7 @@ def make_app(db_url: str, prefix: str, fresh: float):
         "LEADERBOARD_MAX_STALE_SECONDS": float(os.environ.get("BENCH_MAX_STALE", "3.5")),
         "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+        "JOBS_QUEUE_NAME": prefix.rstrip(":"), "JOBS_DIR": os.path.join("/tmp", prefix.strip(":").replace(":", "-")),
     })
     # Baselines: the same templates rendered from rows held in memory (no database, no cache).
     app.config["BENCH_BASELINE"] = {}
@@ -173,7 +177,8 @@ def timed(fn, n: int) -> list[float]:
 def summary(ms: list[float]) -> dict:
     ms = sorted(ms)
     return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 3),
-            "mean_ms": round(statistics.fmean(ms), 3), "n": len(ms)}
+            "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 3), "mean_ms": round(statistics.fmean(ms), 3),
+            "max_ms": round(ms[-1], 3), "n": len(ms)}
 
 
 def compare(client, path, baseline_path, n=200, rounds=3):
@@ -191,7 +196,8 @@ def compare(client, path, baseline_path, n=200, rounds=3):
         page += timed(lambda: get(path), n)
     s_page, s_base = summary(page), summary(base)
     return {"page": s_page, "baseline": s_base, "ratio_median": round(s_page["median_ms"] / s_base["median_ms"], 2),
-            "ratio_mean": round(s_page["mean_ms"] / s_base["mean_ms"], 2)}
+            "ratio_mean": round(s_page["mean_ms"] / s_base["mean_ms"], 2),
+            "ratio_p99": round(s_page["p99_ms"] / s_base["p99_ms"], 2), "loadavg": os.getloadavg()}
 
 
 def login(client, user_id):
@@ -313,16 +319,19 @@ def load_phase(db_url, prefix, fresh, path, seconds, with_writer, round_id, entr
 
 
 def export_child(db_url, prefix, fresh, round_id, queue):
+    import tempfile
+
     from quizapp.leaderboards import exports
 
     app = make_app(db_url, prefix, fresh)
-    with app.app_context():
+    with app.app_context(), tempfile.TemporaryDirectory() as tmp:
         before = _vm("VmRSS")
         t = time.perf_counter()
-        content, _, _ = exports.export_round(round_id, "xlsx")
+        out = exports.run_export({"what": "round", "round_id": round_id, "fmt": "xlsx"}, lambda d, n: None, tmp)
         seconds = time.perf_counter() - t
+        size = os.path.getsize(out["path"])
         after = max(_vm("VmHWM"), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    queue.put({"seconds": round(seconds, 1), "bytes": len(content), "rss_before_mb": round(before / 1024),
+    queue.put({"seconds": round(seconds, 1), "bytes": size, "rss_before_mb": round(before / 1024),
                "rss_peak_mb": round(after / 1024), "rss_growth_mb": round((after - before) / 1024)})
 
 
@@ -345,6 +354,37 @@ def run_export(db_url, prefix, fresh, round_id):
     return result
 
 
+# --- submissions streaming in, and the job consumer that recomputes the snapshots ---------------------
+
+def start_streaming(db_url, prefix, fresh, round_id, entrants, rate):
+    """A writer process submitting ``rate`` times a second, and ``flask jobs worker`` (the consumer that
+    recomputes stale snapshots off the request path), until ``stop_streaming``."""
+    import subprocess
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    writer_proc = ctx.Process(target=writer, args=(db_url, prefix, fresh, round_id, entrants, 3600, rate, queue,
+                                                   ctx.Barrier(1)))
+    writer_proc.start()
+    env = dict(os.environ, FLASK_APP="wsgi.py", QUIZAPP_CONFIG="development", DATABASE_URL=db_url,
+               REDIS_URL=REDIS_URL, JOBS_QUEUE_NAME=prefix.rstrip(":"), LEADERBOARD_CACHE_PREFIX=prefix,
+               LEADERBOARD_FRESH_SECONDS=str(fresh),
+               LEADERBOARD_MAX_STALE_SECONDS=os.environ.get("BENCH_MAX_STALE", "3.5"),
+               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789")
+    consumer = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker", "-w", "1", "--no-periodic"],
+                                cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)  # both connected
+    return writer_proc, consumer
+
+
+def stop_streaming(handles) -> None:
+    writer_proc, consumer = handles
+    writer_proc.terminate()
+    writer_proc.join(10)
+    consumer.terminate()
+    consumer.wait(20)
+
+
 # --- main -------------------------------------------------------------------------------------------------
 
 def main() -> int:
@@ -355,6 +395,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--fresh", type=float, default=1.5)
     ap.add_argument("--skip-export", action="store_true")
+    ap.add_argument("--pages-only", action="store_true", help="only the page ratios (with submissions streaming)")
+    ap.add_argument("--no-stream", action="store_true", help="page ratios without submissions streaming in")
     args = ap.parse_args()
     began = time.time()
     db_url, drop = create_database()
@@ -414,16 +456,30 @@ def main() -> int:
             "me": {"template": "leaderboards/board.html", "context": {"board": mem_me, **common}},
             "units": {"template": "leaderboards/units.html", "context": unit_ctx},
         })
-        results["pages"] = {"top50": compare(client, f"/rounds/{big}/leaderboard", "/_bench/baseline/top")}
-        log(f"top-50: {results['pages']['top50']}")
-        results["pages"]["units"] = compare(client, f"/rounds/{big}/units", "/_bench/baseline/units")
-        log(f"units: {results['pages']['units']}")
-        me_client = app.test_client()
-        login(me_client, me_id)
-        results["pages"]["own_place"] = compare(me_client, f"/rounds/{big}/leaderboard", "/_bench/baseline/me")
-        results["pages"]["own_place"]["place"] = me_row.rank
-        log(f"own place (rank {me_row.rank:,}): {results['pages']['own_place']}")
+        streaming = None if args.no_stream else start_streaming(db_url, prefix, args.fresh, big, args.entrants,
+                                                                 args.rate)
+        results["pages_with_submissions_per_s"] = 0 if args.no_stream else args.rate
+        refreshes_before = cache_for(app).background_refreshes
+        in_request = {"round_snapshot": 0, "unit_ranking": 0}
+        for name in in_request:  # count the recomputations this (the web) process does itself
+            original = getattr(services, f"compute_{name}")
 
+            def counted(*a, _original=original, _name=name, **kw):
+                in_request[_name] += 1
+                return _original(*a, **kw)
+
+            setattr(services, f"compute_{name}", counted)
+        try:
+            pages_phase(app, client, big, me_id, me_row, results)
+        finally:
+            if streaming:
+                stop_streaming(streaming)
+        results["pages_recomputations"] = {
+            "handed_to_the_consumer": cache_for(app).background_refreshes - refreshes_before,
+            "computed_in_a_request": in_request}
+        log(f"recomputations during the page phase: {results['pages_recomputations']}")
+        if args.pages_only:
+            return 0
         results["upsert"] = upsert_costs(app, ids["rounds"])
 
         with app.app_context():
@@ -443,12 +499,24 @@ def main() -> int:
             cache_for(app).clear()
     finally:
         drop()
-    results["total_seconds"] = round(time.time() - began, 1)
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"leaderboards-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+        results["total_seconds"] = round(time.time() - began, 1)
+        out_dir = ROOT / "bench" / "results"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"leaderboards-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+        print(json.dumps(results, indent=2))
     return 0
+
+
+def pages_phase(app, client, big, me_id, me_row, results) -> None:
+    results["pages"] = {"top50": compare(client, f"/rounds/{big}/leaderboard", "/_bench/baseline/top")}
+    log(f"top-50: {results['pages']['top50']}")
+    results["pages"]["units"] = compare(client, f"/rounds/{big}/units", "/_bench/baseline/units")
+    log(f"units: {results['pages']['units']}")
+    me_client = app.test_client()
+    login(me_client, me_id)
+    results["pages"]["own_place"] = compare(me_client, f"/rounds/{big}/leaderboard", "/_bench/baseline/me")
+    results["pages"]["own_place"]["place"] = me_row.rank
+    log(f"own place (rank {me_row.rank:,}): {results['pages']['own_place']}")
 
 
 if __name__ == "__main__":

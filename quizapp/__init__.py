@@ -50,6 +50,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    from quizapp.ops import metrics
+
+    metrics.init_app(app)  # before the pipeline: its after_request runs last, after the COMMIT
     pipeline.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -60,6 +63,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     auth_views.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
+    from quizapp import jobs
+
+    jobs.init_app(app)
     return app
 
 
@@ -71,6 +77,7 @@ def _import_models() -> None:
     from quizapp.bank import models as _bank  # noqa: F401
     from quizapp.contests import models as _contests  # noqa: F401
     from quizapp.itemstats import models as _itemstats  # noqa: F401
+    from quizapp.jobs import models as _jobs  # noqa: F401
     from quizapp.leaderboards import models as _leaderboards  # noqa: F401
     from quizapp.practice import models as _practice  # noqa: F401
     from quizapp.units import models as _units  # noqa: F401
@@ -84,13 +91,15 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.bank.views import bp as bank_bp
     from quizapp.contests.views import bp as contests_bp
     from quizapp.itemstats.views import bp as itemstats_bp
+    from quizapp.jobs.views import bp as jobs_bp
     from quizapp.leaderboards.views import bp as leaderboards_bp
     from quizapp.main.views import bp as main_bp
+    from quizapp.ops.views import bp as ops_bp
     from quizapp.practice.views import bp as practice_bp
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp, practice_bp, itemstats_bp):
+               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.
@@ -105,7 +114,8 @@ def _register_cli(app: Flask) -> None:
     from quizapp.bank.cli import bank_cli
     from quizapp.demo.cli import demo_cli
     from quizapp.itemstats.cli import stats_cli
+    from quizapp.jobs.cli import jobs_cli
     from quizapp.units.cli import units_cli
 
-    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command, stats_cli):
+    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command, stats_cli, jobs_cli):
         app.cli.add_command(command)

@@ -50,7 +50,7 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def _migrated_app(database_url):
+def _migrated_app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from quizapp import create_app
@@ -60,6 +60,7 @@ def _migrated_app(database_url):
     app = create_app(_testing() | {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": config._engine_options(database_url),
+        "JOBS_DIR": str(tmp_path_factory.mktemp("jobs")),
     })
     with app.app_context():
         upgrade()

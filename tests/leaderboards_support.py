@@ -14,3 +14,14 @@ def live(app, monkeypatch):
     cache_for(app).clear()
     yield
     cache_for(app).clear()
+
+
+def export_via_job(client, path, **form):
+    """Start an export job (immediate in tests) and download its file from the job's page."""
+    from tests.conftest import csrf_token
+
+    resp = client.post(path, data={"csrf_token": csrf_token(client), **form})
+    assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"], resp.status_code
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "/download" in page
+    return client.get(resp.headers["Location"] + "/download").data

@@ -122,13 +122,18 @@ def build_world(make, db, taint: str = "") -> World:
     grant = contests.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
     audit.record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)
     db.session.commit()
+    from quizapp import jobs
+
+    job = jobs.start_job("leaderboards.export", users["organiser"].id,
+                         {"what": "round", "round_id": open_round.id, "fmt": "csv"})
+    db.session.commit()  # run now (immediate mode): a finished export with its file
 
     ids = {
         "unit_a": unit_a.id, "unit_a1": unit_a1.id, "unit_b": unit_b.id, "unit_b1": unit_b1.id,
         "contest": contest.id, "draft": draft.id, "open_round": open_round.id, "closed_round": closed_round.id,
         "question": bank_q.id, "attempt_in_progress": in_progress.id, "attempt_submitted": open_submitted.id,
         "attempt_closed": closed_attempt.id, "aq": aq_id, "grant": grant.id if grant is not None else 0,
-        "participant": pa.id, "participant_b": pb.id, "practice": practice_set.id,
+        "participant": pa.id, "participant_b": pb.id, "practice": practice_set.id, "job": job.id,
     }
     pii = {k: [u.phone, u.email, u.national_id, u.date_of_birth.strftime("%d/%m/%Y"), u.date_of_birth.isoformat()]
            for k, u in users.items()}

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from quizapp.auth.models import Role
 from quizapp.contests.models import ContestStatus, ResultsVisibility
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import ranking
+from tests.conftest import csrf_token
+from tests.leaderboards_support import export_via_job
 from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 
 XSS_NAME = '<script>alert("x")</script>Nguyễn Văn A'
@@ -145,44 +148,82 @@ def _sheet(content):
     return [[c for c in row] for row in ws.iter_rows(values_only=True)]
 
 
-@pytest.mark.parametrize("who, expected", [(None, 302), ("participant", 403), ("manager", 403), ("organiser", 200)])
+_export = export_via_job
+
+
+@pytest.mark.parametrize("who, expected", [(None, 302), ("participant", 403), ("manager", 403), ("organiser", 303)])
 def test_exports_are_for_organisers(client, auth, world, who, expected):
     if who:
         auth.login(world[who])
     r = world["round"].id
     for path in (f"/rounds/{r}/export.xlsx", f"/rounds/{r}/export.csv", f"/rounds/{r}/units/export.xlsx",
                  f"/contests/{world['contest'].id}/export.xlsx"):
-        assert client.get(path).status_code == expected, path
+        assert client.post(path, data={"csrf_token": csrf_token(client)}).status_code == expected, path
+        assert client.get(path).status_code == 405  # starting a job changes state: POST with CSRF only
 
 
 def test_round_export_in_the_jury_layout(client, auth, db, world):
     world["second"].full_name = "=HYPERLINK(\"http://evil\")"
     db.session.commit()
     auth.login(world["organiser"])
-    rows = _sheet(client.get(f"/rounds/{world['round'].id}/export.xlsx").data)
-    assert rows[3][6] is None  # predictions are secret until the round is finalised (issue 11.1)
+    rows = _sheet(_export(client, f"/rounds/{world['round'].id}/export.xlsx"))
+    assert rows[3][7] is None  # predictions are secret until the round is finalised (issue 11.1)
     ranking.finalize_round(world["round"])
     db.session.commit()
-    rows = _sheet(client.get(f"/rounds/{world['round'].id}/export.xlsx").data)
+    content = _export(client, f"/rounds/{world['round'].id}/export.xlsx")
+    rows = _sheet(content)
     assert world["contest"].title in rows[0][0] and world["round"].title in rows[0][0]
-    assert rows[2] == ["STT", "Hạng", "Họ và tên", "Đơn vị", "Điểm", "Thời gian làm bài", "Dự đoán", "Lượt thi"]
-    assert rows[3][:5] == [1, 1, XSS_NAME, XSS_UNIT, "4/4"] and rows[3][5] == "1:00,000" and rows[3][6:] == ["3", 1]
+    assert rows[2] == ["STT", "Hạng", "Họ và tên", "Đơn vị", "Điểm", "Điểm tối đa", "Thời gian làm bài", "Dự đoán",
+                       "Thời điểm nộp bài", "Lượt thi"]
+    # numbers as numbers, the time taken as an Excel duration, the submission as a date-time
+    assert rows[3][:6] == [1, 1, XSS_NAME, XSS_UNIT, 4, 4] and rows[3][7] == 3 and rows[3][9] == 1
+    assert rows[3][6] == timedelta(minutes=1)
+    assert isinstance(rows[3][8], datetime)
     assert rows[4][2] == "'=HYPERLINK(\"http://evil\")"  # never runs as a formula
     flat = " ".join(str(c) for row in rows for c in row)
     assert not any(secret in flat for secret in PRIVATE[:3])
-    text = client.get(f"/rounds/{world['round'].id}/export.csv").data.decode("utf-8-sig")
+    text = _export(client, f"/rounds/{world['round'].id}/export.csv").decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
-    assert table[0][2] == "Họ và tên" and table[2][2].startswith("'=")
+    assert table[0][2] == "Họ và tên" and table[2][2].startswith("'=") and table[1][6] == "1:00,000"
+
+
+def test_jury_sheet_formats_frozen_heading_autofilter_and_widths(client, auth, world):
+    auth.login(world["organiser"])
+    ws = load_workbook(io.BytesIO(_export(client, f"/rounds/{world['round'].id}/export.xlsx"))).active
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:J6"
+    assert ws["G4"].number_format == "[m]:ss.000" and ws["I4"].number_format == "dd/mm/yyyy hh:mm:ss"
+    assert ws["E4"].number_format == "0" and ws["E4"].data_type == "n"
+    assert ws.column_dimensions["C"].width > 20
+
+
+def test_personal_columns_only_in_the_organisers_jury_export_and_audited(client, auth, db, world):
+    from quizapp.audit.models import AuditEntry
+
+    auth.login(world["organiser"])
+    rows = _sheet(_export(client, f"/rounds/{world['round'].id}/export.xlsx", personal="1"))
+    assert rows[2][-4:] == ["Số điện thoại", "Ngày sinh", "Số CCCD", "Chức vụ"]
+    star = next(r for r in rows[3:] if r[2] == XSS_NAME)
+    assert star[-4] == "0911222333" and star[-3] == datetime(1990, 1, 1) and star[-2] == "012345678901"
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "results.export_personal")).one()
+    assert entry.actor_id == world["organiser"].id and entry.object_id == str(world["round"].id)
+    assert "0911222333" not in str(entry.details)
+    # the ordinary export has no personal columns, and is not logged as one
+    rows = _sheet(_export(client, f"/contests/{world['contest'].id}/export.xlsx"))
+    assert "Số điện thoại" not in rows[2]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "results.export_personal")) == 1
 
 
 def test_unit_and_contest_exports(client, auth, world):
     auth.login(world["organiser"])
-    rows = _sheet(client.get(f"/rounds/{world['round'].id}/units/export.xlsx?subtree=1").data)
+    rows = _sheet(_export(client, f"/rounds/{world['round'].id}/units/export.xlsx", subtree="1"))
     assert rows[2][:4] == ["STT", "Hạng", "Mã đơn vị", "Tên đơn vị"]
     province = next(r for r in rows[3:] if r[3] == "Tỉnh Hải Dương")
     assert province[6] == 2  # the star (sub-unit) and B (directly)
-    rows = _sheet(client.get(f"/contests/{world['contest'].id}/export.xlsx").data)
-    assert rows[2][4] == "Tổng điểm" and rows[3][2] == XSS_NAME
+    assert round(province[8], 2) == 22.22  # participation in percent (2 of 9), a number
+    rows = _sheet(_export(client, f"/contests/{world['contest'].id}/export.xlsx"))
+    assert rows[2][4] == "Tổng điểm" and rows[3][2] == XSS_NAME and rows[3][4] == 4
 
 
 def test_charts_are_inline_svg_with_their_numbers_in_tables_and_no_inline_style(client, world):

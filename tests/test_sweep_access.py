@@ -32,6 +32,7 @@ UNIT_ENDPOINTS = ("units.members", "leaderboards.unit_people", "leaderboards.uni
                   "leaderboards.unit_missing_export")
 DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
 PRACTICE_ENDPOINTS = ("practice.resume", "practice.question", "practice.answer", "practice.result")
+JOB_ENDPOINTS = ("jobs.show", "jobs.status", "jobs.download")
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -44,6 +45,9 @@ OBJECT_RULES = [
     (("auth.issue_reset_code",), "account_a", "participant A's account (one-time password reset code)",
      {"manager_a", "organiser", "admin"}),
     (PRACTICE_ENDPOINTS, "practice", "participant A's practice set", {"participant"}),
+    (JOB_ENDPOINTS, "job", "the organiser's job (an export) and its file", {"organiser", "admin"}),
+    (("ops.prometheus",), "", "Prometheus metrics: a METRICS_TOKEN or an address in METRICS_ALLOW_FROM, no login",
+     set()),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -77,8 +81,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
     ids = w.ids
     base = {"unit_id": ids["unit_a"], "round_id": ids["open_round"], "contest_id": ids["contest"],
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
-            "user_id": ids["participant"], "session_id": ids["practice"], "position": 1, "slug": w.slug,
-            "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token"}
+            "user_id": ids["participant"], "session_id": ids["practice"], "position": 1, "job_id": ids["job"],
+            "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token"}
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -95,6 +99,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
         variants = [(values, "account_a")]
     elif rule.endpoint in PRACTICE_ENDPOINTS:
         variants = [(values, "practice")]
+    elif rule.endpoint in JOB_ENDPOINTS:
+        variants = [(values, "job")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":

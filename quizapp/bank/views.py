@@ -1,7 +1,7 @@
 """The organiser's question bank editor (under /admin/bank)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -220,9 +220,20 @@ def import_file():
         errors = [e for errs in form.errors.values() for e in errs]
         return render_template("bank/import.html", form=form, report=None, errors=errors), 422
     upload = form.file.data
+    content = upload.read()
+    if len(content) > current_app.config["IMPORT_JOB_THRESHOLD_BYTES"]:
+        # A large file is imported by a job (progress bar, same all-or-nothing report).
+        from quizapp import jobs
+        from quizapp.bank.tasks import IMPORT_JOB
+
+        job = jobs.start_job(IMPORT_JOB, current_user.id, {
+            "upload": jobs.services.stash_upload(content, upload.filename or ""), "filename": upload.filename or "",
+            "actor_id": current_user.id, "status": form.status.data,
+            "default_area_id": form.default_area_id.data or None, "default_difficulty": form.default_difficulty.data})
+        return redirect(url_for("jobs.show", job_id=job.id), code=303)
     try:
         report = services.import_file(
-            upload.read(), upload.filename or "", current_user.id, status=QuestionStatus(form.status.data),
+            content, upload.filename or "", current_user.id, status=QuestionStatus(form.status.data),
             default_area_id=form.default_area_id.data or None, default_difficulty=form.default_difficulty.data,
         )
     except ServiceError as exc:

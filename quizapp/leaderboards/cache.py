@@ -10,6 +10,11 @@ ranking, the statistics) is kept for a few seconds:
   (Redis ``SET key NX PX``) and everybody else keeps serving the stale value
   meanwhile, so an expiry never sends every worker into the same query at
   once (no stampede);
+* with a ``refresh`` hook (``leaderboards/tasks.py``: a job on the queue when values
+  live in Redis, else a thread of this process), the caller that takes the lock
+  starts the recomputation in the background and serves the stale value as well:
+  no request waits for a recomputation while a value younger than ``stale_for``
+  exists;
 * a value older than ``stale_for`` (after a quiet spell nobody refreshed it)
   is not served: callers wait for the one recomputation in progress, so what
   is shown is never older than ``stale_for`` seconds;
@@ -150,7 +155,7 @@ class Cache:
     """Read-through cache with stale-while-revalidate and single-flight recomputation."""
 
     def __init__(self, backend, prefix: str = "lb:", clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, memo_size: int = 256):
+                 sleep: Callable[[float], None] = time.sleep, memo_size: int = 256, recheck_for: float = 0.0):
         self.backend = backend
         self.prefix = prefix
         self.clock = clock
@@ -160,11 +165,23 @@ class Cache:
         self._memo_lock = threading.Lock()
         self._errors = _backend_errors()
         self.computations = 0  # how many times this process recomputed a value (for tests and benchmarks)
+        self.background_refreshes = 0  # recomputations this process handed to the background
+        # A value this process checked against the store less than ``recheck_for`` seconds ago is
+        # served from its memory without asking the store again (a page then costs no round trip
+        # to Redis; a new ranking shows at most ``recheck_for`` later).  0 = always ask.
+        self.recheck_for = recheck_for
+        self._checked: dict[str, float] = {}
+        self._busy_until: dict[str, float] = {}  # someone is recomputing: do not try the lock again yet
 
     # --- reading ------------------------------------------------------------------
 
-    def _read(self, key: str, codec) -> tuple[float, Any] | None:
+    def _read(self, key: str, codec, force: bool = False) -> tuple[float, Any] | None:
         """(computed_at, value) of the stored value, decoding it at most once per process."""
+        if self.recheck_for and not force and time.monotonic() - self._checked.get(key, -1e9) < self.recheck_for:
+            with self._memo_lock:
+                hit = self._memo.get(key)
+            if hit is not None:
+                return hit
         raw_stamp = self.backend.get(key + ":t")
         if raw_stamp is None:
             return None
@@ -173,6 +190,7 @@ class Cache:
             hit = self._memo.get(key)
             if hit is not None and hit[0] == stamp:
                 self._memo.move_to_end(key)
+                self._checked[key] = time.monotonic()
                 return hit
         raw = self.backend.get(key)
         if raw is None:
@@ -183,6 +201,7 @@ class Cache:
         return item
 
     def _remember(self, key: str, item: tuple[float, Any]) -> None:
+        self._checked[key] = time.monotonic()
         with self._memo_lock:
             self._memo[key] = item
             self._memo.move_to_end(key)
@@ -193,24 +212,44 @@ class Cache:
 
     def get_or_compute(self, key: str, compute: Callable[[], Any], *, fresh_for: float,
                        stale_for: float | None = None, keep_for: float = 600, lock_ms: int = 30_000,
-                       codec=JsonCodec) -> Any:
+                       codec=JsonCodec, refresh: Callable[[str], None] | None = None) -> Any:
         """The cached value of ``key``, recomputed by one caller once older than ``fresh_for`` seconds.
 
         Meanwhile other callers get the stale value, unless it is older than ``stale_for`` seconds
         (after a quiet period): they then wait for the recomputation instead.
+
+        ``refresh(token)``, if given, starts the recomputation in the background (a job or a
+        thread that calls ``refill`` with the same lock token): the caller that took the lock
+        then serves the stale value too, so no request waits while a usable value exists.
         """
         key = self.prefix + key
         try:
-            return self._get_or_compute(key, compute, fresh_for, stale_for, keep_for, lock_ms, codec)
+            return self._get_or_compute(key, compute, fresh_for, stale_for, keep_for, lock_ms, codec, refresh)
         except self._errors:
             log.warning("leaderboard cache unavailable; computing directly")
             return self._compute(compute)
+
+    def refill(self, key: str, token: str, compute: Callable[[], Any], *, fresh_for: float,
+               stale_for: float | None = None, keep_for: float = 600, lock_ms: int = 30_000,
+               codec=JsonCodec) -> bool:
+        """The background half of ``refresh``: recompute and store under the caller's lock
+        ``token``; nothing if another worker holds the lock meanwhile.  True if it computed."""
+        key = self.prefix + key
+        lock, raw = key + ":lock", token.encode()
+        held = self.backend.get(lock)
+        if held is not None and held != raw:
+            return False
+        if held is None and not self.backend.add(lock, raw, lock_ms):
+            return False
+        before = self.computations
+        self._fill(key, lock, raw, compute, fresh_for, keep_for, codec)
+        return self.computations > before
 
     def _compute(self, compute):
         self.computations += 1
         return compute()
 
-    def _get_or_compute(self, key, compute, fresh_for, stale_for, keep_for, lock_ms, codec):
+    def _get_or_compute(self, key, compute, fresh_for, stale_for, keep_for, lock_ms, codec, refresh=None):
         def usable(found):
             return found is not None and (stale_for is None or self.clock() - found[0] < stale_for)
 
@@ -218,14 +257,25 @@ class Cache:
         if item is not None and self.clock() - item[0] < fresh_for:
             return item[1]
         lock, token = key + ":lock", uuid.uuid4().hex.encode()
+        if usable(item) and time.monotonic() < self._busy_until.get(key, 0):
+            return item[1]  # a recomputation started a moment ago: serve what we have
         if self.backend.add(lock, token, lock_ms):
+            if refresh is not None and usable(item):
+                try:
+                    refresh(token.decode())
+                    self.background_refreshes += 1
+                    self._busy_until[key] = time.monotonic() + self.recheck_for
+                    return item[1]  # stale-while-revalidate: the recomputation runs elsewhere
+                except Exception:  # noqa: BLE001 - no queue: recompute here rather than fail
+                    log.warning("background refresh unavailable; recomputing in the request", exc_info=True)
             return self._fill(key, lock, token, compute, fresh_for, keep_for, codec)
         if usable(item):
+            self._busy_until[key] = time.monotonic() + self.recheck_for
             return item[1]  # stale, while the lock holder recomputes
         give_up = self.clock() + lock_ms / 1000
         while self.clock() < give_up:
             self.sleep(0.02)
-            found = self._read(key, codec)
+            found = self._read(key, codec, force=True)
             if found is not None and (item is None or found[0] != item[0]) and usable(found):
                 return found[1]
             if self.backend.add(lock, token, lock_ms):  # the holder failed without storing anything
@@ -235,7 +285,7 @@ class Cache:
     def _fill(self, key, lock, token, compute, fresh_for, keep_for, codec):
         """Recompute and store the value while holding the lock."""
         try:
-            again = self._read(key, codec)  # another worker may have just finished
+            again = self._read(key, codec, force=True)  # another worker may have just finished
             if again is not None and self.clock() - again[0] < fresh_for:
                 return again[1]
             value = self._compute(compute)
@@ -251,6 +301,8 @@ class Cache:
         self.backend.clear(self.prefix)
         with self._memo_lock:
             self._memo.clear()
+        self._checked.clear()
+        self._busy_until.clear()
 
 
 def cache_for(app) -> Cache:
@@ -264,6 +316,7 @@ def cache_for(app) -> Cache:
             backend = RedisBackend(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
         else:
             backend = MemoryBackend()
-        cache = Cache(backend, prefix=app.config.get("LEADERBOARD_CACHE_PREFIX", "lb:"))
+        cache = Cache(backend, prefix=app.config.get("LEADERBOARD_CACHE_PREFIX", "lb:"),
+                      recheck_for=float(app.config.get("LEADERBOARD_RECHECK_SECONDS", 0.25)) if url else 0.0)
         app.extensions["leaderboards.cache"] = cache
     return cache

@@ -13,7 +13,9 @@ arrays.  A page is then a slice of the snapshot plus one query for the 50
 rows shown; one entrant's place is a binary search; a unit filter is a mask
 over the arrays.  Pages, unit rankings and statistics are cached the same way.
 So a new submission shows within ``max stale`` + the time of one recomputation
-(about 0.5 s at 200,000 entrants on PostgreSQL): under 5 s.
+(about 0.5 s at 200,000 entrants on PostgreSQL): under 5 s.  The recomputation runs off the
+request path (``leaderboards/tasks.py``): the request that finds the snapshot older than
+``fresh`` starts it as a job (or a thread) and serves the snapshot it has.
 
 Ranks are the round's official places (``ranking.py``: standard competition
 ranking, ties share a rank); filtering by unit or category narrows the list
@@ -332,9 +334,41 @@ def compute_round_snapshot(round_id: int) -> Snapshot:
 
 
 def round_snapshot(round_id: int) -> Snapshot:
-    return cache_for(current_app).get_or_compute(
-        f"round:{round_id}:snap", lambda: compute_round_snapshot(round_id), fresh_for=_fresh(),
-        stale_for=_max_stale(), codec=SnapshotCodec)
+    return _cached("round_snapshot", round_id)
+
+
+# --- recomputation off the request path (stale-while-revalidate) -------------------------------
+# The rankings cached for ``fresh`` seconds and never shown older than ``max stale``: how to
+# name and compute each, so a background worker can recompute one from its name and arguments.
+
+def _specs() -> dict:
+    return {
+        "round_snapshot": lambda round_id: (f"round:{round_id}:snap", lambda: compute_round_snapshot(round_id),
+                                            SnapshotCodec),
+        "contest_snapshot": lambda contest_id: (f"contest:{contest_id}:snap",
+                                                lambda: compute_contest_snapshot(contest_id), SnapshotCodec),
+        "unit_ranking": lambda round_id, bloc, subtree: (
+            f"round:{round_id}:units:{int(subtree)}:{bloc or ''}",
+            lambda: compute_unit_ranking(round_id, bloc, subtree), UnitRankingCodec),
+    }
+
+
+def _cached(name: str, *args):
+    key, compute, codec = _specs()[name](*args)
+    hook = current_app.extensions.get("leaderboards.refresh")
+    refresh = None
+    if hook is not None and current_app.config.get("LEADERBOARD_REFRESH_IN_BACKGROUND", True):
+        def refresh(token: str) -> None:
+            hook(name, list(args), token)
+    return cache_for(current_app).get_or_compute(key, compute, fresh_for=_fresh(), stale_for=_max_stale(),
+                                                 codec=codec, refresh=refresh)
+
+
+def refresh_cached(name: str, args: list, token: str) -> bool:
+    """Recompute one ranking in the background under the lock ``token`` its requester took."""
+    key, compute, codec = _specs()[name](*args)
+    return cache_for(current_app).refill(key, token, compute, fresh_for=_fresh(), stale_for=_max_stale(),
+                                         codec=codec)
 
 
 # --- contest-wide ranking (sum or best of the rounds) -------------------------------
@@ -446,10 +480,7 @@ def compute_contest_snapshot(contest_id: int) -> Snapshot:
 
 
 def contest_snapshot(contest_id: int) -> Snapshot:
-    return cache_for(current_app).get_or_compute(
-        f"contest:{contest_id}:snap", lambda: compute_contest_snapshot(contest_id), fresh_for=_fresh(),
-        stale_for=_max_stale(),
-        codec=SnapshotCodec)
+    return _cached("contest_snapshot", contest_id)
 
 
 # ---------------------------------------------------------------------------
@@ -819,10 +850,7 @@ def unit_ranking_page(round_id: int, viewer=None, bloc: str | None = None, subtr
 
 def unit_ranking(round_id: int, bloc: str | None = None, subtree: bool = False) -> UnitRanking:
     bloc = (bloc or "").strip()[:64] or None
-    return cache_for(current_app).get_or_compute(
-        f"round:{round_id}:units:{int(subtree)}:{bloc or ''}",
-        lambda: compute_unit_ranking(round_id, bloc, subtree), fresh_for=_fresh(), stale_for=_max_stale(),
-        codec=UnitRankingCodec)
+    return _cached("unit_ranking", round_id, bloc, bool(subtree))
 
 
 # ---------------------------------------------------------------------------

@@ -6,16 +6,17 @@ or ``LoginRequired``, which sends the viewer to the login page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.core.db import db
+from quizapp import jobs
 from quizapp.leaderboards import charts, exports, services
+from quizapp.leaderboards.tasks import EXPORT_JOB
 from quizapp.units.models import Unit
 
 bp = Blueprint("leaderboards", __name__, template_folder="templates")
@@ -128,29 +129,30 @@ def round_stats(round_id: int):
                            score_chart=score_chart, unit_chart=unit_chart)
 
 
-def _download(fmt: str, export, *args) -> Response:
-    if fmt not in ("xlsx", "csv"):
-        return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    content, mimetype, name = export(*args[:1], fmt, *args[1:])
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+def _export_job(what: str, obj_id: int, fmt: str, **kw):
+    """Start the export as a job and send the organiser to its page (progress, then the download)."""
+    params = exports.export_params(what, obj_id, fmt, actor_id=current_user.id, **kw)
+    job = jobs.start_job(EXPORT_JOB, current_user.id, params)
+    return redirect(url_for("jobs.show", job_id=job.id), code=303)
 
 
-@bp.route("/rounds/<int:round_id>/export.<fmt>")
+@bp.route("/rounds/<int:round_id>/export.<fmt>", methods=["POST"])
 @requires(Role.ORGANISER)
 def export_round(round_id: int, fmt: str):
-    return _download(fmt, exports.export_round, round_id)
+    return _export_job("round", round_id, fmt, personal=request.form.get("personal") == "1")
 
 
-@bp.route("/contests/<int:contest_id>/export.<fmt>")
+@bp.route("/contests/<int:contest_id>/export.<fmt>", methods=["POST"])
 @requires(Role.ORGANISER)
 def export_contest(contest_id: int, fmt: str):
-    return _download(fmt, exports.export_contest, contest_id)
+    return _export_job("contest", contest_id, fmt, personal=request.form.get("personal") == "1")
 
 
-@bp.route("/rounds/<int:round_id>/units/export.<fmt>")
+@bp.route("/rounds/<int:round_id>/units/export.<fmt>", methods=["POST"])
 @requires(Role.ORGANISER)
 def export_units(round_id: int, fmt: str):
-    return _download(fmt, exports.export_units, round_id, *_unit_args())
+    bloc, subtree = (request.form.get("bloc") or "").strip()[:64] or None, request.form.get("subtree") == "1"
+    return _export_job("units", round_id, fmt, bloc=bloc, subtree=subtree)
 
 
 @bp.route("/units/<int:unit_id>/rounds/<int:round_id>/people")
@@ -188,4 +190,10 @@ def unit_missing_export(unit_id: int, round_id: int, fmt: str):
 
     require_unit_scope(unit_id)
     db.get_or_404(Unit, unit_id)
-    return _download(fmt, lambda f: dashboard.export_missing(unit_id, round_id, f))
+    if fmt not in ("xlsx", "csv"):  # one unit's list is small: served at once, not as a job
+        return render_template("errors/error.html", status=404, message=_l("Unknown format.")), 404
+    content, mimetype, name = dashboard.export_missing(unit_id, round_id, fmt)
+    response = make_response(content)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response

@@ -78,6 +78,8 @@ def live_server(tmp_path_factory):
         "LOGIN_IP_RATE_LIMIT": "1000 per minute",
     })
     env.pop("REDIS_URL", None)
+    jobs_dir = tmp_path_factory.mktemp("jobs")
+    env.update({"JOBS_DIR": str(jobs_dir), "JOBS_SQLITE_PATH": str(jobs_dir / "queue.sqlite3")})
     bindir = Path(sys.executable).parent
     # `flask db upgrade` then `flask demo load`, in one process (the app is imported once).
     subprocess.run([sys.executable, "-c", _SETUP], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -86,6 +88,9 @@ def live_server(tmp_path_factory):
         [str(bindir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    # The job consumer beside it, as `make run` starts it (exports and large imports run as jobs).
+    worker = subprocess.Popen([str(bindir / "flask"), "jobs", "worker", "--workers", "1"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -98,7 +103,9 @@ def live_server(tmp_path_factory):
         raise RuntimeError("gunicorn did not start")
     yield {"url": base, "env": env}
     proc.terminate()
+    worker.terminate()
     proc.wait(timeout=10)
+    worker.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

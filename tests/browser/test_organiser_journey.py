@@ -164,8 +164,13 @@ def test_import_build_publish_watch_and_export(live_server, browser, desktop, tm
     # --- exports the results to Excel
     page.get_by_role("link", name="Cá nhân").click()
     expect(page.locator("h1")).to_contain_text("Xếp hạng cá nhân")
+    page.get_by_role("button", name="Tải về Excel (.xlsx)").click()
+    # the export runs as a job: its page shows the progress, then the download link
+    expect(page.locator("h1")).to_have_text("Xuất kết quả")
+    link = page.get_by_role("link", name=re.compile(r"^Tải về ket-qua-.*\.xlsx$"))
+    expect(link).to_be_visible(timeout=30_000)
     with page.expect_download() as info:
-        page.get_by_role("link", name="Tải về Excel (.xlsx)").click()
+        link.click()
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     path = tmp_path / download.suggested_filename
@@ -173,10 +178,13 @@ def test_import_build_publish_watch_and_export(live_server, browser, desktop, tm
     ws = load_workbook(path, read_only=True).active
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     assert rows[0][0] == f"Kết quả cá nhân — {CONTEST} — {ROUND}"
-    assert rows[2][:8] == ["STT", "Hạng", "Họ và tên", "Đơn vị", "Điểm", "Thời gian làm bài", "Dự đoán", "Lượt thi"]
-    assert rows[3][:5] == [1, 1, "Lê Văn Dự Thi", "Phường 1", score]
-    assert rows[3][6] in (None, "") and rows[3][7] == 1  # the prediction stays secret until the round is finalised
+    assert rows[2][:10] == ["STT", "Hạng", "Họ và tên", "Đơn vị", "Điểm", "Điểm tối đa", "Thời gian làm bài",
+                            "Dự đoán", "Thời điểm nộp bài", "Lượt thi"]
+    got, of = (int(x) for x in score.split("/"))
+    assert rows[3][:6] == [1, 1, "Lê Văn Dự Thi", "Phường 1", got, of]  # numbers, not "x/y" text
+    assert rows[3][7] is None and rows[3][9] == 1  # the prediction stays secret until the round is finalised
     assert len(rows) == 4
+    screenshot(page, "desktop-export-job-done")
 
 
 def test_contest_units_are_found_without_diacritics_and_a_hidden_choice_is_kept(live_server, desktop):

@@ -1,0 +1,245 @@
+"""Starting, running, showing and pruning jobs (no queue code here but the enqueue hook)."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from quizapp.auth.models import Role, User
+from quizapp.core.db import db, utcnow
+from quizapp.core.errors import ServiceError, message_text
+from quizapp.jobs import registry
+from quizapp.jobs.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+
+_PENDING = "quizapp_jobs_pending"
+PROGRESS_FILE = ".progress"
+PROGRESS_EVERY = 0.25  # seconds between two progress writes of one job
+
+
+def jobs_dir() -> Path:
+    path = Path(current_app.config.get("JOBS_DIR") or Path(current_app.instance_path) / "jobs")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def output_dir(job_id: int) -> Path:
+    return jobs_dir() / str(job_id)
+
+
+def start_job(kind: str, requester_id: int | None, params: dict | None = None) -> Job:
+    """Record a job and queue it once the current transaction commits."""
+    if registry.get(kind) is None:
+        raise ServiceError("unknown_job", message_text(_l("Unknown kind of job.")), 404)
+    params = dict(params or {})
+    try:
+        json.dumps(params)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"job params must be JSON: {exc}") from exc
+    job = Job(kind=kind, requester_id=requester_id, params=params, status=JobStatus.QUEUED, message="")
+    db.session.add(job)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(job.id)
+    return job
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _enqueue_committed(session) -> None:
+    if session.in_nested_transaction():
+        return
+    for job_id in session.info.pop(_PENDING, ()):
+        from quizapp.jobs.tasks import run_job
+
+        try:
+            run_job(job_id)
+        except Exception:  # noqa: BLE001 - the job stays queued; `flask jobs requeue` sends it again
+            log.exception("could not queue job %s", job_id)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_rolled_back(session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
+
+
+def requeue_stale(older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Ids of jobs still queued after ``older_than`` (their enqueue was lost); queued again at commit."""
+    ids = list(db.session.scalars(sa.select(Job.id).where(
+        Job.status == JobStatus.QUEUED, Job.created_at < utcnow() - older_than)))
+    db.session.info.setdefault(_PENDING, []).extend(ids)
+    return ids
+
+
+def stash_upload(content: bytes, filename: str) -> str:
+    """Keep an uploaded file for a job to read (path relative to JOBS_DIR); the job deletes it."""
+    import uuid
+
+    folder = jobs_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+    (folder / name).write_bytes(content)
+    return f"uploads/{name}"
+
+
+def take_upload(rel: str) -> bytes:
+    """Read and delete a stashed upload."""
+    path = (jobs_dir() / rel).resolve()
+    if (jobs_dir() / "uploads").resolve() not in path.parents:
+        raise ValueError("not a stashed upload")
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# --- progress ------------------------------------------------------------------------------
+
+class Progress:
+    """``progress(done, total)``: written to a small file beside the job's output, at most
+    every PROGRESS_EVERY seconds (a file, not the database: the job's own transaction may
+    hold SQLite's write lock until it commits)."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / PROGRESS_FILE
+        self.done = self.total = 0
+        self._written = 0.0
+
+    def __call__(self, done: int, total: int, *_ignored) -> None:
+        self.done, self.total = int(done), int(total)
+        now = time.monotonic()
+        if now - self._written >= PROGRESS_EVERY or (total and done >= total):
+            self._written = now
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(f"{self.done} {self.total}")
+            os.replace(tmp, self.path)
+
+
+def progress_of(job: Job) -> tuple[int, int]:
+    if job.status != JobStatus.RUNNING:
+        return job.progress_done, job.progress_total
+    try:
+        done, total = (output_dir(job.id) / PROGRESS_FILE).read_text().split()
+        return int(done), int(total)
+    except (OSError, ValueError):
+        return 0, 0
+
+
+# --- running -----------------------------------------------------------------------------------
+
+def _ttl(kind: registry.Kind | None) -> timedelta:
+    hours = kind.ttl_hours if kind and kind.ttl_hours is not None else current_app.config.get("JOBS_TTL_HOURS", 24)
+    return timedelta(hours=float(hours))
+
+
+def execute(job_id: int) -> Job | None:
+    """Run one queued job (in the consumer, or in the caller in immediate mode) and record the outcome."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.status != JobStatus.QUEUED:
+        log.info("job %s not run: %s", job_id, "unknown" if job is None else job.status.value)
+        return job  # already run (a duplicate delivery) or deleted
+    kind = registry.get(job.kind)
+    job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    db.session.commit()
+    folder = output_dir(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    progress = Progress(folder)
+    try:
+        if kind is None:
+            raise ServiceError("unknown_job", message_text(_l("Unknown kind of job.")), 404)
+        outcome = kind.run(dict(job.params or {}), progress, str(folder)) or {}
+        db.session.commit()  # the work's own writes (e.g. an import), all or nothing
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, shown to its requester
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status = JobStatus.FAILED
+        if isinstance(exc, ServiceError):
+            job.message = exc.message
+        else:
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            job.message = message_text(_l("The job failed; please try again or tell the administrator."))
+        job.finished_at = utcnow()
+        job.expires_at = job.finished_at + _ttl(kind)
+        job.progress_done, job.progress_total = progress.done, progress.total
+        db.session.commit()
+        return job
+    job = db.session.get(Job, job_id)
+    path = outcome.get("path")
+    if path:
+        rel = Path(path).resolve().relative_to(jobs_dir().resolve())
+        job.result_path = str(rel)
+        job.result_filename = (outcome.get("filename") or Path(path).name)[:255]
+        job.result_mimetype = (outcome.get("mimetype") or "application/octet-stream")[:128]
+    extra = {k: v for k, v in outcome.items() if k not in ("path", "filename", "mimetype", "message")}
+    job.result = extra or None
+    job.message = str(outcome.get("message") or "")
+    job.status = JobStatus.DONE
+    job.finished_at = utcnow()
+    job.expires_at = job.finished_at + _ttl(kind)
+    job.progress_done, job.progress_total = progress.done or progress.total, progress.total
+    db.session.commit()
+    return job
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def can_see(job: Job, viewer: User | None) -> bool:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return job.requester_id == viewer.id or viewer.has_role(Role.ADMIN)
+
+
+def job_for(job_id: int, viewer: User | None) -> Job:
+    """The job if ``viewer`` requested it or is an admin; else 404 (its existence is not told)."""
+    job = db.session.get(Job, job_id)
+    if job is None or not can_see(job, viewer):
+        raise ServiceError("job_not_found", message_text(_l("No such job.")), 404)
+    return job
+
+
+def result_file(job: Job) -> Path:
+    """The finished job's file; 404 if it has none or it expired."""
+    if job.status != JobStatus.DONE or not job.result_path or (job.expires_at and job.expires_at <= utcnow()):
+        raise ServiceError("job_file_gone", message_text(_l("This file is not available (any more).")), 404)
+    path = (jobs_dir() / job.result_path).resolve()
+    if jobs_dir().resolve() not in path.parents or not path.is_file():
+        raise ServiceError("job_file_gone", message_text(_l("This file is not available (any more).")), 404)
+    return path
+
+
+def status_dict(job: Job) -> dict:
+    done, total = progress_of(job)
+    return {"id": job.id, "kind": job.kind, "status": job.status.value, "done": done, "total": total,
+            "message": job.message or "", "finished": job.finished,
+            "download": bool(job.status == JobStatus.DONE and job.result_path)}
+
+
+def recent_for(viewer: User, limit: int = 20) -> list[Job]:
+    return list(db.session.scalars(sa.select(Job).where(Job.requester_id == viewer.id)
+                                   .order_by(Job.id.desc()).limit(limit)))
+
+
+def counts_by_status() -> dict[str, int]:
+    return {s.value: n for s, n in db.session.execute(sa.select(Job.status, sa.func.count()).group_by(Job.status))}
+
+
+# --- pruning -------------------------------------------------------------------------------
+
+def prune_expired(now: datetime | None = None) -> int:
+    """Delete the files of expired jobs (the record stays, marked expired); returns how many."""
+    now = now or utcnow()
+    jobs = db.session.scalars(sa.select(Job).where(
+        Job.status.in_([JobStatus.DONE, JobStatus.FAILED]), Job.expires_at <= now)).all()
+    for job in jobs:
+        shutil.rmtree(output_dir(job.id), ignore_errors=True)
+        job.status = JobStatus.EXPIRED
+        job.result_path = None
+    return len(jobs)

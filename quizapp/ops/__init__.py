@@ -1,0 +1,1 @@
+"""Operations: request metrics (Prometheus), the live view of running rounds, ``/metrics``."""
