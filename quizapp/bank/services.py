@@ -138,9 +138,16 @@ def validate(
     default_area_id: int | None = None,
     default_difficulty: int = 1,
     areas: dict[str, ReformArea] | None = None,
+    category_map: dict[str, str] | None = None,
 ) -> tuple[list[dict], list[RowError]]:
-    """Every rule a question must meet, for every format: (clean rows, errors)."""
+    """Every rule a question must meet, for every format: (clean rows, errors).
+
+    ``category_map`` maps Moodle category names (a path or its last part) to
+    area codes or names, for GIFT and Moodle XML files whose categories are
+    not named after the areas.
+    """
     areas = area_index() if areas is None else areas
+    categories = {fold(k): v for k, v in (category_map or {}).items()}
     by_id = {a.id: a for a in areas.values()}
     default_area = by_id.get(default_area_id) if default_area_id else None
     errors: list[RowError] = []
@@ -165,6 +172,19 @@ def validate(
             area = areas.get(fold(r.area))
             if area is None:
                 errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=r.area))))
+        elif r.category:
+            names = formats.category_names(r.category)
+            for name in names:
+                mapped = categories.get(fold(name))
+                area = areas.get(fold(mapped)) if mapped else areas.get(fold(name))
+                if area is not None:
+                    break
+            area = area or default_area
+            if area is None:
+                errs.append((HEADINGS["area"], str(_l(
+                    "The Moodle category “%(category)s” names no reform area: map it to an area "
+                    "(“%(category)s = area code”) or choose a default area.",
+                    category=names[-1] if names else r.category))))
         elif default_area is not None:
             area = default_area
         else:
