@@ -412,3 +412,253 @@ def test_cli_aiken_with_area_option(app, db, runner, tmp_path):
     result = runner.invoke(args=["bank", "import", str(path), "--area", "CV", "--difficulty", "2"])
     assert result.exit_code == 0, result.output
     assert count(db, Question, Question.area_id == _area(db, "CV"), Question.difficulty == 2) == 2
+
+
+# --- Word (.docx) -------------------------------------------------------------------------------
+
+def _docx(build) -> bytes:
+    import docx
+
+    document = docx.Document()
+    build(document)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def _paragraphs(document, lines):
+    for line in lines:
+        if isinstance(line, tuple):  # (text, bold) runs of one paragraph
+            paragraph = document.add_paragraph()
+            for text, bold in line:
+                paragraph.add_run(text).bold = bold
+        else:
+            document.add_paragraph(line)
+
+
+def test_word_file_in_the_organisers_layout_imports(app, db):
+    data = _docx(lambda d: _paragraphs(d, [
+        "BỘ CÂU HỎI THI TÌM HIỂU CẢI CÁCH HÀNH CHÍNH NĂM 2026",
+        "Lĩnh vực: TTHC",
+        "Câu 1: Nghị định nào quy định việc thực hiện thủ tục hành chính",
+        "trên môi trường điện tử?",
+        "A. Nghị định 45/2020/NĐ-CP",
+        "B. Nghị định 61/2018/NĐ-CP",
+        "C. Nghị định 42/2022/NĐ-CP",
+        "D. Nghị định 107/2021/NĐ-CP",
+        "Đáp án: A",
+        "Mức độ: 2",
+        "Nguồn: Nghị định 45/2020/NĐ-CP ngày 08/4/2020",
+        "Ngày tham chiếu: 22/05/2020",
+        "",
+        "Câu 2. Dịch vụ công trực tuyến gồm những mức nào?",
+        "A. Toàn trình\tB. Một phần\tC. Mức độ 4",
+        "Đáp án đúng: A, B",
+        "Câu 3: Cơ quan nào là cơ quan thường trực công tác cải cách hành chính của tỉnh?",
+        (("A. ", True), ("Sở Nội vụ", True)),
+        (("B. Sở Tư pháp", False),),
+        (("C. Văn phòng ", False), ("UBND", False), (" tỉnh", False)),
+        "Câu 4: Năm nào Chính phủ ban hành Nghị quyết 76/NQ-CP?",
+        (("a) 2019    ", False), ("b) 2021", True), ("    c) 2023", False)),
+    ]))
+    report = bank.import_file(data, "de-thi.docx", default_area_id=_area(db, "CV"))
+    assert report.ok, report.errors
+    qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [q.area.code for q in qs] == ["TTHC"] * 4
+    q1, q2, q3, q4 = qs
+    assert q1.text == "Nghị định nào quy định việc thực hiện thủ tục hành chính\ntrên môi trường điện tử?"
+    assert [o.is_correct for o in q1.options] == [True, False, False, False] and q1.difficulty == 2
+    assert q1.source == "Nghị định 45/2020/NĐ-CP ngày 08/4/2020" and q1.reference_date == date(2020, 5, 22)
+    assert [(o.text, o.is_correct) for o in q2.options] == [("Toàn trình", True), ("Một phần", True), ("Mức độ 4", False)]
+    assert q2.multiple
+    assert [(o.text, o.is_correct) for o in q3.options] == [
+        ("Sở Nội vụ", True), ("Sở Tư pháp", False), ("Văn phòng UBND tỉnh", False)]
+    assert [(o.text, o.is_correct) for o in q4.options] == [("2019", False), ("2021", True), ("2023", False)]
+
+
+def test_word_numbered_lists_and_underlined_answers(app, db):
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def build(document):
+        numbering = document.part.numbering_part.element
+        numbering.append(parse_xml(
+            f'<w:abstractNum {ns} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/>'
+            '<w:lvlText w:val="Câu %1:"/></w:lvl><w:lvl w:ilvl="1"><w:numFmt w:val="upperLetter"/>'
+            '<w:lvlText w:val="%2."/></w:lvl></w:abstractNum>'))
+        numbering.append(parse_xml(f'<w:num {ns} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+        def item(text, level, underline=False):
+            paragraph = document.add_paragraph()
+            paragraph._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {ns}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+            paragraph.add_run(text).underline = underline
+
+        item("Bộ phận Một cửa cấp tỉnh đặt ở đâu?", 0)
+        item("Văn phòng UBND tỉnh", 1)
+        item("Trung tâm Phục vụ hành chính công", 1, underline=True)
+        item("Sở Nội vụ", 1)
+        item("Thủ tục hành chính được công bố ở đâu?", 0)
+        item("Cơ sở dữ liệu quốc gia về thủ tục hành chính", 1, underline=True)
+        item("Báo Nhân dân", 1)
+
+    report = bank.import_file(_docx(build), "danh-so.docx", default_area_id=_area(db, "TTHC"))
+    assert report.ok, report.errors
+    qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [q.text for q in qs] == ["Bộ phận Một cửa cấp tỉnh đặt ở đâu?", "Thủ tục hành chính được công bố ở đâu?"]
+    assert [o.is_correct for o in qs[0].options] == [False, True, False]
+    assert [o.is_correct for o in qs[1].options] == [True, False]
+
+
+def test_word_table_with_vietnamese_headings_imports(app, db):
+    def build(document):
+        document.add_paragraph("Bảng câu hỏi")
+        rows = [["STT", "Câu hỏi", "A", "B", "C", "D", "Đáp án"],
+                ["1", "Bộ phận Một cửa cấp xã thuộc cơ quan nào?", "UBND cấp xã", "Công an xã", "Đảng ủy", "Hội đồng nhân dân", "A"],
+                ["2", "Dịch vụ công trực tuyến toàn trình là gì?", "Thực hiện trọn vẹn trên môi trường mạng",
+                 "Nộp hồ sơ giấy", "Gọi điện thoại", "Gửi thư", "a"]]
+        table = document.add_table(rows=len(rows), cols=len(rows[0]))
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+
+    report = bank.import_file(_docx(build), "bang.docx", default_area_id=_area(db, "TTHC"))
+    assert report.ok, report.errors
+    qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [len(q.options) for q in qs] == [4, 4] and all(q.options[0].is_correct for q in qs)
+
+
+@pytest.mark.parametrize("lines, row, fragment", [
+    (["Câu 1: Hỏi?", "A. Có", "B. Không"], 1, "in đậm"),
+    (["Câu 1: Hỏi?", "A. Có", "B. Không", "Đáp án: E"], 1, "“E”"),
+    (["Câu 1: Hỏi?", "A. Có", "B. Không", "Đáp án: A", "Một đoạn lạc chỗ"], 5, "không phải câu hỏi"),
+    (["Câu 1: Hỏi?", "A. Có", "Đáp án: A"], 1, "ít nhất 2"),
+])
+def test_word_file_errors_name_the_paragraph_and_import_nothing(app, db, lines, row, fragment):
+    report = bank.import_file(_docx(lambda d: _paragraphs(d, ["Câu 0: Đúng?", "A. Có", "B. Không", "Đáp án: A"] + lines)),
+                              "x.docx", default_area_id=_area(db, "TC"))
+    assert not report.ok and count(db) == 0
+    assert report.errors[0].row == row + 4 and fragment in report.errors[0].message, report.errors
+
+
+def test_word_template_downloads_and_imports_as_it_is(client, db, make, auth):
+    from quizapp.auth.models import Role
+
+    auth.login(make.user(role=Role.ORGANISER))
+    resp = client.get("/admin/bank/template.docx")
+    assert resp.status_code == 200 and "mau-nhap-cau-hoi.docx" in resp.headers["Content-Disposition"]
+    report = bank.import_file(resp.data, "mau-nhap-cau-hoi.docx")
+    assert report.ok, report.errors
+    assert report.created == 3
+    q = current(db, "TTHC-001")
+    assert q.reference_date == date(2020, 5, 22) and q.source.startswith("Nghị định 45/2020")
+    assert count(db, Question, Question.multiple.is_(True)) == 1
+
+
+# --- Excel as organisers send it ----------------------------------------------------------------
+
+def _typed_workbook() -> bytes:
+    """A sheet as an organiser builds it: a title row, STT, and option cells typed as date, %, money."""
+    import openpyxl
+    from datetime import datetime
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Hướng dẫn"
+    notes.append(["Điền câu hỏi ở trang tính thứ hai."])
+    ws = book.create_sheet("Câu hỏi")
+    ws.append(["NGÂN HÀNG CÂU HỎI CẢI CÁCH HÀNH CHÍNH"])
+    ws.append([])
+    ws.append(["STT", "Lĩnh vực", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Đáp án", "Ngày tham chiếu"])
+    ws.append([1, "TTHC", "Nghị định 45/2020/NĐ-CP có hiệu lực từ ngày nào?",
+               datetime(2020, 5, 22), datetime(2020, 4, 8), datetime(2021, 1, 1), "A", datetime(2020, 5, 22)])
+    ws.append([2, "TCC", "Tỷ lệ chi thường xuyên tối đa được giữ lại là bao nhiêu?", 0.5, 0.125, 1, "b", None])
+    ws.append([3, "TCC", "Mức phí cấp bản sao là bao nhiêu?", 1500000, 20000.5, 3, "C", None])
+    for cell, fmt in (("D4", "dd/mm/yyyy"), ("E4", "d/m/yyyy"), ("F4", "yyyy-mm-dd"), ("H4", "mm/dd/yyyy"),
+                      ("D5", "0%"), ("E5", "0.0%"), ("F5", "0%"),
+                      ("D6", "#,##0"), ("E6", '#,##0.00 "đ"'), ("F6", "General")):
+        ws[cell].number_format = fmt
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_typed_excel_cells_are_imported_as_the_organiser_saw_them(app, db):
+    report = bank.import_file(_typed_workbook(), "ngan-hang.xlsx")
+    assert report.ok, report.errors
+    qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [[o.text for o in q.options] for q in qs] == [
+        ["22/05/2020", "8/4/2020", "2021-01-01"],
+        ["50%", "12,5%", "100%"],
+        ["1.500.000", "20.000,50 đ", "3"],
+    ]
+    assert qs[0].reference_date == date(2020, 5, 22)  # a date cell is a date whatever its format
+    assert [o.is_correct for o in qs[1].options] == [False, True, False]
+
+
+def test_rows_are_numbered_as_in_the_sheet_below_title_rows(app, db):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["DANH SÁCH CÂU HỎI"])
+    ws.append(list(good_row(1)))
+    ws.append(list(good_row(1).values()))
+    ws.append(list(good_row(2, **{"Đáp án đúng": "②"}).values()))
+    ws.append(list(good_row(3, **{"Đáp án đúng": "9" * 5000}).values()))
+    buf = io.BytesIO()
+    book.save(buf)
+    report = bank.import_file(buf.getvalue(), "x.xlsx")
+    assert {(e.row, e.column) for e in report.errors} == {(4, "Đáp án đúng"), (5, "Đáp án đúng")}
+    assert "“②”" in report.errors[0].message
+    assert all(len(e.message) < 200 for e in report.errors)
+    assert count(db) == 0
+
+
+@pytest.mark.parametrize("headings, fragment", [
+    (["STT", "Nội dung hỏi", "Phương án A", "Phương án B", "Đáp án"], "đổi tên cột “Nội dung hỏi” thành “Câu hỏi”"),
+    (["STT", "Câu hỏi", "Phương án 1", "Phương án B", "Đáp án"], "đổi tên cột “Phương án 1” thành “Phương án A”"),
+    (["STT", "Câu hỏi", "Phương án A", "Phương án B"], "thêm cột “Đáp án đúng”"),
+])
+def test_a_heading_organisers_misspell_is_named_with_what_to_rename(app, db, headings, fragment):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Tiêu đề bảng"])
+    book.active.append(headings)
+    book.active.append(["1", "Hỏi?", "Có", "Không", "A"])
+    buf = io.BytesIO()
+    book.save(buf)
+    with pytest.raises(ServiceError) as exc:
+        bank.import_file(buf.getvalue(), "x.xlsx")
+    assert exc.value.code == "columns_missing" and "dòng 2" in exc.value.message
+    assert fragment in exc.value.message, exc.value.message
+
+
+@pytest.mark.parametrize("encoding, delimiter", [("utf-8", ";"), ("utf-8-sig", ";"), ("utf-16", "\t"), ("utf-8", "\t")])
+def test_csv_with_semicolons_or_excel_unicode_text_and_a_title_row(app, db, encoding, delimiter):
+    rows = [good_row(1, **{"Câu hỏi": "Theo Nghị định 45, 61 và 42, ai tiếp nhận hồ sơ?"}), good_row(2)]
+    text = "Ngân hàng câu hỏi\n" + pd.DataFrame(rows).to_csv(index=False, sep=delimiter)
+    report = bank.import_file(text.encode(encoding), "cau-hoi.csv")
+    assert report.ok, report.errors
+    assert current(db, "X-1").text == "Theo Nghị định 45, 61 và 42, ai tiếp nhận hồ sơ?"
+
+
+# --- Aiken as people write it, format by content -----------------------------------------------------
+
+def test_aiken_as_people_write_it(app, db):
+    text = "\n".join([
+        "Những mức nào là dịch vụ công trực tuyến?", "A) Toàn trình", "B) Một phần", "C) Mức độ 4", "ANSWER: A, B", "",
+        "Hai mức nào đúng?", "A. Một", "B. Hai", "C. Ba", "ANSWER: AC", "",
+        "Tập hợp {1, 2} có mấy phần tử?", "a) Một", "b) Hai", "Answer: B", "",
+        "Ai tiếp nhận hồ sơ?", "a) Bộ phận Một cửa", "b) Văn thư", "ANSWER : A", "",
+        "Cơ quan thường trực CCHC của tỉnh?", "A. Sở Nội vụ", "B. Sở Tư pháp", "Đáp án: A",
+    ])
+    report = bank.import_file(text.encode(), "aiken.txt", default_area_id=_area(db, "TC"))
+    assert report.ok, report.errors
+    qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [[o.is_correct for o in q.options] for q in qs] == [
+        [True, True, False], [True, False, True], [False, True], [True, False], [True, False]]
+    assert [q.multiple for q in qs] == [True, True, False, False, False]
+    assert qs[2].text == "Tập hợp {1, 2} có mấy phần tử?"

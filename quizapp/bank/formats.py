@@ -105,14 +105,14 @@ def decode_text(content: bytes) -> str:
 def detect_format(filename: str, content: bytes) -> str:
     name = (filename or "").lower()
     for ext, fmt in ((".xlsx", "xlsx"), (".csv", "csv"), (".gift", "gift"), (".aiken", "aiken"),
-                     (".yaml", "yaml"), (".yml", "yaml")):
+                     (".yaml", "yaml"), (".yml", "yaml"), (".docx", "docx"), (".xml", "xml")):
         if name.endswith(ext):
             return fmt
     if name.endswith(".txt"):
         return sniff_text_format(decode_text(content))
     raise ServiceError(
         "file_type",
-        str(_l("Only .xlsx, .csv, .gift, .txt (GIFT or Aiken) and .yaml files are accepted.")),
+        str(_l("Only .xlsx, .csv, .docx (Word), .xml (Moodle), .gift, .txt (GIFT or Aiken) and .yaml files are accepted.")),
         415,
     )
 
@@ -122,13 +122,26 @@ def parse(content: bytes, filename: str, fmt: str | None = None) -> list[Questio
     if len(content) > MAX_FILE_BYTES:
         raise ServiceError("file_too_large", str(_l("The file is larger than %(mb)d MB.", mb=MAX_FILE_BYTES // 2**20)), 413)
     fmt = fmt or detect_format(filename, content)
-    reader = {"xlsx": read_xlsx, "csv": read_csv, "gift": read_gift, "aiken": read_aiken, "yaml": read_yaml}[fmt]
+    reader = {"xlsx": read_xlsx, "csv": read_csv, "gift": read_gift, "aiken": read_aiken, "yaml": read_yaml,
+              "docx": _read_docx, "xml": _read_moodle_xml}[fmt]
     records = reader(content)
     if len(records) > MAX_QUESTIONS:
         raise ServiceError("file_too_many_rows", str(_l("The file has more than %(n)d questions.", n=MAX_QUESTIONS)))
     for r in records:
         r.file = filename
     return records
+
+
+def _read_docx(content: bytes) -> list[QuestionRecord]:
+    from quizapp.bank.word import read_docx  # word.py builds on this module's table reader
+
+    return read_docx(content)
+
+
+def _read_moodle_xml(content: bytes) -> list[QuestionRecord]:
+    from quizapp.bank.moodle_xml import read_moodle_xml
+
+    return read_moodle_xml(content)
 
 
 # --- Excel and CSV -------------------------------------------------------------------
@@ -195,6 +208,17 @@ def find_header(row_iter, name: str = "") -> tuple[int, list] | tuple[None, tupl
     return None, best
 
 
+_ROW_NUMBER_HEADINGS = ("stt", "tt", "so tt", "so thu tu", "no")
+
+
+def _heading_aliases(heading: str) -> tuple[str, ...]:
+    for name, title in HEADINGS.items():
+        if title == heading:
+            return _ALIASES[name]
+    letter = heading[-1].lower()
+    return (f"phuong an {letter}", f"dap an {letter}", f"lua chon {letter}")
+
+
 def missing_columns_error(best: tuple, first_row: int = 1, sheet: str = "") -> ServiceError:
     """'Missing columns' naming each heading to add, or which heading to rename to it."""
     import difflib
@@ -202,12 +226,13 @@ def missing_columns_error(best: tuple, first_row: int = 1, sheet: str = "") -> S
     score, found, index, row = best
     missing = [h for h in _REQUIRED_HEADINGS if h not in found]
     unknown = [str(c).strip() for c in row if str(c or "").strip() and _heading_field(_heading_key(c)) is None]
+    unknown = [u for u in unknown if _heading_key(u) not in _ROW_NUMBER_HEADINGS]
     hints = []
     for heading in missing:
-        keys = {_heading_key(u): u for u in unknown}
-        close = difflib.get_close_matches(_heading_key(heading), list(keys), n=1, cutoff=0.6) if score else []
-        if close:
-            original = keys.pop(close[0])
+        names = [_heading_key(heading)] + list(_heading_aliases(heading))
+        ratio, original = max(((difflib.SequenceMatcher(None, _heading_key(u), n).ratio(), u)
+                               for u in unknown for n in names), default=(0.0, ""))
+        if score and ratio >= 0.6:
             unknown.remove(original)
             hints.append(str(_l("rename “%(old)s” to “%(new)s”", old=original, new=heading)))
         else:

@@ -174,13 +174,14 @@ def validate(
                 errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=r.area))))
         elif r.category:
             names = formats.category_names(r.category)
-            for name in names:
-                mapped = categories.get(fold(name))
-                area = areas.get(fold(mapped)) if mapped else areas.get(fold(name))
-                if area is not None:
-                    break
-            area = area or default_area
-            if area is None:
+            mapped = next((categories[fold(n)] for n in names if fold(n) in categories), None)
+            if mapped is not None:
+                area = areas.get(fold(mapped))
+                if area is None:
+                    errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=mapped))))
+            else:
+                area = next((areas[fold(n)] for n in names if fold(n) in areas), None) or default_area
+            if area is None and mapped is None:
                 errs.append((HEADINGS["area"], str(_l(
                     "The Moodle category “%(category)s” names no reform area: map it to an area "
                     "(“%(category)s = area code”) or choose a default area.",
@@ -404,6 +405,7 @@ def import_records(
     default_area_id: int | None = None,
     default_difficulty: int = 1,
     progress: Progress | None = None,
+    category_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Validate, match and write parsed records: all of them or none."""
     status = QuestionStatus(status)
@@ -413,7 +415,7 @@ def import_records(
         raise ServiceError("file_empty", str(_l("The file holds no questions.")))
     if progress:
         progress("validate", 0, len(records))
-    clean, errors = validate(records, default_area_id, default_difficulty)
+    clean, errors = validate(records, default_area_id, default_difficulty, category_map=category_map)
     report = ImportReport(errors=errors)
     if errors:
         report.errors.sort(key=lambda e: (e.file, e.row))
@@ -445,8 +447,13 @@ def import_files(
     default_difficulty: int = 1,
     fmt: str | None = None,
     progress: Progress | None = None,
+    category_map: dict[str, str] | None = None,
 ) -> ImportReport:
-    """Import one or several files as ONE all-or-nothing import."""
+    """Import one or several files as ONE all-or-nothing import.
+
+    ``progress`` is called as ``progress(stage, done, total)``; a job queue
+    that wants ``progress(done, total)`` wraps it (see :func:`run_import`).
+    """
     records: list[QuestionRecord] = []
     digest = hashlib.sha256()
     names = []
@@ -459,11 +466,52 @@ def import_files(
     if len(records) > formats.MAX_QUESTIONS:
         raise ServiceError("file_too_many_rows", str(_l("The file has more than %(n)d questions.", n=formats.MAX_QUESTIONS)))
     return import_records(records, ", ".join(names), digest.hexdigest(), actor_id, status,
-                          default_area_id, default_difficulty, progress)
+                          default_area_id, default_difficulty, progress, category_map)
 
 
 def import_file(content: bytes, filename: str, actor_id: int | None = None, **kw) -> ImportReport:
+    """The import entry point for one uploaded file: the report (errors, or what was written)."""
     return import_files([(filename, content)], actor_id, **kw)
+
+
+def parse_category_map(text: str) -> dict[str, str]:
+    """Lines "Moodle category = area code" (as typed in the import form or given to --category)."""
+    out = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, area = line.rpartition("=")
+        if not sep or not name.strip() or not area.strip():
+            raise ServiceError("category_map", str(_l(
+                "Line %(line)d of the category map must read “Moodle category = area code”.", line=number)),
+                field="category_map")
+        out[name.strip()] = area.strip()
+    return out
+
+
+def run_import(params: dict, progress: Callable[[int, int], None] | None, output_dir=None) -> dict:
+    """An import as a job: params {"path", "filename", "actor_id", "status", "default_area_id",
+    "default_difficulty", "category_map"}; commits on success, returns the report as plain values.
+
+    ``progress(done, total)`` counts records through validation and writing.
+    """
+    stage_progress = (lambda stage, done, total: progress(done, total)) if progress else None
+    content = Path(params["path"]).read_bytes()
+    report = import_file(
+        content, params.get("filename") or Path(params["path"]).name, params.get("actor_id"),
+        status=QuestionStatus(params.get("status", "approved")), default_area_id=params.get("default_area_id"),
+        default_difficulty=params.get("default_difficulty", 1), progress=stage_progress,
+        category_map=params.get("category_map"),
+    )
+    if report.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return {
+        "ok": report.ok, "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "batch_id": report.batch_id,
+        "errors": [{"row": e.row, "column": e.column, "message": e.message, "file": e.file} for e in report.errors],
+    }
 
 
 def import_path(
@@ -714,6 +762,10 @@ def export(fmt: str, statuses: Iterable[QuestionStatus] | None = None) -> bytes:
     rows = export_rows(statuses)
     if fmt == "gift":
         return formats.to_gift(rows).encode("utf-8")
+    if fmt == "xml":
+        from quizapp.bank.moodle_xml import to_moodle_xml
+
+        return to_moodle_xml(rows).encode("utf-8")
     frame = formats.to_frame(rows)
     if fmt == "csv":
         return frame_to_csv(frame)
@@ -727,3 +779,10 @@ def template_xlsx() -> bytes:
     from quizapp.core.spreadsheet import frame_to_xlsx
 
     return frame_to_xlsx(formats.to_frame([formats.TEMPLATE_EXAMPLE]), sheet_name="Câu hỏi")
+
+
+def template_docx() -> bytes:
+    """The Word import template: instructions and example questions that import as they are."""
+    from quizapp.bank.word import template_docx as build
+
+    return build(formats.TEMPLATE_EXAMPLE)

@@ -18,7 +18,9 @@ from quizapp.core.errors import ServiceError
 bp = Blueprint("bank", __name__, template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MIMETYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "gift": "text/plain; charset=utf-8"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MIMETYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "gift": "text/plain; charset=utf-8",
+             "xml": "application/xml; charset=utf-8"}
 PER_PAGE = 50
 
 
@@ -216,6 +218,7 @@ def import_file():
         report = services.import_file(
             upload.read(), upload.filename or "", current_user.id, status=QuestionStatus(form.status.data),
             default_area_id=form.default_area_id.data or None, default_difficulty=form.default_difficulty.data,
+            category_map=services.parse_category_map(form.category_map.data or ""),
         )
     except ServiceError as exc:
         return render_template("bank/import.html", form=form, report=None, errors=[exc.message]), exc.status
@@ -236,3 +239,10 @@ def export(fmt: str):
 def template():
     return Response(services.template_xlsx(), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.xlsx"})
+
+
+@bp.route("/admin/bank/template.docx")
+@requires(Role.ORGANISER)
+def template_docx():
+    return Response(services.template_docx(), mimetype=DOCX,
+                    headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.docx"})
