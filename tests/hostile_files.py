@@ -32,9 +32,11 @@ def _zip(parts: dict[str, bytes], big: tuple[str, bytes, bytes, bytes, int] | No
             name, head, chunk, tail, repeats = big
             with z.open(name, "w", force_zip64=True) as f:
                 f.write(head)
-                block = chunk * max(1, 2**20 // len(chunk))
-                for _ in range(repeats * len(chunk) // len(block)):
+                per_block = max(1, 2**20 // len(chunk))
+                block = chunk * per_block
+                for _ in range(repeats // per_block):
                     f.write(block)
+                f.write(chunk * (repeats % per_block))
                 f.write(tail)
     return out.getvalue()
 
@@ -124,7 +126,7 @@ ALL_REFUSED = {
     "xlsx_sheet_bomb": (xlsx_sheet_bomb, "file_too_complex"),
     "xlsx_shared_strings_bomb": (xlsx_shared_strings_bomb, "file_too_complex"),
     "xlsx_many_entries": (xlsx_many_entries, "file_too_complex"),
-    "xlsx_wide_row": (xlsx_wide_row, None),
+    "xlsx_wide_row": (xlsx_wide_row, "file_too_complex"),
     "xlsx_many_rows": (xlsx_many_rows, "file_too_many_rows"),
     "yaml_alias_bomb": (yaml_alias_bomb, "file_yaml_alias"),
     "yaml_alias_flood": (yaml_alias_flood, "file_yaml_alias"),
@@ -135,7 +137,7 @@ ALL_REFUSED = {
 }
 
 
-def xlsx_at_the_caps(rows: int = 21000, cols: int = 19) -> tuple[str, bytes]:
+def xlsx_at_the_caps(rows: int = 21000, cols: int = 14) -> tuple[str, bytes]:
     """Just under every cap: as much sheet as a question file may have (rows of numbers)."""
     parts = _xlsx_parts()
     head, tail = parts["xl/worksheets/sheet1.xml"].split(b"</sheetData>")
@@ -144,3 +146,56 @@ def xlsx_at_the_caps(rows: int = 21000, cols: int = 19) -> tuple[str, bytes]:
 
 
 ALL_REFUSED["xlsx_at_the_caps"] = (xlsx_at_the_caps, None)
+
+
+def _docx_parts() -> dict[str, bytes]:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Câu 1: Hỏi?")
+    buf = io.BytesIO()
+    document.save(buf)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def docx_bomb(mb: int = 1024) -> tuple[str, bytes]:
+    parts = _docx_parts()
+    head, tail = parts["word/document.xml"].split(b"</w:body>")
+    return "bom.docx", _zip(parts, ("word/document.xml", head, b"<w:p/>", b"</w:body>" + tail, mb * 2**20 // 6))
+
+
+def docx_many_paragraphs(mb: int = 30) -> tuple[str, bytes]:
+    """Under the unpacked limit: five million empty paragraphs."""
+    parts = _docx_parts()
+    head, tail = parts["word/document.xml"].split(b"</w:body>")
+    return "nhieu-doan.docx", _zip(parts, ("word/document.xml", head, b"<w:p/>", b"</w:body>" + tail, mb * 2**20 // 6))
+
+
+def moodle_xml_many_elements(mb: int = 9) -> tuple[str, bytes]:
+    return "nhieu-the.xml", b"<quiz>" + b"<a/>" * (mb * 2**20 // 4) + b"</quiz>"
+
+
+ALL_REFUSED.update({
+    "docx_bomb": (docx_bomb, "file_too_complex"),
+    "docx_many_paragraphs": (docx_many_paragraphs, "file_too_complex"),
+    "moodle_xml_many_elements": (moodle_xml_many_elements, "file_too_complex"),
+})
+
+
+def docx_at_the_caps(paragraphs: int = 33000) -> tuple[str, bytes]:
+    """Just under the tag cap: questions written as Word writes them (runs with properties)."""
+    parts = _docx_parts()
+    head, tail = parts["word/document.xml"].split(b"</w:body>")
+    p = b'<w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t>A. Phuong an</w:t></w:r></w:p>'
+    return "tran.docx", _zip(parts, ("word/document.xml", head, p, b"</w:body>" + tail, paragraphs))
+
+
+def moodle_xml_at_the_caps(tags: int = 295_000) -> tuple[str, bytes]:
+    return "tran.xml", b"<quiz>" + b"<a/>" * tags + b"</quiz>"
+
+
+ALL_REFUSED.update({
+    "docx_at_the_caps": (docx_at_the_caps, None),
+    "moodle_xml_at_the_caps": (moodle_xml_at_the_caps, "file_empty"),
+})

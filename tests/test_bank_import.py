@@ -662,3 +662,115 @@ def test_aiken_as_people_write_it(app, db):
         [True, True, False], [True, False, True], [False, True], [True, False], [True, False]]
     assert [q.multiple for q in qs] == [True, True, False, False, False]
     assert qs[2].text == "Tập hợp {1, 2} có mấy phần tử?"
+
+
+# --- what a GIFT/Moodle corpus showed ----------------------------------------------------------------
+
+def test_gift_per_answer_format_markers_are_not_option_text(app, db):
+    text = ("Màu nào?{\n ~[plain]xanh\n =[html]<b>đỏ</b>\n ~[markdown]vàng\n}\n\n"
+            "[html]Is 3 < 5 and 7 > 6?{=<i>Yes</i> ~No}\n")
+    report = bank.import_file(text.encode(), "x.gift", default_area_id=_area(db, "TC"))
+    assert report.ok, report.errors
+    q1, q2 = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [o.text for o in q1.options] == ["xanh", "đỏ", "vàng"]
+    assert q2.text == "Is 3 < 5 and 7 > 6?" and [o.text for o in q2.options] == ["Yes", "No"]
+
+
+def test_gift_partial_credit_in_a_single_answer_question_is_refused_naming_the_option(app, db):
+    report = bank.import_file("Hỏi?{=Đúng ~%50%Gần đúng ~Sai}".encode(), "x.gift", default_area_id=_area(db, "TC"))
+    assert [(e.row, e.column) for e in report.errors] == [(1, "Phương án B")]
+    assert "50%" in report.errors[0].message and count(db) == 0
+
+
+def test_gift_moodle_categories_map_to_areas_or_fall_back_to_the_chosen_area(app, db, runner, tmp_path):
+    text = ("$CATEGORY: $course$/top/Default for CCHC/Thủ tục\n\nHỏi một?{=A ~B}\n\n"
+            "$CATEGORY: $course$/top/Chương 2\n\nHỏi hai?{=A ~B}\n")
+    report = bank.import_file(text.encode(), "x.gift")
+    assert [e.row for e in report.errors] == [3, 7] and "Thủ tục" in report.errors[0].message
+    report = bank.import_file(text.encode(), "x.gift", category_map={"Thủ tục": "TTHC", "Chương 2": "CV"})
+    assert report.ok, report.errors
+    assert [q.area.code for q in db.session.scalars(sa.select(Question).order_by(Question.id))] == ["TTHC", "CV"]
+    db.session.rollback()
+    path = tmp_path / "x.gift"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(path), "--category", "Thủ tục=TTHC", "--area", "KH"])
+    assert result.exit_code == 0, result.output
+    assert [q.area.code for q in db.session.scalars(sa.select(Question).order_by(Question.id))] == ["TTHC", "KH"]
+
+
+def test_import_form_takes_a_category_map(client, db, make, auth):
+    from tests.test_bank_editor import csrf_token
+    from quizapp.auth.models import Role
+
+    auth.login(make.user(role=Role.ORGANISER))
+    data = {"csrf_token": csrf_token(client, "/admin/bank/import"), "status": "approved", "default_area_id": 0,
+            "default_difficulty": 1, "category_map": "Chương 2 = CV",
+            "file": (io.BytesIO("$CATEGORY: $course$/top/Chương 2\n\nHỏi?{=A ~B}\n".encode()), "x.gift")}
+    resp = client.post("/admin/bank/import", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Question)).area.code == "CV"
+
+
+# --- Moodle XML -----------------------------------------------------------------------------------
+
+MOODLE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category"><category><text>$course$/top/Thủ tục hành chính</text></category></question>
+  <question type="multichoice">
+    <name><text>TTHC-9</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Nghị định nào quy định <b>một cửa</b>?</p>]]></text></questiontext>
+    <generalfeedback format="html"><text>Nghị định 61/2018/NĐ-CP.</text></generalfeedback>
+    <single>true</single>
+    <answer fraction="100" format="html"><text>Nghị định 61/2018/NĐ-CP</text><feedback><text>Đúng</text></feedback></answer>
+    <answer fraction="0" format="html"><text>Nghị định 45/2020/NĐ-CP</text></answer>
+    <idnumber>TTHC-9</idnumber>
+    <tags><tag><text>muc-do-3</text></tag></tags>
+  </question>
+  <question type="multichoice">
+    <name><text>Nhiều đáp án</text></name>
+    <questiontext format="plain_text"><text>Mức nào là dịch vụ công trực tuyến?</text></questiontext>
+    <single>false</single>
+    <answer fraction="50"><text>Toàn trình</text></answer>
+    <answer fraction="50"><text>Một phần</text></answer>
+    <answer fraction="-100"><text>Mức độ 4</text></answer>
+  </question>
+  <question type="truefalse">
+    <questiontext format="html"><text>Cổng Dịch vụ công quốc gia là dichvucong.gov.vn.</text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+</quiz>
+"""
+
+
+def test_moodle_xml_multichoice_and_truefalse_import(app, db):
+    report = bank.import_file(MOODLE_XML.encode(), "moodle.xml")
+    assert report.ok, report.errors
+    q = current(db, "TTHC-9")
+    assert q.area.code == "TTHC" and q.difficulty == 3 and q.text == "Nghị định nào quy định một cửa?"
+    assert q.explanation == "Nghị định 61/2018/NĐ-CP." and [o.is_correct for o in q.options] == [True, False]
+    multi = db.session.scalar(sa.select(Question).where(Question.text.startswith("Mức nào")))
+    assert multi.multiple and [o.is_correct for o in multi.options] == [True, True, False]
+    tf = db.session.scalar(sa.select(Question).where(Question.text.startswith("Cổng")))
+    assert [(o.text, o.is_correct) for o in tf.options] == [("Đúng", True), ("Sai", False)]
+
+
+def test_moodle_xml_other_types_are_reported_as_unsupported_with_their_line(app, db):
+    text = MOODLE_XML.replace('<question type="truefalse">', '<question type="shortanswer">')
+    report = bank.import_file(text.encode(), "moodle.xml")
+    assert not report.ok and count(db) == 0
+    line = text[:text.index('"shortanswer"')].count("\n") + 1
+    assert [(e.row, e.column) for e in report.errors] == [(line, "")]
+    assert "shortanswer" in report.errors[0].message
+
+
+@pytest.mark.parametrize("content", [
+    b'<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><quiz>&b;</quiz>',
+    b'<?xml version="1.0"?><!DOCTYPE quiz SYSTEM "file:///etc/passwd"><quiz/>',
+    b"<quiz>" + b"<a>" * 1000 + b"</a>" * 1000 + b"</quiz>",
+    b"<quiz><question",
+])
+def test_moodle_xml_with_entities_doctype_or_deep_nesting_is_refused(app, db, content):
+    with pytest.raises(ServiceError) as exc:
+        bank.import_file(content, "x.xml")
+    assert exc.value.code == "file_corrupt" and count(db) == 0

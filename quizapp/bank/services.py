@@ -45,6 +45,7 @@ NOTE_MAX = 500
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 _DIFFICULTY_NAMES = {"de": 1, "trung binh": 2, "kho": 3}
+MAX_REPORTED_ERRORS = 1000  # a file with more stops being checked there: the report stays readable and quick
 _CHUNK = 1000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -156,6 +157,11 @@ def validate(
     seen_text: dict[tuple, QuestionRecord] = {}
 
     for r in records:
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            errors.append(RowError(r.row, "", str(_l(
+                "More than %(n)d errors: the rows from here on were not checked. Correct the errors above and "
+                "import again.", n=MAX_REPORTED_ERRORS)), r.file))
+            break
         errs: list[tuple[str, str]] = list(r.errors)
         if r.rejected:
             errors.extend(RowError(r.row, column, message, r.file) for column, message in errs)
@@ -204,7 +210,7 @@ def validate(
 
         options: list[OptionRecord] = []
         seen_options: dict[str, int] = {}
-        for i, o in enumerate(r.options):
+        for i, o in enumerate(r.options[:MAX_OPTIONS + 1]):  # past the limit one error says it all
             column = option_heading(min(i, 25))
             o_text = (o.text or "").strip()
             _length_error(o_text, OPTION_MAX, column, errs, "option")
@@ -217,7 +223,7 @@ def validate(
             options.append(OptionRecord(o_text, bool(o.correct), o.weight))
         if len(options) < MIN_OPTIONS:
             errs.append((option_heading(len(options)), str(_l("A question needs at least %(n)d options.", n=MIN_OPTIONS))))
-        elif len(options) > MAX_OPTIONS:
+        elif len(r.options) > MAX_OPTIONS:
             errs.append((option_heading(MAX_OPTIONS), str(_l("A question has at most %(n)d options.", n=MAX_OPTIONS))))
         n_correct = sum(o.correct for o in options)
         multiple = r.multiple if r.multiple is not None else n_correct > 1

@@ -33,7 +33,7 @@ from quizapp.bank.formats import (
 )
 from quizapp.core.errors import ServiceError
 from quizapp.core.text import fold
-from quizapp.core.uploads import check_zip
+from quizapp.core.uploads import check_docx_body, check_zip
 
 _QUESTION = re.compile(r"^\s*c[aâ]u(?:\s+h[oỏ]i)?\s*(\d{1,5})\s*(?:\([^)]{0,40}\))?\s*[:.)\-–]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _OPTION = re.compile(r"^\s*([A-Ja-j])\s*[.)]\s+", re.DOTALL)
@@ -181,6 +181,7 @@ def read_docx(content: bytes) -> list[QuestionRecord]:
     import docx
 
     check_zip(content, "docx")
+    check_docx_body(content)
     try:
         document = docx.Document(io.BytesIO(content))
     except Exception:

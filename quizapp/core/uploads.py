@@ -42,7 +42,7 @@ def check_zip(content: bytes, kind: str = "xlsx") -> None:
 
 
 MAX_SHEET_ROWS = 25000
-MAX_SHEET_CELLS = 400_000
+MAX_SHEET_CELLS = 300_000
 MAX_ROW_CELLS = 16384  # Excel's own column limit
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/")
@@ -73,3 +73,23 @@ def check_xlsx_sheets(content: bytes, max_rows: int = MAX_SHEET_ROWS) -> None:
                     "The sheet has %(rows)d rows and %(cells)d cells; a question file has at most %(max_rows)d rows "
                     "and %(max_cells)d cells.", rows=len(rows) - 1, cells=cells, max_rows=max_rows,
                     max_cells=MAX_SHEET_CELLS)), 413)
+
+
+MAX_DOCUMENT_TAGS = 400_000  # about 4,000 questions as Word writes them
+
+
+def check_docx_body(content: bytes) -> None:
+    """Refuse a Word body with more elements than a question file needs, before python-docx builds them all.
+
+    python-docx parses the whole body into a tree: 30 MB of empty paragraphs
+    (80 KB packed) would take 800 MB.  Every element starts with "<".
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            info = archive.getinfo("word/document.xml")
+        except KeyError:
+            return
+        tags = archive.read(info).count(b"<")
+    if tags > MAX_DOCUMENT_TAGS:
+        raise ServiceError("file_too_complex", str(_l(
+            "The file has more than %(n)d tags; split it into several files.", n=MAX_DOCUMENT_TAGS)), 413)
