@@ -114,3 +114,18 @@ def test_guard_full_size_hostile_file_stays_within_generous_bounds_in_a_fresh_pr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["outcome"].startswith("refused") and result["bank_rows_after"] == 0
     assert result["peak_rss_mb"] <= 300 and result["seconds"] <= 30, result
+
+
+@pytest.mark.parametrize("builder, code", [
+    (lambda: hostile.xlsx_sheet_bomb(64), "file_too_complex"),
+    (lambda: hostile.xlsx_many_entries(600), "file_too_complex"),
+    (hostile.xlsx_wide_row, "file_too_complex"),
+    (hostile.xlsx_many_rows, "file_too_many_rows"),
+])
+def test_the_unit_import_refuses_the_same_xlsx_bombs_before_parsing(app, db, builder, code):
+    from quizapp.units import services as units
+
+    filename, content = builder()
+    with pytest.raises(ServiceError) as exc:
+        units.import_units(content, filename)
+    assert exc.value.code == code and _vietnamese(exc.value.message)
