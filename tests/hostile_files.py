@@ -137,7 +137,7 @@ ALL_REFUSED = {
 }
 
 
-def xlsx_at_the_caps(rows: int = 21000, cols: int = 14) -> tuple[str, bytes]:
+def xlsx_at_the_caps(rows: int = 19990, cols: int = 14) -> tuple[str, bytes]:
     """Just under every cap: as much sheet as a question file may have (rows of numbers)."""
     parts = _xlsx_parts()
     head, tail = parts["xl/worksheets/sheet1.xml"].split(b"</sheetData>")
@@ -183,7 +183,7 @@ ALL_REFUSED.update({
 })
 
 
-def docx_at_the_caps(paragraphs: int = 33000) -> tuple[str, bytes]:
+def docx_at_the_caps(paragraphs: int = 20500) -> tuple[str, bytes]:
     """Just under the tag cap: questions written as Word writes them (runs with properties)."""
     parts = _docx_parts()
     head, tail = parts["word/document.xml"].split(b"</w:body>")
@@ -191,7 +191,7 @@ def docx_at_the_caps(paragraphs: int = 33000) -> tuple[str, bytes]:
     return "tran.docx", _zip(parts, ("word/document.xml", head, p, b"</w:body>" + tail, paragraphs))
 
 
-def moodle_xml_at_the_caps(tags: int = 295_000) -> tuple[str, bytes]:
+def moodle_xml_at_the_caps(tags: int = 199_000) -> tuple[str, bytes]:
     return "tran.xml", b"<quiz>" + b"<a/>" * tags + b"</quiz>"
 
 

@@ -24,7 +24,7 @@ from quizapp.bank.formats import (
 from quizapp.core.errors import ServiceError
 
 MAX_DEPTH = 64
-MAX_TAGS = 300_000  # "<" in the file: about 4,000 questions as Moodle writes them
+MAX_TAGS = 200_000  # "<" in the file: about 2,800 questions as Moodle writes them
 _DIFFICULTY_TAG = re.compile(r"^(?:muc-do|difficulty)[-:]?([1-3])$", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>|</p>|</div>|</li>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
