@@ -199,3 +199,30 @@ ALL_REFUSED.update({
     "docx_at_the_caps": (docx_at_the_caps, None),
     "moodle_xml_at_the_caps": (moodle_xml_at_the_caps, "file_empty"),
 })
+
+
+def aiken_answer_spaces(n: int = 400_000) -> tuple[str, bytes]:
+    """An ANSWER line of letters and runs of spaces ending in a non-letter (backtracking was exponential)."""
+    return "dap-an.txt", b"Hoi?\nA) Co\nB) Khong\nANSWER: A" + b"   A" * n + b"!\n"
+
+
+def gift_open_brace_equals(mb: int = 8) -> tuple[str, bytes]:
+    """A .txt whose only brace is never closed, followed by '=' signs (format detection rescanned them)."""
+    return "ngoac.txt", b"Hoi? {" + b"=" * (mb * 2**20) + b"\n"
+
+
+def docx_long_spaces(mb: int = 8) -> tuple[str, bytes]:
+    """One paragraph: "Câu 1" and millions of spaces (question/option patterns rescanned them)."""
+    parts = _docx_parts()
+    head, tail = parts["word/document.xml"].split(b"</w:body>")
+    paragraph = ('<w:p><w:r><w:t xml:space="preserve">Câu 1' + " " * (mb * 2**20) + "x</w:t></w:r></w:p>"
+                 '<w:p><w:r><w:t xml:space="preserve">A. x' + " " * (mb * 2**20) + "B. y</w:t></w:r></w:p>").encode()
+    parts["word/document.xml"] = head + paragraph + b"</w:body>" + tail
+    return "khoang-trang.docx", _zip(parts)
+
+
+ALL_REFUSED.update({
+    "aiken_answer_spaces": (aiken_answer_spaces, None),
+    "gift_open_brace_equals": (gift_open_brace_equals, None),
+    "docx_long_spaces": (docx_long_spaces, None),
+})

@@ -728,7 +728,9 @@ def to_gift(rows: list[dict]) -> str:
 _AIKEN_OPTION = re.compile(r"^([A-Za-z])[).][ \t]?")
 # "ANSWER: A" as Moodle reads it, and as people write it: "Answer: B", "ANSWER : B", "Đáp án: B".
 _AIKEN_ANSWER = re.compile(r"^(?:answer|đáp án|dap an)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
-_ANSWER_LETTERS = re.compile(r"^[A-Za-z](?:[ \t]*[,;&/]?[ \t]*[A-Za-z])*$")
+# One way to match each character (spaces, then an optional separator and its spaces): a long
+# "A   A   A…!" fails in linear time instead of trying every split of every run of spaces.
+_ANSWER_LETTERS = re.compile(r"^[A-Za-z](?:[ \t]*+(?:[,;&/][ \t]*+)?[A-Za-z])*+$")
 
 
 def read_aiken(content: bytes) -> list[QuestionRecord]:
@@ -778,7 +780,7 @@ def read_aiken(content: bytes) -> list[QuestionRecord]:
     return records
 
 
-_GIFT_ANSWER_BLOCK = re.compile(r"\{[^{}]*[~=][^{}]*\}|\{\s*(?:T|F|TRUE|FALSE)\s*\}")
+_GIFT_ANSWER_BLOCK = re.compile(r"\{[^{}~=]*+[~=][^{}]*+\}|\{\s*+(?:T|F|TRUE|FALSE)\s*+\}")
 _AIKEN_ANSWER_LINE = re.compile(r"^[ \t]*(?:answer|đáp án|dap an)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 

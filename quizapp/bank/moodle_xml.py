@@ -107,7 +107,7 @@ def _plain(node: _Node | None, path=("text",)) -> str:
     if node.attrs.get("format", "html") in ("html", "moodle_auto_format", "markdown"):
         text = _BREAK.sub("\n", re.sub(r"[\r\n]+", " ", text))  # source line ends are spaces in HTML
         text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
-        text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
+        text = "\n".join(line.strip(" \t") for line in text.split("\n"))
     return text.strip()
 
 

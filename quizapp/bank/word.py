@@ -35,13 +35,16 @@ from quizapp.core.errors import ServiceError
 from quizapp.core.text import fold
 from quizapp.core.uploads import check_docx_body, check_zip
 
-_QUESTION = re.compile(r"^\s*c[aâ]u(?:\s+h[oỏ]i)?\s*(\d{1,5})\s*(?:\([^)]{0,40}\))?\s*[:.)\-–]\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_OPTION = re.compile(r"^\s*([A-Ja-j])\s*[.)]\s+", re.DOTALL)
-_NEXT_OPTION = re.compile(r"(?:\t+|\s{2,})(?=[B-Jb-j]\s*[.)]\s)")
-_ANSWER = re.compile(r"^\s*(?:đáp án(?:\s+đúng)?|dap an(?:\s+dung)?|đa|answer)\s*(?:là\s*)?[:.]\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_ANSWER_LETTERS = re.compile(r"^([A-Ja-j](?:\s*[,;&/]?\s*[A-Ja-j](?![^\s,;&/]))*)(?![^\s,;&/.)])")
-_FIELD = re.compile(r"^\s*(mức độ|muc do|giải thích|giai thich|nguồn|nguon|ngày tham chiếu|ngay tham chieu|"
-                    r"mã câu hỏi|ma cau hoi|lĩnh vực|linh vuc)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# Possessive runs of spaces and one way to match each: every pattern here is linear in the paragraph.
+_QUESTION = re.compile(r"^\s*+c[aâ]u(?:\s++h[oỏ]i)?\s*+(\d{1,5})\s*+(?:\([^)]{0,40}\)\s*+)?[:.)\-–]\s*(.*)$",
+                       re.IGNORECASE | re.DOTALL)
+_OPTION = re.compile(r"^\s*+([A-Ja-j])\s*+[.)]\s++", re.DOTALL)
+_NEXT_OPTION = re.compile(r"(?<!\s)(?: *+\t\s*+|\s{2,}+)(?=[B-Jb-j]\s*+[.)]\s)")
+_ANSWER = re.compile(r"^\s*+(?:đáp án(?:\s++đúng)?|dap an(?:\s++dung)?|đa|answer)\s*+(?:là\s*+)?[:.]\s*(.*)$",
+                     re.IGNORECASE | re.DOTALL)
+_ANSWER_LETTERS = re.compile(r"^([A-Ja-j](?:\s*+(?:[,;&/]\s*+)?[A-Ja-j](?![^\s,;&/]))*+)(?![^\s,;&/.)])")
+_FIELD = re.compile(r"^\s*+(mức độ|muc do|giải thích|giai thich|nguồn|nguon|ngày tham chiếu|ngay tham chieu|"
+                    r"mã câu hỏi|ma cau hoi|lĩnh vực|linh vuc)\s*+:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _FIELD_KEYS = {"muc do": "difficulty", "giai thich": "explanation", "nguon": "source",
                "ngay tham chieu": "reference_date", "ma cau hoi": "external_id", "linh vuc": "area"}
 _LETTER_FORMATS = ("upperLetter", "lowerLetter")
@@ -52,7 +55,7 @@ MAX_PARAGRAPHS = 200_000
 class _Line:
     number: int
     text: str
-    marked: list[bool]  # per character: bold, underlined or highlighted
+    marked: bytearray  # per character: 1 if bold, underlined or highlighted (a byte each, not a list)
     numbering: str | None = None  # "question" / "option" for a list item, else None
     heading: bool = False
 
@@ -128,7 +131,7 @@ class _Numbering:
 
 def _paragraph_line(p, number: int, numbering: _Numbering) -> _Line:
     chars: list[str] = []
-    marked: list[bool] = []
+    marked = bytearray()
     for run in p.iter(_w("r")):
         props = run.find(_w("rPr"))
         mark = _on(props, "b") or _on(props, "u") or _on(props, "highlight")
@@ -142,7 +145,7 @@ def _paragraph_line(p, number: int, numbering: _Numbering) -> _Line:
             else:
                 continue
             chars.append(piece)
-            marked.extend([mark] * len(piece))
+            marked.extend((b"\x01" if mark else b"\x00") * len(piece))
     style = p.find(f"{_w('pPr')}/{_w('pStyle')}")
     style_name = (style.get(_w("val")) or "") if style is not None else ""
     return _Line(number, "".join(chars), marked, numbering.kind(p),
@@ -160,12 +163,17 @@ def _table_rows(tbl) -> list[list[str]]:
     return rows
 
 
-def _mark_of(marks: list[bool], text: str) -> bool:
-    flags = [m for c, m in zip(text, marks) if not c.isspace()]
-    return bool(flags) and all(flags)
+def _mark_of(marks: bytearray, text: str) -> bool:
+    """Is every non-space character of ``text`` marked (and is there one)?  C-speed slices, no per-char loop."""
+    if not text.strip():
+        return False
+    return all(text[m.start():m.end()].isspace() for m in _UNMARKED.finditer(marks, 0, len(text)))
 
 
-def _split_options(text: str, marks: list[bool]) -> list[tuple[str, bool]]:
+_UNMARKED = re.compile(rb"\x00+")
+
+
+def _split_options(text: str, marks: bytearray) -> list[tuple[str, bool]]:
     """ "A. 2019<tab>B. 2020" → [("2019", marked?), ("2020", marked?)] (letter and dot removed)."""
     cuts = [0] + [m.end() for m in _NEXT_OPTION.finditer(text)] + [len(text)]
     out = []
