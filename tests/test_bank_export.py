@@ -100,9 +100,29 @@ def test_export_leaves_out_retired_and_old_versions(app, db):
     assert "CV-07" not in {r["external_id"] for r in bank.export_rows()}
 
 
-def test_cli_export(app, db, runner, tmp_path):
+@pytest.mark.parametrize("suffix", ["xlsx", "xml"])
+def test_cli_export(app, db, runner, tmp_path, suffix):
     build_bank(db)
-    out = tmp_path / "bank.xlsx"
+    out = tmp_path / f"bank.{suffix}"
     result = runner.invoke(args=["bank", "export", str(out)])
     assert result.exit_code == 0, result.output
     assert bank.import_file(out.read_bytes(), out.name).unchanged == 8
+
+
+def test_moodle_xml_export_is_what_moodle_reads(client, db, make, auth):
+    from xml.etree import ElementTree
+
+    from quizapp.auth.models import Role
+
+    build_bank(db)
+    auth.login(make.user(role=Role.ORGANISER))
+    resp = client.get("/admin/bank/export.xml")
+    assert resp.status_code == 200 and resp.mimetype == "application/xml"
+    quiz = ElementTree.fromstring(resp.data)
+    categories = [q.findtext("category/text") for q in quiz if q.get("type") == "category"]
+    assert "$course$/top/TTHC" in categories
+    questions = [q for q in quiz if q.get("type") == "multichoice"]
+    assert len(questions) == 8
+    one = next(q for q in questions if q.findtext("idnumber") == "TTHC-001")
+    assert one.findtext("single") == "true" and [a.get("fraction") for a in one.findall("answer")] == ["100", "0", "0"]
+    assert one.findtext("tags/tag/text") == "muc-do-1"
