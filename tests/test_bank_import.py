@@ -774,3 +774,17 @@ def test_moodle_xml_with_entities_doctype_or_deep_nesting_is_refused(app, db, co
     with pytest.raises(ServiceError) as exc:
         bank.import_file(content, "x.xml")
     assert exc.value.code == "file_corrupt" and count(db) == 0
+
+
+def test_run_import_is_the_job_shaped_entry_point_with_progress(app, db, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(sheet([good_row(1), good_row(2)], "csv"))
+    calls = []
+    result = bank.run_import({"path": str(path), "status": "draft"}, lambda done, total: calls.append((done, total)),
+                             str(tmp_path))
+    assert result["ok"] and result["created"] == 2 and result["errors"] == []
+    assert calls and calls[-1] == (2, 2)
+    assert count(db, Question, Question.status == QuestionStatus.DRAFT) == 2
+    path.write_bytes(sheet([good_row(3, **{"Đáp án đúng": ""})], "csv"))
+    result = bank.run_import({"path": str(path)}, None, str(tmp_path))
+    assert not result["ok"] and result["errors"][0]["row"] == 2 and count(db) == 2
