@@ -18,9 +18,10 @@ TRICKY = [
     ("-5 điểm có phải điểm trừ?", ["-5", "+5", "=5", "@5"], (0,), False, {}),
     ("=SUM(A1:A3) là công thức?", ["'=Có", "''Không", "'Trích dẫn", "Hai dòng\nthứ hai"], (1, 2), True, {}),
     ("'Một cửa' là gì?", ["Bộ phận tiếp nhận, trả kết quả", "Phòng \"một cửa\"; liên thông"], (0,), True,
-     {"explanation": "Dòng 1\nDòng 2, có dấu phẩy", "source": "+ Nghị định 61/2018/NĐ-CP"}),
+     {"explanation": "Dòng 1\nDòng 2, có dấu phẩy", "source": "+ Nghị định 61/2018/NĐ-CP", "exclusion_group": "mot-cua"}),
     ("Câu hỏi có mã?", ["Có", "Không"], (0,), False,
-     {"external_id": "CV-07", "reference_date": date(2019, 11, 25), "area": "CV", "difficulty": 3}),
+     {"external_id": "CV-07", "reference_date": date(2019, 11, 25), "area": "CV", "difficulty": 3,
+      "exclusion_group": "mot-cua"}),
     ("  NA  ", ["None", "null"], (1,), False, {"area": "KH"}),
 ]
 
@@ -63,17 +64,24 @@ def test_spreadsheet_export_then_import_round_trips_exactly(app, db, fmt):
     assert bank.export_rows() == before
 
 
-def test_gift_export_round_trips_what_gift_can_carry(app, db):
+@pytest.mark.parametrize("fmt", ["gift", "xml"])
+def test_gift_and_moodle_xml_export_then_import_round_trips_every_field(app, db, fmt):
     build_bank(db)
-    keep = ("external_id", "area", "difficulty", "multiple", "text", "options", "explanation")
-    before = [{k: r[k] for k in keep} for r in bank.export_rows()]
-    data = bank.export("gift")
+    before = bank.export_rows()
+    assert any(r["source"] for r in before) and any(r["reference_date"] for r in before)
+    assert sum(r["exclusion_group"] == "mot-cua" for r in before) == 2
+    data = bank.export(fmt)
+    # Into the same bank: nothing is new (source and reference date came back too).
+    report = bank.import_file(data, f"xuat.{fmt}")
+    assert report.ok, report.errors
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 8)
+    db.session.rollback()
+    # Into an empty bank: the same questions.
     wipe(db)
-    report = bank.import_file(data, "xuat.gift")
+    report = bank.import_file(data, f"xuat.{fmt}")
     assert report.ok, report.errors
     db.session.commit()
-    after = [{k: r[k] for k in keep} for r in bank.export_rows()]
-    assert sorted(after, key=repr) == sorted(before, key=repr)
+    assert sorted(bank.export_rows(), key=repr) == sorted(before, key=repr)
 
 
 def test_export_formats_look_right(app, db):
@@ -94,9 +102,29 @@ def test_export_leaves_out_retired_and_old_versions(app, db):
     assert "CV-07" not in {r["external_id"] for r in bank.export_rows()}
 
 
-def test_cli_export(app, db, runner, tmp_path):
+@pytest.mark.parametrize("suffix", ["xlsx", "xml"])
+def test_cli_export(app, db, runner, tmp_path, suffix):
     build_bank(db)
-    out = tmp_path / "bank.xlsx"
+    out = tmp_path / f"bank.{suffix}"
     result = runner.invoke(args=["bank", "export", str(out)])
     assert result.exit_code == 0, result.output
     assert bank.import_file(out.read_bytes(), out.name).unchanged == 8
+
+
+def test_moodle_xml_export_is_what_moodle_reads(client, db, make, auth):
+    from xml.etree import ElementTree
+
+    from quizapp.auth.models import Role
+
+    build_bank(db)
+    auth.login(make.user(role=Role.ORGANISER))
+    resp = client.get("/admin/bank/export.xml")
+    assert resp.status_code == 200 and resp.mimetype == "application/xml"
+    quiz = ElementTree.fromstring(resp.data)
+    categories = [q.findtext("category/text") for q in quiz if q.get("type") == "category"]
+    assert "$course$/top/TTHC" in categories
+    questions = [q for q in quiz if q.get("type") == "multichoice"]
+    assert len(questions) == 8
+    one = next(q for q in questions if q.findtext("idnumber") == "TTHC-001")
+    assert one.findtext("single") == "true" and [a.get("fraction") for a in one.findall("answer")] == ["100", "0", "0"]
+    assert one.findtext("tags/tag/text") == "muc-do-1"

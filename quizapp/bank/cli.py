@@ -46,8 +46,10 @@ class _Bars:
 @click.option("--area", "area_code", default=None, help="Area code for questions that name none (Aiken, GIFT).")
 @click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
               help="Difficulty for questions that give none (Aiken, GIFT).")
-def import_bank(path: Path, status: str, area_code: str | None, difficulty: int) -> None:
-    """Import an .xlsx/.csv/.gift/.txt/.yaml file, or a folder of .yaml files, all or nothing."""
+@click.option("--category", "categories", multiple=True, metavar="'NAME=CODE'",
+              help="Map a Moodle category (GIFT $CATEGORY, Moodle XML) to an area code; repeatable.")
+def import_bank(path: Path, status: str, area_code: str | None, difficulty: int, categories: tuple[str, ...]) -> None:
+    """Import an .xlsx/.csv/.docx/.xml/.gift/.txt/.yaml file, or a folder of .yaml files, all or nothing."""
     area_id = None
     if area_code:
         area = db.session.scalar(db.select(ReformArea).where(ReformArea.code == area_code))
@@ -56,8 +58,9 @@ def import_bank(path: Path, status: str, area_code: str | None, difficulty: int)
         area_id = area.id
     bars = _Bars()
     try:
+        category_map = services.parse_category_map("\n".join(categories))
         report = services.import_path(path, QuestionStatus(status), default_area_id=area_id,
-                                      default_difficulty=difficulty, progress=bars)
+                                      default_difficulty=difficulty, progress=bars, category_map=category_map)
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message)
@@ -77,9 +80,9 @@ def import_bank(path: Path, status: str, area_code: str | None, difficulty: int)
 @bank_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def export_bank(path: Path) -> None:
-    """Export current draft and approved questions to .xlsx, .csv or .gift."""
+    """Export current draft and approved questions to .xlsx, .csv, .gift or Moodle .xml."""
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("xlsx", "csv", "gift"):
-        raise click.ClickException("Use a .xlsx, .csv or .gift file name.")
+    if fmt not in ("xlsx", "csv", "gift", "xml"):
+        raise click.ClickException("Use a .xlsx, .csv, .gift or .xml file name.")
     path.write_bytes(services.export(fmt))
     click.echo(f"Exported to {path}.")

@@ -10,20 +10,24 @@ from quizapp.bank.services import (EXCLUSION_GROUP_MAX, EXPLANATION_MAX, EXTERNA
                                    SOURCE_MAX, TEXT_MAX)
 from quizapp.core.forms import Form, SubForm
 
-IMPORT_EXTENSIONS = ["xlsx", "csv", "gift", "txt", "aiken", "yaml", "yml"]
+IMPORT_EXTENSIONS = ["xlsx", "csv", "docx", "xml", "gift", "txt", "aiken", "yaml", "yml"]
 DIFFICULTY_CHOICES = [SelectChoice(1, _l("1 – easy")), SelectChoice(2, _l("2 – medium")), SelectChoice(3, _l("3 – hard"))]
 STATUS_CHOICES = [SelectChoice("approved", _l("Approved")), SelectChoice("draft", _l("Draft"))]
 
 
 class BankImportForm(Form):
     file = FileField(
-        _l("Question file (.xlsx, .csv, GIFT, Aiken or .yaml)"),
-        validators=[FileRequired(), FileAllowed(IMPORT_EXTENSIONS, _l("Only .xlsx, .csv, .gift, .txt (GIFT or Aiken) and .yaml files are accepted."))],
+        _l("Question file (.xlsx, .csv, Word .docx, Moodle .xml, GIFT, Aiken or .yaml)"),
+        validators=[FileRequired(), FileAllowed(IMPORT_EXTENSIONS, _l(
+            "Only .xlsx, .csv, .docx (Word), .xml (Moodle), .gift, .txt (GIFT or Aiken) and .yaml files are accepted."))],
     )
     status = SelectField(_l("Status of imported questions"), choices=STATUS_CHOICES, default="approved")
     default_area_id = SelectField(_l("Area for questions that name none (Aiken, GIFT)"), coerce=int, default=0)
     default_difficulty = SelectField(_l("Difficulty for questions that give none"), coerce=int,
                                      choices=DIFFICULTY_CHOICES, default=1)
+    category_map = TextAreaField(
+        _l("Moodle categories to areas (GIFT, Moodle XML): one “category = area code” per line"),
+        validators=[Optional(), Length(max=4000)])
     submit = SubmitField(_l("Import"))
 
 

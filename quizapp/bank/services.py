@@ -49,6 +49,7 @@ NOTE_MAX = 500
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 _DIFFICULTY_NAMES = {"de": 1, "trung binh": 2, "kho": 3}
+MAX_REPORTED_ERRORS = 1000  # a file with more stops being checked there: the report stays readable and quick
 _CHUNK = 1000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -144,9 +145,16 @@ def validate(
     default_area_id: int | None = None,
     default_difficulty: int = 1,
     areas: dict[str, ReformArea] | None = None,
+    category_map: dict[str, str] | None = None,
 ) -> tuple[list[dict], list[RowError]]:
-    """Every rule a question must meet, for every format: (clean rows, errors)."""
+    """Every rule a question must meet, for every format: (clean rows, errors).
+
+    ``category_map`` maps Moodle category names (a path or its last part) to
+    area codes or names, for GIFT and Moodle XML files whose categories are
+    not named after the areas.
+    """
     areas = area_index() if areas is None else areas
+    categories = {fold(k): v for k, v in (category_map or {}).items()}
     by_id = {a.id: a for a in areas.values()}
     default_area = by_id.get(default_area_id) if default_area_id else None
     errors: list[RowError] = []
@@ -155,6 +163,11 @@ def validate(
     seen_text: dict[tuple, QuestionRecord] = {}
 
     for r in records:
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            errors.append(RowError(r.row, "", str(_l(
+                "More than %(n)d errors: the rows from here on were not checked. Correct the errors above and "
+                "import again.", n=MAX_REPORTED_ERRORS)), r.file))
+            break
         errs: list[tuple[str, str]] = list(r.errors)
         if r.rejected:
             errors.extend(RowError(r.row, column, message, r.file) for column, message in errs)
@@ -176,6 +189,20 @@ def validate(
             area = areas.get(fold(r.area))
             if area is None:
                 errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=r.area))))
+        elif r.category:
+            names = formats.category_names(r.category)
+            mapped = next((categories[fold(n)] for n in names if fold(n) in categories), None)
+            if mapped is not None:
+                area = areas.get(fold(mapped))
+                if area is None:
+                    errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=mapped))))
+            else:
+                area = next((areas[fold(n)] for n in names if fold(n) in areas), None) or default_area
+            if area is None and mapped is None:
+                errs.append((HEADINGS["area"], str(_l(
+                    "The Moodle category “%(category)s” names no reform area: map it to an area "
+                    "(“%(category)s = area code”) or choose a default area.",
+                    category=names[-1] if names else r.category))))
         elif default_area is not None:
             area = default_area
         else:
@@ -194,7 +221,7 @@ def validate(
 
         options: list[OptionRecord] = []
         seen_options: dict[str, int] = {}
-        for i, o in enumerate(r.options):
+        for i, o in enumerate(r.options[:MAX_OPTIONS + 1]):  # past the limit one error says it all
             column = option_heading(min(i, 25))
             o_text = (o.text or "").strip()
             _length_error(o_text, OPTION_MAX, column, errs, "option")
@@ -207,7 +234,7 @@ def validate(
             options.append(OptionRecord(o_text, bool(o.correct), o.weight))
         if len(options) < MIN_OPTIONS:
             errs.append((option_heading(len(options)), str(_l("A question needs at least %(n)d options.", n=MIN_OPTIONS))))
-        elif len(options) > MAX_OPTIONS:
+        elif len(r.options) > MAX_OPTIONS:
             errs.append((option_heading(MAX_OPTIONS), str(_l("A question has at most %(n)d options.", n=MAX_OPTIONS))))
         n_correct = sum(o.correct for o in options)
         multiple = r.multiple if r.multiple is not None else n_correct > 1
@@ -396,6 +423,7 @@ def import_records(
     default_area_id: int | None = None,
     default_difficulty: int = 1,
     progress: Progress | None = None,
+    category_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Validate, match and write parsed records: all of them or none."""
     status = QuestionStatus(status)
@@ -405,7 +433,7 @@ def import_records(
         raise ServiceError("file_empty", str(_l("The file holds no questions.")))
     if progress:
         progress("validate", 0, len(records))
-    clean, errors = validate(records, default_area_id, default_difficulty)
+    clean, errors = validate(records, default_area_id, default_difficulty, category_map=category_map)
     report = ImportReport(errors=errors)
     if errors:
         report.errors.sort(key=lambda e: (e.file, e.row))
@@ -437,8 +465,13 @@ def import_files(
     default_difficulty: int = 1,
     fmt: str | None = None,
     progress: Progress | None = None,
+    category_map: dict[str, str] | None = None,
 ) -> ImportReport:
-    """Import one or several files as ONE all-or-nothing import."""
+    """Import one or several files as ONE all-or-nothing import.
+
+    ``progress`` is called as ``progress(stage, done, total)``; a job queue
+    that wants ``progress(done, total)`` wraps it (see ``bank.tasks.run_import``).
+    """
     records: list[QuestionRecord] = []
     digest = hashlib.sha256()
     names = []
@@ -451,11 +484,27 @@ def import_files(
     if len(records) > formats.MAX_QUESTIONS:
         raise ServiceError("file_too_many_rows", str(_l("The file has more than %(n)d questions.", n=formats.MAX_QUESTIONS)))
     return import_records(records, ", ".join(names), digest.hexdigest(), actor_id, status,
-                          default_area_id, default_difficulty, progress)
+                          default_area_id, default_difficulty, progress, category_map)
 
 
 def import_file(content: bytes, filename: str, actor_id: int | None = None, **kw) -> ImportReport:
+    """The import entry point for one uploaded file: the report (errors, or what was written)."""
     return import_files([(filename, content)], actor_id, **kw)
+
+
+def parse_category_map(text: str) -> dict[str, str]:
+    """Lines "Moodle category = area code" (as typed in the import form or given to --category)."""
+    out = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, area = line.rpartition("=")
+        if not sep or not name.strip() or not area.strip():
+            raise ServiceError("category_map", str(_l(
+                "Line %(line)d of the category map must read “Moodle category = area code”.", line=number)),
+                field="category_map")
+        out[name.strip()] = area.strip()
+    return out
 
 
 def import_path(
@@ -708,6 +757,10 @@ def export(fmt: str, statuses: Iterable[QuestionStatus] | None = None) -> bytes:
     rows = export_rows(statuses)
     if fmt == "gift":
         return formats.to_gift(rows).encode("utf-8")
+    if fmt == "xml":
+        from quizapp.bank.moodle_xml import to_moodle_xml
+
+        return to_moodle_xml(rows).encode("utf-8")
     frame = formats.to_frame(rows)
     if fmt == "csv":
         return frame_to_csv(frame)
@@ -721,3 +774,10 @@ def template_xlsx() -> bytes:
     from quizapp.core.spreadsheet import frame_to_xlsx
 
     return frame_to_xlsx(formats.to_frame([formats.TEMPLATE_EXAMPLE]), sheet_name="Câu hỏi")
+
+
+def template_docx() -> bytes:
+    """The Word import template: instructions and example questions that import as they are."""
+    from quizapp.bank.word import template_docx as build
+
+    return build(formats.TEMPLATE_EXAMPLE)

@@ -18,7 +18,9 @@ from quizapp.core.errors import ServiceError
 bp = Blueprint("bank", __name__, template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MIMETYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "gift": "text/plain; charset=utf-8"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MIMETYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "gift": "text/plain; charset=utf-8",
+             "xml": "application/xml; charset=utf-8"}
 PER_PAGE = 50
 
 
@@ -221,20 +223,23 @@ def import_file():
         return render_template("bank/import.html", form=form, report=None, errors=errors), 422
     upload = form.file.data
     content = upload.read()
-    if len(content) > current_app.config["IMPORT_JOB_THRESHOLD_BYTES"]:
-        # A large file is imported by a job (progress bar, same all-or-nothing report).
-        from quizapp import jobs
-        from quizapp.bank.tasks import IMPORT_JOB
-
-        job = jobs.start_job(IMPORT_JOB, current_user.id, {
-            "upload": jobs.services.stash_upload(content, upload.filename or ""), "filename": upload.filename or "",
-            "actor_id": current_user.id, "status": form.status.data,
-            "default_area_id": form.default_area_id.data or None, "default_difficulty": form.default_difficulty.data})
-        return redirect(url_for("jobs.show", job_id=job.id), code=303)
     try:
+        category_map = services.parse_category_map(form.category_map.data or "")
+        if len(content) > current_app.config["IMPORT_JOB_THRESHOLD_BYTES"]:
+            # A large file is imported by a job (progress bar, same all-or-nothing report).
+            from quizapp import jobs
+            from quizapp.bank.tasks import IMPORT_JOB
+
+            job = jobs.start_job(IMPORT_JOB, current_user.id, {
+                "upload": jobs.services.stash_upload(content, upload.filename or ""), "filename": upload.filename or "",
+                "actor_id": current_user.id, "status": form.status.data,
+                "default_area_id": form.default_area_id.data or None, "default_difficulty": form.default_difficulty.data,
+                "category_map": category_map})
+            return redirect(url_for("jobs.show", job_id=job.id), code=303)
         report = services.import_file(
             content, upload.filename or "", current_user.id, status=QuestionStatus(form.status.data),
             default_area_id=form.default_area_id.data or None, default_difficulty=form.default_difficulty.data,
+            category_map=category_map,
         )
     except ServiceError as exc:
         return render_template("bank/import.html", form=form, report=None, errors=[exc.message]), exc.status
@@ -255,3 +260,10 @@ def export(fmt: str):
 def template():
     return Response(services.template_xlsx(), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.xlsx"})
+
+
+@bp.route("/admin/bank/template.docx")
+@requires(Role.ORGANISER)
+def template_docx():
+    return Response(services.template_docx(), mimetype=DOCX,
+                    headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.docx"})

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from quizapp.audit import services as audit
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
+from quizapp.core.uploads import check_xlsx_sheets, check_zip
 from quizapp.units.models import Unit, UnitKind
 
 # Column headings of the unit spreadsheet: Vietnamese (what we export) and
@@ -217,6 +218,8 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
         if name.endswith(".xlsx"):
             if not content.startswith(b"PK"):
                 raise ServiceError("file_corrupt", str(_l("The file is not a valid Excel (.xlsx) file.")))
+            check_zip(content, "xlsx")  # a zip bomb or a sheet of millions of cells is refused before parsing
+            check_xlsx_sheets(content, MAX_ROWS + 1)
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
         elif name.endswith(".csv"):
             try:

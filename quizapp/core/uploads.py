@@ -1,0 +1,103 @@
+"""Opening untrusted uploaded containers (xlsx, docx) without letting them inflate.
+
+An .xlsx or .docx is a zip.  A hostile one declares parts that inflate to
+gigabytes ("zip bomb"); openpyxl and python-docx would read them whole.  The
+zip's central directory states every entry's uncompressed size, and Python's
+zipfile refuses to inflate an entry past its stated size (it fails the CRC),
+so checking the stated sizes before any parser runs bounds the work.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from flask_babel import lazy_gettext as _l
+
+from quizapp.core.errors import ServiceError
+
+MAX_ZIP_ENTRIES = 500
+MAX_ZIP_UNCOMPRESSED = 48 * 1024 * 1024  # all entries together
+MAX_ZIP_ENTRY = 32 * 1024 * 1024  # one entry (a sheet, the shared strings, a document body)
+
+
+def check_zip(content: bytes, kind: str = "xlsx") -> None:
+    """Refuse a zip that is not one, has too many entries or inflates too far (ServiceError)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise ServiceError("file_corrupt", str(_l("The file is not a valid %(kind)s file.", kind="." + kind)))
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ServiceError("file_too_complex", str(_l(
+            "The file has %(n)d internal parts (at most %(max)d): it is not an ordinary %(kind)s file.",
+            n=len(infos), max=MAX_ZIP_ENTRIES, kind="." + kind)), 413)
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_ZIP_ENTRY or total > MAX_ZIP_UNCOMPRESSED:
+            raise ServiceError("file_too_complex", str(_l(
+                "Unpacked, the file would take more than %(mb)d MB: save it again with less content "
+                "(or split it into several files).", mb=MAX_ZIP_UNCOMPRESSED // 2**20)), 413)
+
+
+MAX_SHEET_ROWS = 25000
+MAX_SHEET_CELLS = 300_000
+MAX_ROW_CELLS = 16384  # Excel's own column limit
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/")
+
+
+def check_xlsx_sheets(content: bytes, max_rows: int = MAX_SHEET_ROWS) -> None:
+    """Refuse sheets with more rows or cells than a question file can have, before openpyxl parses them.
+
+    openpyxl builds every cell of a row as an object even when only the first
+    columns are read, so a sheet of one row with a million cells (30 MB
+    unpacked, 100 KB packed) costs a gigabyte.  Counting tags is a C-speed scan.
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            xml = archive.read(info)
+            rows, cells, start = 0, 0, 0
+            for match in _ROW_TAG.finditer(xml):  # no copies: counts between row tags, stopping early
+                cells += _count_cells(xml, start, match.start())
+                rows += 1
+                start = match.start()
+                if rows > max_rows or cells > MAX_SHEET_CELLS:
+                    break
+            else:
+                cells += _count_cells(xml, start, len(xml))
+            if rows > max_rows or cells > MAX_SHEET_CELLS:
+                raise ServiceError("file_too_many_rows", str(_l(
+                    "The sheet has more than %(max_rows)d rows or %(max_cells)d cells; split it into several "
+                    "files.", max_rows=max_rows, max_cells=MAX_SHEET_CELLS)), 413)
+
+
+def _count_cells(xml: bytes, start: int, end: int) -> int:
+    n = sum(xml.count(tag, start, end) for tag in _CELL_TAGS)
+    if n > MAX_ROW_CELLS:
+        raise ServiceError("file_too_complex", str(_l(
+            "A row of the sheet has more than %(n)d cells.", n=MAX_ROW_CELLS)), 413)
+    return n
+
+
+MAX_DOCUMENT_TAGS = 250_000  # about 2,500 questions as Word writes them
+
+
+def check_docx_body(content: bytes) -> None:
+    """Refuse a Word body with more elements than a question file needs, before python-docx builds them all.
+
+    python-docx parses the whole body into a tree: 30 MB of empty paragraphs
+    (80 KB packed) would take 800 MB.  Every element starts with "<".
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            info = archive.getinfo("word/document.xml")
+        except KeyError:
+            return
+        tags = archive.read(info).count(b"<")
+    if tags > MAX_DOCUMENT_TAGS:
+        raise ServiceError("file_too_complex", str(_l(
+            "The file has more than %(n)d tags; split it into several files.", n=MAX_DOCUMENT_TAGS)), 413)
