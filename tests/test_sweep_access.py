@@ -30,6 +30,7 @@ ATTEMPT_ENDPOINTS = ("attempts.quiz", "attempts.result", "attempts.submit", "api
                      "api_v1.submit", "api_v1.result")
 UNIT_ENDPOINTS = ("units.members", "leaderboards.unit_people")
 DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
+AWARD_ENDPOINTS = ("campaign.my_certificate",)
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -39,6 +40,7 @@ OBJECT_RULES = [
     (UNIT_ENDPOINTS, "unit_a", "unit A or its sub-unit A1", {"manager_a", "organiser", "admin"}),
     (UNIT_ENDPOINTS, "unit_b", "unit B or its sub-unit B1", {"manager_b", "organiser", "admin"}),
     (DRAFT_ENDPOINTS, "draft", "a draft (unpublished) contest", {"organiser", "admin"}),
+    (AWARD_ENDPOINTS, "award", "participant A's certificate", {"participant", "organiser", "admin"}),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -72,7 +74,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
     ids = w.ids
     base = {"unit_id": ids["unit_a"], "round_id": ids["open_round"], "contest_id": ids["contest"],
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
-            "user_id": ids["participant"], "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css"}
+            "user_id": ids["participant"], "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css",
+            "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"]}
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -85,6 +88,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
                     for k in ("unit_a", "unit_a1", "unit_b", "unit_b1")]
         if "round_id" in rule.arguments:
             variants.append(({**values, "round_id": ids["closed_round"]}, "unit_a"))
+    elif rule.endpoint in AWARD_ENDPOINTS:
+        variants = [(values, "award")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":
