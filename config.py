@@ -83,6 +83,15 @@ class Config:
     LEADERBOARD_MAX_STALE_SECONDS = float(os.environ.get("LEADERBOARD_MAX_STALE_SECONDS", "3.5"))
     LEADERBOARD_STATS_FRESH_SECONDS = float(os.environ.get("LEADERBOARD_STATS_FRESH_SECONDS", "30"))
 
+    # Campaign kit (quizapp/campaign): the public address printed in QR codes and verify links
+    # when they are built outside a request (jobs, CLI); the key that signs certificate
+    # verification codes (keep it when rotating SECRET_KEY, or printed certificates stop verifying);
+    # the largest certificate ZIP / report (results read) built inside a request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or None
+    CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
+    CAMPAIGN_INLINE_CERTIFICATES = int(os.environ.get("CAMPAIGN_INLINE_CERTIFICATES", "300"))
+    CAMPAIGN_INLINE_REPORT_ENTRANTS = int(os.environ.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", "20000"))
+
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
 

@@ -294,16 +294,26 @@ def build_docx(data: ReportData, path: Path) -> None:
         p.paragraph_format.space_before = Pt(0)
         return p
 
+    def widths(table, mm):
+        """Column widths that Word and LibreOffice both follow (the grid and every cell)."""
+        table.autofit = False
+        grid = table._tbl.tblGrid
+        for col, w in zip(grid.findall(qn("w:gridCol")), mm):
+            col.set(qn("w:w"), str(int(w * 56.7)))  # twentieths of a point
+        for row in table.rows:
+            for cell, w in zip(row.cells, mm):
+                cell.width = Mm(w)
+
     center = WD_ALIGN_PARAGRAPH.CENTER
     header = doc.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
-    left.width, right.width = Mm(70), Mm(95)
-    para(settings.organiser, size=13, align=center, cell=left, space_after=0, upper=True)
+    widths(header, [68, 97])
+    para(settings.organiser, size=12, align=center, cell=left, space_after=0, upper=True)
     para(settings.issuer, bold=True, size=13, align=center, cell=left, space_after=0, upper=True)
     para("–––––––", size=13, align=center, cell=left, space_after=4)
     para(f"Số: {data.number or '      /BC-BTC'}", size=13, align=center, cell=left, space_after=0)
-    para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=center, cell=right, space_after=0)
+    para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, align=center, cell=right, space_after=0)
     para("Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=center, cell=right, space_after=0)
     para("–––––––––––––––––––––", size=13, align=center, cell=right, space_after=4)
     para(render.place_date_line(settings.place, data.generated_at), italic=True, size=14, align=center,
@@ -320,7 +330,7 @@ def build_docx(data: ReportData, path: Path) -> None:
          f"người dự thi các vòng, {_int(data.attempts)} lượt thi; điểm trung bình {_fmt(data.average, 2)} "
          f"({_fmt(data.avg_pct)}% số điểm tối đa).", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
-    def table(heads, rows, widths=None):
+    def table(heads, rows, mm=None):
         t = doc.add_table(rows=1, cols=len(heads))
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -332,10 +342,8 @@ def build_docx(data: ReportData, path: Path) -> None:
             for i, (cell, value) in enumerate(zip(cells, row)):
                 cell.text = ""
                 para(str(value), size=13, align=None if i == 1 else center, cell=cell, space_after=0)
-        if widths:
-            for row in t.rows:
-                for cell, w in zip(row.cells, widths):
-                    cell.width = Mm(w)
+        if mm:
+            widths(t, mm)
         doc.add_paragraph()
         return t
 
@@ -344,37 +352,37 @@ def build_docx(data: ReportData, path: Path) -> None:
            "Điểm TB"],
           [[i, ("   " * max(0, u.depth)) + u.name, _int(u.headcount), _int(u.entrants), _fmt(u.rate),
             _int(u.attempts), _fmt(u.average, 2)] for i, u in enumerate(data.units, start=1)],
-          [10, 55, 18, 20, 22, 18, 17])
+          [10, 50, 18, 22, 25, 20, 20])
     para("II. KẾT QUẢ VÀ PHÂN BỐ ĐIỂM", bold=True)
     total = sum(n for _, n in data.bands)
     table(["Mức kết quả", "Số lượt người", "Tỷ lệ (%)"],
-          [[label, _int(n), _fmt(100 * n / total if total else None)] for label, n in data.bands], [80, 40, 40])
+          [[label, _int(n), _fmt(100 * n / total if total else None)] for label, n in data.bands], [85, 40, 40])
     para("III. DIỄN BIẾN QUA CÁC VÒNG THI", bold=True)
     table(["TT", "Vòng thi", "Người dự thi", "Lượt thi", "Điểm TB", "Tỷ lệ tham gia (%)"],
           [[i, f"{r['title']} ({r['contest']})", _int(r["entrants"]), _int(r["attempts"]), _fmt(r["average"], 2),
-            _fmt(r["rate"])] for i, r in enumerate(data.rounds, start=1)], [10, 70, 25, 22, 20, 25])
+            _fmt(r["rate"])] for i, r in enumerate(data.rounds, start=1)], [10, 65, 25, 20, 20, 25])
     para(f"IV. ĐƠN VỊ CÓ TỶ LỆ THAM GIA DƯỚI {_fmt(data.threshold, 0)}%", bold=True)
     if data.below:
         table(["TT", "Đơn vị", "Biên chế", "Tỷ lệ tham gia bình quân (%)"],
               [[i, u.name, _int(u.headcount), _fmt(u.rate)] for i, u in enumerate(data.below, start=1)],
-              [10, 90, 30, 40])
+              [10, 90, 25, 40])
     else:
         para("Không có đơn vị nào dưới ngưỡng.")
     para("V. CÁ NHÂN VÀ ĐƠN VỊ DẪN ĐẦU", bold=True)
     table(["TT", "Họ và tên", "Đơn vị", "Tổng điểm", "Số vòng"],
           [[i, p["name"], p["unit"], f"{p['score']}/{p['max']}", p["rounds"]]
-           for i, p in enumerate(data.top_people, start=1)], [10, 55, 60, 25, 20])
+           for i, p in enumerate(data.top_people, start=1)], [10, 50, 60, 25, 20])
     table(["TT", "Đơn vị", "Tỷ lệ tham gia bình quân (%)", "Điểm TB"],
           [[i, u.name, _fmt(u.rate), _fmt(u.average, 2)] for i, u in enumerate(data.top_units, start=1)],
-          [10, 90, 40, 30])
+          [10, 85, 40, 30])
     para("VI. LĨNH VỰC CẢI CÁCH HÀNH CHÍNH CÓ KẾT QUẢ THẤP NHẤT", bold=True)
     table(["TT", "Lĩnh vực", "Số câu trả lời", "Tỷ lệ trả lời đúng (%)"],
           [[i, a["name"], _int(a["answers"]), _fmt(a["pct"])] for i, a in enumerate(data.areas, start=1)],
-          [10, 90, 35, 35])
+          [10, 85, 35, 35])
     para("Chi tiết số liệu tại Phụ lục (tệp Excel kèm theo).", italic=True)
     sign = doc.add_table(rows=1, cols=2)
     left, right = sign.rows[0].cells
-    left.width, right.width = Mm(80), Mm(85)
+    widths(sign, [80, 85])
     para("Nơi nhận:", bold=True, italic=True, size=12, cell=left, space_after=0)
     para("- Sở Nội vụ (để tổng hợp);", size=11, cell=left, space_after=0)
     para("- Lưu: VT.", size=11, cell=left, space_after=0)

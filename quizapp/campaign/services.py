@@ -301,11 +301,13 @@ def mark_finishers(contest: Contest, round_id: int | None, organiser_id: int | N
         .select_from(first).join(Standing, Standing.id == first.c.sid).join(User, User.id == Standing.user_id)
         .outerjoin(Unit, Unit.id == Standing.unit_id).order_by(User.full_name, Standing.user_id)
     )
-    result = db.session.execute(sa.insert(Award).from_select(
+    db.session.execute(sa.insert(Award).from_select(
         ["contest_id", "round_id", "kind", "user_id", "unit_id", "recipient_name", "unit_name", "prize",
          "position", "created_at", "created_by_id"], select))
     db.session.flush()
-    return int(result.rowcount or 0)
+    # (psycopg reports no row count for INSERT ... SELECT through the ORM session: count them.)
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Award).where(
+        _scope_filter(contest.id, round_id, [AwardKind.FINISHER]))) or 0)
 
 
 def clear_awards(contest_id: int, round_id: int | None, kind: AwardKind) -> int:
