@@ -69,7 +69,8 @@ def _remember_tag():
 
 @bp.after_app_request
 def _record_arrival(response):
-    """Record a registration or an attempt start that followed a tagged link (never breaks the response)."""
+    """Record a registration or an attempt start that followed a tagged link, in a savepoint: the
+    request pipeline commits it with the request's own work, and a failure here never undoes that."""
     remembered = session.get(SESSION_TAG)
     if not remembered or request.method != "POST" or response.status_code not in (302, 303):
         return response
@@ -80,17 +81,16 @@ def _record_arrival(response):
         contest_id, tag = int(remembered[0]), services.clean_tag(str(remembered[1]))
         if tag is None or not current_user.is_authenticated:
             return response
-        if endpoint == REGISTER_ENDPOINT:
-            services.record_arrival(contest_id, tag, ArrivalKind.REGISTRATION, current_user.id)
-        else:
-            round_id = (request.view_args or {}).get("round_id")
-            rnd = db.session.get(Round, round_id) if round_id else None
-            if rnd is None or rnd.contest_id != contest_id:
-                return response
-            services.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, current_user.id, rnd.id)
-        db.session.commit()
+        with db.session.begin_nested():
+            if endpoint == REGISTER_ENDPOINT:
+                services.record_arrival(contest_id, tag, ArrivalKind.REGISTRATION, current_user.id)
+            else:
+                round_id = (request.view_args or {}).get("round_id")
+                rnd = db.session.get(Round, round_id) if round_id else None
+                if rnd is None or rnd.contest_id != contest_id:
+                    return response
+                services.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, current_user.id, rnd.id)
     except Exception:  # pragma: no cover - counting must never fail the visitor's request
-        db.session.rollback()
         current_app.logger.exception("campaign: could not record an arrival")
     return response
 
@@ -194,9 +194,7 @@ def save_settings(contest_id: int):
         services.save_settings(contest.id, form.data)
     except ServiceError as exc:
         getattr(form, exc.field).errors.append(exc.message)
-        db.session.rollback()
         return _campaign_page(contest, exc.status, settings_form=form)
-    db.session.commit()
     flash(_("The print settings have been saved."), "success")
     return redirect(url_for("campaign.manage", contest_id=contest.id))
 
@@ -205,43 +203,40 @@ def _round_arg(raw) -> int | None:
     return int(raw) if raw and str(raw).isdigit() else None
 
 
+def _award_post(contest_id: int, form_class, page_arg: str, mark, message: str, anchor: str):
+    """The prize and finisher forms: validate, call the service, show a refusal beside its field."""
+    contest = db.get_or_404(Contest, contest_id)
+    form = form_class()
+    form.round_id.choices = _round_choices(contest)
+    if not form.validate_on_submit():
+        return _campaign_page(contest, 422, **{page_arg: form})
+    try:
+        n = mark(contest, form)
+    except ServiceError as exc:
+        (getattr(form, exc.field or "", None) or form.round_id).errors.append(exc.message)
+        return _campaign_page(contest, exc.status, **{page_arg: form})
+    flash(message(n), "success")
+    return redirect(url_for("campaign.manage", contest_id=contest.id) + anchor)
+
+
 @bp.route("/admin/contests/<int:contest_id>/campaign/prizes", methods=["POST"])
 @requires(Role.ORGANISER)
 def mark_prizes(contest_id: int):
-    contest = db.get_or_404(Contest, contest_id)
-    form = PrizesForm()
-    form.round_id.choices = _round_choices(contest)
-    if not form.validate_on_submit():
-        return _campaign_page(contest, 422, prizes_form=form)
-    try:
-        n = services.mark_prizes(contest, _round_arg(form.round_id.data), AwardKind(form.kind.data), form.tiers.data,
-                                 current_user._get_current_object())
-    except ServiceError as exc:
-        db.session.rollback()
-        (getattr(form, exc.field, None) or form.tiers).errors.append(exc.message)
-        return _campaign_page(contest, exc.status, prizes_form=form)
-    db.session.commit()
-    flash(_("%(n)d prizes have been marked.", n=n), "success")
-    return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
+    return _award_post(
+        contest_id, PrizesForm, "prizes_form",
+        lambda contest, form: services.mark_prizes(contest, _round_arg(form.round_id.data), AwardKind(form.kind.data),
+                                                   form.tiers.data, current_user._get_current_object()),
+        lambda n: _("%(n)d prizes have been marked.", n=n), "#prizes")
 
 
 @bp.route("/admin/contests/<int:contest_id>/campaign/finishers", methods=["POST"])
 @requires(Role.ORGANISER)
 def give_finishers(contest_id: int):
-    contest = db.get_or_404(Contest, contest_id)
-    form = FinishersForm()
-    form.round_id.choices = _round_choices(contest)
-    if not form.validate_on_submit():
-        return _campaign_page(contest, 422, finishers_form=form)
-    try:
-        n = services.mark_finishers(contest, _round_arg(form.round_id.data), current_user.id, form.prize.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        form.round_id.errors.append(exc.message)
-        return _campaign_page(contest, exc.status, finishers_form=form)
-    db.session.commit()
-    flash(_("%(n)d certificates of completion have been issued.", n=n), "success")
-    return redirect(url_for("campaign.manage", contest_id=contest.id) + "#certificates")
+    return _award_post(
+        contest_id, FinishersForm, "finishers_form",
+        lambda contest, form: services.mark_finishers(contest, _round_arg(form.round_id.data), current_user.id,
+                                                      form.prize.data),
+        lambda n: _("%(n)d certificates of completion have been issued.", n=n), "#certificates")
 
 
 @bp.route("/admin/contests/<int:contest_id>/campaign/publish", methods=["POST"])
@@ -252,7 +247,6 @@ def publish(contest_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.publish_winners(contest.id, form.publish.data == "1")
-    db.session.commit()
     flash(_("The winners list is published.") if form.publish.data == "1" else _("The winners list is hidden."),
           "success")
     return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
