@@ -91,6 +91,8 @@ class Config:
     CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
     CAMPAIGN_INLINE_CERTIFICATES = int(os.environ.get("CAMPAIGN_INLINE_CERTIFICATES", "300"))
     CAMPAIGN_INLINE_REPORT_ENTRANTS = int(os.environ.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", "20000"))
+    # Processes drawing a large certificate ZIP (default: one per core).
+    CAMPAIGN_WORKERS = int(os.environ.get("CAMPAIGN_WORKERS", "0")) or None
 
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"

@@ -297,15 +297,17 @@ def test_every_finisher_gets_a_certificate_in_one_statement(world, db):
 
 
 @NEEDS_POPPLER
-def test_jury_zip_holds_every_certificate_and_reports_progress(app, world, db, tmp_path):
+def test_jury_zip_holds_every_certificate_and_reports_progress(app, world, db, tmp_path, monkeypatch):
     services.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1",
                          world["organiser"])
     services.mark_finishers(world["contest"], world["round"].id, world["organiser"].id)
     db.session.commit()
     seen = []
-    result = certificates.run_certificates_zip({"contest_id": world["contest"].id, "base_url": "https://x.vn"},
-                                               lambda done, total: seen.append((done, total)), tmp_path)
-    assert result["count"] == 7 and seen[0] == (0, 7) and seen[-1] == (7, 7)
+    monkeypatch.setattr(certificates, "PARALLEL_FROM", 0)  # the worker processes of large batches
+    monkeypatch.setattr(certificates, "BATCH", 4)
+    result = certificates.run_certificates_zip({"contest_id": world["contest"].id, "base_url": "https://x.vn",
+                                                "workers": 2}, lambda done, total: seen.append((done, total)), tmp_path)
+    assert result["count"] == 7 and seen == [(0, 7), (4, 7), (7, 7)]
     with zipfile.ZipFile(result["path"]) as zf:
         names = zf.namelist()
         assert len(names) == 7 and all(n.endswith(".pdf") for n in names)

@@ -58,5 +58,10 @@ def new_pdf(orientation: str = "P", size: str = "A4", serif: bool = True) -> FPD
     else:
         pdf.add_font("body", "", str(SANS))
         pdf.add_font("body", "B", str(SANS_BOLD))
+    for font in pdf.fonts.values():
+        # The shipped fonts' bounding boxes are already right (subset_fonts.py recomputed them):
+        # without this, saving the embedded subset decodes and re-encodes every glyph outline,
+        # a third of the time of a certificate.
+        font.ttfont.recalcBBoxes = False
     pdf.set_creator("quizapp")
     return pdf

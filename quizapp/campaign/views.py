@@ -112,10 +112,16 @@ def _short_url(contest: Contest) -> str:
 @bp.app_template_global()
 def campaign_share(contest: Contest, rnd: Round | None = None) -> dict:
     """What the meta tags and the share block need (see _meta.html, _share.html)."""
+    from quizapp.leaderboards.cache import cache_for
+
     page = url_for("contests.public_detail", slug=contest.slug, _external=True)
-    card = url_for("campaign.card", slug=contest.slug, v=cards.fingerprint(
-        cards.card_facts(contest, services.settings_for(contest.id).organiser, _short_url(contest)),
-        _changed_at(contest)), _external=True)
+    # Ranking pages are hot: the card's fingerprint (rounds, settings) is cached for 30 s per
+    # contest version, so an edit of the contest itself shows at once, of a round within 30 s.
+    version = cache_for(current_app).get_or_compute(
+        f"campaign:card:{contest.id}:{contest.updated_at.timestamp()}:{request.host}",
+        lambda: cards.fingerprint(cards.card_facts(contest, services.settings_for(contest.id).organiser,
+                                                   _short_url(contest)), _changed_at(contest)), fresh_for=30)
+    card = url_for("campaign.card", slug=contest.slug, v=version, _external=True)
     description = " ".join((contest.description or "").split())[:200] or _(
         "Online contest on administrative reform: take part from your phone.")
     title = f"{rnd.title} · {contest.title}" if rnd is not None else contest.title
