@@ -280,11 +280,29 @@ def build_docx(data: ReportData, path: Path) -> None:
     normal.font.size = Pt(14)
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
     normal.paragraph_format.space_after = Pt(6)
+    # Table cells: Times New Roman 13, no spacing; one style each for left and centred cells
+    # (styles instead of per-run formatting keep a 200-unit table quick to write).
+    from docx.enum.style import WD_STYLE_TYPE
 
-    def para(text="", bold=False, italic=False, size=14, align=None, cell=None, space_after=6, upper=False):
-        p = cell.add_paragraph() if cell is not None else doc.add_paragraph()
-        if cell is not None and cell.paragraphs[0].text == "" and len(cell.paragraphs) == 2:
-            cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
+    cell_styles = {}
+    for name, align in (("Ô bảng", None), ("Ô bảng giữa", WD_ALIGN_PARAGRAPH.CENTER)):
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.font.size = Pt(13)
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.space_before = Pt(0)
+        style.paragraph_format.alignment = align
+        cell_styles[align] = style.style_id
+
+    def para(text="", bold=False, italic=False, size=14, align=None, cell=None, space_after=6, upper=False,
+             first=False):
+        """A paragraph of one run; in a cell, ``first`` fills the cell's own empty paragraph."""
+        if cell is not None and first:
+            p = cell.paragraphs[0]
+        else:
+            p = cell.add_paragraph() if cell is not None else doc.add_paragraph()
+            if cell is not None and cell.paragraphs[0].text == "" and len(cell.paragraphs) == 2:
+                cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
         run = p.add_run(services.nfc(text).upper() if upper else services.nfc(text))
         run.bold, run.italic, run.font.size = bold, italic, Pt(size)
         run.font.name = "Times New Roman"
@@ -300,9 +318,8 @@ def build_docx(data: ReportData, path: Path) -> None:
         grid = table._tbl.tblGrid
         for col, w in zip(grid.findall(qn("w:gridCol")), mm):
             col.set(qn("w:w"), str(int(w * 56.7)))  # twentieths of a point
-        for row in table.rows:
-            for cell, w in zip(row.cells, mm):
-                cell.width = Mm(w)
+        for i, cell in enumerate(table._cells):  # every cell in one pass (row.cells is O(rows) each)
+            cell.width = Mm(mm[i % len(mm)])
 
     center = WD_ALIGN_PARAGRAPH.CENTER
     header = doc.add_table(rows=1, cols=2)
@@ -331,17 +348,20 @@ def build_docx(data: ReportData, path: Path) -> None:
          f"({_fmt(data.avg_pct)}% số điểm tối đa).", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
     def table(heads, rows, mm=None):
-        t = doc.add_table(rows=1, cols=len(heads))
+        # All rows at once, filled through one flat list of cells: python-docx's add_row() and
+        # row.cells cost O(rows) each, so a 200-unit table built row by row is quadratic.
+        t = doc.add_table(rows=1 + len(rows), cols=len(heads))
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for cell, head in zip(t.rows[0].cells, heads):
-            cell.text = ""
-            para(head, bold=True, size=13, align=center, cell=cell, space_after=0)
-        for row in rows:
-            cells = t.add_row().cells
-            for i, (cell, value) in enumerate(zip(cells, row)):
-                cell.text = ""
-                para(str(value), size=13, align=None if i == 1 else center, cell=cell, space_after=0)
+        cells = t._cells
+        for i, head in enumerate(heads):
+            para(head, bold=True, size=13, align=center, cell=cells[i], space_after=0, first=True)
+        n = len(heads)
+        for r, row in enumerate(rows, start=1):
+            for i, value in enumerate(row):
+                p = cells[r * n + i].paragraphs[0]
+                p._p.style = cell_styles[None if i == 1 else center]  # the style id, without a lookup by name
+                p.add_run(services.nfc(str(value)))
         if mm:
             widths(t, mm)
         doc.add_paragraph()
