@@ -166,6 +166,8 @@ def test_unit_manager_prints_posters_of_his_units_only(client, auth, world, make
     manager = make.user(role=Role.UNIT_MANAGER, unit=world["snv"])
     auth.login(manager)
     base = f"/admin/contests/{world['contest'].id}/poster.pdf"
+    page = client.get(f"/contests/{world['contest'].slug}").get_data(as_text=True)
+    assert f"{base}?unit={world['snv'].id}&amp;size=A4" in page
     assert client.get(f"{base}?unit={world['snv'].id}").status_code == 200
     assert client.get(f"{base}?unit={world['stp'].id}").status_code == 403
     own = client.get(base)  # without a unit: his own unit's poster (the contest-wide one is the organisers')

@@ -14,12 +14,12 @@ from flask_login import current_user
 
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import Role
-from quizapp.campaign import cards, certificates, posters, reports, services
+from quizapp.campaign import cards, certificates, posters, render, reports, services
 from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, SettingsForm
 from quizapp.campaign.models import ArrivalKind, AwardKind
 from quizapp.contests import services as contests
 from quizapp.contests.models import Contest, ContestStatus, Round
-from quizapp.core.db import db
+from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.units import services as units
 from quizapp.units.models import Unit
@@ -306,7 +306,7 @@ def poster(contest_id: int):
     tag = unit.code if unit is not None else "poster"
     opens, closes = services.contest_period(contest)
     data = posters.poster_pdf(
-        title=contest.title, dates=f"{cards.render.date_text(opens)} – {cards.render.date_text(closes)}" if opens else "",
+        title=contest.title, dates=f"{render.date_text(opens)} – {render.date_text(closes)}" if opens else "",
         organiser=services.settings_for(contest.id).organiser,
         url=url_for("contests.public_detail", slug=contest.slug, u=tag, _external=True),
         short_url=_short_url(contest).split("://", 1)[-1], size=size, unit_name=unit.name if unit else "")
@@ -387,7 +387,7 @@ def report():
     if not unit_choices:
         abort(403)
     args = request.args
-    today = date.today()
+    today = render.local_date(utcnow())  # the quarter as it is in Vietnam
     ctx = {"unit_choices": unit_choices, "contests": contests.all_contests(), "args": args,
            "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None}
     if "kind" not in args:
