@@ -91,6 +91,7 @@ class Config:
     CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
     CAMPAIGN_INLINE_CERTIFICATES = int(os.environ.get("CAMPAIGN_INLINE_CERTIFICATES", "300"))
     CAMPAIGN_INLINE_REPORT_ENTRANTS = int(os.environ.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", "20000"))
+    CAMPAIGN_INLINE_FINISHERS = int(os.environ.get("CAMPAIGN_INLINE_FINISHERS", "20000"))
     # Processes drawing a large certificate ZIP (default: one per core).
     CAMPAIGN_WORKERS = int(os.environ.get("CAMPAIGN_WORKERS", "0")) or None
 

@@ -330,6 +330,19 @@ def test_large_batches_never_build_in_the_request(client, auth, world, db, app, 
     assert resp.mimetype == "application/zip" and len(zipfile.ZipFile(io.BytesIO(resp.data)).namelist()) == 5
 
 
+def test_finishers_beyond_the_inline_limit_are_left_to_the_command(client, auth, runner, world, db, app,
+                                                                      monkeypatch):
+    monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_FINISHERS", 4)
+    auth.login(world["organiser"])
+    url = f"/admin/contests/{world['contest'].id}/campaign"
+    resp = client.post(f"{url}/finishers", data={"csrf_token": csrf_token(client, url), "round_id": "",
+                                                "prize": "Hoàn thành cuộc thi"})
+    assert "flask campaign finishers" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Award)) == 0
+    result = runner.invoke(args=["campaign", "finishers", str(world["contest"].id)])
+    assert result.exit_code == 0 and "5 certificates of completion" in result.output
+
+
 def test_cli_writes_the_certificates_zip(runner, world, db, tmp_path):
     services.mark_finishers(world["contest"], None, world["organiser"].id)
     db.session.commit()

@@ -34,6 +34,27 @@ def certificates_command(contest_id: int, round_id: int | None, base_url: str | 
     click.echo(f"{result['count']} certificates: {result['path']}")
 
 
+@campaign_cli.command("finishers")
+@click.argument("contest_id", type=int)
+@click.option("--round", "round_id", type=int, default=None, help="Only that round's finishers.")
+@click.option("--prize", default="Hoàn thành cuộc thi", help="The wording on the certificate.")
+def finishers_command(contest_id: int, round_id: int | None, prize: str) -> None:
+    """Give every finisher of a contest (or one round) a certificate of completion."""
+    from quizapp.campaign import services
+    from quizapp.contests.models import Contest
+    from quizapp.core.db import db
+
+    contest = db.session.get(Contest, contest_id)
+    if contest is None:
+        raise click.ClickException("No such contest.")
+    try:
+        n = services.mark_finishers(contest, round_id, None, prize)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message)
+    db.session.commit()
+    click.echo(f"{n} certificates of completion.")
+
+
 @campaign_cli.command("report")
 @click.option("--kind", type=click.Choice(reports.PERIOD_KINDS), default="quarter")
 @click.option("--year", type=int, default=None)

@@ -310,6 +310,13 @@ def mark_finishers(contest: Contest, round_id: int | None, organiser_id: int | N
         _scope_filter(contest.id, round_id, [AwardKind.FINISHER]))) or 0)
 
 
+def finisher_count(contest: Contest, round_id: int | None) -> int:
+    """How many certificates of completion ``mark_finishers`` would write (the view's size check)."""
+    where = (Standing.round_id == round_id) if round_id is not None else Standing.round_id.in_(
+        sa.select(Round.id).where(Round.contest_id == contest.id))
+    return int(db.session.scalar(sa.select(sa.func.count(sa.distinct(Standing.user_id))).where(where)) or 0)
+
+
 def clear_awards(contest_id: int, round_id: int | None, kind: AwardKind) -> int:
     return int(db.session.execute(sa.delete(Award).where(_scope_filter(contest_id, round_id, [kind]))).rowcount or 0)
 

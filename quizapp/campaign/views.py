@@ -240,9 +240,19 @@ def mark_prizes(contest_id: int):
 def give_finishers(contest_id: int):
     return _award_post(
         contest_id, FinishersForm, "finishers_form",
-        lambda contest, form: services.mark_finishers(contest, _round_arg(form.round_id.data), current_user.id,
-                                                      form.prize.data),
+        lambda contest, form: _finishers_inline(contest, _round_arg(form.round_id.data), form.prize.data),
         lambda n: _("%(n)d certificates of completion have been issued.", n=n), "#certificates")
+
+
+def _finishers_inline(contest: Contest, round_id: int | None, prize: str) -> int:
+    """Certificates of completion while the organiser waits, up to ``CAMPAIGN_INLINE_FINISHERS``;
+    beyond that the refusal names the command (or job) that writes them."""
+    n = services.finisher_count(contest, round_id)
+    if n > current_app.config.get("CAMPAIGN_INLINE_FINISHERS", 20000):
+        raise ServiceError("finishers_many", _(
+            "%(n)d finishers are too many to certify while you wait: run flask campaign finishers %(id)d "
+            "(or the background job).", n=n, id=contest.id), 422, "round_id")
+    return services.mark_finishers(contest, round_id, current_user.id, prize)
 
 
 @bp.route("/admin/contests/<int:contest_id>/campaign/publish", methods=["POST"])
@@ -408,7 +418,7 @@ def report():
     if size > current_app.config.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", 20000):
         msg = _("This report covers %(n)d results: it is built in the background (command: flask campaign "
                 "report).", n=size)
-        return render_template("campaign/report.html", **{**ctx, "error": msg, "field": None}), 202
+        return render_template("campaign/report.html", **{**ctx, "error": msg, "field": None}), 422
     with tempfile.TemporaryDirectory() as tmp:
         result = reports.run_periodic_report(params, lambda done, total: None, tmp)
         chosen = result["annex"] if fmt == "xlsx" else result
