@@ -72,6 +72,25 @@ def world(make, db):
             "organiser": organiser}
 
 
+# --- 0. the shipped fonts ---------------------------------------------------------------------------
+
+def test_every_shipped_font_draws_every_vietnamese_letter_and_the_punctuation_we_print():
+    import unicodedata
+
+    from fontTools.ttLib import TTFont
+
+    from quizapp.campaign import render
+
+    tones = ["", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"]  # huyền sắc ngã hỏi nặng
+    letters = {unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in tones} | set("đbcdghklmnpqrstvx")
+    text = "".join(letters) + "".join(letters).upper() + "0123456789 –“”…•№.,:;!?()/%"
+    assert len(letters) == 72 + 17
+    for path in (render.SANS, render.SANS_BOLD, render.SERIF, render.SERIF_BOLD, render.SERIF_ITALIC):
+        cmap = TTFont(path).getBestCmap()
+        assert [c for c in text if ord(c) not in cmap] == [], path.name
+    assert (render.FONT_DIR / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE") == 1
+
+
 # --- 1. share cards, meta tags, short links ------------------------------------------------------
 
 def _meta(html: str, prop: str) -> str:
