@@ -462,13 +462,17 @@ def test_unit_manager_gets_his_units_report_only(client, auth, world, make):
     assert bad.status_code == 422 and "quý từ 1 đến 4" in bad.get_data(as_text=True).lower()
 
 
-def test_organiser_downloads_the_province_report_and_annex(client, auth, world):
+def test_organiser_downloads_the_province_report_and_annex_and_large_ones_go_to_the_command(
+        client, auth, world, app, monkeypatch):
     auth.login(world["organiser"])
     year, quarter = _quarter_now()
     base = f"/reports?kind=quarter&year={year}&number={quarter}&unit_id={world['province'].id}"
     assert client.get(base + "&fmt=docx").status_code == 200
     xlsx = client.get(base + "&fmt=xlsx")
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_REPORT_ENTRANTS", 4)  # the world has 5 results
+    big = client.get(base + "&fmt=docx")
+    assert big.status_code == 422 and "flask campaign report" in big.get_data(as_text=True)
 
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),

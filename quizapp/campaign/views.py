@@ -276,8 +276,8 @@ def certificates_zip(contest_id: int):
     total = certificates.count_certificates(contest.id, round_id)
     limit = current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300)
     if total > limit:
-        flash(_("%(n)d certificates are too many to build while you wait: they are built in the background "
-                "(command: flask campaign certificates %(id)d).", n=total, id=contest.id), "error")
+        flash(_("%(n)d certificates are too many to build while you wait: run flask campaign certificates %(id)d "
+                "(or the background job).", n=total, id=contest.id), "error")
         return redirect(url_for("campaign.manage", contest_id=contest.id) + "#certificates")
     data, filename, _count = certificates.certificates_zip_bytes(contest.id, round_id, _base_url())
     return _download(data, filename, "application/zip")
@@ -416,8 +416,8 @@ def report():
     period = reports.Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), params["label"])
     size = reports.scope_size(unit_id, period, params["contest_id"])
     if size > current_app.config.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", 20000):
-        msg = _("This report covers %(n)d results: it is built in the background (command: flask campaign "
-                "report).", n=size)
+        msg = _("This report covers %(n)d results, too many to build while you wait: run flask campaign report "
+                "(or the background job).", n=size)
         return render_template("campaign/report.html", **{**ctx, "error": msg, "field": None}), 422
     with tempfile.TemporaryDirectory() as tmp:
         result = reports.run_periodic_report(params, lambda done, total: None, tmp)
