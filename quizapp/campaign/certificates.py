@@ -190,6 +190,21 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
     return {"path": str(path), "filename": filename, "mimetype": "application/zip", "count": done}
 
 
+def run_mark_finishers(params: dict, progress, output_dir=None) -> dict:
+    """A certificate of completion for every finisher (a job: the page does it inline only up to
+    ``CAMPAIGN_INLINE_FINISHERS``).  params: ``contest_id``; optional ``round_id``, ``prize``,
+    ``actor_id``.  Commits, as a job must."""
+    contest = db.session.get(Contest, int(params["contest_id"]))
+    if contest is None:
+        raise ValueError("contest not found")
+    progress(0, 1)
+    n = services.mark_finishers(contest, params.get("round_id"), params.get("actor_id"),
+                                params.get("prize") or services.FINISHER_PRIZE)
+    db.session.commit()
+    progress(1, 1)
+    return {"count": n}
+
+
 BATCH = 200  # certificates drawn per batch (bounded memory whatever the size of the ZIP)
 PARALLEL_FROM = 100  # below this, starting worker processes costs more than it saves
 

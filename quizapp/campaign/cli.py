@@ -40,19 +40,12 @@ def certificates_command(contest_id: int, round_id: int | None, base_url: str | 
 @click.option("--prize", default="Hoàn thành cuộc thi", help="The wording on the certificate.")
 def finishers_command(contest_id: int, round_id: int | None, prize: str) -> None:
     """Give every finisher of a contest (or one round) a certificate of completion."""
-    from quizapp.campaign import services
-    from quizapp.contests.models import Contest
-    from quizapp.core.db import db
-
-    contest = db.session.get(Contest, contest_id)
-    if contest is None:
-        raise click.ClickException("No such contest.")
     try:
-        n = services.mark_finishers(contest, round_id, None, prize)
-    except ServiceError as exc:
-        raise click.ClickException(exc.message)
-    db.session.commit()
-    click.echo(f"{n} certificates of completion.")
+        result = certificates.run_mark_finishers({"contest_id": contest_id, "round_id": round_id, "prize": prize},
+                                                 _progress)
+    except (ValueError, ServiceError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc)))
+    click.echo(f"{result['count']} certificates of completion.")
 
 
 @campaign_cli.command("report")
