@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres install install-dev browser-deps translations migrate demo serve clean
+.PHONY: run test test-sqlite test-postgres install install-dev browser-deps campaign-deps campaign-render-deps translations migrate demo serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed translations
-install-dev: $(VENV)/.installed-dev translations browser-deps
+install-dev: $(VENV)/.installed-dev translations browser-deps campaign-deps
 
 # Debian's Chromium (never `playwright install`), axe-core for the browser tests and eslint +
 # eslint-plugin-compat (tests/browser/test_js_lint.py checks the JS against Chrome/WebView 80).
@@ -34,6 +34,20 @@ browser-deps:
 	fi
 	@if command -v npm >/dev/null && { [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] || [ ! -x tests/browser/node_modules/.bin/eslint ]; }; then \
 	  cd tests/browser && npm ci --no-audit --no-fund --silent; \
+	fi
+
+# poppler-utils (pdftotext, pdftoppm, pdfinfo): the campaign tests read the generated PDFs back.
+campaign-deps:
+	@if ! command -v pdftotext >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing poppler-utils with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	fi
+
+# Opt-in (large, ~500 MB): LibreOffice, so a test converts the .docx report to PDF.
+# Without it that test is skipped with a loud message.
+campaign-render-deps:
+	@if ! command -v soffice >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; \
 	fi
 
 # Compile the Vietnamese/English catalogs of every capability into one .mo.

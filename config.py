@@ -123,6 +123,18 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM", "")
 
+    # Campaign kit (quizapp/campaign): the public address printed in QR codes and verify links
+    # when they are built outside a request (jobs, CLI); the key that signs certificate
+    # verification codes (keep it when rotating SECRET_KEY, or printed certificates stop verifying);
+    # the largest certificate ZIP / report (results read) built inside a request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or None
+    CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
+    CAMPAIGN_INLINE_CERTIFICATES = int(os.environ.get("CAMPAIGN_INLINE_CERTIFICATES", "300"))
+    CAMPAIGN_INLINE_REPORT_ENTRANTS = int(os.environ.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", "20000"))
+    CAMPAIGN_INLINE_FINISHERS = int(os.environ.get("CAMPAIGN_INLINE_FINISHERS", "20000"))
+    # Processes drawing a large certificate ZIP (default: one per core).
+    CAMPAIGN_WORKERS = int(os.environ.get("CAMPAIGN_WORKERS", "0")) or None
+
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
 

@@ -74,6 +74,7 @@ def _import_models() -> None:
     from quizapp.attempts import models as _attempts  # noqa: F401
     from quizapp.audit import models as _audit  # noqa: F401
     from quizapp.auth import models as _auth  # noqa: F401
+    from quizapp.campaign import models as _campaign  # noqa: F401
     from quizapp.bank import models as _bank  # noqa: F401
     from quizapp.contests import models as _contests  # noqa: F401
     from quizapp.itemstats import models as _itemstats  # noqa: F401
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
     from quizapp.bank.views import bp as bank_bp
+    from quizapp.campaign.views import bp as campaign_bp
     from quizapp.contests.views import bp as contests_bp
     from quizapp.itemstats.views import bp as itemstats_bp
     from quizapp.jobs.views import bp as jobs_bp
@@ -99,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp):
+               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.
@@ -112,10 +114,12 @@ def _register_cli(app: Flask) -> None:
     from quizapp.attempts.cli import rounds_cli
     from quizapp.auth.cli import access_matrix_command, users_cli
     from quizapp.bank.cli import bank_cli
+    from quizapp.campaign.cli import campaign_cli
     from quizapp.demo.cli import demo_cli
     from quizapp.itemstats.cli import stats_cli
     from quizapp.jobs.cli import jobs_cli
     from quizapp.units.cli import units_cli
 
-    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command, stats_cli, jobs_cli):
+    for command in (users_cli, units_cli, bank_cli, rounds_cli, demo_cli, access_matrix_command, stats_cli, jobs_cli,
+                    campaign_cli):
         app.cli.add_command(command)

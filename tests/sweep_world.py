@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 
+import sqlalchemy as sa
+
 from quizapp.auth.models import Role, User
 
 ACTORS = ("anonymous", "participant", "participant_b", "manager_b", "manager_a", "organiser", "admin")
@@ -128,12 +130,20 @@ def build_world(make, db, taint: str = "") -> World:
                          {"what": "round", "round_id": open_round.id, "fmt": "csv"})
     db.session.commit()  # run now (immediate mode): a finished export with its file
 
+    from quizapp.campaign import services as campaign
+    from quizapp.campaign.models import Award
+
+    campaign.mark_finishers(contest, closed_round.id, users["organiser"].id)  # certificates of pa and pb
+    db.session.commit()
+    award_id = db.session.scalar(sa.select(Award.id).where(Award.user_id == pa.id))
+
     ids = {
         "unit_a": unit_a.id, "unit_a1": unit_a1.id, "unit_b": unit_b.id, "unit_b1": unit_b1.id,
         "contest": contest.id, "draft": draft.id, "open_round": open_round.id, "closed_round": closed_round.id,
         "question": bank_q.id, "attempt_in_progress": in_progress.id, "attempt_submitted": open_submitted.id,
         "attempt_closed": closed_attempt.id, "aq": aq_id, "grant": grant.id if grant is not None else 0,
         "participant": pa.id, "participant_b": pb.id, "practice": practice_set.id, "job": job.id,
+        "award": award_id, "award_code": campaign.verification_code(award_id), "short": campaign.short_code(contest.id),
     }
     pii = {k: [u.phone, u.email, u.national_id, u.date_of_birth.strftime("%d/%m/%Y"), u.date_of_birth.isoformat()]
            for k, u in users.items()}

@@ -33,6 +33,7 @@ UNIT_ENDPOINTS = ("units.members", "leaderboards.unit_people", "leaderboards.uni
 DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
 PRACTICE_ENDPOINTS = ("practice.resume", "practice.question", "practice.answer", "practice.result")
 JOB_ENDPOINTS = ("jobs.show", "jobs.status", "jobs.download")
+AWARD_ENDPOINTS = ("campaign.my_certificate",)
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -48,6 +49,7 @@ OBJECT_RULES = [
     (JOB_ENDPOINTS, "job", "the organiser's job (an export) and its file", {"organiser", "admin"}),
     (("ops.prometheus",), "", "Prometheus metrics: a METRICS_TOKEN or an address in METRICS_ALLOW_FROM, no login",
      set()),
+    (AWARD_ENDPOINTS, "award", "participant A's certificate", {"participant", "organiser", "admin"}),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -82,7 +84,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
     base = {"unit_id": ids["unit_a"], "round_id": ids["open_round"], "contest_id": ids["contest"],
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
             "user_id": ids["participant"], "session_id": ids["practice"], "position": 1, "job_id": ids["job"],
-            "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token"}
+            "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token",
+            "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"]}
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -101,6 +104,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
         variants = [(values, "practice")]
     elif rule.endpoint in JOB_ENDPOINTS:
         variants = [(values, "job")]
+    elif rule.endpoint in AWARD_ENDPOINTS:
+        variants = [(values, "award")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":

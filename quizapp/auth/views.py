@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -188,7 +188,7 @@ def register():
     form.unit_id.choices = [(0, _("— choose your unit —"))] + _unit_choices()
     if form.validate_on_submit():
         try:
-            services.register(
+            created = services.register(
                 services.Registration(
                     full_name=form.full_name.data,
                     date_of_birth=form.date_of_birth.data,
@@ -205,7 +205,9 @@ def register():
             getattr(form, exc.field or "full_name").errors.append(exc.message)
             return render_template("auth/register.html", form=form), 422
         # The same answer whether an account was created or the phone / e-mail / CCCD was
-        # already registered (the owner and the admins are told by other means).
+        # already registered (the owner and the admins are told by other means). The new
+        # account's id stays on the server (g) for what counts registrations, e.g. campaign tags.
+        g.registered_user_id = created.id if created is not None else None
         flash(_("Your registration has been received. Log in with your phone number or e-mail and "
                 "the password you chose. If you already had an account, use “Forgot your password?”."),
               "success")

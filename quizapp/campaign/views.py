@@ -1,0 +1,439 @@
+"""Campaign pages: share cards and short links, posters, prizes and certificates, verify, reports."""
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from quizapp.auth.access import public, require_unit_scope, requires
+from quizapp.auth.models import Role
+from quizapp.campaign import cards, certificates, posters, render, reports, services
+from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, SettingsForm
+from quizapp.campaign.models import ArrivalKind, AwardKind
+from quizapp.contests import services as contests
+from quizapp.contests.models import Contest, ContestStatus, Round
+from quizapp.core.db import db, utcnow
+from quizapp.core.errors import ServiceError
+from quizapp.units import services as units
+from quizapp.units.models import Unit
+
+bp = Blueprint("campaign", __name__, template_folder="templates")
+
+SESSION_TAG = "campaign_tag"
+# Endpoints after which a tagged visitor's registration / attempt start is recorded.
+REGISTER_ENDPOINT = "auth.register"
+START_ENDPOINTS = ("attempts.start",)
+
+
+def _viewer():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _base_url() -> str:
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+
+
+def _visible_contest(slug: str) -> Contest:
+    contest = contests.get_contest_by_slug(slug)
+    if contest is None or not contests.can_view(contest, _viewer()):
+        abort(404)
+    return contest
+
+
+# --- where visitors came from -------------------------------------------------------------------
+
+@bp.before_app_request
+def _remember_tag():
+    """A visit to a contest page with ``?u=TAG`` remembers the tag for this browser session."""
+    if request.method != "GET" or request.endpoint != "contests.public_detail" or "u" not in request.args:
+        return None
+    tag = services.clean_tag(request.args.get("u"))
+    slug = (request.view_args or {}).get("slug")
+    contest_id = db.session.scalar(sa.select(Contest.id).where(Contest.slug == slug)) if slug and tag else None
+    if contest_id:
+        session[SESSION_TAG] = [contest_id, tag]
+    return None
+
+
+@bp.after_app_request
+def _record_arrival(response):
+    """Record a registration or an attempt start that followed a tagged link, in a savepoint: the
+    request pipeline commits it with the request's own work, and a failure here never undoes that."""
+    remembered = session.get(SESSION_TAG)
+    if not remembered or request.method != "POST" or response.status_code not in (302, 303):
+        return response
+    endpoint = request.endpoint
+    if endpoint != REGISTER_ENDPOINT and endpoint not in START_ENDPOINTS:
+        return response
+    try:
+        contest_id, tag = int(remembered[0]), services.clean_tag(str(remembered[1]))
+        if tag is None:
+            return response
+        # Registering does not log in (the answer never says whether an account was created):
+        # the register view leaves the new account's id in g.
+        user_id = g.get("registered_user_id") if endpoint == REGISTER_ENDPOINT else (
+            current_user.id if current_user.is_authenticated else None)
+        if user_id is None:
+            return response
+        with db.session.begin_nested():
+            if endpoint == REGISTER_ENDPOINT:
+                services.record_arrival(contest_id, tag, ArrivalKind.REGISTRATION, user_id)
+            else:
+                round_id = (request.view_args or {}).get("round_id")
+                rnd = db.session.get(Round, round_id) if round_id else None
+                if rnd is None or rnd.contest_id != contest_id:
+                    return response
+                services.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, user_id, rnd.id)
+    except Exception:  # pragma: no cover - counting must never fail the visitor's request
+        current_app.logger.exception("campaign: could not record an arrival")
+    return response
+
+
+# --- share cards and short links ------------------------------------------------------------------
+
+def _changed_at(contest: Contest):
+    stamps = [contest.updated_at] + [r.updated_at for r in contest.rounds]
+    found = db.session.get(services.CampaignSettings, contest.id)
+    if found is not None:
+        stamps.append(found.updated_at)
+    return max(s for s in stamps if s is not None)
+
+
+def _short_url(contest: Contest) -> str:
+    return url_for("campaign.short_link", short=services.short_code(contest.id), _external=True)
+
+
+@bp.app_template_global()
+def campaign_share(contest: Contest, rnd: Round | None = None) -> dict:
+    """What the meta tags and the share block need (see _meta.html, _share.html)."""
+    from quizapp.leaderboards.cache import cache_for
+
+    page = url_for("contests.public_detail", slug=contest.slug, _external=True)
+    # Ranking pages are hot: the card's fingerprint (rounds, settings) is cached for 30 s per
+    # contest version, so an edit of the contest itself shows at once, of a round within 30 s.
+    version = cache_for(current_app).get_or_compute(
+        f"campaign:card:{contest.id}:{contest.updated_at.timestamp()}:{request.host}",
+        lambda: cards.fingerprint(cards.card_facts(contest, services.settings_for(contest.id).organiser,
+                                                   _short_url(contest)), _changed_at(contest)), fresh_for=30)
+    card = url_for("campaign.card", slug=contest.slug, v=version, _external=True)
+    description = " ".join((contest.description or "").split())[:200] or _(
+        "Online contest on administrative reform: take part from your phone.")
+    title = f"{rnd.title} · {contest.title}" if rnd is not None else contest.title
+    tagged = lambda tag: f"{page}?u={tag}"  # noqa: E731
+    return {
+        "title": title, "description": description, "canonical": request.base_url if rnd is not None else page,
+        "image": card, "short": _short_url(contest), "link": tagged("link"),
+        "zalo": "https://zalo.me/share?url=" + quote(tagged("zalo"), safe=""),
+        "facebook": "https://www.facebook.com/sharer/sharer.php?u=" + quote(tagged("facebook"), safe=""),
+    }
+
+
+@bp.route("/c/<short>")
+@public
+def short_link(short: str):
+    contest_id = services.contest_id_from_code(short)
+    contest = db.session.get(Contest, contest_id) if contest_id else None
+    if contest is None or not contests.can_view(contest, _viewer()):
+        abort(404)
+    tag = services.clean_tag(request.args.get("u"))
+    return redirect(url_for("contests.public_detail", slug=contest.slug, **({"u": tag} if tag else {})), 302)
+
+
+@bp.route("/contests/<slug>/card.png")
+@public
+def card(slug: str):
+    contest = _visible_contest(slug)
+    path = cards.cached_card(contest, services.settings_for(contest.id).organiser, _short_url(contest),
+                             Path(current_app.instance_path) / "campaign" / "cards", _changed_at(contest))
+    resp = send_file(path, mimetype="image/png", max_age=86400)
+    return resp
+
+
+# --- organisers' campaign page ------------------------------------------------------------------------
+
+def _round_choices(contest: Contest, with_contest: bool = True) -> list[tuple[str, str]]:
+    choices = [("", _("Whole contest (overall ranking)"))] if with_contest else []
+    return choices + [(str(r.id), r.title) for r in contest.rounds]
+
+
+def _campaign_page(contest: Contest, status: int = 200, settings_form=None, prizes_form=None, finishers_form=None):
+    settings = services.settings_for(contest.id)
+    if settings_form is None:
+        settings_form = SettingsForm(obj=settings)
+    prizes_form = prizes_form or PrizesForm()
+    prizes_form.round_id.choices = _round_choices(contest)
+    finishers_form = finishers_form or FinishersForm()
+    finishers_form.round_id.choices = _round_choices(contest)
+    titles = {r.id: r.title for r in contest.rounds}
+    awards = services.prize_awards(contest.id)
+    return render_template(
+        "campaign/manage.html", contest=contest, settings_form=settings_form, prizes_form=prizes_form,
+        finishers_form=finishers_form, publish_form=PublishForm(), awards=awards, titles=titles,
+        counts=services.award_counts(contest.id), channels=services.channel_report(contest.id),
+        published=services.winners_published(contest.id), unit_choices=units.choice_labels(),
+        inline_limit=current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300),
+        total_certificates=certificates.count_certificates(contest.id),
+        code=services.verification_code,
+    ), status
+
+
+@bp.route("/admin/contests/<int:contest_id>/campaign")
+@requires(Role.ORGANISER)
+def manage(contest_id: int):
+    return _campaign_page(db.get_or_404(Contest, contest_id))
+
+
+@bp.route("/admin/contests/<int:contest_id>/campaign/settings", methods=["POST"])
+@requires(Role.ORGANISER)
+def save_settings(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id)
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        return _campaign_page(contest, 422, settings_form=form)
+    try:
+        services.save_settings(contest.id, form.data)
+    except ServiceError as exc:
+        getattr(form, exc.field).errors.append(exc.message)
+        return _campaign_page(contest, exc.status, settings_form=form)
+    flash(_("The print settings have been saved."), "success")
+    return redirect(url_for("campaign.manage", contest_id=contest.id))
+
+
+def _round_arg(raw) -> int | None:
+    return int(raw) if raw and str(raw).isdigit() else None
+
+
+def _award_post(contest_id: int, form_class, page_arg: str, mark, message: str, anchor: str):
+    """The prize and finisher forms: validate, call the service, show a refusal beside its field."""
+    contest = db.get_or_404(Contest, contest_id)
+    form = form_class()
+    form.round_id.choices = _round_choices(contest)
+    if not form.validate_on_submit():
+        return _campaign_page(contest, 422, **{page_arg: form})
+    try:
+        n = mark(contest, form)
+    except ServiceError as exc:
+        (getattr(form, exc.field or "", None) or form.round_id).errors.append(exc.message)
+        return _campaign_page(contest, exc.status, **{page_arg: form})
+    flash(message(n), "success")
+    return redirect(url_for("campaign.manage", contest_id=contest.id) + anchor)
+
+
+@bp.route("/admin/contests/<int:contest_id>/campaign/prizes", methods=["POST"])
+@requires(Role.ORGANISER)
+def mark_prizes(contest_id: int):
+    return _award_post(
+        contest_id, PrizesForm, "prizes_form",
+        lambda contest, form: services.mark_prizes(contest, _round_arg(form.round_id.data), AwardKind(form.kind.data),
+                                                   form.tiers.data, current_user._get_current_object()),
+        lambda n: _("%(n)d prizes have been marked.", n=n), "#prizes")
+
+
+@bp.route("/admin/contests/<int:contest_id>/campaign/finishers", methods=["POST"])
+@requires(Role.ORGANISER)
+def give_finishers(contest_id: int):
+    return _award_post(
+        contest_id, FinishersForm, "finishers_form",
+        lambda contest, form: _finishers_inline(contest, _round_arg(form.round_id.data), form.prize.data),
+        lambda n: _("%(n)d certificates of completion have been issued.", n=n), "#certificates")
+
+
+def _finishers_inline(contest: Contest, round_id: int | None, prize: str) -> int:
+    """Certificates of completion while the organiser waits, up to ``CAMPAIGN_INLINE_FINISHERS``;
+    beyond that the refusal names the command (or job) that writes them."""
+    n = services.finisher_count(contest, round_id)
+    if n > current_app.config.get("CAMPAIGN_INLINE_FINISHERS", 20000):
+        raise ServiceError("finishers_many", _(
+            "%(n)d finishers are too many to certify while you wait: run flask campaign finishers %(id)d "
+            "(or the background job).", n=n, id=contest.id), 422, "round_id")
+    return services.mark_finishers(contest, round_id, current_user.id, prize)
+
+
+@bp.route("/admin/contests/<int:contest_id>/campaign/publish", methods=["POST"])
+@requires(Role.ORGANISER)
+def publish(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.publish_winners(contest.id, form.publish.data == "1")
+    flash(_("The winners list is published.") if form.publish.data == "1" else _("The winners list is hidden."),
+          "success")
+    return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
+
+
+@bp.route("/admin/contests/<int:contest_id>/certificates.zip")
+@requires(Role.ORGANISER)
+def certificates_zip(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id)
+    round_id = request.args.get("round", type=int)
+    total = certificates.count_certificates(contest.id, round_id)
+    limit = current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300)
+    if total > limit:
+        flash(_("%(n)d certificates are too many to build while you wait: run flask campaign certificates %(id)d "
+                "(or the background job).", n=total, id=contest.id), "error")
+        return redirect(url_for("campaign.manage", contest_id=contest.id) + "#certificates")
+    data, filename, _count = certificates.certificates_zip_bytes(contest.id, round_id, _base_url())
+    return _download(data, filename, "application/zip")
+
+
+@bp.route("/admin/awards/<int:award_id>/certificate.pdf")
+@requires(Role.ORGANISER)
+def award_certificate(award_id: int):
+    award = services.get_award_for(award_id, current_user)
+    return _download(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
+                     "application/pdf")
+
+
+# --- posters ----------------------------------------------------------------------------------------
+
+@bp.route("/admin/contests/<int:contest_id>/poster.pdf")
+@requires(Role.UNIT_MANAGER)
+def poster(contest_id: int):
+    """A4 or A3; with ``unit`` the QR code carries that unit's tag (unit managers: their subtree)."""
+    contest = db.get_or_404(Contest, contest_id)
+    size = request.args.get("size", "A4").upper()
+    if size not in posters.SIZES:
+        abort(404)
+    unit_id = request.args.get("unit", type=int)
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+    if unit is None and not current_user.has_role(Role.ORGANISER):
+        unit = db.session.get(Unit, current_user.unit_id) if current_user.unit_id else None  # his own unit's
+        if unit is None:
+            abort(403)
+    if unit is not None:
+        require_unit_scope(unit.id)
+    if contest.status != ContestStatus.PUBLISHED and not current_user.has_role(Role.ORGANISER):
+        abort(404)
+    tag = unit.code if unit is not None else "poster"
+    opens, closes = services.contest_period(contest)
+    data = posters.poster_pdf(
+        title=contest.title, dates=f"{render.date_text(opens)} – {render.date_text(closes)}" if opens else "",
+        organiser=services.settings_for(contest.id).organiser,
+        url=url_for("contests.public_detail", slug=contest.slug, u=tag, _external=True),
+        short_url=_short_url(contest).split("://", 1)[-1], size=size, unit_name=unit.name if unit else "")
+    return _download(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
+
+
+# --- public: verify, winners ------------------------------------------------------------------------
+
+@bp.route("/verify/<vcode>")
+@public
+def verify(vcode: str):
+    award = services.award_by_code(vcode[:40])
+    if award is None:
+        return render_template("campaign/verify.html", award=None, code=vcode[:40]), 404
+    contest = db.session.get(Contest, award.contest_id)
+    return render_template("campaign/verify.html", award=award, code=services.verification_code(award.id),
+                           achievement=services.achievement(award, contest.title, services.award_scope_title(award)))
+
+
+@bp.route("/contests/<slug>/winners")
+@public
+def winners(slug: str):
+    from quizapp.leaderboards import services as boards
+
+    contest = _visible_contest(slug)
+    try:
+        boards.check_results_access(contest, _viewer())
+    except boards.LoginRequired:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    titles = {r.id: r.title for r in contest.rounds}
+    published = services.winners_published(contest.id)
+    return render_template("campaign/winners.html", contest=contest, published=published, titles=titles,
+                           awards=services.prize_awards(contest.id) if published else [])
+
+
+# --- entrants: their own certificates -------------------------------------------------------------
+
+@bp.app_template_global()
+def campaign_my_certificates(contest_id: int | None = None) -> list:
+    if not current_user.is_authenticated:
+        return []
+    return services.my_awards(current_user.id, contest_id)
+
+
+@bp.route("/my/certificates")
+@requires(Role.PARTICIPANT)
+def my_certificates():
+    awards = services.my_awards(current_user.id)
+    contests_by_id = {c.id: c for c in db.session.scalars(
+        sa.select(Contest).where(Contest.id.in_({a.contest_id for a in awards})))} if awards else {}
+    return render_template("campaign/my_certificates.html", awards=awards, contests=contests_by_id,
+                           titles={r.id: r.title for c in contests_by_id.values() for r in c.rounds})
+
+
+@bp.route("/my/certificates/<int:award_id>.pdf")
+@requires(Role.PARTICIPANT)
+def my_certificate(award_id: int):
+    award = services.get_award_for(award_id, current_user)
+    return _download(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
+                     "application/pdf")
+
+
+# --- periodic reports --------------------------------------------------------------------------------
+
+def _report_units() -> list[tuple[Unit, str]]:
+    choices = units.choice_labels()
+    if current_user.has_role(Role.ORGANISER):
+        return choices
+    allowed = set(units.subtree_ids(current_user.unit_id)) if current_user.unit_id else set()
+    return [(u, label) for u, label in choices if u.id in allowed]
+
+
+@bp.route("/reports")
+@requires(Role.UNIT_MANAGER)
+def report():
+    """The form (GET without ``kind``) and the download (GET with it: a download changes nothing)."""
+    unit_choices = _report_units()
+    if not unit_choices:
+        abort(403)
+    args = request.args
+    today = render.local_date(utcnow())  # the quarter as it is in Vietnam
+    ctx = {"unit_choices": unit_choices, "contests": contests.all_contests(), "args": args,
+           "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None}
+    if "kind" not in args:
+        return render_template("campaign/report.html", **ctx)
+    unit_id = args.get("unit_id", type=int) or unit_choices[0][0].id
+    if unit_id not in {u.id for u, _label in unit_choices}:
+        abort(403)
+    fmt = args.get("fmt", "docx")
+    try:
+        params = reports.report_params(
+            args.get("kind", ""), args.get("year", type=int), args.get("number", type=int),
+            _date_arg(args.get("start")), _date_arg(args.get("end")), unit_id, args.get("contest_id", type=int),
+            args.get("threshold", "50").replace(",", "."), args.get("doc_number", "").strip())
+    except ServiceError as exc:
+        return render_template("campaign/report.html", **{**ctx, "error": exc.message, "field": exc.field}), 422
+    period = reports.Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), params["label"])
+    size = reports.scope_size(unit_id, period, params["contest_id"])
+    if size > current_app.config.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", 20000):
+        msg = _("This report covers %(n)d results, too many to build while you wait: run flask campaign report "
+                "(or the background job).", n=size)
+        return render_template("campaign/report.html", **{**ctx, "error": msg, "field": None}), 422
+    with tempfile.TemporaryDirectory() as tmp:
+        result = reports.run_periodic_report(params, lambda done, total: None, tmp)
+        chosen = result["annex"] if fmt == "xlsx" else result
+        data = Path(chosen["path"]).read_bytes()
+    return _download(data, chosen["filename"], chosen["mimetype"])
+
+
+def _date_arg(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
