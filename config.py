@@ -63,6 +63,11 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    # Forms (not file uploads): a URL-encoded body or a multipart text field over 1 MiB, or more
+    # than 5,000 fields, is refused (413) before parsing; JSON nested deeper than 64 is a 400.
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    MAX_FORM_PARTS = 5000
+    MAX_JSON_DEPTH = 64
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -95,21 +95,22 @@ def attempt_json(view: services.AttemptView) -> dict:
     return out
 
 
-def result_json(attempt: Attempt) -> dict:
+def result_json(view: services.ResultView) -> dict:
     out = {
-        "id": attempt.id, "round_id": attempt.round_id, "status": attempt.status.value,
-        "score": attempt.score, "max_score": attempt.max_score, "duration_ms": attempt.duration_ms,
-        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
-        "finish_reason": attempt.finish_reason.value if attempt.finish_reason else None,
-        "prediction": str(attempt.prediction) if attempt.prediction is not None else None,
-        "review_available": services.review_visible(attempt),
+        "id": view.id, "round_id": view.round_id, "status": view.status.value,
+        "score": view.score, "max_score": view.max_score, "duration_ms": view.duration_ms,
+        "started_at": view.started_at.isoformat(), "deadline": view.deadline_at.isoformat(),
+        "submitted_at": view.submitted_at.isoformat() if view.submitted_at else None,
+        "finish_reason": view.finish_reason.value if view.finish_reason else None,
+        "prediction": str(view.prediction) if view.prediction is not None else None,
+        "review_available": view.review_available,
     }
     if out["review_available"]:
         out["review"] = [
             {"position": r.position, "text": r.text, "multiple": r.multiple, "selected": r.selected,
              "is_correct": r.is_correct, "explanation": r.explanation, "source": r.source,
              "options": [{"id": oid, "text": text, "correct": ok} for oid, text, ok in r.options]}
-            for r in services.review(attempt)
+            for r in services.review(view)
         ]
     return out
 
@@ -159,13 +160,18 @@ def close_after_time_up(attempt_id: int) -> None:
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
-@requires(Role.PARTICIPANT)
+@requires_session
 def submit(attempt_id: int):
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
-    attempt = services.submit_attempt(attempt_id, current_user.id, body.get("prediction"),
-                                      auto=body.get("auto") is True)
-    return jsonify(result=result_json(attempt))
+    try:
+        # The hot path: no user query; submit reads the account (active) in its one locked read.
+        view = services.submit(attempt_id, session_user_id(), body.get("prediction"),
+                               auto=body.get("auto") is True)
+    except services.TimeUp:
+        close_after_time_up(attempt_id)
+        raise
+    return jsonify(result=result_json(view))
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -174,4 +180,4 @@ def result(attempt_id: int):
     attempt = services.get_attempt(attempt_id, current_user.id)
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ServiceError("attempt_in_progress", _("This attempt has not been submitted yet."), 409)
-    return jsonify(result=result_json(attempt))
+    return jsonify(result=result_json(services.result_view(attempt)))
