@@ -108,3 +108,10 @@ def test_first_and_last_policies_are_unchanged_by_the_prediction(make, db, polic
     db.session.expire_all()
     standing = db.session.scalar(sa.select(Standing).where(Standing.user_id == user.id))
     assert standing.attempt_id == taken[which].id and standing.attempts_count == 2
+
+
+def test_the_rules_page_states_which_attempt_counts(client, make, db, contest):
+    resp = client.get(f"/contests/{contest.contest.slug}")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert 'id="best-attempt-rule"' in page and "lượt xếp hạng cao nhất" in page

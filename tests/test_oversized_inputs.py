@@ -5,12 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.attempts.models import AttemptQuestion
-from tests.test_attempts_api import Api
-
-
-@pytest.fixture()
-def api(client):
-    return Api(client)
+from tests.test_attempts_api import api  # noqa: F401 (the api fixture)
 
 
 def test_a_10_mb_urlencoded_form_with_2_5_million_fields_is_refused_unparsed(client, monkeypatch):

@@ -6,6 +6,8 @@ Same services and rules as the HTML pages.  Every POST/PUT needs the header
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -20,6 +22,7 @@ from quizapp.auth.models import Role
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.pipeline import skip_commit
+from quizapp.leaderboards import services as leaderboards
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -180,4 +183,23 @@ def result(attempt_id: int):
     attempt = services.get_attempt(attempt_id, current_user.id)
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ServiceError("attempt_in_progress", _("This attempt has not been submitted yet."), 409)
-    return jsonify(result=result_json(services.result_view(attempt)))
+    out = result_json(services.result_view(attempt))
+    place = leaderboards.own_place(attempt.round_id, current_user)
+    out["place"] = None if place is None else {
+        "rank": place.rank, "entrants": place.entrants, "final": place.final,
+        "as_of": datetime.fromtimestamp(place.as_of, timezone.utc).isoformat()}
+    return jsonify(result=out)
+
+
+@bp.route("/attempts")
+@requires(Role.PARTICIPANT)
+def my_attempts():
+    def iso(value):
+        return value.isoformat() if value is not None else None
+    return jsonify(attempts=[{
+        "id": a.id, "round": {"id": a.round_id, "title": a.round_title},
+        "contest": {"id": a.contest_id, "title": a.contest_title}, "number": a.number, "status": a.status.value,
+        "started_at": iso(a.started_at), "deadline": iso(a.deadline_at), "submitted_at": iso(a.submitted_at),
+        "finish_reason": a.finish_reason.value if a.finish_reason else None, "score": a.score,
+        "max_score": a.max_score, "duration_ms": a.duration_ms, "counted": a.counted,
+    } for a in services.my_attempts(current_user.id)])

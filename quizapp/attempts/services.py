@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -41,6 +42,7 @@ from quizapp.contests.services import EntrantLimits, admits, is_eligible, limits
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.leaderboards import standings
+from quizapp.leaderboards.models import Standing
 from quizapp.units.models import Unit
 
 # Largest answer sequence number a client may send (JavaScript's safe integer).
@@ -129,6 +131,41 @@ def open_rounds_for(user: User, now: datetime | None = None) -> list[RoundForEnt
         .order_by(Round.closes_at, Round.id)
     ).all()
     return [round_for_entrant(r, user, now) for r in rounds if is_eligible(r.contest, user)]
+
+
+@dataclass(frozen=True)
+class MyAttempt:
+    """One of the entrant's attempts, in any round (past rounds included)."""
+    id: int
+    round_id: int
+    round_title: str
+    contest_id: int
+    contest_title: str
+    number: int
+    status: AttemptStatus
+    started_at: datetime
+    deadline_at: datetime
+    submitted_at: datetime | None
+    finish_reason: FinishReason | None
+    score: int | None
+    max_score: int
+    duration_ms: int | None
+    counted: bool  # the attempt that counts in the round's ranking
+
+
+def my_attempts(user_id: int) -> list[MyAttempt]:
+    """Every attempt of the entrant, newest first (one query)."""
+    rows = db.session.execute(
+        sa.select(Attempt.id, Attempt.round_id, Round.title.label("round_title"), Contest.id.label("contest_id"),
+                  Contest.title.label("contest_title"), Attempt.number, Attempt.status, Attempt.started_at,
+                  Attempt.deadline_at, Attempt.submitted_at, Attempt.finish_reason, Attempt.score,
+                  Attempt.max_score, Attempt.duration_ms, (Standing.attempt_id == Attempt.id).label("counted"))
+        .join(Round, Round.id == Attempt.round_id).join(Contest, Contest.id == Round.contest_id)
+        .outerjoin(Standing, (Standing.round_id == Attempt.round_id) & (Standing.user_id == Attempt.user_id))
+        .where(Attempt.user_id == user_id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    ).all()
+    return [MyAttempt(**{**r._mapping, "counted": bool(r.counted)}) for r in rows]
 
 
 # ---------------------------------------------------------------------------
@@ -641,20 +678,44 @@ def save_answers_form(attempt: Attempt, answers: dict[int, list[int]], now: date
 # Prediction
 # ---------------------------------------------------------------------------
 
+# Vietnamese thousands grouping: "1.000.000" (dots between groups of three digits),
+# optionally followed by a decimal comma: "1.234,5".
+_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")
+
+
+def _prediction_text(mode: PredictionMode, text: str) -> str:
+    """The number as Python reads it: Vietnamese grouping and decimal comma undone."""
+    def invalid():
+        return _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
+    if "e" in text.lower() and text.lower() not in ("inf", "infinity", "nan"):
+        raise invalid()  # no exponents ("1e3"): write the number out
+    if _GROUPED.fullmatch(text) and ("," in text or mode != PredictionMode.PERFECT_PERCENT):
+        # "1.000.000" (a count) or "1.234,5": dots group thousands.  In a percentage
+        # (at most 100) a lone dot is a decimal point: "12.345" is 12.345 %.
+        return text.replace(".", "").replace(",", ".")
+    if "," in text:
+        if "." in text or text.count(",") > 1:
+            raise invalid()
+        return text.replace(",", ".")  # Vietnamese decimal comma: 87,65 → 87.65
+    return text
+
+
 def parse_prediction(mode: PredictionMode, raw) -> Decimal | None:
-    """A non-negative number: an integer for counts, up to 6 decimals for a percentage."""
+    """A non-negative number: an integer for counts, up to 6 decimals for a percentage.
+
+    Strings may group thousands the Vietnamese way ("1.000.000") and use a decimal
+    comma ("87,65"); a dot alone is a decimal point ("87.65"), except that in a count a
+    dot followed by groups of three digits groups thousands ("12.345" = 12345).
+    Exponents ("1e3") are refused.  JSON numbers are taken as they are."""
     if mode == PredictionMode.OFF:
         return None
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise _err("prediction_missing", _l("Enter your prediction."), 400, "prediction")
     if isinstance(raw, bool):
         raise _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
-    text = raw.strip().replace(" ", "") if isinstance(raw, str) else raw
-    if isinstance(text, str) and "," in text:
-        # Vietnamese decimal comma: 87,65 → 87.65 (a thousands separator is not accepted).
-        if "." in text:
-            raise _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
-        text = text.replace(",", ".")
+    text = raw.strip().replace(" ", "").replace("\u00a0", "") if isinstance(raw, str) else raw
+    if isinstance(text, str):
+        text = _prediction_text(mode, text)
     if isinstance(text, float) and not math.isfinite(text):
         raise _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
     try:
