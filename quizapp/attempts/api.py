@@ -19,6 +19,7 @@ from quizapp.auth import services as auth_services
 from quizapp.auth.access import public, requires, requires_session, session_user_id
 from quizapp.auth.views import login_limits
 from quizapp.auth.models import Role
+from quizapp.core.arrival import arrival_time
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.pipeline import skip_commit
@@ -145,7 +146,8 @@ def save(attempt_id: int, aq_id: int):
     body = _json_body()
     try:
         # The hot path: no user query; save_answer checks the account in its UPDATE.
-        r = services.save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"))
+        r = services.save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"),
+                                 now=arrival_time())
     except services.TimeUp:
         close_after_time_up(attempt_id)
         raise
@@ -170,7 +172,7 @@ def submit(attempt_id: int):
     try:
         # The hot path: no user query; submit reads the account (active) in its one locked read.
         view = services.submit(attempt_id, session_user_id(), body.get("prediction"),
-                               auto=body.get("auto") is True)
+                               auto=body.get("auto") is True, now=arrival_time())
     except services.TimeUp:
         close_after_time_up(attempt_id)
         raise
