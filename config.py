@@ -81,7 +81,7 @@ class Config:
     # Behind a trusted proxy (TRUSTED_PROXY_HOPS > 0) that stamps X-Request-Start, answers are timed
     # when the proxy received them (quizapp/core/arrival.py), at most this many seconds early.
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
-    REQUEST_START_MAX_SKEW = float(os.environ.get("REQUEST_START_MAX_SKEW", "30"))
+    REQUEST_START_MAX_SKEW = float(os.environ.get("REQUEST_START_MAX_SKEW", "90"))
     # How often each process adds the questions its starts drew to questions.times_drawn
     # (which steers draws towards the least-used questions); 0 = after every start.
     DRAW_COUNT_FLUSH_SECONDS = float(os.environ.get("DRAW_COUNT_FLUSH_SECONDS", "1"))

@@ -593,6 +593,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
                 raise SystemExit(f"login of {name} failed: {st}")
     await asyncio.gather(*(one(s, n) for s, n in zip(sessions, logins)))
     login_s = time.monotonic() - t
+    print(f"[storm] {len(logins)} logged in after {login_s:.0f} s; the storm starts", file=sys.stderr, flush=True)
     login_stats = {k: (stats.tries[k], pct(stats.lat[k], .5), pct(stats.lat[k], .99)) for k in ("csrf", "login")}
 
     # baseline, same run, same server: GET /healthz (one SELECT 1) closed-loop, 16 clients, 5 s
@@ -829,7 +830,9 @@ def _run(args, ports, servers, redis_url, busy):
         admin.dispose()
         db_url = cluster.url("quizapp_storm")
         try:
+            print("[storm] seeding", file=sys.stderr, flush=True)
             seed = migrate_and_seed(db_url, args.entrants + 2, args.questions)
+            print("[storm] seeded", file=sys.stderr, flush=True)
             logins, probe_login, throttle_login = seed["logins"][:-2], seed["logins"][-2], seed["logins"][-1]
             eng = sa.create_engine(db_url)
             with eng.begin() as c:

@@ -8,7 +8,8 @@ every request with ``X-Request-Start: t=<epoch seconds>`` (nginx: ``"t=${msec}"`
 see deploy/nginx.conf), the deadline checks use that time instead.
 
 The stamp is clamped: never later than the server's own clock, never earlier than
-``REQUEST_START_MAX_SKEW`` seconds (default 30) before it, so a proxy with a wrong
+``REQUEST_START_MAX_SKEW`` seconds (default 90: the longest nginx waits for a worker, proxy_connect_timeout
++ proxy_read_timeout in deploy/quizapp-proxy.conf) before it, so a proxy with a wrong
 clock (or a client header the proxy failed to overwrite) can buy at most that much.
 Without a trusted proxy the header is ignored.
 """
@@ -48,7 +49,7 @@ def arrival_time(now: datetime | None = None) -> datetime:
     if stamp is None:
         return now
     arrived = datetime.fromtimestamp(stamp, timezone.utc)
-    earliest = now - timedelta(seconds=float(current_app.config.get("REQUEST_START_MAX_SKEW", 30)))
+    earliest = now - timedelta(seconds=float(current_app.config.get("REQUEST_START_MAX_SKEW", 90)))
     return min(now, max(arrived, earliest))
 
 
