@@ -850,7 +850,8 @@ def _run(args, ports, servers, redis_url, busy):
             for port, server in zip(ports, servers):
                 wait_up(port, server)
             if args.proxy == "nginx":
-                with NginxProxy(free_port(ports[-1] + 10), ports) as proxy:
+                conns = max(4096, 2 * (args.max_inflight + args.slow_clients) + 256)  # client + upstream each
+                with NginxProxy(free_port(ports[-1] + 10), ports, worker_connections=conns) as proxy:
                     args.app_port = ports[0]
                     return asyncio.run(storm(args, [proxy.listen_port], db_url, seed["round_id"], logins,
                                              probe_login, throttle_login, servers, cluster))
