@@ -975,6 +975,9 @@ def _submit_slow(attempt_id: int, user_id: int, now: datetime) -> ResultView:
         raise _time_up(attempt_id)  # the caller closes it (close_after_time_up), as for a save
     if attempt.finish_reason == FinishReason.FINALIZED:
         raise _time_up(attempt_id)  # the server closed it at its deadline: this submission came too late
+    if attempt.status == AttemptStatus.IN_PROGRESS:  # not recorded by anyone: never answer with a result
+        raise _err("attempt_conflict", _l("Another submission of this attempt is in progress. Please try again."),
+                   409)
     return result_view(attempt, now)
 
 
