@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres install install-dev browser-deps campaign-deps campaign-render-deps translations migrate demo serve clean
+.PHONY: run test test-sqlite test-postgres install install-dev browser-deps campaign-deps campaign-render-deps proxy-deps translations migrate demo serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed translations
-install-dev: $(VENV)/.installed-dev translations browser-deps campaign-deps
+install-dev: $(VENV)/.installed-dev translations browser-deps campaign-deps proxy-deps
 
 # Debian's Chromium (never `playwright install`), axe-core for the browser tests and eslint +
 # eslint-plugin-compat (tests/browser/test_js_lint.py checks the JS against Chrome/WebView 80).
@@ -48,6 +48,14 @@ campaign-deps:
 campaign-render-deps:
 	@if ! command -v soffice >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; \
+	fi
+
+# nginx for tests/test_nginx_proxy.py and bench/storm.py --proxy nginx (the shipped recipe in deploy/).
+# Without root or apt, that test is skipped with a message saying why.
+proxy-deps:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing nginx with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
 	fi
 
 # Compile the Vietnamese/English catalogs of every capability into one .mo.

@@ -84,6 +84,11 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    # Forms (not file uploads): a URL-encoded body or a multipart text field over 1 MiB, or more
+    # than 5,000 fields, is refused (413) before parsing; JSON nested deeper than 64 is a 400.
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    MAX_FORM_PARTS = 5000
+    MAX_JSON_DEPTH = 64
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -94,6 +99,9 @@ class Config:
 
     # Contest timing: answers arriving after deadline + grace are refused.
     ANSWER_GRACE_SECONDS = int(os.environ.get("ANSWER_GRACE_SECONDS", "5"))
+    # Behind a trusted proxy (TRUSTED_PROXY_HOPS > 0) that stamps X-Request-Start, answers are timed
+    # when the proxy received them (quizapp/core/arrival.py), at most this many seconds early.
+    REQUEST_START_MAX_SKEW = float(os.environ.get("REQUEST_START_MAX_SKEW", "90"))
     # How often each process adds the questions its starts drew to questions.times_drawn
     # (which steers draws towards the least-used questions); 0 = after every start.
     DRAW_COUNT_FLUSH_SECONDS = float(os.environ.get("DRAW_COUNT_FLUSH_SECONDS", "1"))

@@ -5,6 +5,7 @@ optionally with a fault in the middle, then PROOF that nothing acknowledged was 
     /work/main/.venv/bin/python bench/storm.py --fault kill-worker
     /work/main/.venv/bin/python bench/storm.py --fault restart-postgres
     /work/main/.venv/bin/python bench/storm.py --two-instances
+    /work/main/.venv/bin/python bench/storm.py --proxy nginx --fault slow-clients --entrants 4000 --background-load 2
 
 What one run does (loopback only, bounded in count and time: 7-9.5 minutes on a shared 2-core machine;
 clients still running 90 s after the round closes are abandoned and reported):
@@ -28,7 +29,13 @@ clients still running 90 s after the round closes are abandoned and reported):
    and submits are idempotent;
 5. the fault, at ``--fault-at`` s (150) into the storm: ``kill-worker`` sends SIGKILL to one
    gunicorn worker (the master respawns it); ``restart-postgres`` runs
-   ``pg_ctlcluster 15 storm<pid> restart -m fast`` on the throwaway cluster;
+   ``pg_ctlcluster 15 storm<pid> restart -m fast`` on the throwaway cluster; ``slow-clients`` keeps
+   ``--slow-clients`` (64) connections sending half a request (then a byte every 5 s) for
+   ``--slow-for`` s (60), re-opening those the server drops;
+   ``--proxy nginx`` puts the shipped recipe (deploy/) in front (clients talk to nginx; the app gets
+   ``TRUSTED_PROXY_HOPS=--trusted-proxy-hops`` and times answers by nginx's ``X-Request-Start``);
+   ``--background-load N`` runs N busy processes during the whole run (a machine doing other work);
+   the report counts answers whose first try left the client in time but were refused ``time_up``;
 6. after the round closes: ``flask rounds finalize``, then the proof, straight from the database:
    every acknowledged save is stored with its latest acknowledged value (or a newer seq this client
    sent), every acknowledged submission is graded exactly once (one submitted attempt, one standing
@@ -244,6 +251,9 @@ class Ledger:
         self.started: dict[int, int] = {}                                # user index -> attempt id
         self.anomalies: list[str] = []
         self.refused: Counter = Counter()                                # 4xx codes seen on saves/submits
+        # time_up refusals of answers whose first try left the client before its deadline (or, for
+        # a submit, before deadline + grace): what a deadline peak must bring to 0
+        self.in_time_refused: Counter = Counter()
         self.ends: Counter = Counter()
 
 
@@ -291,6 +301,7 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
         key = (aid, q["id"])
         ledger.sent[key].add(seq)
         port = other_port if two else start_port
+        sent_at = time.monotonic()
         status, body = await sess.call("save", "PUT", f"/api/v1/attempts/{aid}/answers/{q['id']}",
                                        {"selected": [opt], "seq": seq}, port=port, retry_until=grace_end)
         if status == 200:
@@ -303,6 +314,8 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
         else:
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
             ledger.refused[f"save {status} {code}"] += 1
+            if code == "time_up" and sent_at <= deadline:
+                ledger.in_time_refused["save sent before the deadline"] += 1
             if status == 409:
                 break
     if end == "abandon":
@@ -313,6 +326,7 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
         payload = {"auto": True}
     path = f"/api/v1/attempts/{aid}/submit"
     port = other_port if two else start_port
+    sent_at = time.monotonic()
     calls = [sess.call("submit", "POST", path, payload, port=port, retry_until=grace_end + 30)]
     if end == "double":
         calls.append(sess.call("submit", "POST", path, payload, port=start_port, retry_until=grace_end + 30))
@@ -325,7 +339,11 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
             ledger.submits[aid] = res
         else:
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
-            ledger.refused[f"submit {status} {code}"] += 1
+            ledger.refused[f"submit {status} {code} ({end})"] += 1
+            if code == "time_up" and sent_at <= deadline:
+                ledger.in_time_refused["submit sent before the deadline"] += 1
+            elif code == "time_up" and sent_at <= deadline + args.grace:
+                ledger.in_time_refused["submit sent within the grace period"] += 1
     if len(firsts) > 1:
         ledger.anomalies.append(f"double submit of {aid} returned different results: {firsts}")
 
@@ -514,6 +532,49 @@ async def leaderboard_probe(http: Http, ports: list[int], login_name: str, rid: 
 
 # --- main -----------------------------------------------------------------------------------------
 
+# Half-sent requests: headers never finished, or a form body announced and never sent.
+HALF_REQUESTS = (
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1",
+    b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 100000\r\n\r\nlogin=09",
+)
+
+
+async def slow_clients(port: int, n: int, seconds: float) -> dict:
+    """Keep ``n`` connections open that send half a request and then one byte every 5 s (a phone
+    on a bad network, or an attacker), re-opening any the server closes, for ``seconds``."""
+    end = time.monotonic() + seconds
+    opened = closed_by_server = 0
+
+    async def one(i: int):
+        nonlocal opened, closed_by_server
+        while time.monotonic() < end:
+            try:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            except OSError:
+                await asyncio.sleep(1)
+                continue
+            opened += 1
+            try:
+                writer.write(HALF_REQUESTS[i % len(HALF_REQUESTS)])
+                await writer.drain()
+                while time.monotonic() < end:
+                    try:
+                        data = await asyncio.wait_for(reader.read(1024), 5)
+                    except asyncio.TimeoutError:
+                        writer.write(b"0")  # a trickle: never completes the request
+                        await writer.drain()
+                        continue
+                    closed_by_server += 1  # the server answered (408/400) or closed: it gave up on us
+                    break
+            except OSError:
+                closed_by_server += 1
+            finally:
+                writer.close()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return {"slow_connections": n, "held_s": seconds, "opened": opened, "closed_by_server": closed_by_server}
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -539,6 +600,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
                 raise SystemExit(f"login of {name} failed: {st}")
     await asyncio.gather(*(one(s, n) for s, n in zip(sessions, logins)))
     login_s = time.monotonic() - t
+    print(f"[storm] {len(logins)} logged in after {login_s:.0f} s; the storm starts", file=sys.stderr, flush=True)
     login_stats = {k: (stats.tries[k], pct(stats.lat[k], .5), pct(stats.lat[k], .99)) for k in ("csrf", "login")}
 
     # baseline, same run, same server: GET /healthz (one SELECT 1) closed-loop, 16 clients, 5 s
@@ -578,7 +640,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
         if args.fault == "kill-worker":
             master = servers[0]
             before = workers_of(master.pid)
-            victim, busy = busy_worker(before, ports[0])
+            victim, busy = busy_worker(before, args.app_port)
             os.kill(victim, signal.SIGKILL)
             fault["victim_pid"], fault["victim_mid_request"] = victim, busy
             t_kill = time.monotonic()
@@ -590,6 +652,8 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
                 await asyncio.sleep(0.05)
         elif args.fault == "restart-postgres":
             fault["restart_took_s"] = round(await asyncio.to_thread(cluster.restart), 2)
+        elif args.fault == "slow-clients":
+            fault.update(await slow_clients(ports[0], args.slow_clients, args.slow_for))
 
     async def two_instance_checks():
         await asyncio.sleep(30)  # while the round is open, under the load of the starts
@@ -640,6 +704,8 @@ def report(args, res: dict) -> int:
     ledger: Ledger = res["ledger"]
     proof = res["proof"]
     mode = "two-instances" if args.two_instances else f"fault={args.fault}"
+    mode += f", proxy={args.proxy}" + (f" (TRUSTED_PROXY_HOPS={args.trusted_proxy_hops})" if args.proxy != "none" else "")
+    mode += f", background load {args.background_load}" if args.background_load else ""
     print(f"\n### storm: {mode}, entrants={args.entrants}, questions={args.questions}, workers={args.workers}"
           f"{' ×2 instances' if args.two_instances else ''}, time limit {args.time_limit}s, round closes at "
           f"+{args.close_after}s, stagger {args.stagger}s\n")
@@ -667,6 +733,8 @@ def report(args, res: dict) -> int:
               f"{1000 * pct(lat, .5):.0f} | "
               f"{1000 * pct(lat, .99):.0f} | {1000 * max(lat, default=0):.0f} | {failed or 0} | {refused or 0} |")
     print(f"\nrefusals seen by clients: {dict(ledger.refused) or 'none'}")
+    in_time = sum(ledger.in_time_refused.values())
+    print(f"\n**answers sent in time but refused `time_up`: {in_time}** {dict(ledger.in_time_refused) or ''}")
     tl = stats.timeline
     peak = max(((s, sum(tl[t]["ok"] for t in range(s, s + 10)) / 10) for s in list(tl)), key=lambda x: x[1],
                default=(0, 0))
@@ -693,19 +761,28 @@ def report(args, res: dict) -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"storm-{mode.replace('=', '-')}-{stamp}.json").write_text(json.dumps({
+    (out / f"storm-{args.fault}-{args.proxy}-{stamp}.json").write_text(json.dumps({
         "args": vars(args), "storm_s": res["storm_s"], "baseline": res["baseline"], "fault": res["fault"], "disruption": d,
         "extra": res["extra"], "finalize": res["finalize"], "proof": proof,
         "outcomes": {k: dict(v) for k, v in stats.outcomes.items()},
         "latency_ms": {k: {"p50": 1000 * pct(v, .5), "p99": 1000 * pct(v, .99)} for k, v in stats.lat.items()},
         "timeline": {s: dict(c) for s, c in sorted(stats.timeline.items())},
-        "refused": dict(ledger.refused)}, indent=1, ensure_ascii=False))
+        "refused": dict(ledger.refused), "in_time_refused": dict(ledger.in_time_refused)}, indent=1,
+        ensure_ascii=False))
     return 0 if ok else 1
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--fault", choices=("none", "kill-worker", "restart-postgres"), default="none")
+    ap.add_argument("--fault", choices=("none", "kill-worker", "restart-postgres", "slow-clients"), default="none")
+    ap.add_argument("--slow-clients", type=int, default=64, help="--fault slow-clients: connections held")
+    ap.add_argument("--slow-for", type=float, default=60, help="--fault slow-clients: for how many seconds")
+    ap.add_argument("--proxy", choices=("none", "nginx"), default="none",
+                    help="nginx: the shipped recipe (deploy/) in front of gunicorn; clients talk to nginx")
+    ap.add_argument("--trusted-proxy-hops", type=int, default=1,
+                    help="with --proxy nginx: TRUSTED_PROXY_HOPS for the app (0: ignore X-Request-Start)")
+    ap.add_argument("--background-load", type=int, default=0,
+                    help="busy processes (a Python busy loop each) running during the whole run")
     ap.add_argument("--two-instances", action="store_true")
     ap.add_argument("--entrants", type=int, default=2000)
     ap.add_argument("--questions", type=int, default=10)
@@ -727,6 +804,10 @@ def main() -> int:
         raise SystemExit("keep it bounded: 1..5000 entrants, 1..30 questions, round closing within 330 s")
     if args.two_instances and args.fault != "none":
         raise SystemExit("--two-instances runs without a fault")
+    if args.two_instances and args.proxy != "none":
+        raise SystemExit("--two-instances runs without the proxy")
+    if not 0 <= args.background_load <= 4 or not 0 <= args.slow_clients <= 512 or args.slow_for > 180:
+        raise SystemExit("keep it bounded: at most 4 busy processes, 512 slow connections for 180 s")
 
     # `timeout` and Ctrl-C: stop through the finally clauses (gunicorn stopped, cluster dropped)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -736,6 +817,19 @@ def main() -> int:
 
     ports = [args.port, args.port + 1] if args.two_instances else [args.port]
     servers: list[subprocess.Popen] = []
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.background_load)]
+    try:
+        res = _run(args, ports, servers, redis_url, busy)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
+    return report(args, res)
+
+
+def _run(args, ports, servers, redis_url, busy):
+    from nginx_proxy import NginxProxy
+
     with Cluster(free_port(args.pg_port)) as cluster:
         admin = sa.create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
@@ -743,7 +837,9 @@ def main() -> int:
         admin.dispose()
         db_url = cluster.url("quizapp_storm")
         try:
+            print("[storm] seeding", file=sys.stderr, flush=True)
             seed = migrate_and_seed(db_url, args.entrants + 2, args.questions)
+            print("[storm] seeded", file=sys.stderr, flush=True)
             logins, probe_login, throttle_login = seed["logins"][:-2], seed["logins"][-2], seed["logins"][-1]
             eng = sa.create_engine(db_url)
             with eng.begin() as c:
@@ -754,13 +850,21 @@ def main() -> int:
             env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "QUIZAPP_CONFIG": "development",
                    "SECRET_KEY": SECRET_KEY, "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "3",
                    "LOGIN_RATE_LIMIT": f"{args.login_limit} per 5 minutes",
-                   "ANSWER_GRACE_SECONDS": str(args.grace)}
+                   "ANSWER_GRACE_SECONDS": str(args.grace),
+                   "TRUSTED_PROXY_HOPS": str(args.trusted_proxy_hops if args.proxy != "none" else 0)}
             for port in ports:
                 servers.append(start_gunicorn(port, env, args.workers))
             for port, server in zip(ports, servers):
                 wait_up(port, server)
-            res = asyncio.run(storm(args, ports, db_url, seed["round_id"], logins, probe_login, throttle_login,
-                                    servers, cluster))
+            if args.proxy == "nginx":
+                conns = max(4096, 2 * (args.max_inflight + args.slow_clients) + 256)  # client + upstream each
+                with NginxProxy(free_port(ports[-1] + 10), ports, worker_connections=conns) as proxy:
+                    args.app_port = ports[0]
+                    return asyncio.run(storm(args, [proxy.listen_port], db_url, seed["round_id"], logins,
+                                             probe_login, throttle_login, servers, cluster))
+            args.app_port = ports[0]
+            return asyncio.run(storm(args, ports, db_url, seed["round_id"], logins, probe_login, throttle_login,
+                                     servers, cluster))
         finally:
             for server in servers:
                 server.terminate()
@@ -769,7 +873,6 @@ def main() -> int:
                     server.wait(15)
                 except subprocess.TimeoutExpired:
                     server.kill()
-    return report(args, res)
 
 
 if __name__ == "__main__":

@@ -527,9 +527,9 @@ def test_a_racing_second_submit_that_loses_the_conditional_update_changes_nothin
 @pytest.mark.parametrize("raw,code", [
     (None, "prediction_missing"), ("", "prediction_missing"), ("-1", "prediction_negative"),
     ("abc", "prediction_invalid"), ("NaN", "prediction_invalid"), ("Infinity", "prediction_invalid"),
-    (float("nan"), "prediction_invalid"), (float("inf"), "prediction_invalid"), ("1e400", "prediction_too_large"),
+    (float("nan"), "prediction_invalid"), (float("inf"), "prediction_invalid"), ("1e400", "prediction_invalid"),
     ("1000000001", "prediction_too_large"), ("12.5", "prediction_not_integer"), (True, "prediction_invalid"),
-    ("1.000,5", "prediction_invalid"),
+    ("1.000,5", "prediction_not_integer"), ("1e3", "prediction_invalid"),
 ])
 def test_bad_predictions_are_refused_and_change_nothing(started, db, raw, code):
     a = started
@@ -574,12 +574,19 @@ def test_submit_within_grace_counts_time_up_to_the_deadline_only(started, db):
     assert done.finish_reason == FinishReason.SUBMITTED and done.duration_ms == 600_000 and done.score == 5
 
 
-def test_a_late_submit_finalizes_with_the_deadline_and_ignores_the_prediction(started, db):
+def test_a_late_submit_is_refused_time_up_and_the_attempt_finalizes_with_the_deadline(started, db):
     a = started
     answer_all(db, a)
-    done = services.submit_attempt(a.id, a.user_id, "4", now=a.deadline_at + timedelta(minutes=5))
+    db.session.commit()
+    late = a.deadline_at + timedelta(minutes=5)
+    with pytest.raises(services.TimeUp):  # refused like a save after deadline + grace
+        services.submit_attempt(a.id, a.user_id, "4", now=late)
+    db.session.rollback()
+    done = services.get_attempt(a.id, a.user_id, late)  # the server closes it (as the API does at once)
     assert done.finish_reason == FinishReason.FINALIZED and done.submitted_at == a.deadline_at
     assert done.duration_ms == 600_000 and done.score == 5 and done.prediction is None
+    with pytest.raises(services.TimeUp):  # submitting a server-closed attempt stays refused
+        services.submit_attempt(a.id, a.user_id, "4", now=late)
 
 
 # --- finalising ---------------------------------------------------------------------------

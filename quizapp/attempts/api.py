@@ -6,6 +6,8 @@ Same services and rules as the HTML pages.  Every POST/PUT needs the header
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,9 +19,11 @@ from quizapp.auth import services as auth_services
 from quizapp.auth.access import public, requires, requires_session, session_user_id
 from quizapp.auth.views import login_limits, sign_in
 from quizapp.auth.models import Role
+from quizapp.core.arrival import arrival_time
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.pipeline import skip_commit
+from quizapp.leaderboards import services as leaderboards
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -95,21 +99,22 @@ def attempt_json(view: services.AttemptView) -> dict:
     return out
 
 
-def result_json(attempt: Attempt) -> dict:
+def result_json(view: services.ResultView) -> dict:
     out = {
-        "id": attempt.id, "round_id": attempt.round_id, "status": attempt.status.value,
-        "score": attempt.score, "max_score": attempt.max_score, "duration_ms": attempt.duration_ms,
-        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
-        "finish_reason": attempt.finish_reason.value if attempt.finish_reason else None,
-        "prediction": str(attempt.prediction) if attempt.prediction is not None else None,
-        "review_available": services.review_visible(attempt),
+        "id": view.id, "round_id": view.round_id, "status": view.status.value,
+        "score": view.score, "max_score": view.max_score, "duration_ms": view.duration_ms,
+        "started_at": view.started_at.isoformat(), "deadline": view.deadline_at.isoformat(),
+        "submitted_at": view.submitted_at.isoformat() if view.submitted_at else None,
+        "finish_reason": view.finish_reason.value if view.finish_reason else None,
+        "prediction": str(view.prediction) if view.prediction is not None else None,
+        "review_available": view.review_available,
     }
     if out["review_available"]:
         out["review"] = [
             {"position": r.position, "text": r.text, "multiple": r.multiple, "selected": r.selected,
              "is_correct": r.is_correct, "explanation": r.explanation, "source": r.source,
              "options": [{"id": oid, "text": text, "correct": ok} for oid, text, ok in r.options]}
-            for r in services.review(attempt)
+            for r in services.review(view)
         ]
     return out
 
@@ -141,7 +146,8 @@ def save(attempt_id: int, aq_id: int):
     body = _json_body()
     try:
         # The hot path: no user query; save_answer checks the account in its UPDATE.
-        r = services.save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"))
+        r = services.save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"),
+                                 now=arrival_time())
     except services.TimeUp:
         close_after_time_up(attempt_id)
         raise
@@ -159,13 +165,18 @@ def close_after_time_up(attempt_id: int) -> None:
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
-@requires(Role.PARTICIPANT)
+@requires_session
 def submit(attempt_id: int):
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
-    attempt = services.submit_attempt(attempt_id, current_user.id, body.get("prediction"),
-                                      auto=body.get("auto") is True)
-    return jsonify(result=result_json(attempt))
+    try:
+        # The hot path: no user query; submit reads the account (active) in its one locked read.
+        view = services.submit(attempt_id, session_user_id(), body.get("prediction"),
+                               auto=body.get("auto") is True, now=arrival_time())
+    except services.TimeUp:
+        close_after_time_up(attempt_id)
+        raise
+    return jsonify(result=result_json(view))
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -174,4 +185,23 @@ def result(attempt_id: int):
     attempt = services.get_attempt(attempt_id, current_user.id)
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ServiceError("attempt_in_progress", _("This attempt has not been submitted yet."), 409)
-    return jsonify(result=result_json(attempt))
+    out = result_json(services.result_view(attempt))
+    place = leaderboards.own_place(attempt.round_id, current_user)
+    out["place"] = None if place is None else {
+        "rank": place.rank, "entrants": place.entrants, "final": place.final,
+        "as_of": datetime.fromtimestamp(place.as_of, timezone.utc).isoformat()}
+    return jsonify(result=out)
+
+
+@bp.route("/attempts")
+@requires(Role.PARTICIPANT)
+def my_attempts():
+    def iso(value):
+        return value.isoformat() if value is not None else None
+    return jsonify(attempts=[{
+        "id": a.id, "round": {"id": a.round_id, "title": a.round_title},
+        "contest": {"id": a.contest_id, "title": a.contest_title}, "number": a.number, "status": a.status.value,
+        "started_at": iso(a.started_at), "deadline": iso(a.deadline_at), "submitted_at": iso(a.submitted_at),
+        "finish_reason": a.finish_reason.value if a.finish_reason else None, "score": a.score,
+        "max_score": a.max_score, "duration_ms": a.duration_ms, "counted": a.counted,
+    } for a in services.my_attempts(current_user.id)])

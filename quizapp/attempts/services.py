@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -37,11 +38,12 @@ from quizapp.attempts.option_ids import OptionIds
 from quizapp.auth.models import User
 from quizapp.bank.models import Option, Question
 from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Grant, PredictionMode,
-                                     Round, RoundQuota, contest_units)
+                                     ReviewPolicy, Round, RoundQuota, contest_units)
 from quizapp.contests.services import (EntrantLimits, admits, is_eligible, limits_for, review_time_reached,
                                        round_state)
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError, message_text
+from quizapp.leaderboards import standings
 from quizapp.leaderboards.models import Standing
 from quizapp.units.models import Unit
 
@@ -131,6 +133,41 @@ def open_rounds_for(user: User, now: datetime | None = None) -> list[RoundForEnt
         .order_by(Round.closes_at, Round.id)
     ).all()
     return [round_for_entrant(r, user, now) for r in rounds if is_eligible(r.contest, user)]
+
+
+@dataclass(frozen=True)
+class MyAttempt:
+    """One of the entrant's attempts, in any round (past rounds included)."""
+    id: int
+    round_id: int
+    round_title: str
+    contest_id: int
+    contest_title: str
+    number: int
+    status: AttemptStatus
+    started_at: datetime
+    deadline_at: datetime
+    submitted_at: datetime | None
+    finish_reason: FinishReason | None
+    score: int | None
+    max_score: int
+    duration_ms: int | None
+    counted: bool  # the attempt that counts in the round's ranking
+
+
+def my_attempts(user_id: int) -> list[MyAttempt]:
+    """Every attempt of the entrant, newest first (one query)."""
+    rows = db.session.execute(
+        sa.select(Attempt.id, Attempt.round_id, Round.title.label("round_title"), Contest.id.label("contest_id"),
+                  Contest.title.label("contest_title"), Attempt.number, Attempt.status, Attempt.started_at,
+                  Attempt.deadline_at, Attempt.submitted_at, Attempt.finish_reason, Attempt.score,
+                  Attempt.max_score, Attempt.duration_ms, (Standing.attempt_id == Attempt.id).label("counted"))
+        .join(Round, Round.id == Attempt.round_id).join(Contest, Contest.id == Round.contest_id)
+        .outerjoin(Standing, (Standing.round_id == Attempt.round_id) & (Standing.user_id == Attempt.user_id))
+        .where(Attempt.user_id == user_id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    ).all()
+    return [MyAttempt(**{**r._mapping, "counted": bool(r.counted)}) for r in rows]
 
 
 # ---------------------------------------------------------------------------
@@ -668,20 +705,44 @@ def save_answers_form(attempt: Attempt, answers: dict[int, list[int]], now: date
 # Prediction
 # ---------------------------------------------------------------------------
 
+# Vietnamese thousands grouping: "1.000.000" (dots between groups of three digits),
+# optionally followed by a decimal comma: "1.234,5".
+_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")
+
+
+def _prediction_text(mode: PredictionMode, text: str) -> str:
+    """The number as Python reads it: Vietnamese grouping and decimal comma undone."""
+    def invalid():
+        return _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
+    if "e" in text.lower() and text.lower() not in ("inf", "infinity", "nan"):
+        raise invalid()  # no exponents ("1e3"): write the number out
+    if _GROUPED.fullmatch(text) and ("," in text or mode != PredictionMode.PERFECT_PERCENT):
+        # "1.000.000" (a count) or "1.234,5": dots group thousands.  In a percentage
+        # (at most 100) a lone dot is a decimal point: "12.345" is 12.345 %.
+        return text.replace(".", "").replace(",", ".")
+    if "," in text:
+        if "." in text or text.count(",") > 1:
+            raise invalid()
+        return text.replace(",", ".")  # Vietnamese decimal comma: 87,65 → 87.65
+    return text
+
+
 def parse_prediction(mode: PredictionMode, raw) -> Decimal | None:
-    """A non-negative number: an integer for counts, up to 6 decimals for a percentage."""
+    """A non-negative number: an integer for counts, up to 6 decimals for a percentage.
+
+    Strings may group thousands the Vietnamese way ("1.000.000") and use a decimal
+    comma ("87,65"); a dot alone is a decimal point ("87.65"), except that in a count a
+    dot followed by groups of three digits groups thousands ("12.345" = 12345).
+    Exponents ("1e3") are refused.  JSON numbers are taken as they are."""
     if mode == PredictionMode.OFF:
         return None
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise _err("prediction_missing", _l("Enter your prediction."), 400, "prediction")
     if isinstance(raw, bool):
         raise _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
-    text = raw.strip().replace(" ", "") if isinstance(raw, str) else raw
-    if isinstance(text, str) and "," in text:
-        # Vietnamese decimal comma: 87,65 → 87.65 (a thousands separator is not accepted).
-        if "." in text:
-            raise _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
-        text = text.replace(",", ".")
+    text = raw.strip().replace(" ", "").replace("\u00a0", "") if isinstance(raw, str) else raw
+    if isinstance(text, str):
+        text = _prediction_text(mode, text)
     if isinstance(text, float) and not math.isfinite(text):
         raise _err("prediction_invalid", _l("The prediction must be a number."), 400, "prediction")
     try:
@@ -710,7 +771,7 @@ def parse_prediction(mode: PredictionMode, raw) -> Decimal | None:
 # ---------------------------------------------------------------------------
 
 def _grade(attempt: Attempt) -> int:
-    """Grade the saved answers; a question scores when the selected set equals the key exactly.
+    """Grade the saved answers of a closed-by-the-server attempt (ORM path of ``close_expired``).
 
     The attempt's question rows are locked first (waiting for a save in
     flight), and grading marks every row, which makes any later save's
@@ -765,19 +826,148 @@ def close_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     return _finish(attempt, FinishReason.FINALIZED, attempt.deadline_at, attempt.deadline_at, None)
 
 
-def submit_attempt(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
-                   now: datetime | None = None) -> Attempt:
-    """Submit once.  A second submission (double click, another tab) returns the first result.
+@dataclass(frozen=True)
+class ResultView:
+    """A submitted attempt as its entrant sees it (what GET /result and the submit answer carry)."""
+    id: int
+    round_id: int
+    status: AttemptStatus
+    score: int | None
+    max_score: int
+    duration_ms: int | None
+    started_at: datetime
+    deadline_at: datetime
+    submitted_at: datetime | None
+    finish_reason: FinishReason | None
+    prediction: Decimal | None
+    review_available: bool
+
+
+def result_view(attempt: Attempt, now: datetime | None = None) -> ResultView:
+    return ResultView(attempt.id, attempt.round_id, attempt.status, attempt.score, attempt.max_score,
+                      attempt.duration_ms, attempt.started_at, attempt.deadline_at, attempt.submitted_at,
+                      attempt.finish_reason, attempt.prediction, review_visible(attempt, now))
+
+
+@functools.cache
+def _submit_read_statement():
+    """The submit's one read: the attempt, its round's settings, the account, and every
+    question row with its key (the correct option ids, ``aggregate_strings``), rows
+    locked (a save in flight is waited for; a save arriving later finds them graded)."""
+    keys = (sa.select(sa.func.aggregate_strings(sa.cast(Option.id, sa.String), ","))
+            .where(Option.question_id == AttemptQuestion.question_id, Option.is_correct.is_(True))
+            .scalar_subquery())
+    return (
+        sa.select(Attempt.id, Attempt.status, Attempt.round_id, Attempt.user_id, Attempt.unit_id,
+                  Attempt.category, Attempt.started_at, Attempt.deadline_at, Attempt.max_score,
+                  Round.prediction_mode, Round.counted_attempt, Round.review_policy, Round.opens_at,
+                  Round.closes_at, Round.finalized_at, Round.prediction_truth, Contest.ranking_order,
+                  User.is_active_account, AttemptQuestion.id.label("aq_id"), AttemptQuestion.selected,
+                  keys.label("keys"))
+        .select_from(Attempt)
+        .join(Round, Round.id == Attempt.round_id)
+        .join(Contest, Contest.id == Round.contest_id)
+        .join(User, User.id == Attempt.user_id)
+        .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+        .where(Attempt.id == sa.bindparam("p_attempt_id"), Attempt.user_id == sa.bindparam("p_user_id"))
+        .with_for_update(of=[Attempt.__table__, AttemptQuestion.__table__])
+    )
+
+
+_SUBMIT_BINDS = (sa.bindparam("submitted_at", type_=UTCDateTime), sa.bindparam("prediction", type_=sa.Numeric(20, 6)))
+
+_PG_CLAIM = """
+WITH claimed AS (
+    UPDATE attempts SET status = 'submitted', finish_reason = :finish_reason, submitted_at = :submitted_at,
+                        duration_ms = :duration_ms, prediction = :prediction, score = :score
+    WHERE id = :attempt_id AND status = 'in_progress'
+    RETURNING id, round_id, user_id, unit_id, category, max_score
+), marked AS (
+    UPDATE attempt_questions SET is_correct = (id = ANY(CAST(:right AS integer[])))
+    WHERE attempt_id IN (SELECT id FROM claimed)
+    RETURNING id
+), standing AS (
+    INSERT INTO standings (round_id, user_id, unit_id, category, attempt_id, attempts_count, score, max_score,
+                           duration_ms, prediction, submitted_at)
+    SELECT round_id, user_id, unit_id, category, id, 1, :score, max_score, :duration_ms, :prediction, :submitted_at
+    FROM claimed
+    {upsert}
+    RETURNING id
+)
+SELECT count(*) FROM claimed
+"""
+
+
+@functools.cache
+def _pg_submit_statement(policy: CountedAttempt, keys: tuple[str, ...]):
+    """PostgreSQL: claim, mark every question and upsert the standing in ONE statement."""
+    binds = [*_SUBMIT_BINDS, *([sa.bindparam("truth", type_=sa.Numeric(20, 6))] if "prediction" in keys else [])]
+    return sa.text(_PG_CLAIM.format(upsert=standings.upsert_sql(policy, keys))).bindparams(*binds)
+
+
+@functools.cache
+def _claim_statement():
+    return (sa.update(Attempt.__table__)
+            .where(Attempt.__table__.c.id == sa.bindparam("attempt_id"),
+                   Attempt.__table__.c.status == AttemptStatus.IN_PROGRESS.value)
+            .values(status=AttemptStatus.SUBMITTED.value, finish_reason=sa.bindparam("finish_reason"),
+                    submitted_at=sa.bindparam("submitted_at", type_=UTCDateTime),
+                    duration_ms=sa.bindparam("duration_ms"), score=sa.bindparam("score"),
+                    prediction=sa.bindparam("prediction", type_=sa.Numeric(20, 6))))
+
+
+def _write_submission(conn, head, values: dict, right: list[int]) -> bool:
+    """Claim the attempt, mark its questions, upsert the standing.  False if another
+    request claimed it first (nothing written then)."""
+    truth = head.prediction_truth if head.finalized_at is not None else None
+    keys = standings.comparison_keys(head.ranking_order, head.prediction_mode, truth)
+    policy = CountedAttempt(head.counted_attempt)
+    if conn.dialect.name == "postgresql":
+        params = {**values, "right": right}
+        if "prediction" in keys:
+            params["truth"] = truth
+        return conn.execute(_pg_submit_statement(policy, keys), params).scalar_one() == 1
+    if conn.execute(_claim_statement(), values).rowcount != 1:
+        return False
+    shown = AttemptQuestion.__table__
+    conn.execute(sa.update(shown).where(shown.c.attempt_id == values["attempt_id"])
+                 .values(is_correct=shown.c.id.in_(right)))
+    standings.upsert_standing(conn, {
+        "round_id": head.round_id, "user_id": head.user_id, "unit_id": head.unit_id, "category": head.category,
+        "attempt_id": head.id, "score": values["score"], "max_score": head.max_score,
+        "duration_ms": values["duration_ms"], "prediction": values["prediction"],
+        "submitted_at": values["submitted_at"]}, policy, keys, truth)
+    return True
+
+
+def submit(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
+           now: datetime | None = None) -> ResultView:
+    """Submit once and return the result.  A second submission (double click, another tab)
+    returns the first result.
+
+    After deadline + grace a submission is refused like a save: ``409 time_up``, and the
+    attempt is closed by the server (finish reason ``finalized``, graded on the saved
+    answers, no prediction).  A submission of an attempt the server already closed that
+    way is refused the same.
 
     ``auto`` is the page submitting itself at the deadline: the prediction may
     then be missing (or is dropped if invalid) rather than keep the attempt open.
+
+    The hot path of a round's last minutes, so it counts its statements: ONE locked read
+    (``_submit_read_statement``: attempt, round, account, questions and their keys), then
+    the write: on PostgreSQL one statement (claim, mark, standing upsert), on SQLite three.
+    Nothing is read back.
     """
     now = now or utcnow()
-    attempt = get_attempt(attempt_id, user_id, now)  # closes it if expired
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        return attempt
-    mode = attempt.round.prediction_mode
-    if auto and now < attempt.deadline_at - timedelta(seconds=60):
+    db.session.flush()  # Core statements below: anything pending in the session goes first
+    conn = db.session.connection()
+    rows = conn.execute(_submit_read_statement(), {"p_attempt_id": attempt_id, "p_user_id": user_id}).all()
+    head = rows[0] if rows else None
+    if head is None or not head.is_active_account or head.status != AttemptStatus.IN_PROGRESS \
+            or now > head.deadline_at + grace():
+        return _submit_slow(attempt_id, user_id, now)
+    mode = PredictionMode(head.prediction_mode)
+    if auto and now < head.deadline_at - timedelta(seconds=60):
         auto = False  # too early to be the page's own time-out
     try:
         value = parse_prediction(mode, prediction)
@@ -785,9 +975,48 @@ def submit_attempt(attempt_id: int, user_id: int, prediction=None, *, auto: bool
         if not auto:
             raise
         value = None
+    right = [r.aq_id for r in rows
+             if r.selected and r.keys and set(r.selected) == {int(k) for k in r.keys.split(",")}]
     reason = FinishReason.TIMEOUT if auto else FinishReason.SUBMITTED
-    _finish(attempt, reason, now, now, value)
-    return attempt
+    duration = max(0, int((min(now, head.deadline_at) - head.started_at).total_seconds() * 1000))
+    values = {"attempt_id": head.id, "finish_reason": reason.value, "submitted_at": now, "duration_ms": duration,
+              "prediction": value, "score": len(right)}
+    if not _write_submission(conn, head, values, right):
+        return _submit_slow(attempt_id, user_id, now)  # a concurrent submit recorded it first
+    policy = ReviewPolicy(head.review_policy)
+    if policy == ReviewPolicy.AFTER_CONTEST:  # rare: needs the contest's last closing time
+        visible = review_time_reached(db.session.get(Round, head.round_id), now)
+    else:
+        visible = policy == ReviewPolicy.AFTER_ATTEMPT or (
+            policy == ReviewPolicy.AFTER_CLOSE and round_state(head, now) == "closed")
+    return ResultView(head.id, head.round_id, AttemptStatus.SUBMITTED, len(right), head.max_score, duration,
+                      head.started_at, head.deadline_at, now, reason,
+                      None if value is None else value.quantize(PREDICTION_SCALE), visible)
+
+
+def _submit_slow(attempt_id: int, user_id: int, now: datetime) -> ResultView:
+    """Not the common case: someone else's or a missing attempt (404), an inactive account,
+    an attempt already submitted (the first result), or time up (409, the attempt closed)."""
+    attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.user_id != user_id or not db.session.scalar(
+            sa.select(User.is_active_account).where(User.id == user_id)):
+        raise _err("attempt_not_found", _l("This attempt does not exist."), 404)
+    if attempt.status == AttemptStatus.IN_PROGRESS and is_expired(attempt, now):
+        raise _time_up(attempt_id)  # the caller closes it (close_after_time_up), as for a save
+    if attempt.finish_reason == FinishReason.FINALIZED:
+        raise _time_up(attempt_id)  # the server closed it at its deadline: this submission came too late
+    if attempt.status == AttemptStatus.IN_PROGRESS:  # not recorded by anyone: never answer with a result
+        raise _err("attempt_conflict", _l("Another submission of this attempt is in progress. Please try again."),
+                   409)
+    return result_view(attempt, now)
+
+
+def submit_attempt(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
+                   now: datetime | None = None) -> Attempt:
+    """``submit`` for callers that want the Attempt itself (pages, CLI, tests)."""
+    view = submit(attempt_id, user_id, prediction, auto=auto, now=now)
+    db.session.expire_all()  # the Core statements bypassed the identity map
+    return db.session.get(Attempt, view.id)
 
 
 def finalize_expired(now: datetime | None = None) -> int:
@@ -810,52 +1039,17 @@ def finalize_expired(now: datetime | None = None) -> int:
 # Standings (one row per entrant and round, kept current on every submission)
 # ---------------------------------------------------------------------------
 
-def _better(attempt: Attempt, standing: Standing) -> bool:
-    return (attempt.score, -attempt.duration_ms) > (standing.score, -standing.duration_ms)
-
-
-def _copy(attempt: Attempt, standing: Standing) -> None:
-    standing.attempt_id = attempt.id
-    standing.unit_id = attempt.unit_id
-    standing.category = attempt.category
-    standing.score = attempt.score
-    standing.max_score = attempt.max_score
-    standing.duration_ms = attempt.duration_ms
-    standing.prediction = attempt.prediction
-    standing.submitted_at = attempt.submitted_at
-
-
-def _standing(round_id: int, user_id: int) -> Standing | None:
-    return db.session.scalar(
-        sa.select(Standing).where(Standing.round_id == round_id, Standing.user_id == user_id).with_for_update()
-    )
-
-
-def record_standing(attempt: Attempt) -> Standing:
-    """Upsert the entrant's standing for the round after a submission."""
-    standing = _standing(attempt.round_id, attempt.user_id)
-    if standing is None:
-        standing = Standing(round_id=attempt.round_id, user_id=attempt.user_id, attempts_count=1)
-        _copy(attempt, standing)
-        try:
-            with db.session.begin_nested():
-                db.session.add(standing)
-                db.session.flush()
-            return standing
-        except sa.exc.IntegrityError:
-            standing = _standing(attempt.round_id, attempt.user_id)
-    if standing.attempt_id == attempt.id:
-        return standing
-    standing.attempts_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Attempt)
-        .where(Attempt.round_id == attempt.round_id, Attempt.user_id == attempt.user_id,
-               Attempt.status == AttemptStatus.SUBMITTED)
-    )
-    policy = attempt.round.counted_attempt
-    if policy == CountedAttempt.LAST or (policy == CountedAttempt.BEST and _better(attempt, standing)):
-        _copy(attempt, standing)
-    db.session.flush()
-    return standing
+def record_standing(attempt: Attempt) -> None:
+    """Upsert the entrant's standing for the round after a submission (one statement;
+    which attempt counts: ``quizapp.leaderboards.standings``)."""
+    rnd = attempt.round
+    truth = rnd.prediction_truth if rnd.finalized_at is not None else None
+    keys = standings.comparison_keys(rnd.contest.ranking_order, rnd.prediction_mode, truth)
+    standings.upsert_standing(db.session.connection(), {
+        "round_id": attempt.round_id, "user_id": attempt.user_id, "unit_id": attempt.unit_id,
+        "category": attempt.category, "attempt_id": attempt.id, "score": attempt.score,
+        "max_score": attempt.max_score, "duration_ms": attempt.duration_ms, "prediction": attempt.prediction,
+        "submitted_at": attempt.submitted_at}, rnd.counted_attempt, keys, truth)
 
 
 # ---------------------------------------------------------------------------

@@ -5,9 +5,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from quizapp.attempts import services
+from quizapp.attempts.api import close_after_time_up
 from quizapp.attempts.models import AttemptStatus
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
+from quizapp.core.arrival import arrival_time
 from quizapp.core.errors import ServiceError
 
 bp = Blueprint("attempts", __name__, template_folder="templates")
@@ -78,7 +80,10 @@ def submit(attempt_id: int):
     prediction = request.form.get("prediction", "")
     try:
         attempt = services.submit_form(attempt_id, current_user.id, answers, prediction,
-                                       auto=request.form.get("auto") == "1")
+                                       auto=request.form.get("auto") == "1", now=arrival_time())
+    except services.TimeUp:
+        close_after_time_up(attempt_id)  # closed by the server at its deadline: show that result
+        return redirect(url_for("attempts.result", attempt_id=attempt_id), 303)
     except ServiceError as exc:
         if exc.field not in ("prediction", "selected"):
             raise

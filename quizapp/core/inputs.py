@@ -6,13 +6,23 @@
 * numbers read with ``request.args.get(..., type=int)`` (page numbers, filters)
   beyond that range count as absent (the default), like any other bad number;
 * NUL characters (PostgreSQL text cannot hold them) in the query string, a
-  form's fields or a JSON body: 400 with a clear message.
+  form's fields or a JSON body: 400 with a clear message;
+* oversized forms: a URL-encoded body over ``MAX_FORM_MEMORY_SIZE`` bytes or with
+  more than ``MAX_FORM_PARTS`` fields is refused (413) before it is parsed
+  (Werkzeug applies both limits to multipart bodies only); multipart bodies get
+  Werkzeug's own limits from the same settings;
+* JSON nested deeper than ``MAX_JSON_DEPTH``: 400 ``invalid_json`` before it is
+  decoded (Python's decoder would recurse until RecursionError, a 500).
 """
 from __future__ import annotations
 
-from flask import Flask, Request, request
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 from quizapp.core.errors import ServiceError
@@ -38,8 +48,57 @@ class BoundedArgs(ImmutableMultiDict):
         return value
 
 
+class BoundedFormParser(FormDataParser):
+    """URL-encoded bodies under the same limits as multipart ones."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        limit = self.max_form_memory_size
+        if limit is not None and content_length is not None and content_length > limit:
+            raise RequestEntityTooLarge()  # refused before a byte is read
+        body = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(body) > limit:
+            raise RequestEntityTooLarge()
+        try:
+            items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote",
+                              max_num_fields=self.max_form_parts)
+        except ValueError:  # more fields than max_form_parts (counted before parsing)
+            raise RequestEntityTooLarge() from None
+        return stream, self.cls(items), self.cls()
+
+
+def json_depth_exceeds(data: bytes, limit: int) -> bool:
+    """True if brackets nest deeper than ``limit`` outside strings (one linear pass)."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
 class QuizRequest(Request):
     parameter_storage_class = BoundedArgs
+    form_data_parser_class = BoundedFormParser
+
+    def get_json(self, force=False, silent=False, cache=True):
+        if (force or self.is_json) and json_depth_exceeds(self.get_data(cache=True),
+                                                          current_app.config.get("MAX_JSON_DEPTH", 64)):
+            raise ServiceError("invalid_json", str(_l("The request body is not valid JSON.")), 400)
+        return super().get_json(force=force, silent=silent, cache=cache)
 
 
 def _has_nul() -> bool:

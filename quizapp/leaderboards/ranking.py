@@ -174,7 +174,11 @@ def finalize_round(rnd: Round, now: datetime | None = None) -> bool:
     """Store the final true figure of a closed round once.  Returns True if it did."""
     if rnd.finalized_at is not None:
         return False
+    from quizapp.leaderboards.standings import reconsider_best_attempts
+
     rnd.prediction_truth = live_truth(rnd)
     rnd.finalized_at = now or utcnow()
+    db.session.flush()
+    reconsider_best_attempts(rnd)  # the truth is fixed: the best attempt may now be another one
     db.session.flush()
     return True

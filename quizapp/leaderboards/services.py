@@ -672,6 +672,31 @@ def place_in_round(round_id: int, user_id: int) -> BoardRow | None:
     return None if pos is None else (_round_rows(round_id, snap, [pos]) or [None])[0]
 
 
+@dataclass(frozen=True)
+class Place:
+    rank: int
+    entrants: int
+    final: bool  # the round is finalised: this place will not change
+    as_of: float  # when the ranking was computed (epoch seconds)
+
+
+def own_place(round_id: int, viewer) -> Place | None:
+    """The viewer's own place in the round, as its results pages show it; None when the
+    contest does not show its results to this viewer, or the ranking does not include
+    them yet (it is recomputed every few seconds)."""
+    rnd = get_round(round_id)
+    try:
+        if results_access(rnd.contest, viewer) != "ok":
+            return None
+    except ServiceError:
+        return None
+    snap = round_snapshot(round_id)
+    pos = snap.position_of(viewer.id)
+    if pos is None:
+        return None
+    return Place(int(snap.ranks[pos]), len(snap), snap.final, snap.computed_at)
+
+
 # ---------------------------------------------------------------------------
 # Unit ranking (collective prizes)
 # ---------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""Start nginx in front of a local gunicorn with the shipped proxy recipe (deploy/quizapp-*.conf).
+
+Used by bench/storm.py (``--proxy nginx``, and always with ``--fault slow-clients``) and by
+tests/test_nginx_proxy.py.  The generated nginx.conf only supplies what a production server's
+main config would (pid, logs, temp paths, the upstream and the listen port) and includes the two
+shipped files, so what is tested is what is deployed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+
+
+class NginxProxy:
+    def __init__(self, listen_port: int, upstream_ports: list[int], worker_connections: int = 4096):
+        self.listen_port = listen_port
+        self.upstream_ports = upstream_ports
+        self.worker_connections = worker_connections
+        self.dir = Path(tempfile.mkdtemp(prefix="quizapp-nginx-"))
+        self.proc: subprocess.Popen | None = None
+
+    def config(self) -> str:
+        d = self.dir
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        servers = "".join(f"        server 127.0.0.1:{p};\n" for p in self.upstream_ports)
+        return f"""{user}worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+worker_rlimit_nofile {self.worker_connections * 2 + 64};
+events {{ worker_connections {self.worker_connections}; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    upstream quizapp_app {{
+{servers}    }}
+    server {{
+        listen 127.0.0.1:{self.listen_port} backlog=4096;
+        include {DEPLOY / 'quizapp-server.conf'};
+        location / {{
+            include {DEPLOY / 'quizapp-proxy.conf'};
+        }}
+    }}
+}}
+"""
+
+    def __enter__(self) -> "NginxProxy":
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed (apt-get install nginx; see the Makefile's proxy-deps)")
+        conf = self.dir / "nginx.conf"
+        conf.write_text(self.config())
+        check = subprocess.run([binary, "-t", "-c", str(conf), "-p", str(self.dir)], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t failed: {check.stderr}")
+        self.proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(self.dir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.listen_port)) == 0:
+                    return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: {(self.dir / 'error.log').read_text()[-2000:]}")
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not start listening")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,116 @@
+"""Issue 11 item 15: slow clients must not freeze the sync workers.  The shipped nginx recipe
+(deploy/quizapp-proxy.conf, deploy/quizapp-server.conf) is started in front of a real gunicorn
+with ONE sync worker; slow clients that trickle their request (or never finish it) must not keep
+an ordinary request from being answered.  Without the proxy the same slow client holds the worker.
+
+Needs nginx (`make proxy-deps`: apt-get install nginx); skipped with a loud reason otherwise."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.nginx_proxy import NginxProxy, nginx_binary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(
+    nginx_binary() is None,
+    reason="!! nginx is NOT installed: the slow-client proxy test is SKIPPED (run `make proxy-deps`) !!")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    """gunicorn with ONE sync worker on an empty SQLite file (enough for /healthz)."""
+    env = {**os.environ, "QUIZAPP_CONFIG": "production", "SECRET_KEY": "proxy-test-secret-key-0123456789abcdef",
+           "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('proxy') / 'p.sqlite3'}",
+           "TRUSTED_PROXY_HOPS": "1"}
+    env.pop("REDIS_URL", None)
+    port = _free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--timeout", "120",
+                             "--graceful-timeout", "1", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:  # pragma: no cover
+            raise RuntimeError("gunicorn did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+HALF_REQUESTS = (
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1",  # headers never finished
+    # a form whose body never arrives (the CSRF check reads the form: the worker waits for it)
+    b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 100000\r\n\r\nlogin=09",
+)
+
+
+def _slow_clients(port: int, n: int) -> list[socket.socket]:
+    """Clients that send half a request and then nothing."""
+    out = []
+    for i in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(HALF_REQUESTS[i % len(HALF_REQUESTS)])
+        out.append(s)
+    return out
+
+
+def _answered_within(port: int, seconds: float) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=seconds) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("kind", range(len(HALF_REQUESTS)))
+def test_without_the_proxy_one_slow_client_holds_the_only_worker(one_worker, kind):
+    s = socket.create_connection(("127.0.0.1", one_worker))
+    s.sendall(HALF_REQUESTS[kind])
+    slow = [s]
+    try:
+        time.sleep(0.3)
+        assert not _answered_within(one_worker, 3)  # the failure the proxy exists to prevent
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_behind_the_shipped_nginx_recipe_slow_clients_hold_no_worker(one_worker):
+    with NginxProxy(_free_port(), [one_worker]) as proxy:
+        slow = _slow_clients(proxy.listen_port, 20)
+        try:
+            time.sleep(0.3)
+            for _ in range(5):
+                assert _answered_within(proxy.listen_port, 3)
+        finally:
+            for s in slow:
+                s.close()
+
+
+def test_the_recipe_buffers_both_ways_and_stamps_the_arrival_time():
+    """X-Request-Start comes from nginx (proxy_set_header replaces a client's), which the app trusts
+    with TRUSTED_PROXY_HOPS (tests/test_arrival.py)."""
+    conf = (ROOT / "deploy" / "quizapp-proxy.conf").read_text()
+    assert 'proxy_set_header X-Request-Start "t=${msec}";' in conf
+    assert "proxy_request_buffering on;" in conf and "proxy_buffering on;" in conf
