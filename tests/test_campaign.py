@@ -20,6 +20,7 @@ from quizapp.campaign.models import Arrival, Award, AwardKind
 from quizapp.core.db import utcnow
 from quizapp.units.models import UnitKind
 from tests.conftest import csrf_token
+from tests.jobs_support import held_queue, only_queued_job, run_and_download
 from tests.leaderboards_support import live  # noqa: F401 - autouse: rankings see every submission
 
 TITLE = "Cuộc thi tìm hiểu cải cách hành chính tỉnh Bà Rịa – Vũng Tàu năm 2026"
@@ -338,28 +339,52 @@ def test_jury_zip_holds_every_certificate_and_reports_progress(app, world, db, t
     assert any("Lê Thị Ánh" in t and "Giải Ba" in t for t in texts)
 
 
-def test_large_batches_never_build_in_the_request(client, auth, world, db, app, monkeypatch):
+def test_large_batches_never_build_in_the_request(client, auth, world, db, app, monkeypatch, tmp_path):
+    """Above the inline limit the page offers a job; the request only queues it, the job writes the ZIP."""
     services.mark_finishers(world["contest"], None, world["organiser"].id)
     db.session.commit()
     monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_CERTIFICATES", 3)
     auth.login(world["organiser"])
-    resp = client.get(f"/admin/contests/{world['contest'].id}/certificates.zip", follow_redirects=True)
-    assert "flask campaign certificates" in resp.get_data(as_text=True)
+    contest_id = world["contest"].id
+    page = client.get(f"/admin/contests/{contest_id}/campaign").get_data(as_text=True)
+    assert f'action="/admin/contests/{contest_id}/certificates/job"' in page and "flask campaign" not in page
+    refused = client.get(f"/admin/contests/{contest_id}/certificates.zip", follow_redirects=True)
+    assert refused.mimetype == "text/html" and "tác vụ nền" in refused.get_data(as_text=True)
+    assert client.post(f"/admin/contests/{contest_id}/certificates/job").status_code == 400  # no CSRF token
+    with held_queue(app, tmp_path, monkeypatch) as queue:
+        resp = client.post(f"/admin/contests/{contest_id}/certificates/job",
+                           data={"csrf_token": csrf_token(client, f"/admin/contests/{contest_id}/campaign")})
+        assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"]
+        job = only_queued_job(db)  # nothing drawn in the request
+        assert job.kind == "campaign.certificates" and queue.queue_depth() == 1
+        download, page = run_and_download(client, db, job)
+    assert download.mimetype == "application/zip" and "5 giấy chứng nhận trong tệp ZIP" in page
+    assert len(zipfile.ZipFile(io.BytesIO(download.data)).namelist()) == 5
     monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_CERTIFICATES", 300)
-    resp = client.get(f"/admin/contests/{world['contest'].id}/certificates.zip")
+    resp = client.get(f"/admin/contests/{contest_id}/certificates.zip")
     assert resp.mimetype == "application/zip" and len(zipfile.ZipFile(io.BytesIO(resp.data)).namelist()) == 5
 
 
-def test_finishers_beyond_the_inline_limit_are_left_to_the_command(client, auth, runner, world, db, app,
-                                                                      monkeypatch):
+def test_finishers_beyond_the_inline_limit_are_certified_by_a_job(client, auth, runner, world, db, app,
+                                                                    monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_FINISHERS", 4)
     auth.login(world["organiser"])
     url = f"/admin/contests/{world['contest'].id}/campaign"
-    resp = client.post(f"{url}/finishers", data={"csrf_token": csrf_token(client, url), "round_id": "",
-                                                "prize": "Hoàn thành cuộc thi"})
-    assert "flask campaign finishers" in resp.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Award)) == 0
-    result = runner.invoke(args=["campaign", "finishers", str(world["contest"].id)])
+    with held_queue(app, tmp_path, monkeypatch):
+        resp = client.post(f"{url}/finishers", data={"csrf_token": csrf_token(client, url), "round_id": "",
+                                                    "prize": "Hoàn thành cuộc thi"})
+        assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"]
+        job = only_queued_job(db)
+        assert job.kind == "campaign.finishers" and job.params["actor_id"] == world["organiser"].id
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Award)) == 0  # none in the request
+        from quizapp.jobs import services as job_services
+
+        job_services.execute(job.id)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Đã cấp 5 giấy chứng nhận hoàn thành." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Award).where(
+        Award.kind == AwardKind.FINISHER)) == 5
+    result = runner.invoke(args=["campaign", "finishers", str(world["contest"].id)])  # the command stays
     assert result.exit_code == 0 and "5 certificates of completion" in result.output
 
 
@@ -459,12 +484,15 @@ def test_unit_manager_gets_his_units_report_only(client, auth, world, make):
     doc = Document(io.BytesIO(resp.data))
     assert "Phạm vi: Sở Nội vụ và các đơn vị trực thuộc" in "\n".join(p.text for p in doc.paragraphs)
     assert client.get(f"/reports?kind=quarter&year={year}&number={quarter}&unit_id={world['stp'].id}").status_code == 403
+    assert client.post("/reports/job", data={"csrf_token": csrf_token(client, "/reports"), "kind": "quarter",
+                                             "year": year, "number": quarter,
+                                             "unit_id": world["stp"].id}).status_code == 403  # nor as a job
     bad = client.get(f"/reports?kind=quarter&year={year}&number=7&unit_id={world['snv'].id}")
     assert bad.status_code == 422 and "quý từ 1 đến 4" in bad.get_data(as_text=True).lower()
 
 
-def test_organiser_downloads_the_province_report_and_annex_and_large_ones_go_to_the_command(
-        client, auth, world, app, monkeypatch):
+def test_organiser_downloads_the_province_report_and_annex_and_large_ones_go_to_a_job(
+        client, auth, world, app, db, monkeypatch, tmp_path):
     auth.login(world["organiser"])
     year, quarter = _quarter_now()
     base = f"/reports?kind=quarter&year={year}&number={quarter}&unit_id={world['province'].id}"
@@ -472,8 +500,27 @@ def test_organiser_downloads_the_province_report_and_annex_and_large_ones_go_to_
     xlsx = client.get(base + "&fmt=xlsx")
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
     monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_REPORT_ENTRANTS", 4)  # the world has 5 results
-    big = client.get(base + "&fmt=docx")
-    assert big.status_code == 422 and "flask campaign report" in big.get_data(as_text=True)
+    big = client.get(base + "&fmt=docx&doc_number=12/BC-BTC")
+    html = big.get_data(as_text=True)
+    assert big.status_code == 200 and big.mimetype == "text/html" and "flask campaign" not in html
+    assert 'action="/reports/job"' in html and "5 kết quả" in html
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                           html.split('id="report-job"')[1].split("</form>")[0]))
+    assert form["doc_number"] == "12/BC-BTC" and "csrf_token" in form
+    with held_queue(app, tmp_path, monkeypatch):
+        resp = client.post("/reports/job", data=form)
+        assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"]
+        job = only_queued_job(db)  # the request read no result and wrote no file
+        assert job.kind == "campaign.report" and job.params["unit_id"] == world["province"].id
+        download, _page = run_and_download(client, db, job)
+    with zipfile.ZipFile(io.BytesIO(download.data)) as zf:
+        names = sorted(zf.namelist(), key=lambda n: n.rsplit(".", 1)[1])
+        assert [n.rsplit(".", 1)[1] for n in names] == ["docx", "xlsx"] and names[1].endswith("-phu-luc.xlsx")
+        from docx import Document
+
+        doc = Document(io.BytesIO(zf.read(names[0])))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "Số: 12/BC-BTC" in "\n".join(cells) and "Phạm vi: Tỉnh Bà Rịa – Vũng Tàu" in "\n".join(p.text for p in doc.paragraphs)
 
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),

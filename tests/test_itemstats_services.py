@@ -145,7 +145,10 @@ def test_organiser_pages_compute_now_and_show_flags(app, db, client, auth, make,
     assert client.post("/admin/stats/compute", data={"round_id": rnd.id}).status_code == 400  # no CSRF token
     token = csrf_token(client, "/admin/stats")
     resp = client.post("/admin/stats/compute", data={"round_id": rnd.id, "csrf_token": token})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/admin/stats/rounds/{rnd.id}")
+    assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"]  # a job (immediate in tests)
+    job_page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Đã tính xong thống kê: 5 câu hỏi," in job_page
+    assert f'href="/admin/stats/rounds/{rnd.id}"' in job_page and "/download" in job_page  # the CSV
     page = client.get(f"/admin/stats/rounds/{rnd.id}").get_data(as_text=True)
     assert "Có thể sai đáp án" in page and "Hệ số nhất quán nội tại" in page
     assert client.get(f"/admin/stats/rounds/{rnd.id}?all=1").status_code == 200
@@ -204,13 +207,63 @@ def test_compute_now_goes_through_dispatch_so_a_queue_can_take_it(app, db, clien
                                                                    monkeypatch):
     rnd, _q, _u = closed_round
     queued = []
-    monkeypatch.setattr(services, "dispatch", lambda params: queued.append(params))
+    monkeypatch.setattr(services, "dispatch", lambda params, **_kw: queued.append(params))
     auth.login(make.user(Role.ORGANISER))
     token = csrf_token(client, "/admin/stats")
     resp = client.post("/admin/stats/compute", data={"round_id": rnd.id, "csrf_token": token}, follow_redirects=True)
     assert queued == [{"round_id": rnd.id}]
     assert "Thống kê đang được tính" in resp.get_data(as_text=True)
     assert services.sample(StatsScope.ROUND, rnd.id) is None  # nothing computed in the request
+
+
+def test_compute_now_only_queues_the_job_and_its_page_follows_it(app, db, client, auth, make, closed_round,
+                                                                  monkeypatch, tmp_path):
+    from tests.jobs_support import held_queue, only_queued_job, run_and_download
+
+    rnd, _q, _u = closed_round
+    organiser = make.user(Role.ORGANISER)
+    auth.login(organiser)
+    with held_queue(app, tmp_path, monkeypatch):
+        resp = client.post("/admin/stats/compute", data={"round_id": rnd.id,
+                                                         "csrf_token": csrf_token(client, "/admin/stats")})
+        assert resp.status_code == 303
+        job = only_queued_job(db)
+        assert resp.headers["Location"].endswith(f"/jobs/{job.id}")
+        assert job.kind == "itemstats.compute" and job.requester_id == organiser.id
+        assert "Thống kê đang được tính" in client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert services.sample(StatsScope.ROUND, rnd.id) is None  # nothing computed in the request
+        csv_file, _page = run_and_download(client, db, job)
+    assert csv_file.mimetype == "text/csv" and len(csv_file.get_data(as_text=True).splitlines()) == 6
+    assert services.sample(StatsScope.ROUND, rnd.id) is not None
+
+
+def test_the_consumer_computes_closed_rounds_every_ten_minutes_without_cron(app, db, make, closed_round):
+    """"Computed by a job after each round closes": the periodic task picks up a round once it has
+    closed and been finalised (its late attempts closed), with its contest and the bank, once."""
+    from quizapp.attempts import tasks as attempt_tasks
+    from quizapp.contests.models import Round
+    from quizapp.itemstats import tasks as stats_tasks
+    from quizapp.jobs import queue
+
+    rnd, _q, _u = closed_round
+    periodic = {t.__name__: t for t in queue.huey._registry._periodic_tasks}  # noqa: SLF001
+    assert "compute_pending_statistics" in periodic
+    open_round = make.round(quotas=(("TC", 0, 1),))  # still open: not yet
+    stats_tasks.compute_pending_statistics()  # immediate mode: runs now, in its own app context
+    db.session.rollback()
+    assert services.sample(StatsScope.ROUND, rnd.id) is None  # closed but not finalised yet
+    attempt_tasks.finalize_rounds()
+    stats_tasks.compute_pending_statistics()
+    db.session.rollback()
+    assert db.session.get(Round, rnd.id).finalized_at is not None
+    for scope, scope_id in ((StatsScope.ROUND, rnd.id), (StatsScope.CONTEST, rnd.contest_id), (StatsScope.BANK, 0)):
+        assert services.sample(scope, scope_id) is not None and services.sample(scope, scope_id, True) is not None
+    assert services.sample(StatsScope.ROUND, open_round.id) is None
+    computed_at = services.sample(StatsScope.BANK, 0).computed_at
+    stats_tasks.compute_pending_statistics()  # nothing new: nothing recomputed
+    db.session.rollback()
+    assert services.sample(StatsScope.BANK, 0).computed_at == computed_at
+    assert services.closed_rounds_without_statistics() == []
 
 
 def test_a_round_without_attempts_stores_an_empty_sample(app, db, make):

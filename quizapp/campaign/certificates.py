@@ -187,7 +187,8 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
         if pool is not None:
             pool.shutdown()
     os.replace(tmp, path)
-    return {"path": str(path), "filename": filename, "mimetype": "application/zip", "count": done}
+    return {"path": str(path), "filename": filename, "mimetype": "application/zip", "count": done,
+            "contest_id": contest.id}
 
 
 def run_mark_finishers(params: dict, progress, output_dir=None) -> dict:
@@ -202,7 +203,7 @@ def run_mark_finishers(params: dict, progress, output_dir=None) -> dict:
                                 params.get("prize") or services.FINISHER_PRIZE)
     db.session.commit()
     progress(1, 1)
-    return {"count": n}
+    return {"count": n, "contest_id": contest.id}
 
 
 BATCH = 200  # certificates drawn per batch (bounded memory whatever the size of the ZIP)

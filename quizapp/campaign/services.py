@@ -209,6 +209,11 @@ def _scope(contest: Contest, round_id: int | None) -> Round | None:
     return rnd
 
 
+def round_of(contest: Contest, round_id: int | None) -> Round | None:
+    """The contest's round ``round_id`` (None for None); a 404 refusal for another contest's."""
+    return _scope(contest, round_id)
+
+
 def _scope_filter(contest_id: int, round_id: int | None, kinds: Iterable[AwardKind]):
     return sa.and_(Award.contest_id == contest_id,
                    Award.round_id.is_(None) if round_id is None else Award.round_id == round_id,
@@ -312,6 +317,7 @@ def mark_finishers(contest: Contest, round_id: int | None, organiser_id: int | N
 
 def finisher_count(contest: Contest, round_id: int | None) -> int:
     """How many certificates of completion ``mark_finishers`` would write (the view's size check)."""
+    _scope(contest, round_id)
     where = (Standing.round_id == round_id) if round_id is not None else Standing.round_id.in_(
         sa.select(Round.id).where(Round.contest_id == contest.id))
     return int(db.session.scalar(sa.select(sa.func.count(sa.distinct(Standing.user_id))).where(where)) or 0)

@@ -12,9 +12,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from quizapp import jobs
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import Role
-from quizapp.campaign import cards, certificates, posters, render, reports, services
+from quizapp.campaign import cards, certificates, posters, render, reports, services, tasks
 from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, SettingsForm
 from quizapp.campaign.models import ArrivalKind, AwardKind
 from quizapp.contests import services as contests
@@ -227,6 +228,8 @@ def _award_post(contest_id: int, form_class, page_arg: str, mark, message: str, 
     except ServiceError as exc:
         (getattr(form, exc.field or "", None) or form.round_id).errors.append(exc.message)
         return _campaign_page(contest, exc.status, **{page_arg: form})
+    if not isinstance(n, int):  # the work went to a job: its page
+        return n
     flash(message(n), "success")
     return redirect(url_for("campaign.manage", contest_id=contest.id) + anchor)
 
@@ -246,18 +249,18 @@ def mark_prizes(contest_id: int):
 def give_finishers(contest_id: int):
     return _award_post(
         contest_id, FinishersForm, "finishers_form",
-        lambda contest, form: _finishers_inline(contest, _round_arg(form.round_id.data), form.prize.data),
+        lambda contest, form: _finishers(contest, _round_arg(form.round_id.data), form.prize.data),
         lambda n: _("%(n)d certificates of completion have been issued.", n=n), "#certificates")
 
 
-def _finishers_inline(contest: Contest, round_id: int | None, prize: str) -> int:
+def _finishers(contest: Contest, round_id: int | None, prize: str):
     """Certificates of completion while the organiser waits, up to ``CAMPAIGN_INLINE_FINISHERS``;
-    beyond that the refusal names the command (or job) that writes them."""
+    beyond that a job writes them and the organiser is sent to its page."""
     n = services.finisher_count(contest, round_id)
     if n > current_app.config.get("CAMPAIGN_INLINE_FINISHERS", 20000):
-        raise ServiceError("finishers_many", _(
-            "%(n)d finishers are too many to certify while you wait: run flask campaign finishers %(id)d "
-            "(or the background job).", n=n, id=contest.id), 422, "round_id")
+        job = jobs.start_job(tasks.FINISHERS_JOB, current_user.id, {
+            "contest_id": contest.id, "round_id": round_id, "prize": prize, "actor_id": current_user.id})
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
     return services.mark_finishers(contest, round_id, current_user.id, prize)
 
 
@@ -277,16 +280,29 @@ def publish(contest_id: int):
 @bp.route("/admin/contests/<int:contest_id>/certificates.zip")
 @requires(Role.ORGANISER)
 def certificates_zip(contest_id: int):
+    """A small batch while the organiser waits; a large one is built by a job (``certificates_job``)."""
     contest = db.get_or_404(Contest, contest_id)
     round_id = request.args.get("round", type=int)
     total = certificates.count_certificates(contest.id, round_id)
-    limit = current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300)
-    if total > limit:
-        flash(_("%(n)d certificates are too many to build while you wait: run flask campaign certificates %(id)d "
-                "(or the background job).", n=total, id=contest.id), "error")
+    if total > current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300):
+        flash(_("%(n)d certificates are too many to build while you wait: build the ZIP in the background.",
+                n=total), "error")
         return redirect(url_for("campaign.manage", contest_id=contest.id) + "#certificates")
     data, filename, _count = certificates.certificates_zip_bytes(contest.id, round_id, _base_url())
     return _download(data, filename, "application/zip")
+
+
+@bp.route("/admin/contests/<int:contest_id>/certificates/job", methods=["POST"])
+@requires(Role.ORGANISER)
+def certificates_job(contest_id: int):
+    """Start the job that writes the ZIP of every certificate, and show its page."""
+    contest = db.get_or_404(Contest, contest_id)
+    round_id = request.form.get("round", type=int)
+    if round_id is not None:
+        services.round_of(contest, round_id)  # 404 for a round of another contest
+    job = jobs.start_job(tasks.CERTIFICATES_JOB, current_user.id,
+                         {"contest_id": contest.id, "round_id": round_id, "base_url": _base_url()})
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
 @bp.route("/admin/awards/<int:award_id>/certificate.pdf")
@@ -395,41 +411,65 @@ def _report_units() -> list[tuple[Unit, str]]:
     return [(u, label) for u, label in choices if u.id in allowed]
 
 
-@bp.route("/reports")
-@requires(Role.UNIT_MANAGER)
-def report():
-    """The form (GET without ``kind``) and the download (GET with it: a download changes nothing)."""
+REPORT_FIELDS = ("kind", "year", "number", "start", "end", "unit_id", "contest_id", "threshold", "doc_number")
+
+
+def _report_form(args):
+    """The form's context and the checked parameters of ``args`` (a GET's query or a POST's form):
+    (ctx, params) with params None when the form is only shown, or (response, None) when refused."""
     unit_choices = _report_units()
     if not unit_choices:
         abort(403)
-    args = request.args
     today = render.local_date(utcnow())  # the quarter as it is in Vietnam
     ctx = {"unit_choices": unit_choices, "contests": contests.all_contests(), "args": args,
-           "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None}
+           "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None, "size": None,
+           "job_fields": None}
     if "kind" not in args:
-        return render_template("campaign/report.html", **ctx)
+        return ctx, None
     unit_id = args.get("unit_id", type=int) or unit_choices[0][0].id
     if unit_id not in {u.id for u, _label in unit_choices}:
         abort(403)
-    fmt = args.get("fmt", "docx")
     try:
         params = reports.report_params(
             args.get("kind", ""), args.get("year", type=int), args.get("number", type=int),
             _date_arg(args.get("start")), _date_arg(args.get("end")), unit_id, args.get("contest_id", type=int),
             args.get("threshold", "50").replace(",", "."), args.get("doc_number", "").strip())
     except ServiceError as exc:
-        return render_template("campaign/report.html", **{**ctx, "error": exc.message, "field": exc.field}), 422
+        return (render_template("campaign/report.html", **{**ctx, "error": exc.message, "field": exc.field}),
+                422), None
+    return ctx, params
+
+
+@bp.route("/reports")
+@requires(Role.UNIT_MANAGER)
+def report():
+    """The form (GET without ``kind``) and the download (GET with it: a download changes nothing).
+    A report larger than ``CAMPAIGN_INLINE_REPORT_ENTRANTS`` results is not built here: the page
+    offers to build it in the background (``report_job``)."""
+    ctx, params = _report_form(request.args)
+    if params is None:
+        return ctx if isinstance(ctx, tuple) else render_template("campaign/report.html", **ctx)
     period = reports.Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), params["label"])
-    size = reports.scope_size(unit_id, period, params["contest_id"])
+    size = reports.scope_size(params["unit_id"], period, params["contest_id"])
     if size > current_app.config.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", 20000):
-        msg = _("This report covers %(n)d results, too many to build while you wait: run flask campaign report "
-                "(or the background job).", n=size)
-        return render_template("campaign/report.html", **{**ctx, "error": msg, "field": None}), 422
+        fields = {k: request.args[k] for k in REPORT_FIELDS if k in request.args}
+        return render_template("campaign/report.html", **{**ctx, "size": size, "job_fields": fields})
     with tempfile.TemporaryDirectory() as tmp:
         result = reports.run_periodic_report(params, lambda done, total: None, tmp)
-        chosen = result["annex"] if fmt == "xlsx" else result
+        chosen = result["annex"] if request.args.get("fmt", "docx") == "xlsx" else result
         data = Path(chosen["path"]).read_bytes()
     return _download(data, chosen["filename"], chosen["mimetype"])
+
+
+@bp.route("/reports/job", methods=["POST"])
+@requires(Role.UNIT_MANAGER)
+def report_job():
+    """Start the job that writes the report and its annex (one ZIP), and show its page."""
+    ctx, params = _report_form(request.form)
+    if params is None:
+        return ctx if isinstance(ctx, tuple) else render_template("campaign/report.html", **ctx)
+    job = jobs.start_job(tasks.REPORT_JOB, current_user.id, params)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
 def _date_arg(raw: str | None) -> date | None:

@@ -1,15 +1,14 @@
 """Item statistics: load a sample of attempts, compute (engine), store, read back.
 
-Long work: ``run_item_statistics`` is the job function (params, progress,
-output_dir) the job queue runs after a round closes and on demand; the
-``flask stats compute`` command calls it too.  ``request_computation`` is
-what the on-demand button calls: today it runs the job in-process through
-``dispatch``, which the job queue replaces with an enqueue.
+Long work, never in a request: ``run_item_statistics`` is the job (kind
+``itemstats.compute``, see tasks.py) that the organiser's "compute now" queues
+through ``request_computation`` / ``dispatch``; ``compute_pending`` is what the
+consumer's periodic task runs every 10 minutes for the rounds that closed (and
+were finalised) without statistics; ``flask stats compute`` calls the same by hand.
 """
 from __future__ import annotations
 
 import csv
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -26,6 +25,7 @@ from quizapp.itemstats import engine
 from quizapp.itemstats.models import ItemStatistic, SampleStatistic, StatsScope
 
 Progress = Callable[[int, int], None]
+COMPUTE_JOB = "itemstats.compute"
 
 
 def _no_progress(done: int, total: int) -> None:
@@ -133,6 +133,18 @@ def _samples_for(params: dict) -> list[tuple[StatsScope, int]]:
     return [(StatsScope.BANK, 0)]
 
 
+def _compute_samples(samples: list[tuple[StatsScope, int]], progress: Progress) -> dict:
+    """Both samples (first attempts, all attempts) of each scope, committed one by one."""
+    total, done, counts = 2 * len(samples), 0, {}
+    for scope, scope_id in samples:
+        for all_attempts in (False, True):
+            counts[(scope, scope_id, all_attempts)] = compute_sample(scope, scope_id, all_attempts)
+            db.session.commit()
+            done += 1
+            progress(done, total)
+    return counts
+
+
 def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> dict:
     """Job: compute the statistics after a round closes (or on demand).
 
@@ -142,17 +154,8 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
     attempts) are computed.  Writes a CSV of the first sample's questions to
     ``output_dir`` and returns its path.  A job runs outside any request, so it commits
     each sample itself."""
-    progress = progress or _no_progress
     samples = _samples_for(params)
-    total = 2 * len(samples)
-    done = 0
-    counts = {}
-    for scope, scope_id in samples:
-        for all_attempts in (False, True):
-            counts[(scope, scope_id, all_attempts)] = compute_sample(scope, scope_id, all_attempts)
-            db.session.commit()
-            done += 1
-            progress(done, total)
+    counts = _compute_samples(samples, progress or _no_progress)
     scope, scope_id = samples[0]
     rows = item_rows(scope, scope_id, False)
     filename = f"thong-ke-cau-hoi-{scope.value}-{scope_id}.csv"
@@ -167,26 +170,41 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
                           s.discrimination, s.efficiency, s.flags])
     return {"path": str(path), "filename": filename, "mimetype": "text/csv",
             "questions": counts[(scope, scope_id, False)],
-            "flagged": sum(1 for r in rows if r.stat.flags and r.stat.n >= engine.MIN_N)}
+            "flagged": sum(1 for r in rows if r.stat.flags and r.stat.n >= engine.MIN_N),
+            "scope": scope.value, "scope_id": scope_id}
 
 
-def dispatch(params: dict) -> dict | None:
-    """Run the job now, in this process, and return its result.  The job queue replaces this
-    with an enqueue that returns None (the page then says the figures are on their way)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        return run_item_statistics(params, None, tmp)
+def compute_pending(now=None, progress: Progress | None = None) -> list[int]:
+    """The periodic task: statistics of every round that has closed and been finalised (its
+    late attempts closed) and has none yet, then of their contests and of the whole bank, each
+    sample once however many rounds closed.  Returns the rounds' ids."""
+    rounds = [r for r in closed_rounds_without_statistics(now) if r.finalized_at is not None]
+    if not rounds:
+        return []
+    samples = ([(StatsScope.ROUND, r.id) for r in rounds]
+               + [(StatsScope.CONTEST, c) for c in sorted({r.contest_id for r in rounds})] + [(StatsScope.BANK, 0)])
+    _compute_samples(samples, progress or _no_progress)
+    return [r.id for r in rounds]
+
+
+def dispatch(params: dict, requester_id: int | None = None):
+    """Queue the job (it runs once the request's transaction commits) and return it."""
+    from quizapp import jobs
+
+    return jobs.start_job(COMPUTE_JOB, requester_id, params)
 
 
 def request_computation(*, round_id: int | None = None, contest_id: int | None = None,
-                        actor_id: int | None = None) -> dict | None:
-    """The organiser's "compute now": hand the job to ``dispatch`` and log it."""
+                        actor_id: int | None = None):
+    """The organiser's "compute now": hand the job to ``dispatch`` (which queues it) and log it.
+    Returns what ``dispatch`` returns: the job."""
     from quizapp.audit import services as audit
 
     params = {"round_id": round_id} if round_id else {"contest_id": contest_id} if contest_id else {}
     _samples_for(params)  # 404 for an unknown round or contest before anything is queued
     audit.record(actor_id, "itemstats.compute", "round" if round_id else "contest" if contest_id else "bank",
                  round_id or contest_id)
-    return dispatch(params)
+    return dispatch(params, requester_id=actor_id)
 
 
 # --- reading -----------------------------------------------------------------------

@@ -96,14 +96,13 @@ def compute():
         flash(_("Your session has expired or the form is invalid. Please reload the page and try again."), "error")
         return redirect(target)
     try:
-        result = services.request_computation(round_id=round_id, contest_id=contest_id, actor_id=current_user.id)
+        job = services.request_computation(round_id=round_id, contest_id=contest_id, actor_id=current_user.id)
     except ServiceError as exc:
         db.session.rollback()
         if exc.status == 404:
             abort(404)
         flash(exc.message, "error")
-    else:
-        # ``dispatch`` returns the job's result when it ran here, None once it only enqueues.
-        flash(_("The statistics have been computed.") if result else
-              _("The statistics are being computed; reload this page in a minute."), "success")
-    return redirect(target)
+        return redirect(target)
+    # Queued: it runs once this request's transaction commits, and its page shows the progress.
+    flash(_("The statistics are being computed…"), "success")
+    return redirect(url_for("jobs.show", job_id=job.id) if job is not None else target, 303)

@@ -76,6 +76,7 @@ def live_server(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{db_path}",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_IP_RATE_LIMIT": "1000 per minute",
+        "CAMPAIGN_INLINE_REPORT_ENTRANTS": "3",  # the campaign journey's province report goes to a job
     })
     env.pop("REDIS_URL", None)
     jobs_dir = tmp_path_factory.mktemp("jobs")

@@ -85,6 +85,15 @@ def test_organiser_corrects_a_flagged_question(live_server, browser, signed_in):
         expect(page.get_by_role("heading", name="Thống kê câu hỏi", exact=True)).to_be_visible()
         page.get_by_role("link", name="Hội thi kiểm định câu hỏi – Tuần 1").click()
         expect(page.get_by_text("Hệ số nhất quán nội tại").first).to_be_visible()
+        # "Tính ngay" queues a job: its page follows it (the consumer beside the server runs it).
+        page.get_by_role("button", name="Tính ngay").click()
+        expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
+        expect(page.get_by_text(re.compile(r"Đã tính xong thống kê: \d+ câu hỏi"))).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("link", name=re.compile(r"Tải về thong-ke-cau-hoi-round-"))).to_be_visible()
+        assert axe_violations(page) == []
+        screenshot(page, "item-stats-job-done")
+        page.get_by_role("link", name="Xem thống kê").click()
+        expect(page.get_by_text("Hệ số nhất quán nội tại").first).to_be_visible()
         page.get_by_role("link", name="Chỉ câu hỏi bị gắn cờ").first.click()
         row = page.locator("tr", has=page.get_by_role("link", name="QA-KEY"))
         expect(row.get_by_text("Có thể sai đáp án")).to_be_visible()
