@@ -206,11 +206,13 @@ def login(client, user_id):
     from quizapp.auth.models import User
     from quizapp.extensions import db
 
-    user = db.session.get(User, user_id)
-    accounts.start_session(user)
-    db.session.commit()
+    with client.application.app_context():
+        user = db.session.get(User, user_id)
+        accounts.start_session(user)
+        db.session.commit()
+        user_id_cookie = user.get_id()
     with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
+        s["_user_id"] = user_id_cookie
         s["_fresh"] = True
 
 
@@ -442,12 +444,18 @@ def main() -> int:
             choices = services.unit_choices()
             from quizapp.leaderboards.views import CATEGORY_LABELS
 
+            # The share meta tags (campaign kit) are computed once from the real contest: the baseline
+            # renders from memory, so the template's campaign_share() is shadowed by a constant.
+            from quizapp.campaign.views import campaign_share
+
+            share = campaign_share(board.contest, board.round)
             common = {"unit_choices": choices, "categories": CATEGORY_LABELS,
-                      "endpoint": "leaderboards.round_leaderboard", "endpoint_args": {"round_id": big}}
+                      "endpoint": "leaderboards.round_leaderboard", "endpoint_args": {"round_id": big},
+                      "campaign_share": lambda *_a, **_k: share}
             ranking = services.unit_ranking(big)
             shown = [r for r in ranking.rows if r.entrants][:30]
             top = max([r.average for r in shown if r.average is not None] + [0])
-            unit_ctx = {"ranking": ranking, "round": rnd,
+            unit_ctx = {"ranking": ranking, "round": rnd, "campaign_share": lambda *_a, **_k: share,
                         "rate_chart": charts.hbars([(r.name, float(r.rate or 0), r.rate_text) for r in shown], 100),
                         "avg_chart": charts.hbars([(r.name, float(r.average or 0), r.average_text) for r in shown],
                                                   float(top) or None)}
