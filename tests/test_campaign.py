@@ -307,6 +307,7 @@ def test_entrant_downloads_his_own_certificate_from_the_result_page_and_no_one_e
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
     assert client.get(f"/my/certificates/{second.id}.pdf").status_code == 404
     assert "Giải Nhất" in client.get("/my/certificates").get_data(as_text=True)
+    assert f"/my/certificates/{first.id}.pdf" in client.get("/my/attempts").get_data(as_text=True)  # his history
 
 
 def test_every_finisher_gets_a_certificate_in_one_statement(world, db):
