@@ -291,3 +291,23 @@ def test_searches_for_people_leave_no_phone_or_email_in_the_access_log(app, db, 
     for line in lines:
         assert "0987" not in line and "654" not in line and "mai%40" not in line and "mai@" not in line, line
     assert admin.id
+
+
+def test_the_consumer_prunes_old_revoked_sessions_daily_without_cron(app, client, make, db):
+    from datetime import timedelta
+
+    from quizapp.auth import tasks as auth_tasks
+    from quizapp.auth.models import LoginSession
+    from quizapp.core.db import utcnow
+    from quizapp.jobs import queue
+
+    assert "prune_login_sessions" in {t.__name__ for t in queue.huey._registry._periodic_tasks}  # noqa: SLF001
+    user = make.user()
+    _login(client, user.phone)
+    _login(app.test_client(), user.phone)
+    db.session.execute(sa.update(LoginSession).where(LoginSession.id == 1)
+                       .values(revoked_at=utcnow() - timedelta(days=40)))
+    db.session.commit()
+    auth_tasks.prune_login_sessions()  # immediate mode: runs now in its own app context and commits
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
