@@ -130,7 +130,7 @@ def test_a_revoked_session_cannot_save_answers_either(app, client, make):
     assert resp.status_code == 401
 
 
-def test_old_revoked_sessions_are_pruned(app, client, make, db, runner):
+def _two_logins_one_revoked_long_ago(app, client, make, db):
     from datetime import timedelta
 
     from quizapp.auth.models import LoginSession
@@ -142,6 +142,12 @@ def test_old_revoked_sessions_are_pruned(app, client, make, db, runner):
     db.session.execute(sa.update(LoginSession).where(LoginSession.id == 1)
                        .values(revoked_at=utcnow() - timedelta(days=40)))
     db.session.commit()
+
+
+def test_old_revoked_sessions_are_pruned(app, client, make, db, runner):
+    from quizapp.auth.models import LoginSession
+
+    _two_logins_one_revoked_long_ago(app, client, make, db)
     result = runner.invoke(args=["users", "prune-sessions"])
     assert "1 revoked" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
@@ -294,20 +300,12 @@ def test_searches_for_people_leave_no_phone_or_email_in_the_access_log(app, db, 
 
 
 def test_the_consumer_prunes_old_revoked_sessions_daily_without_cron(app, client, make, db):
-    from datetime import timedelta
-
     from quizapp.auth import tasks as auth_tasks
     from quizapp.auth.models import LoginSession
-    from quizapp.core.db import utcnow
     from quizapp.jobs import queue
 
     assert "prune_login_sessions" in {t.__name__ for t in queue.huey._registry._periodic_tasks}  # noqa: SLF001
-    user = make.user()
-    _login(client, user.phone)
-    _login(app.test_client(), user.phone)
-    db.session.execute(sa.update(LoginSession).where(LoginSession.id == 1)
-                       .values(revoked_at=utcnow() - timedelta(days=40)))
-    db.session.commit()
+    _two_logins_one_revoked_long_ago(app, client, make, db)
     auth_tasks.prune_login_sessions()  # immediate mode: runs now in its own app context and commits
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
