@@ -11,7 +11,6 @@ from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.attempts.services import review_visible
 from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.core.db import db, utcnow
-from quizapp.core.errors import ServiceError
 
 REVIEW_NOTICE_DAYS = 14  # how long the home page says that a round's answers were published
 
@@ -36,14 +35,10 @@ def _counted_and_places(user, round_ids: set[int]) -> tuple[dict[int, int], dict
         sa.select(Standing.round_id, Standing.attempt_id)
         .where(Standing.user_id == user.id, Standing.round_id.in_(round_ids))).all()) if round_ids else {}
     places: dict[int, int | None] = {}
-    for round_id in counted:
-        try:
-            if boards.results_access(db.session.get(Round, round_id).contest, user) != "ok":
-                continue
-        except ServiceError:
-            continue
-        row = boards.place_in_round(round_id, user.id)
-        places[round_id] = row.rank if row else None
+    for round_id in counted:  # the place the results pages show, from the cached snapshot (no row query)
+        place = boards.own_place(round_id, user)
+        if place is not None:
+            places[round_id] = place.rank
     return counted, places
 
 

@@ -85,14 +85,15 @@ def remember_address(account: str) -> None:
         try:
             limiter.storage.incr(_known_key(account, _address()), 30 * 86400)
         except Exception:  # pragma: no cover - a storage outage must not break logging in
-            pass
+            current_app.logger.warning("login throttle storage: could not remember the address", exc_info=True)
 
 
 def _known_address(key_func) -> bool:
     account = key_func().removeprefix("login:")
     try:
         return bool(account) and limiter.storage.get(_known_key(account, _address())) > 0
-    except Exception:  # pragma: no cover
+    except Exception:  # pragma: no cover - a storage outage: apply the per-account limit as usual
+        current_app.logger.warning("login throttle storage: could not read the known address", exc_info=True)
         return False
 
 

@@ -52,8 +52,3 @@ def arrival_time(now: datetime | None = None) -> datetime:
     earliest = now - timedelta(seconds=float(current_app.config.get("REQUEST_START_MAX_SKEW", 90)))
     return min(now, max(arrived, earliest))
 
-
-def queue_seconds(now: datetime | None = None) -> float:
-    """How long the request waited before the app saw it (0 without a trusted stamp)."""
-    now = now or utcnow()
-    return (now - arrival_time(now)).total_seconds()

@@ -41,6 +41,15 @@ def check_zip(content: bytes, kind: str = "xlsx") -> None:
                 "(or split it into several files).", mb=MAX_ZIP_UNCOMPRESSED // 2**20)), 413)
 
 
+def check_xlsx(content: bytes, max_rows: int) -> None:
+    """Everything an uploaded .xlsx must pass before a parser opens it: a zip at all, no zip bomb,
+    no sheet with more rows or cells than ``max_rows`` allows (ServiceError)."""
+    if not content.startswith(b"PK"):
+        raise ServiceError("file_corrupt", str(_l("The file is not a valid Excel (.xlsx) file.")))
+    check_zip(content, "xlsx")
+    check_xlsx_sheets(content, max_rows)
+
+
 MAX_SHEET_ROWS = 25000
 MAX_SHEET_CELLS = 300_000
 MAX_ROW_CELLS = 16384  # Excel's own column limit

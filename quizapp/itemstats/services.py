@@ -21,6 +21,7 @@ from quizapp.bank.models import Option, Question
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError, message_text
+from quizapp.core.spreadsheet import safe_cell
 from quizapp.itemstats import engine
 from quizapp.itemstats.models import ItemStatistic, SampleStatistic, StatsScope
 
@@ -166,7 +167,7 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
                       "efficiency", "flags"])
         for row in rows:
             s = row.stat
-            out.writerow([s.question_id, row.question.external_id or "", s.n, s.facility, s.sd, s.random_guess,
+            out.writerow([s.question_id, safe_cell(row.question.external_id or ""), s.n, s.facility, s.sd, s.random_guess,
                           s.discrimination, s.efficiency, s.flags])
     return {"path": str(path), "filename": filename, "mimetype": "text/csv",
             "questions": counts[(scope, scope_id, False)],

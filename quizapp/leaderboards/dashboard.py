@@ -13,9 +13,11 @@ from datetime import datetime
 import pandas as pd
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from quizapp.auth.models import User
 from quizapp.contests.models import Contest, ContestStatus, Round
+from quizapp.contests.services import round_state
 from quizapp.core.db import db, utcnow
 from quizapp.core.spreadsheet import frame_to_csv, frame_to_xlsx
 from quizapp.leaderboards import services
@@ -72,14 +74,11 @@ def _rate(entrants: int, headcount: int) -> float | None:
     return 100.0 * entrants / headcount if headcount else None
 
 
-def _state(rnd: Round, now: datetime) -> str:
-    return "upcoming" if now < rnd.opens_at else ("closed" if now >= rnd.closes_at else "open")
-
-
 def contest_figures(unit_ids: list[int], headcount: int, now: datetime, limit: int = CONTESTS_SHOWN) -> list[ContestFigure]:
     contests = db.session.scalars(
         sa.select(Contest).where(Contest.status == ContestStatus.PUBLISHED)
         .where(sa.exists().where(Round.contest_id == Contest.id, Round.opens_at <= now))
+        .options(selectinload(Contest.rounds))  # every contest's rounds in one more query, not one each
         .order_by(Contest.id.desc()).limit(limit)).all()
     if not contests:
         return []
@@ -95,7 +94,7 @@ def contest_figures(unit_ids: list[int], headcount: int, now: datetime, limit: i
         .group_by(Round.contest_id)).all())
     out = []
     for c in contests:
-        rounds = [RoundFigure(r, _state(r, now), int(per_round.get(r.id, 0)),
+        rounds = [RoundFigure(r, round_state(r, now), int(per_round.get(r.id, 0)),
                               _rate(int(per_round.get(r.id, 0)), headcount))
                   for r in sorted(c.rounds, key=lambda r: r.opens_at) if r.opens_at <= now]
         n = int(per_contest.get(c.id, 0))
