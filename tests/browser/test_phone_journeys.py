@@ -398,7 +398,9 @@ def test_rankings_on_a_phone_cards_pinned_own_row_around_me_and_my_unit(live_ser
     boxes = {c: first.locator(f"td.c-{c}").bounding_box() for c in ("rank", "name", "unit", "score", "time")}
     assert all(b["x"] + b["width"] <= SMALL_PHONE["width"] for b in boxes.values())  # nothing off-screen
     assert boxes["unit"]["y"] > boxes["name"]["y"] and boxes["time"]["y"] > boxes["score"]["y"]  # two lines
-    assert first.bounding_box()["height"] < 110
+    # two lines plus the small third line (prediction, attempts): ~110 px; font metrics vary by a pixel
+    # between runs (110.6 px seen), a fourth line would add ~25 px
+    assert first.bounding_box()["height"] < 125
     pinned = page.locator(".lb-mine")
     expect(pinned).to_contain_text("Mai Thị Xếp Hạng")
     print("\nMINE:", pinned.inner_text(), "| pages:", page.locator(".lb-pager").all_inner_texts())
