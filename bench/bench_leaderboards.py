@@ -365,8 +365,11 @@ def start_streaming(db_url, prefix, fresh, round_id, entrants, rate):
 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
+    # The barrier must outlive the child's start: a temporary one is collected before the child
+    # unpickles it (FileNotFoundError in SemLock._rebuild) and the writer silently never runs.
+    barrier = ctx.Barrier(1)
     writer_proc = ctx.Process(target=writer, args=(db_url, prefix, fresh, round_id, entrants, 3600, rate, queue,
-                                                   ctx.Barrier(1)))
+                                                   barrier))
     writer_proc.start()
     env = dict(os.environ, FLASK_APP="wsgi.py", QUIZAPP_CONFIG="development", DATABASE_URL=db_url,
                REDIS_URL=REDIS_URL, JOBS_QUEUE_NAME=prefix.rstrip(":"), LEADERBOARD_CACHE_PREFIX=prefix,
@@ -376,11 +379,15 @@ def start_streaming(db_url, prefix, fresh, round_id, entrants, rate):
     consumer = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker", "-w", "1", "--no-periodic"],
                                 cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(3)  # both connected
-    return writer_proc, consumer
+    if not writer_proc.is_alive():
+        raise RuntimeError("the writer process died: no submissions would stream in")
+    return writer_proc, consumer, queue, barrier
 
 
 def stop_streaming(handles) -> None:
-    writer_proc, consumer = handles
+    writer_proc, consumer, _queue, _barrier = handles
+    if not writer_proc.is_alive():
+        raise RuntimeError("the writer process died during the page phase")
     writer_proc.terminate()
     writer_proc.join(10)
     consumer.terminate()
@@ -399,6 +406,8 @@ def main() -> int:
     ap.add_argument("--skip-export", action="store_true")
     ap.add_argument("--pages-only", action="store_true", help="only the page ratios (with submissions streaming)")
     ap.add_argument("--no-stream", action="store_true", help="page ratios without submissions streaming in")
+    ap.add_argument("--profile", action="store_true",
+                    help="cProfile the page phase; top functions printed, stats in bench/results/")
     args = ap.parse_args()
     began = time.time()
     db_url, drop = create_database()
@@ -477,11 +486,35 @@ def main() -> int:
                 return _original(*a, **kw)
 
             setattr(services, f"compute_{name}", counted)
+        def streamed() -> int:  # the writer's submissions (numbered from 1000) so far
+            with app.app_context():
+                return db.session.scalar(sa.text("SELECT count(*) FROM attempts WHERE round_id = :r AND number >= 1000"),
+                                         {"r": big})
+
+        phase_began, streamed_before = time.time(), streamed()
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         try:
             pages_phase(app, client, big, me_id, me_row, results)
         finally:
+            if profiler is not None:
+                import pstats
+
+                profiler.disable()
+                out = ROOT / "bench" / "results" / f"leaderboards-pages-{time.strftime('%Y%m%d-%H%M%S')}.prof"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                profiler.dump_stats(str(out))
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+                log(f"profile written to {out}")
             if streaming:
                 stop_streaming(streaming)
+        results["pages_submissions"] = {"made": streamed() - streamed_before,
+                                        "per_s": round((streamed() - streamed_before) / (time.time() - phase_began), 1)}
+        log(f"submissions streamed in during the page phase: {results['pages_submissions']}")
         results["pages_recomputations"] = {
             "handed_to_the_consumer": cache_for(app).background_refreshes - refreshes_before,
             "computed_in_a_request": in_request}

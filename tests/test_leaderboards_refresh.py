@@ -115,3 +115,64 @@ def test_a_value_checked_a_moment_ago_is_served_without_asking_the_store(backend
         assert cache.get_or_compute("snap", lambda: "x", fresh_for=60) == "v2"
     finally:
         backend.get = original
+
+
+def test_the_round_of_a_results_page_is_read_once_per_recheck_window(app, client, make, board, db, monkeypatch):
+    """Public results pages need the round and its contest on every view: within the recheck
+    window a copy is reattached without a query; an organiser's edit (here: results for
+    organisers only) reaches the page once the window has passed, and the page keeps working
+    across the request's own session being closed in between."""
+    import sqlalchemy as sa
+
+    from quizapp.contests.models import Contest, ResultsVisibility
+
+    cache = cache_for(app)
+    monkeypatch.setattr(cache, "recheck_for", 0.4)
+    monkeypatch.setitem(app.config, "LEADERBOARD_FRESH_SECONDS", 60)  # the ranking itself is not re-read
+    url, title, contest_id = f"/rounds/{board.id}/leaderboard", board.title, board.contest_id
+    first = client.get(url)
+    assert first.status_code == 200 and title in first.get_data(as_text=True)
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        again = client.get(url)
+        assert again.status_code == 200 and title in again.get_data(as_text=True)
+        assert not [s for s in statements if "FROM rounds" in s], "the round was read again within the window"
+        with app.app_context():
+            contest = db.session.get(Contest, contest_id)
+            contest.results_visibility = ResultsVisibility.ORGANISERS
+            db.session.commit()
+        time.sleep(0.45)
+        hidden = client.get(url)  # the edit shows once the window has passed: log in first (as organiser)
+        assert hidden.status_code == 302 and "/login" in hidden.headers["Location"]
+        assert [s for s in statements if "FROM rounds" in s]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_a_snapshot_stored_by_the_previous_release_still_reads():
+    """Snapshots live in Redis across a deploy: the 8-byte layout of the previous release decodes."""
+    import json
+    import struct
+
+    import numpy as np
+
+    from quizapp.leaderboards.services import Snapshot, SnapshotCodec
+
+    snap = Snapshot(12.5, "3", True, np.array([7, 3, 9], dtype=np.int64), np.array([1, 2, 2], dtype=np.int64),
+                    np.array([4, 0, 4], dtype=np.int64), np.array([0, 1, -1], dtype=np.int8))
+    header = json.dumps({"at": 12.5, "truth": "3", "final": True, "n": 3}).encode()
+    old = b"".join([struct.pack("!I", len(header)), header] + [a.astype("<i8").tobytes() for a in
+                                                                (snap.user_ids, snap.ranks, snap.unit_ids)]
+                   + [snap.categories.astype("i1").tobytes()])
+    new = SnapshotCodec.dumps(snap)
+    assert len(new) < len(old)
+    for data in (old, new):
+        back = SnapshotCodec.loads(data)
+        assert back.user_ids.tolist() == [7, 3, 9] and back.ranks.tolist() == [1, 2, 2]
+        assert back.unit_ids.tolist() == [4, 0, 4] and back.categories.tolist() == [0, 1, -1]
+        assert back.position_of(9) == 2 and back.truth == "3" and back.final

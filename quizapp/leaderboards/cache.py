@@ -171,6 +171,7 @@ class Cache:
         # to Redis; a new ranking shows at most ``recheck_for`` later).  0 = always ask.
         self.recheck_for = recheck_for
         self._checked: dict[str, float] = {}
+        self._held: dict[str, tuple[float, Any]] = {}  # see ``hold``
         self._busy_until: dict[str, float] = {}  # someone is recomputing: do not try the lock again yet
 
     # --- reading ------------------------------------------------------------------
@@ -297,10 +298,29 @@ class Cache:
         finally:
             self.backend.delete_if(lock, token)
 
+    # --- small facts read on every page, kept by this process only ------------------------
+
+    def hold(self, key: str, value: Any) -> None:
+        """Keep ``value`` in this process for ``recheck_for`` seconds (nothing if 0): for facts
+        every page needs (a round and its contest), which may then show up to that late."""
+        if self.recheck_for:
+            self._held[key] = (time.monotonic() + self.recheck_for, value)
+
+    def held(self, key: str) -> Any:
+        """What ``hold`` kept under ``key`` less than ``recheck_for`` seconds ago, else None."""
+        item = self._held.get(key)
+        if item is None:
+            return None
+        if item[0] <= time.monotonic():
+            self._held.pop(key, None)
+            return None
+        return item[1]
+
     def clear(self) -> None:
         self.backend.clear(self.prefix)
         with self._memo_lock:
             self._memo.clear()
+        self._held.clear()
         self._checked.clear()
         self._busy_until.clear()
 

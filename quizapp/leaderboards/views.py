@@ -106,7 +106,7 @@ def _unit_args() -> tuple[str | None, bool]:
 def unit_ranking(round_id: int):
     bloc, subtree = _unit_args()
     result = services.unit_ranking_page(round_id, current_user, bloc, subtree)
-    rnd = services.get_round(round_id)
+    rnd = services.get_round(round_id, recent=True)
     shown = [r for r in result.rows if r.entrants][:30]
     rate_chart = charts.hbars([(r.name, float(r.rate or 0), r.rate_text) for r in shown], max_value=100)
     top = max([r.average for r in shown if r.average is not None] + [0])
@@ -120,7 +120,7 @@ def unit_ranking(round_id: int):
 @public
 def round_stats(round_id: int):
     stats = services.round_stats_page(round_id, current_user)
-    rnd = services.get_round(round_id)
+    rnd = services.get_round(round_id, recent=True)
     day_chart = charts.hbars([(_vn_date(d), a, str(a)) for d, a, _e in stats.per_day])
     score_chart = charts.columns([(str(s), c, str(c)) for s, c in stats.distribution])
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
