@@ -16,7 +16,9 @@ What it does (PostgreSQL and Redis on 127.0.0.1, bounded in size and time):
 4. load: 2 reader processes on the top-50 page, idle and then while a writer process submits at ``--rate``
    per second; throughput ratio and the worst staleness seen (now - X-Data-As-Of);
    With ``--rate`` submissions a second streaming in through ``record_standing`` (a writer process) and a job
-   consumer (``flask jobs worker``) recomputing the stale snapshots off the request path (unless ``--no-stream``);
+   consumer (``flask jobs worker``) recomputing the stale snapshots off the request path (unless ``--no-stream``),
+   and other people viewing the top-50 and unit pages ``--other-viewers`` (4) times a second, so the rankings
+   are kept fresh (and the consumer busy) during the baseline's blocks as during the page's;
    ``--pages-only`` stops after this step;
 5. the xlsx export of every entrant of the big round (time, peak RSS of a fresh process);
 6. prints Markdown, writes JSON to bench/results/, drops the database and the Redis keys.
@@ -358,7 +360,21 @@ def run_export(db_url, prefix, fresh, round_id):
 
 # --- submissions streaming in, and the job consumer that recomputes the snapshots ---------------------
 
-def start_streaming(db_url, prefix, fresh, round_id, entrants, rate):
+def other_viewers(db_url, prefix, fresh, paths, rate, stop):
+    """Other people viewing the rankings ``rate`` times a second (round-robin over ``paths``), as on a
+    live site: they keep the snapshots fresh, so the consumer recomputes during the baseline's blocks as
+    much as during the page's (with one client alone it would recompute only while the page is measured,
+    since only the page's requests find the snapshot stale)."""
+    app = make_app(db_url, prefix, fresh)
+    client = app.test_client()
+    i = 0
+    while not stop.is_set():
+        client.get(paths[i % len(paths)])
+        i += 1
+        stop.wait(1 / rate)
+
+
+def start_streaming(db_url, prefix, fresh, round_id, entrants, rate, viewers_rate=0.0):
     """A writer process submitting ``rate`` times a second, and ``flask jobs worker`` (the consumer that
     recomputes stale snapshots off the request path), until ``stop_streaming``."""
     import subprocess
@@ -378,14 +394,23 @@ def start_streaming(db_url, prefix, fresh, round_id, entrants, rate):
                SECRET_KEY="bench-secret-key-0123456789abcdef0123456789")
     consumer = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker", "-w", "1", "--no-periodic"],
                                 cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(3)  # both connected
+    stop = ctx.Event()
+    viewers = None
+    if viewers_rate:
+        paths = [f"/rounds/{round_id}/leaderboard", f"/rounds/{round_id}/units"]
+        viewers = ctx.Process(target=other_viewers, args=(db_url, prefix, fresh, paths, viewers_rate, stop))
+        viewers.start()
+    time.sleep(3)  # all connected
     if not writer_proc.is_alive():
         raise RuntimeError("the writer process died: no submissions would stream in")
-    return writer_proc, consumer, queue, barrier
+    return writer_proc, consumer, queue, barrier, viewers, stop
 
 
 def stop_streaming(handles) -> None:
-    writer_proc, consumer, _queue, _barrier = handles
+    writer_proc, consumer, _queue, _barrier, viewers, stop = handles
+    stop.set()
+    if viewers is not None:
+        viewers.join(10)
     if not writer_proc.is_alive():
         raise RuntimeError("the writer process died during the page phase")
     writer_proc.terminate()
@@ -406,6 +431,8 @@ def main() -> int:
     ap.add_argument("--skip-export", action="store_true")
     ap.add_argument("--pages-only", action="store_true", help="only the page ratios (with submissions streaming)")
     ap.add_argument("--no-stream", action="store_true", help="page ratios without submissions streaming in")
+    ap.add_argument("--other-viewers", type=float, default=4.0,
+                    help="other people's page views per second during the page phase (0: none)")
     ap.add_argument("--profile", action="store_true",
                     help="cProfile the page phase; top functions printed, stats in bench/results/")
     args = ap.parse_args()
@@ -474,7 +501,8 @@ def main() -> int:
             "units": {"template": "leaderboards/units.html", "context": unit_ctx},
         })
         streaming = None if args.no_stream else start_streaming(db_url, prefix, args.fresh, big, args.entrants,
-                                                                 args.rate)
+                                                                 args.rate, args.other_viewers)
+        results["pages_other_viewers_per_s"] = 0 if args.no_stream else args.other_viewers
         results["pages_with_submissions_per_s"] = 0 if args.no_stream else args.rate
         refreshes_before = cache_for(app).background_refreshes
         in_request = {"round_snapshot": 0, "unit_ranking": 0}

@@ -196,6 +196,7 @@ class Session:
         """Retry transport errors and 5xx/429 until ``retry_until`` (monotonic); return (status, json|text)."""
         port = port or self.port
         backoff = 0.2
+        self.tries = []  # the status of each try of this call (None: transport error), for the report
         while True:
             t0 = time.monotonic()
             try:
@@ -203,6 +204,7 @@ class Session:
             except (OSError, asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError):
                 status, headers, raw = None, {}, b""
             elapsed = time.monotonic() - t0
+            self.tries.append(status)
             for v in headers.get("set-cookie", []):
                 if v.startswith("session="):
                     self.cookie = v.split(";", 1)[0]
@@ -254,6 +256,10 @@ class Ledger:
         # time_up refusals of answers whose first try left the client before its deadline (or, for
         # a submit, before deadline + grace): what a deadline peak must bring to 0
         self.in_time_refused: Counter = Counter()
+        # each of those: when it left the client against the SERVER's deadline (shared clock: the load
+        # generator and the servers run on one machine), how late the client's countdown ended
+        # (the start response's trip back), and the status of every try
+        self.in_time_details: list[dict] = []
         self.ends: Counter = Counter()
 
 
@@ -273,6 +279,14 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
     aid = at["id"]
     ledger.started[i] = aid
     deadline = time.monotonic() + at["remaining_ms"] / 1000
+    server_deadline = datetime.fromisoformat(at["deadline"]).timestamp()
+    countdown_lag = time.time() + at["remaining_ms"] / 1000 - server_deadline
+
+    def note_in_time(kind: str, sent_wall: float) -> None:
+        ledger.in_time_refused[kind] += 1
+        ledger.in_time_details.append({
+            "kind": kind, "sent_after_server_deadline_s": round(sent_wall - server_deadline, 3),
+            "countdown_lag_s": round(countdown_lag, 3), "tries": list(sess.tries)})
     questions = at["questions"]
     plan = [(q, rng.choice(q["options"])["id"]) for q in questions]
     if rng.random() < 0.3:  # change one answer later
@@ -301,7 +315,7 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
         key = (aid, q["id"])
         ledger.sent[key].add(seq)
         port = other_port if two else start_port
-        sent_at = time.monotonic()
+        sent_at, sent_wall = time.monotonic(), time.time()
         status, body = await sess.call("save", "PUT", f"/api/v1/attempts/{aid}/answers/{q['id']}",
                                        {"selected": [opt], "seq": seq}, port=port, retry_until=grace_end)
         if status == 200:
@@ -315,7 +329,7 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
             ledger.refused[f"save {status} {code}"] += 1
             if code == "time_up" and sent_at <= deadline:
-                ledger.in_time_refused["save sent before the deadline"] += 1
+                note_in_time("save sent before the deadline", sent_wall)
             if status == 409:
                 break
     if end == "abandon":
@@ -326,7 +340,7 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
         payload = {"auto": True}
     path = f"/api/v1/attempts/{aid}/submit"
     port = other_port if two else start_port
-    sent_at = time.monotonic()
+    sent_at, sent_wall = time.monotonic(), time.time()
     calls = [sess.call("submit", "POST", path, payload, port=port, retry_until=grace_end + 30)]
     if end == "double":
         calls.append(sess.call("submit", "POST", path, payload, port=start_port, retry_until=grace_end + 30))
@@ -341,9 +355,9 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
             code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
             ledger.refused[f"submit {status} {code} ({end})"] += 1
             if code == "time_up" and sent_at <= deadline:
-                ledger.in_time_refused["submit sent before the deadline"] += 1
+                note_in_time("submit sent before the deadline", sent_wall)
             elif code == "time_up" and sent_at <= deadline + args.grace:
-                ledger.in_time_refused["submit sent within the grace period"] += 1
+                note_in_time("submit sent within the grace period", sent_wall)
     if len(firsts) > 1:
         ledger.anomalies.append(f"double submit of {aid} returned different results: {firsts}")
 
@@ -735,6 +749,17 @@ def report(args, res: dict) -> int:
     print(f"\nrefusals seen by clients: {dict(ledger.refused) or 'none'}")
     in_time = sum(ledger.in_time_refused.values())
     print(f"\n**answers sent in time but refused `time_up`: {in_time}** {dict(ledger.in_time_refused) or ''}")
+    if ledger.in_time_details:
+        details = ledger.in_time_details
+        by_server = sum(1 for d in details if d["sent_after_server_deadline_s"] <= (
+            0 if d["kind"].startswith("save") else args.grace))
+        print(f"  of which sent in time by the server's own deadline (shared clock): {by_server}; the rest left "
+              f"in time only by the client's countdown, which ended later than the server's deadline by the "
+              f"start response's trip back (countdown lag, s: "
+              f"{sorted(d['countdown_lag_s'] for d in details)[len(details) // 2]} median, "
+              f"{max(d['countdown_lag_s'] for d in details)} max)")
+        for d in details[:20]:
+            print(f"  - {d}")
     tl = stats.timeline
     peak = max(((s, sum(tl[t]["ok"] for t in range(s, s + 10)) / 10) for s in list(tl)), key=lambda x: x[1],
                default=(0, 0))
@@ -767,7 +792,8 @@ def report(args, res: dict) -> int:
         "outcomes": {k: dict(v) for k, v in stats.outcomes.items()},
         "latency_ms": {k: {"p50": 1000 * pct(v, .5), "p99": 1000 * pct(v, .99)} for k, v in stats.lat.items()},
         "timeline": {s: dict(c) for s, c in sorted(stats.timeline.items())},
-        "refused": dict(ledger.refused), "in_time_refused": dict(ledger.in_time_refused)}, indent=1,
+        "refused": dict(ledger.refused), "in_time_refused": dict(ledger.in_time_refused),
+        "in_time_details": ledger.in_time_details}, indent=1,
         ensure_ascii=False))
     return 0 if ok else 1
 

@@ -71,3 +71,40 @@ def test_a_stamp_in_the_future_is_the_server_clock(app):
             assert arrival_time(now) == now
         finally:
             app.config["TRUSTED_PROXY_HOPS"] = 0
+
+
+def test_the_sweep_waits_for_answers_the_proxy_received_in_time(api, db, app, monkeypatch, late_attempt):
+    """Behind a trusted proxy a submit stamped before deadline + grace may still queue in front of the
+    workers; the every-minute sweep must not close the attempt meanwhile (the submit would then be
+    refused and its prediction lost). It closes it once the longest queueing allowed has passed."""
+    from quizapp.attempts import services
+
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setitem(app.config, "REQUEST_START_MAX_SKEW", 30)
+    assert services.finalize_all() == (0, 0)  # 3 s past deadline + grace: an answer may still be queued
+    received = utcnow().timestamp() - 6  # reached the proxy 2 s before deadline + grace
+    api.client.environ_base["HTTP_X_REQUEST_START"] = f"t={received:.3f}"
+    try:
+        resp = api.post(f"/api/v1/attempts/{late_attempt['id']}/submit", {"prediction": "3"})
+    finally:
+        api.client.environ_base.pop("HTTP_X_REQUEST_START", None)
+    assert resp.status_code == 200 and resp.json["result"]["finish_reason"] == "submitted"
+    stored = db.session.get(Attempt, late_attempt["id"], populate_existing=True)
+    assert stored.prediction is not None
+
+
+def test_the_sweep_closes_after_grace_plus_the_allowed_queueing(make, db, app, monkeypatch):
+    from quizapp.attempts import services
+
+    for _ in range(2):
+        make.question()
+    rnd = make.round(quotas=[("TC", 0, 2)])
+    attempt = services.start_attempt(rnd.id, make.user())
+    deadline = attempt.deadline_at
+    monkeypatch.setitem(app.config, "REQUEST_START_MAX_SKEW", 30)
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
+    assert services.finalize_expired(deadline + timedelta(seconds=5 + 29)) == 0
+    assert services.finalize_expired(deadline + timedelta(seconds=5 + 31)) == 1
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 0)  # no proxy: nothing can be queued unstamped
+    other = services.start_attempt(rnd.id, make.user())
+    assert services.finalize_expired(other.deadline_at + timedelta(seconds=6)) == 1

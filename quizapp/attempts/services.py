@@ -41,6 +41,7 @@ from quizapp.contests.models import (Contest, ContestStatus, CountedAttempt, Gra
                                      ReviewPolicy, Round, RoundQuota, contest_units)
 from quizapp.contests.services import (EntrantLimits, admits, is_eligible, limits_for, review_time_reached,
                                        round_state)
+from quizapp.core.arrival import queue_allowance
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.leaderboards import standings
@@ -65,6 +66,14 @@ def _err(code: str, message, status: int = 400, field: str | None = None) -> Ser
 
 def grace() -> timedelta:
     return timedelta(seconds=int(current_app.config.get("ANSWER_GRACE_SECONDS", 5)))
+
+
+def sweep_after() -> timedelta:
+    """How long after its deadline the server itself closes an attempt nobody submitted (and, after
+    a round's close, fixes the round's true figure): the grace period, plus, behind a trusted proxy,
+    the time a request stamped in time may still queue in front of the workers
+    (``core.arrival.queue_allowance``)."""
+    return grace() + queue_allowance()
 
 
 def remaining_ms(attempt: Attempt, now: datetime | None = None) -> int:
@@ -1020,11 +1029,11 @@ def submit_attempt(attempt_id: int, user_id: int, prediction=None, *, auto: bool
 
 
 def finalize_expired(now: datetime | None = None) -> int:
-    """Close every attempt whose deadline + grace has passed.  Idempotent."""
+    """Close every attempt whose deadline + ``sweep_after()`` has passed.  Idempotent."""
     now = now or utcnow()
     ids = db.session.scalars(
         sa.select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS,
-                                    Attempt.deadline_at < now - grace())
+                                    Attempt.deadline_at < now - sweep_after())
         .order_by(Attempt.id)
     ).all()
     closed = 0
@@ -1098,13 +1107,14 @@ def review(attempt: Attempt) -> list[ReviewedQuestion]:
 
 def finalize_all(now: datetime | None = None) -> tuple[int, int]:
     """What ``flask rounds finalize`` does: close expired attempts, then store the
-    true figure of every round closed for longer than the grace period."""
+    true figure of every round closed for longer than ``sweep_after()``."""
     from quizapp.leaderboards.ranking import finalize_round
 
     now = now or utcnow()
     closed = finalize_expired(now)
     rounds = db.session.scalars(
-        sa.select(Round).where(Round.finalized_at.is_(None), Round.closes_at < now - grace()).order_by(Round.id)
+        sa.select(Round).where(Round.finalized_at.is_(None), Round.closes_at < now - sweep_after())
+        .order_by(Round.id)
     ).all()
     done = sum(1 for rnd in rounds if finalize_round(rnd, now))
     return closed, done

@@ -40,6 +40,16 @@ def _stamp(raw: str | None) -> float | None:
     return number
 
 
+def queue_allowance() -> timedelta:
+    """How long a request the trusted proxy stamped may still be on its way to a worker
+    (``REQUEST_START_MAX_SKEW``), or nothing without a trusted proxy.  What closes attempts
+    and rounds on its own (the sweep) waits this much longer, so an answer that reached the
+    proxy in time is never beaten to its attempt by the sweep while it queues."""
+    if int(current_app.config.get("TRUSTED_PROXY_HOPS") or 0) <= 0:
+        return timedelta(0)
+    return timedelta(seconds=float(current_app.config.get("REQUEST_START_MAX_SKEW", 90)))
+
+
 def arrival_time(now: datetime | None = None) -> datetime:
     """The time the request reached the trusted proxy, or the server's clock."""
     now = now or utcnow()

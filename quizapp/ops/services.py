@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from quizapp.attempts.models import Attempt, AttemptStatus
+from quizapp.attempts.services import sweep_after
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db, utcnow
 from quizapp.ops import metrics
@@ -29,10 +30,6 @@ HISTORY_KEY = "ops:history"
 HISTORY_SECONDS = 180
 SAMPLE_EVERY = 4.0
 WINDOW = 60.0
-
-
-def _grace() -> timedelta:
-    return timedelta(seconds=int(current_app.config.get("ANSWER_GRACE_SECONDS", 5)))
 
 
 def running_rounds(now: datetime | None = None) -> list[Round]:
@@ -49,7 +46,7 @@ def round_figures(round_ids: list[int], now: datetime | None = None) -> dict[int
     now = now or utcnow()
     if not round_ids:
         return {}
-    cutoff = now - _grace()
+    cutoff = now - sweep_after()  # open past this: the sweep's to close (the contest engine's rule)
     live = sa.case((Attempt.deadline_at > cutoff, 1), else_=0)
     late = sa.case((Attempt.deadline_at <= cutoff, 1), else_=0)
     rows = db.session.execute(
