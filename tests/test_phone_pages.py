@@ -186,3 +186,25 @@ def test_unit_dashboard_shows_confirmed_and_waiting_members(client, auth, db, ma
     waiting = html.split('dash-unconfirmed">')[1].split("</ul>")[0]
     assert "Phan Mới Đăng Ký" in waiting and "Ngô Chưa Thi" not in waiting
     assert "chờ xác nhận: 1" in html and "/units/confirm" in html
+
+
+def test_unit_dashboard_counts_confirmed_members_like_the_unit_ranking(client, auth, db, make):
+    """A self-registered member the unit has not confirmed does not raise its participation, on the
+    manager's dashboard as in the public unit ranking (the same figure in both places), nor become
+    the unit's best entrant."""
+    from quizapp.leaderboards import services
+
+    district, commune, manager, took, missing, outsider = _world(make)
+    newcomer = make.user(unit=commune, full_name="Phan Mới Đăng Ký")
+    newcomer.unit_confirmed = False
+    db.session.commit()
+    rnd = _round(make, title="Vòng 1")
+    make.submission(rnd, took, 3, "1")
+    make.submission(rnd, newcomer, 5, "1")
+    auth.login(manager)
+    html = client.get(f"/units/{district.id}/dashboard").get_data(as_text=True)
+    assert "10,0" in html and "20,0" not in html  # 1 confirmed entrant of a headcount of 10
+    row = next(r for r in services.unit_ranking(rnd.id, subtree=True).rows if r.unit_id == district.id)
+    assert row.entrants == 1 and row.rate_text.replace(",", ".").startswith("10")
+    # the unit's best entrant is its best confirmed member, not the higher-scoring newcomer
+    assert row.best_name == "Lê Đã Thi"

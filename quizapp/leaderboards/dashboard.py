@@ -3,7 +3,7 @@
 Participation = distinct entrants whose counted result belongs to the unit or one of its
 sub-units ÷ the headcount of the unit and its sub-units (merged units' headcount already
 moved to the unit they were merged into), the same figures as the unit ranking "with
-sub-units".
+sub-units": only members the unit has confirmed are counted.
 """
 from __future__ import annotations
 
@@ -82,16 +82,18 @@ def contest_figures(unit_ids: list[int], headcount: int, now: datetime, limit: i
         .order_by(Contest.id.desc()).limit(limit)).all()
     if not contests:
         return []
+    # Only members the unit has confirmed count, as in the unit ranking (self-registration could
+    # otherwise inflate a unit's participation).
+    counted = (sa.select(Standing.round_id, Round.contest_id, Standing.user_id)
+               .join(Round, Round.id == Standing.round_id).join(User, User.id == Standing.user_id)
+               .where(Round.contest_id.in_([c.id for c in contests]), Standing.unit_id.in_(unit_ids),
+                      User.unit_confirmed).subquery())
     per_round = dict(db.session.execute(
-        sa.select(Standing.round_id, sa.func.count(sa.distinct(Standing.user_id)))
-        .join(Round, Round.id == Standing.round_id)
-        .where(Round.contest_id.in_([c.id for c in contests]), Standing.unit_id.in_(unit_ids))
-        .group_by(Standing.round_id)).all())
+        sa.select(counted.c.round_id, sa.func.count(sa.distinct(counted.c.user_id)))
+        .group_by(counted.c.round_id)).all())
     per_contest = dict(db.session.execute(
-        sa.select(Round.contest_id, sa.func.count(sa.distinct(Standing.user_id)))
-        .join(Round, Round.id == Standing.round_id)
-        .where(Round.contest_id.in_([c.id for c in contests]), Standing.unit_id.in_(unit_ids))
-        .group_by(Round.contest_id)).all())
+        sa.select(counted.c.contest_id, sa.func.count(sa.distinct(counted.c.user_id)))
+        .group_by(counted.c.contest_id)).all())
     out = []
     for c in contests:
         rounds = [RoundFigure(r, round_state(r, now), int(per_round.get(r.id, 0)),

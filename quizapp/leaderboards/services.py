@@ -212,12 +212,15 @@ class Snapshot:
             mask &= self.categories == CATEGORY_CODES.index(category)
         return np.flatnonzero(mask)
 
-    def first_position_by_unit(self) -> dict[int, int]:
-        """Unit id → index of its best-placed entrant."""
+    def first_position_by_unit(self, leaving_out: list[int] | None = None) -> dict[int, int]:
+        """Unit id → index of its best-placed entrant (not one of the users ``leaving_out``)."""
         if not len(self):
             return {}
-        ids, first = np.unique(self.unit_ids, return_index=True)
-        return {int(u): int(p) for u, p in zip(ids, first) if u}
+        positions = np.arange(len(self))
+        if leaving_out:
+            positions = positions[~np.isin(self.user_ids, np.asarray(leaving_out, dtype=np.int64))]
+        ids, first = np.unique(self.unit_ids[positions], return_index=True)
+        return {int(u): int(positions[p]) for u, p in zip(ids, first) if u}
 
 
 class SnapshotCodec:
@@ -842,7 +845,10 @@ def compute_unit_ranking(round_id: int, bloc: str | None = None, subtree: bool =
         sa.select(Unit.id, Unit.code, Unit.name, Unit.bloc, Unit.headcount, Unit.path, Unit.is_active,
                   Unit.merged_into_id)).all()}
     snap = round_snapshot(round_id)
-    first = snap.first_position_by_unit()
+    unconfirmed = list(db.session.scalars(  # usually few: people a unit has not confirmed yet
+        sa.select(Standing.user_id).join(User, User.id == Standing.user_id)
+        .where(Standing.round_id == round_id, sa.not_(User.unit_confirmed))))
+    first = snap.first_position_by_unit(leaving_out=unconfirmed)  # a unit's best entrant: confirmed members only
 
     figures = {uid: list(v) for uid, v in own.items()}
     heads = {uid: u.headcount for uid, u in all_units.items()}
