@@ -720,6 +720,7 @@ def report(args, res: dict) -> int:
     mode = "two-instances" if args.two_instances else f"fault={args.fault}"
     mode += f", proxy={args.proxy}" + (f" (TRUSTED_PROXY_HOPS={args.trusted_proxy_hops})" if args.proxy != "none" else "")
     mode += f", background load {args.background_load}" if args.background_load else ""
+    mode += ", job consumer (every-minute sweep) running" if args.consumer else ""
     print(f"\n### storm: {mode}, entrants={args.entrants}, questions={args.questions}, workers={args.workers}"
           f"{' ×2 instances' if args.two_instances else ''}, time limit {args.time_limit}s, round closes at "
           f"+{args.close_after}s, stagger {args.stagger}s\n")
@@ -810,6 +811,9 @@ def main() -> int:
     ap.add_argument("--background-load", type=int, default=0,
                     help="busy processes (a Python busy loop each) running during the whole run")
     ap.add_argument("--two-instances", action="store_true")
+    ap.add_argument("--consumer", action="store_true",
+                    help="run the job consumer beside the servers (its every-minute sweep closes expired attempts "
+                         "during the storm, as in production)")
     ap.add_argument("--entrants", type=int, default=2000)
     ap.add_argument("--questions", type=int, default=10)
     ap.add_argument("--workers", type=int, default=4, help="gunicorn sync workers per instance")
@@ -882,6 +886,11 @@ def _run(args, ports, servers, redis_url, busy):
                 servers.append(start_gunicorn(port, env, args.workers))
             for port, server in zip(ports, servers):
                 wait_up(port, server)
+            if args.consumer:  # as `make serve` runs it: the every-minute sweep closes expired attempts
+                servers.append(subprocess.Popen(
+                    [str(Path(sys.executable).with_name("flask")), "jobs", "worker", "--workers", "1"],
+                    cwd=ROOT, env={**env, "FLASK_APP": "wsgi.py"},  # the servers' queue (same REDIS_URL and name)
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             if args.proxy == "nginx":
                 conns = max(4096, 2 * (args.max_inflight + args.slow_clients) + 256)  # client + upstream each
                 with NginxProxy(free_port(ports[-1] + 10), ports, worker_connections=conns) as proxy:
