@@ -146,3 +146,35 @@ def test_the_grafana_dashboard_reads_only_metrics_the_app_exports():
     assert names == {"quizapp_requests_total", "quizapp_request_duration_seconds_bucket",
                      "quizapp_round_attempts_in_progress", "quizapp_round_finalize_lag_seconds",
                      "quizapp_job_queue_depth"}
+
+
+def test_the_organiser_pages_listing_rounds_read_them_with_their_contests_at_once(client, auth, make, db):
+    """The live view and the statistics index show each round's contest: the number of statements does
+    not grow with the number of rounds (no query per row)."""
+    import sqlalchemy as sa
+
+    for _ in range(5):
+        make.question()
+    closed = utcnow() - timedelta(days=2)
+
+    def statements(path, add):
+        add()
+        db.session.commit()
+        db.session.expire_all()  # nothing already loaded helps the page
+        seen = []
+        listener = lambda *a: seen.append(a[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    auth.login(make.user(role=Role.ORGANISER))
+    for path, add in (("/ops", lambda: make.round(quotas=(("TC", 0, 1),))),
+                      ("/admin/stats", lambda: make.round(quotas=(("TC", 0, 1),), opens_at=closed - timedelta(days=1),
+                                                          closes_at=closed))):
+        one = statements(path, add)
+        for _ in range(3):
+            add()
+        assert statements(path, add) == one, path

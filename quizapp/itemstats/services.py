@@ -255,7 +255,8 @@ def figures_for_question(question_id: int, all_attempts: bool = False) -> list[Q
     stats = db.session.scalars(sa.select(ItemStatistic).filter_by(question_id=question_id, all_attempts=all_attempts)
                                .where(ItemStatistic.scope != StatsScope.CONTEST)).all()
     round_ids = [s.scope_id for s in stats if s.scope == StatsScope.ROUND]
-    rounds = {r.id: r for r in db.session.scalars(sa.select(Round).where(Round.id.in_(round_ids)))} if round_ids else {}
+    rounds = {r.id: r for r in db.session.scalars(
+        sa.select(Round).where(Round.id.in_(round_ids)).options(sa.orm.joinedload(Round.contest)))} if round_ids else {}
     out = []
     for s in stats:
         if s.scope == StatsScope.BANK:
@@ -280,6 +281,7 @@ def rounds_with_statistics() -> list[tuple[Round, SampleStatistic]]:
     stmt = (sa.select(Round, SampleStatistic)
             .join(SampleStatistic, sa.and_(SampleStatistic.scope_id == Round.id, SampleStatistic.scope == StatsScope.ROUND,
                                            SampleStatistic.all_attempts.is_(False)))
+            .options(sa.orm.joinedload(Round.contest))  # the page shows each round's contest
             .order_by(Round.closes_at.desc()))
     return [(r, s) for r, s in db.session.execute(stmt).all()]
 
@@ -288,4 +290,4 @@ def closed_rounds_without_statistics(now=None) -> list[Round]:
     now = now or utcnow()
     have = sa.select(SampleStatistic.scope_id).where(SampleStatistic.scope == StatsScope.ROUND)
     return list(db.session.scalars(sa.select(Round).where(Round.closes_at <= now, Round.id.not_in(have))
-                                   .order_by(Round.closes_at.desc())))
+                                   .options(sa.orm.joinedload(Round.contest)).order_by(Round.closes_at.desc())))

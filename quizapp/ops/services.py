@@ -38,6 +38,7 @@ def running_rounds(now: datetime | None = None) -> list[Round]:
     return list(db.session.scalars(
         sa.select(Round).join(Contest).where(Round.opens_at <= now, Round.closes_at > now - timedelta(days=1),
                                              sa.or_(Round.closes_at > now, Round.finalized_at.is_(None)))
+        .options(sa.orm.contains_eager(Round.contest))  # the view shows each round's contest: no query per row
         .order_by(Round.closes_at, Round.id)))
 
 
