@@ -8,6 +8,7 @@ result and one's place on the leaderboard.
 """
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -159,3 +160,47 @@ def test_register_answer_reload_offline_timeout_result_and_ranking(live_server, 
     assert score in row.inner_text()
     assert "0912345678" not in page.content()  # no personal data on a public page
     screenshot(page, "journey-leaderboard")
+
+
+SLOW_ENTRANT = """
+from datetime import date
+import sqlalchemy as sa
+from quizapp.auth.models import EntrantCategory, Role, User
+from quizapp.auth.services import hash_password
+
+unit = db.session.scalar(sa.select(User.unit_id).where(User.phone == "0900000004"))
+db.session.add(User(full_name="Đinh Văn Mạng Chậm", phone="0966000777", role=Role.PARTICIPANT, unit_id=unit,
+                    category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1985, 6, 1),
+                    password_hash=hash_password("matKhau@2026")))
+result = {}
+"""
+
+
+def test_the_countdown_runs_from_when_the_page_was_asked_for_not_when_it_arrived(live_server, phone, short_round):
+    """On a slow connection the quiz page arrives seconds after the server read the request and counted
+    the time left. The countdown must not show those seconds as still left: answers sent in its last
+    seconds would reach the server after the deadline. It counts from when the page was requested."""
+    import time
+
+    base, page = live_server["url"], phone
+    app_script(live_server, SLOW_ENTRANT)
+    login(page, base, "0966000777", "matKhau@2026")
+    page.goto(f"{base}/contests/{short_round['slug']}")
+    page.get_by_role("link", name="Vào thi").click()
+
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    page.wait_for_url(re.compile(r"/attempts/\d+$"))
+    url, attempt_id = page.url, int(page.url.rsplit("/", 1)[1])
+
+    def slow(route):
+        answer = route.fetch()  # the server counts the time left now...
+        time.sleep(4)  # ...and the page takes 4 s more to reach the phone
+        route.fulfill(response=answer)
+
+    page.route(url, slow)
+    page.goto(url)  # the phone opens the quiz again, on a slow connection
+    page.unroute(url)
+    shown = seconds_left(page)
+    left = page.request.get(f"{base}/api/v1/attempts/{attempt_id}").json()["attempt"]["remaining_ms"] / 1000
+    # what the server says is left, not 4 s more (answers sent in those seconds would come too late)
+    assert shown <= math.ceil(left) + 1, (shown, left)

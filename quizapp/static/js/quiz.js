@@ -44,9 +44,18 @@
   }
 
   // ---- the countdown (server's remaining time, measured with performance.now) ---------
-  var endAt = performance.now() + (parseInt(ds.remainingMs, 10) || 0);
-  function resync(remainingMs) {
-    if (typeof remainingMs === "number") { endAt = performance.now() + remainingMs; }
+  // The server measured the time left when it read the request, which is after the request left
+  // this phone; so the countdown runs from when the request was SENT, not from when the (maybe
+  // slow) response arrived: it then never ends after the server's deadline.
+  function pageSentAt() {
+    var nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    return nav && nav.requestStart > 0 ? nav.requestStart : performance.now();
+  }
+  var endAt = pageSentAt() + (parseInt(ds.remainingMs, 10) || 0);
+  function resync(remainingMs, sentAt) {
+    if (typeof remainingMs === "number") {
+      endAt = (typeof sentAt === "number" ? sentAt : performance.now()) + remainingMs;
+    }
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
@@ -138,6 +147,7 @@
     if (!item || inflight[aq] || finished) { return Promise.resolve(); }
     inflight[aq] = item.seq;
     setState(aq, "saving");
+    var sentAt = performance.now();
     return fetch(saveUrlBase + aq, {
       method: "PUT", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
@@ -148,7 +158,7 @@
         if (resp.ok) {
           backoff = 1000;
           loggedOut(false);
-          resync(body.remaining_ms);
+          resync(body.remaining_ms, sentAt);
           var current = queue[aq];
           if (current && current.seq <= body.seq) {
             delete queue[aq];
@@ -229,12 +239,13 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "visible" || finished) { return; }
     recover();
+    var sentAt = performance.now();
     fetch(ds.showUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
         if (!body) { return; }
         if (body.attempt.status !== "in_progress") { finished = true; window.location.assign(ds.resultUrl); return; }
-        resync(body.attempt.remaining_ms);
+        resync(body.attempt.remaining_ms, sentAt);
       }).catch(function () { /* offline: keep counting */ });
   });
 
