@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
-from quizapp.bank import services
+from quizapp.bank import services, tasks
 from quizapp.bank.formats import OptionRecord, QuestionRecord
 from quizapp.bank.forms import BankImportForm, ConfirmForm, FilterForm, FlagForm, QuestionForm
 from quizapp.bank.models import Question, QuestionStatus
@@ -224,25 +224,16 @@ def import_file():
     upload = form.file.data
     content = upload.read()
     try:
-        category_map = services.parse_category_map(form.category_map.data or "")
-        if len(content) > current_app.config["IMPORT_JOB_THRESHOLD_BYTES"]:
-            # A large file is imported by a job (progress bar, same all-or-nothing report).
-            from quizapp import jobs
-            from quizapp.bank.tasks import IMPORT_JOB
-
-            job = jobs.start_job(IMPORT_JOB, current_user.id, {
-                "upload": jobs.services.stash_upload(content, upload.filename or ""), "filename": upload.filename or "",
-                "actor_id": current_user.id, "status": form.status.data,
-                "default_area_id": form.default_area_id.data or None, "default_difficulty": form.default_difficulty.data,
-                "category_map": category_map})
-            return redirect(url_for("jobs.show", job_id=job.id), code=303)
-        report = services.import_file(
-            content, upload.filename or "", current_user.id, status=QuestionStatus(form.status.data),
+        outcome = tasks.import_upload(
+            content, upload.filename or "", current_user.id, status=form.status.data,
             default_area_id=form.default_area_id.data or None, default_difficulty=form.default_difficulty.data,
-            category_map=category_map,
-        )
+            category_map=services.parse_category_map(form.category_map.data or ""),
+            threshold=current_app.config["IMPORT_JOB_THRESHOLD_BYTES"])
     except ServiceError as exc:
         return render_template("bank/import.html", form=form, report=None, errors=[exc.message]), exc.status
+    if not isinstance(outcome, services.ImportReport):  # a large file: the job's page (progress, then the report)
+        return redirect(url_for("jobs.show", job_id=outcome.id), code=303)
+    report = outcome
     return render_template("bank/import.html", form=form, report=report, errors=[]), (200 if report.ok else 422)
 
 

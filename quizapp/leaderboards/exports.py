@@ -170,6 +170,12 @@ def _personal(r) -> list:
 _PERSONAL_SELECT = (User.phone, User.date_of_birth, User.national_id, User.position)
 
 
+def _stream(stmt):
+    """Core rows from a server-side cursor, CHUNK at a time (no ORM row processing: an export may
+    hold every entrant of a round)."""
+    return db.session.connection().execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
+
+
 def _round_rows(rnd: Round, personal: bool) -> Iterator[list]:
     sub, truth = services._ranked_round(rnd)  # noqa: SLF001 - same ranking as the pages
     prediction = sub.c.prediction if truth is not None else sa.null()  # secret until finalised
@@ -178,10 +184,8 @@ def _round_rows(rnd: Round, personal: bool) -> Iterator[list]:
                       *(_PERSONAL_SELECT if personal else ()))
             .join(User, User.id == sub.c.user_id).outerjoin(Unit, Unit.id == sub.c.unit_id)
             .order_by(sub.c.rnk, sub.c.user_id))
-    # Core rows streamed from a server-side cursor (no ORM row processing: 200,000 rows of a jury export)
-    result = db.session.connection().execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
     i = 0
-    for rnk, name, unit, score, max_score, duration, pred, submitted, count, *extra in result:
+    for rnk, name, unit, score, max_score, duration, pred, submitted, count, *extra in _stream(stmt):
         i += 1
         row = [i, int(rnk), name, unit or "", score, max_score, duration, None if pred is None else _decimal(pred),
                local_naive(submitted), count]
@@ -204,7 +208,7 @@ def _contest_rows(contest: Contest, personal: bool) -> Iterator[list]:
     stmt = (sa.select(ranked, User.full_name, Unit.name.label("unit_name"), *(_PERSONAL_SELECT if personal else ()))
             .join(User, User.id == ranked.c.user_id).outerjoin(Unit, Unit.id == ranked.c.unit_id)
             .order_by(ranked.c.rnk, ranked.c.user_id))
-    for i, r in enumerate(db.session.execute(stmt.execution_options(yield_per=CHUNK)), start=1):
+    for i, r in enumerate(_stream(stmt), start=1):
         error = _decimal(r.error) if with_prediction and r.error is not None else None
         row = [i, int(r.rnk), r.full_name, r.unit_name or "", int(r.score), int(r.max_score), int(r.duration_ms),
                error, _as_local(r.submitted_at), int(r.rounds), int(r.attempts)]
