@@ -36,9 +36,9 @@ def _write_numbers(params, progress, output_dir):
 
 
 def _half_then_fail(params, progress, output_dir):
-    from quizapp.audit import services as audit
+    from quizapp.core.audit import record
 
-    audit.record(None, "test.half_written", "job", 1)  # must not survive the failure
+    record(None, "test.half_written", "job", 1)  # must not survive the failure
     progress(1, 2)
     if params.get("readable"):
         raise ServiceError("bad_row", "Dòng 7: thiếu đáp án đúng.")
@@ -115,7 +115,7 @@ def test_the_job_page_has_a_progress_bar_driven_by_a_static_script(client, auth,
 
 
 def test_a_failed_job_keeps_nothing_and_says_why(client, auth, db, make):
-    from quizapp.audit.models import AuditEntry
+    from quizapp.core.audit import AuditEntry
 
     owner = make.user(role=Role.ORGANISER)
     job = _start(db, "test.fails", owner, {"readable": True})

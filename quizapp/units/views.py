@@ -62,9 +62,9 @@ def create():
                 form.code.data.strip(), form.name.data.strip(), parent, UnitKind(form.kind.data),
                 (form.bloc.data or "").strip() or None, form.headcount.data,
             )
-            from quizapp.audit import services as audit
+            from quizapp.core.audit import record
 
-            audit.record(current_user.id, "unit.create", "unit", unit.id)
+            record(current_user.id, "unit.create", "unit", unit.id)
             flash(_("The unit has been created."), "success")
             return redirect(url_for("units.detail", unit_id=unit.id))
     status = 422 if request.method == "POST" else 200
