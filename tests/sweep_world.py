@@ -59,7 +59,7 @@ def login_as(client, user) -> None:
 
 def build_world(make, db, taint: str = "") -> World:
     from quizapp.attempts import services as attempts
-    from quizapp.core.audit import record
+    from quizapp.core import audit
     from quizapp.contests import services as contests
     from quizapp.contests.models import ContestStatus, ReviewPolicy
     from quizapp.core.db import utcnow
@@ -122,7 +122,7 @@ def build_world(make, db, taint: str = "") -> World:
     from quizapp.practice import services as practice
     practice_set = practice.start(pa.id, None, 0, 10, False)  # the bank question (not in a running round)
     grant = contests.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
-    record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)
+    audit.record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)
     db.session.commit()
     from quizapp import jobs
 

@@ -36,9 +36,9 @@ def _write_numbers(params, progress, output_dir):
 
 
 def _half_then_fail(params, progress, output_dir):
-    from quizapp.core.audit import record
+    from quizapp.core import audit
 
-    record(None, "test.half_written", "job", 1)  # must not survive the failure
+    audit.record(None, "test.half_written", "job", 1)  # must not survive the failure
     progress(1, 2)
     if params.get("readable"):
         raise ServiceError("bad_row", "Dòng 7: thiếu đáp án đúng.")

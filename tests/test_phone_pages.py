@@ -107,15 +107,15 @@ def test_a_visitor_from_a_zalo_link_sees_vao_thi_on_the_contest_page(client, mak
 
 
 def test_audit_log_reads_as_vietnamese_sentences_with_links(client, auth, db, make):
-    from quizapp.core.audit import record
+    from quizapp.core import audit
     from quizapp.units import services as units
 
     organiser = make.user(Role.ORGANISER, full_name="Bùi Tổ Chức")
     a, b = make.unit("Xã An"), make.unit("Xã Bình")
     units.merge(a, b, organiser.id)
     contest = make.contest("Cuộc thi CCHC 2026", actor=organiser)
-    record(organiser.id, "contest.update", "contest", contest.id, fields=["rules", "title"])
-    record(organiser.id, "something.new", "contest", contest.id)
+    audit.record(organiser.id, "contest.update", "contest", contest.id, fields=["rules", "title"])
+    audit.record(organiser.id, "something.new", "contest", contest.id)
     db.session.commit()
     auth.login(make.user(Role.ADMIN))
     html = client.get("/admin/audit").get_data(as_text=True)

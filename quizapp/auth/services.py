@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from quizapp.core.audit import record
+from quizapp.core import audit
 from quizapp.auth.models import EntrantCategory, LoginSession, Role, User
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
@@ -169,7 +169,7 @@ def register(data: Registration) -> User | None:
 def _registration_conflict(owner_id: int, fields: list[str]) -> None:
     from quizapp.auth import mail
 
-    record(None, "user.register_duplicate", "user", owner_id, fields=fields)
+    audit.record(None, "user.register_duplicate", "user", owner_id, fields=fields)
     owner = db.session.get(User, owner_id)
     if owner is not None and owner.email:
         mail.send_registration_notice(owner.email)
@@ -310,7 +310,7 @@ def admin_update_user(admin: User, user: User, **fields) -> None:
         revoke_sessions(user.id)
     if changed:
         # Field names only: personal data never goes to the audit log.
-        record(admin.id, "user.update", "user", user.id, fields=changed)
+        audit.record(admin.id, "user.update", "user", user.id, fields=changed)
 
 
 def create_admin(full_name: str, login: str, password: str, unit_code: str | None = None) -> User:
@@ -339,7 +339,7 @@ def create_admin(full_name: str, login: str, password: str, unit_code: str | Non
     )
     db.session.add(user)
     db.session.flush()
-    record(None, "user.create_admin", "user", user.id)
+    audit.record(None, "user.create_admin", "user", user.id)
     return user
 
 
@@ -390,7 +390,7 @@ def request_password_reset(email: str, link_for) -> None:
     from quizapp.auth import mail
 
     mail.send_reset_link(user.email, link_for(make_reset_token(user)), reset_token_minutes())
-    record(None, "user.password_reset_requested", "user", user.id)
+    audit.record(None, "user.password_reset_requested", "user", user.id)
 
 
 def _reset_invalid() -> ServiceError:
@@ -416,7 +416,7 @@ def reset_with_token(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     _set_password(user, new_password, "new_password")
     revoke_sessions(user.id)
-    record(None, "user.password_reset", "user", user.id, method="email")
+    audit.record(None, "user.password_reset", "user", user.id, method="email")
     return user
 
 
@@ -445,7 +445,7 @@ def issue_reset_code(actor: User, user: User) -> str:
     code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_LENGTH))
     user.reset_code_hash = hash_password(code)
     user.reset_code_expires_at = utcnow() + timedelta(hours=int(current_app.config.get("RESET_CODE_HOURS", 24)))
-    record(actor.id, "user.reset_code_issued", "user", user.id)
+    audit.record(actor.id, "user.reset_code_issued", "user", user.id)
     return code
 
 
@@ -465,7 +465,7 @@ def reset_with_code(login: str, code: str, new_password: str) -> User:
             "The phone number / e-mail or the code is not correct, or the code has expired.")), 400, field="code")
     _set_password(user, new_password, "new_password")
     revoke_sessions(user.id)
-    record(None, "user.password_reset", "user", user.id, method="code")
+    audit.record(None, "user.password_reset", "user", user.id, method="code")
     return user
 
 
@@ -521,7 +521,7 @@ def disable_duplicate(admin: User, user_id: int) -> None:
         raise ServiceError("user_unknown", str(_l("This account does not exist.")), 404)
     user.is_active_account = False
     revoke_sessions(user.id)
-    record(admin.id, "user.disable_duplicate", "user", user.id)
+    audit.record(admin.id, "user.disable_duplicate", "user", user.id)
 
 
 def merge_accounts(admin: User, keep_id: int | None, other_id: int) -> None:
@@ -548,4 +548,4 @@ def merge_accounts(admin: User, keep_id: int | None, other_id: int) -> None:
         setattr(keep, f, value)
     other.is_active_account = False
     revoke_sessions(other.id)
-    record(admin.id, "user.merge", "user", other.id, into=keep.id, fields=sorted(moved))
+    audit.record(admin.id, "user.merge", "user", other.id, into=keep.id, fields=sorted(moved))

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.core.audit import record
+from quizapp.core import audit
 from quizapp.bank import formats
 from quizapp.bank.formats import HEADINGS, OptionRecord, QuestionRecord, option_heading
 from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus, ReformArea
@@ -452,7 +452,7 @@ def import_records(
     db.session.add(batch)
     db.session.flush()
     report.batch_id = batch.id
-    record(actor_id, "bank.import", "import_batch", batch.id, filename=filename[:255], status=status.value,
+    audit.record(actor_id, "bank.import", "import_batch", batch.id, filename=filename[:255], status=status.value,
                  created=report.created, updated=report.updated, unchanged=report.unchanged)
     return report
 
@@ -661,7 +661,7 @@ def create_question(record: QuestionRecord, actor_id: int | None,
                     status: QuestionStatus = QuestionStatus.DRAFT) -> Question:
     row = _validate_one(record)
     (new_id,) = _write([(row, None)], QuestionStatus(status), actor_id)
-    record(actor_id, "bank.create", "question", new_id, status=QuestionStatus(status).value)
+    audit.record(actor_id, "bank.create", "question", new_id, status=QuestionStatus(status).value)
     return db.session.get(Question, new_id)
 
 
@@ -676,7 +676,7 @@ def edit_question(question: Question, record: QuestionRecord, actor_id: int | No
                      question.area_id, question.search_text, question.content_hash)
     status = question.status
     (new_id,) = _write([(row, match)], status, actor_id)
-    record(actor_id, "bank.edit", "question", new_id, previous=question.id, lineage=question.lineage)
+    audit.record(actor_id, "bank.edit", "question", new_id, previous=question.id, lineage=question.lineage)
     return db.session.get(Question, new_id)
 
 
@@ -684,7 +684,7 @@ def _set_status(question: Question, allowed: tuple, new: QuestionStatus, action:
     if question.status not in allowed:
         raise ServiceError("question_status", str(_l("This action does not apply to a question in this state.")), 409)
     question.status = new
-    record(actor_id, action, "question", question.id, status=new.value)
+    audit.record(actor_id, action, "question", question.id, status=new.value)
 
 
 def retire(question: Question, actor_id: int | None = None) -> None:
@@ -721,14 +721,14 @@ def flag_document(document: str, note: str | None = None, actor_id: int | None =
             .execution_options(synchronize_session=False)
         )
     db.session.expire_all()
-    record(actor_id, "bank.flag", "question", None, document=document.strip()[:200], count=len(ids))
+    audit.record(actor_id, "bank.flag", "question", None, document=document.strip()[:200], count=len(ids))
     return len(ids)
 
 
 def clear_flag(question: Question, actor_id: int | None = None) -> None:
     question.needs_review = False
     question.review_note = None
-    record(actor_id, "bank.unflag", "question", question.id)
+    audit.record(actor_id, "bank.unflag", "question", question.id)
 
 
 # --- export -------------------------------------------------------------------------------------

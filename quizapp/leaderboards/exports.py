@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import xlsxwriter
 
-from quizapp.core.audit import record
+from quizapp.core import audit
 from quizapp.auth.models import User
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db
@@ -302,6 +302,6 @@ def export_params(what: str, obj_id: int, fmt: str, *, personal: bool = False, b
         params.update(bloc=bloc or "", subtree=bool(subtree))
     elif personal:
         params["personal"] = True
-        record(actor_id, "results.export_personal", what, obj_id, fmt=fmt,
+        audit.record(actor_id, "results.export_personal", what, obj_id, fmt=fmt,
                      columns=[c.heading for c in PERSONAL_COLUMNS])
     return params

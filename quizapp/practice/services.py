@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from quizapp.attempts.models import Attempt, AttemptQuestion
-from quizapp.core.audit import record
+from quizapp.core import audit
 from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
 from quizapp.contests.models import Round
 from quizapp.core.db import db, utcnow
@@ -47,7 +47,7 @@ def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
     row.open_to_anonymous = bool(value)
     row.updated_by_id = actor_id
     row.updated_at = utcnow()
-    record(actor_id, "practice.settings", "practice_settings", 1, open_to_anonymous=bool(value))
+    audit.record(actor_id, "practice.settings", "practice_settings", 1, open_to_anonymous=bool(value))
     db.session.flush()
 
 

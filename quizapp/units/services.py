@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.core.audit import record
+from quizapp.core import audit
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.uploads import check_xlsx
@@ -137,7 +137,7 @@ def move(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) -> No
     new_path = (new_parent.path if new_parent else "/") + f"{unit.id}/"
     unit_id = unit.id
     _rewrite_subtree_paths(old_path, new_path)
-    record(actor_id, "unit.move", "unit", unit_id, parent_id=new_parent.id if new_parent else None)
+    audit.record(actor_id, "unit.move", "unit", unit_id, parent_id=new_parent.id if new_parent else None)
 
 
 def archive(unit: Unit, actor_id: int | None = None) -> None:
@@ -150,13 +150,13 @@ def archive(unit: Unit, actor_id: int | None = None) -> None:
             str(_l("Move or archive its %(n)d active sub-units first.", n=active_children)),
         )
     unit.is_active = False
-    record(actor_id, "unit.archive", "unit", unit.id)
+    audit.record(actor_id, "unit.archive", "unit", unit.id)
 
 
 def restore(unit: Unit, actor_id: int | None = None) -> None:
     unit.is_active = True
     unit.merged_into_id = None
-    record(actor_id, "unit.restore", "unit", unit.id)
+    audit.record(actor_id, "unit.restore", "unit", unit.id)
 
 
 def merge(source: Unit, target: Unit, actor_id: int | None = None) -> None:
@@ -178,7 +178,7 @@ def merge(source: Unit, target: Unit, actor_id: int | None = None) -> None:
     target.headcount += source.headcount
     source.is_active = False
     source.merged_into_id = target.id
-    record(actor_id, "unit.merge", "unit", source.id, into=target.id)
+    audit.record(actor_id, "unit.merge", "unit", source.id, into=target.id)
 
 
 def rename(unit: Unit, name: str, actor_id: int | None = None) -> None:
@@ -186,7 +186,7 @@ def rename(unit: Unit, name: str, actor_id: int | None = None) -> None:
     if not name or len(name) > 255:
         raise ServiceError("unit_name_invalid", str(_l("The unit name must have 1 to 255 characters.")))
     unit.name = name
-    record(actor_id, "unit.rename", "unit", unit.id)
+    audit.record(actor_id, "unit.rename", "unit", unit.id)
 
 
 # --- import / export -----------------------------------------------------------
@@ -359,7 +359,7 @@ def import_units(content: bytes, filename: str, actor_id: int | None = None) -> 
         if not progressed:  # pragma: no cover - cycles are rejected above
             raise ServiceError("unit_cycle", str(_l("The parent codes form a cycle.")))
     db.session.flush()
-    record(actor_id, "unit.import", "unit", None, created=report.created, updated=report.updated)
+    audit.record(actor_id, "unit.import", "unit", None, created=report.created, updated=report.updated)
     return report
 
 
@@ -476,7 +476,7 @@ def confirm_members(actor, user_ids: list[int]) -> int:
     for user in db.session.scalars(sa.select(User).where(User.id.in_(list(user_ids)[:1000]))):
         if not user.unit_confirmed and user.is_active_account and may_confirm(actor, user):
             user.unit_confirmed = True
-            record(actor.id, "user.confirm_membership", "user", user.id, unit=user.unit_id)
+            audit.record(actor.id, "user.confirm_membership", "user", user.id, unit=user.unit_id)
             count += 1
     return count
 
@@ -597,7 +597,7 @@ def merge_into_new(source_ids: list[int], code: str, name: str, parent_id: int |
     new = create_unit(code.strip(), name.strip(), parent, kind, plan.moves[0].unit.bloc, 0)
     for move_ in plan.moves:
         merge(db.session.get(Unit, move_.unit.id), db.session.get(Unit, new.id), actor_id)
-    record(actor_id, "unit.merge_new", "unit", new.id, sources=[m.unit.id for m in plan.moves])
+    audit.record(actor_id, "unit.merge_new", "unit", new.id, sources=[m.unit.id for m in plan.moves])
     return db.session.get(Unit, new.id)
 
 
@@ -626,5 +626,5 @@ def dissolve_level(kind: UnitKind, actor_id: int | None = None) -> int:
     for unit_id in ids:
         unit = db.session.get(Unit, unit_id)
         merge(unit, db.session.get(Unit, unit.parent_id), actor_id)
-    record(actor_id, "unit.dissolve_level", "unit", None, kind=kind.value, units=ids)
+    audit.record(actor_id, "unit.dissolve_level", "unit", None, kind=kind.value, units=ids)
     return len(ids)
