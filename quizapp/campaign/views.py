@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +20,7 @@ from quizapp.campaign.models import ArrivalKind, AwardKind
 from quizapp.contests import services as contests
 from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.core.db import db, utcnow
+from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
 from quizapp.jobs.models import Job
 from quizapp.units import services as units
@@ -39,11 +40,6 @@ def _viewer():
 
 def _base_url() -> str:
     return (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
 
 
 def _visible_contest(slug: str) -> Contest:
@@ -287,7 +283,7 @@ def certificates_zip(contest_id: int):
                 n=outcome.size), "error")
         return redirect(url_for("campaign.manage", contest_id=contest.id) + "#certificates")
     data, filename, _count = outcome
-    return _download(data, filename, "application/zip")
+    return download_response(data, filename, "application/zip")
 
 
 @bp.route("/admin/contests/<int:contest_id>/certificates/job", methods=["POST"])
@@ -307,7 +303,7 @@ def certificates_job(contest_id: int):
 @requires(Role.ORGANISER)
 def award_certificate(award_id: int):
     award = services.get_award_for(award_id, current_user)
-    return _download(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
+    return download_response(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
                      "application/pdf")
 
 
@@ -340,7 +336,7 @@ def poster(contest_id: int):
         organiser=services.settings_for(contest.id).organiser,
         url=url_for("contests.public_detail", slug=contest.slug, u=tag, _external=True),
         short_url=_short_url(contest).split("://", 1)[-1], size=size, unit_name=unit.name if unit else "")
-    return _download(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
+    return download_response(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
 
 
 # --- public: verify, winners ------------------------------------------------------------------------
@@ -395,7 +391,7 @@ def my_certificates():
 @requires(Role.PARTICIPANT)
 def my_certificate(award_id: int):
     award = services.get_award_for(award_id, current_user)
-    return _download(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
+    return download_response(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
                      "application/pdf")
 
 
@@ -452,7 +448,7 @@ def report():
         fields = {k: request.args[k] for k in REPORT_FIELDS if k in request.args}
         return render_template("campaign/report.html", **{**ctx, "size": outcome.size, "job_fields": fields})
     data, filename, mimetype = outcome
-    return _download(data, filename, mimetype)
+    return download_response(data, filename, mimetype)
 
 
 @bp.route("/reports/job", methods=["POST"])
