@@ -5,8 +5,9 @@ The browser tests drive gunicorn on its own database, so what the UI has no quic
 subprocess with the live server's environment: ``seed(live_server, "open_round", title=…)``
 runs the function of that name below inside an app context, commits, and returns its JSON.
 
-The functions run in that subprocess only (they touch the live server's database); each returns
-plain JSON.  ``app_script`` (conftest) stays for the few one-off scripts a single test needs.
+The functions run in that subprocess only (they touch the live server's database).  ``seed``
+calls those that return JSON; a test's own script (``app_script`` in conftest, for what one test
+alone needs) imports the rest: ``from tests.browser import seeding; seeding.sit(round_id, user, 3)``.
 """
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def add_participant(phone: str, full_name: str, unit_id: int | None = None, pass
 
     user = User(full_name=full_name, phone=phone, role=Role.PARTICIPANT,
                 unit_id=unit_id if unit_id is not None else demo_unit_id(), category=EntrantCategory.CIVIL_SERVANT,
-                date_of_birth=date.fromisoformat(born) if born else None, password_hash=hash_password(password) if password else "x")
+                date_of_birth=date.fromisoformat(born) if born else None,
+                password_hash=hash_password(password) if password else "x")
     db.session.add(user)
     db.session.flush()
     return user
