@@ -72,7 +72,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 def _import_models() -> None:
     """Import every capability's models so the metadata (and Alembic) sees them all."""
     from quizapp.attempts import models as _attempts  # noqa: F401
-    from quizapp.audit import models as _audit  # noqa: F401
+    from quizapp.core import audit as _audit  # noqa: F401
     from quizapp.auth import models as _auth  # noqa: F401
     from quizapp.campaign import models as _campaign  # noqa: F401
     from quizapp.bank import models as _bank  # noqa: F401

@@ -59,7 +59,7 @@ def login_as(client, user) -> None:
 
 def build_world(make, db, taint: str = "") -> World:
     from quizapp.attempts import services as attempts
-    from quizapp.audit import services as audit
+    from quizapp.core import audit
     from quizapp.contests import services as contests
     from quizapp.contests.models import ContestStatus, ReviewPolicy
     from quizapp.core.db import utcnow

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import g
 
 from quizapp.attempts.models import Attempt
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth import services
 from quizapp.auth.models import EntrantCategory, Role, User
 from tests.conftest import csrf_token

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role
 from tests.conftest import csrf_token
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import g
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role, User
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import services as boards

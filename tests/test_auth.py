@@ -4,7 +4,7 @@ from __future__ import annotations
 import flask_babel
 import sqlalchemy as sa
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role, User
 from tests.conftest import csrf_token
 

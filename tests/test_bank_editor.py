@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role
 from quizapp.bank import services as bank
 from quizapp.bank.models import Question, QuestionStatus, ReformArea

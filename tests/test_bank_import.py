@@ -375,7 +375,7 @@ def test_a_question_used_in_an_attempt_is_never_altered(app, db, make):
 
 
 def test_import_is_audited_and_recorded_as_a_batch(app, db, make):
-    from quizapp.audit.models import AuditEntry
+    from quizapp.core.audit import AuditEntry
 
     user = make.user()
     report = bank.import_path(SAMPLE_YAML, actor_id=user.id)

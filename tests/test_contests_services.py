@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.bank.models import QuestionStatus
 from quizapp.contests import services

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role
 from quizapp.contests.clock import epoch_ms
 from quizapp.contests.models import Contest, ContestStatus, Grant, Round
@@ -210,7 +210,7 @@ def test_organisers_cannot_open_the_audit_log_but_admins_can(client, db, make, a
 
 
 def test_the_audit_log_is_newest_first_and_paginated(client, db, make, auth):
-    from quizapp.audit import services as audit
+    from quizapp.core import audit
 
     for i in range(60):
         audit.record(None, "test.action", "thing", i)

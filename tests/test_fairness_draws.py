@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from quizapp.attempts import draws, services
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.attempts.option_ids import OptionIds
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.bank.models import Option, Question
 from quizapp.contests import services as contests

@@ -36,7 +36,7 @@ def _write_numbers(params, progress, output_dir):
 
 
 def _half_then_fail(params, progress, output_dir):
-    from quizapp.audit import services as audit
+    from quizapp.core import audit
 
     audit.record(None, "test.half_written", "job", 1)  # must not survive the failure
     progress(1, 2)
@@ -115,7 +115,7 @@ def test_the_job_page_has_a_progress_bar_driven_by_a_static_script(client, auth,
 
 
 def test_a_failed_job_keeps_nothing_and_says_why(client, auth, db, make):
-    from quizapp.audit.models import AuditEntry
+    from quizapp.core.audit import AuditEntry
 
     owner = make.user(role=Role.ORGANISER)
     job = _start(db, "test.fails", owner, {"readable": True})
@@ -298,3 +298,59 @@ def test_the_export_request_only_queues_the_work(app, client, auth, db, make, tm
     finally:
         monkeypatch.undo()
         queue.configure(app)
+
+
+# --- inline or job: one rule (size <= limit runs now) ------------------------------------------
+
+@pytest.mark.parametrize("size, runs_now", [(0, True), (4, True), (5, True), (6, False)])
+def test_run_or_queue_runs_work_up_to_the_limit_now_and_queues_one_more(db, make, size, runs_now):
+    """At the edge: work of exactly ``limit`` runs while the user waits; ``limit + 1`` is a job."""
+    user = make.user()
+    ran, asked = [], []
+
+    def params():
+        asked.append(1)
+        return {"n": 3}
+
+    outcome = jobs.run_or_queue("test.numbers", user.id, params, size=size, limit=5,
+                                now=lambda: ran.append(size) or "done now")
+    recorded = db.session.scalars(sa.select(Job)).all()
+    if runs_now:
+        assert outcome == "done now" and ran == [size] and asked == [] and recorded == []
+    else:
+        assert isinstance(outcome, Job) and ran == [] and asked == [1]
+        assert [(j.id, j.kind, j.params, j.requester_id, j.status) for j in recorded] == [
+            (outcome.id, "test.numbers", {"n": 3}, user.id, JobStatus.QUEUED)]
+
+
+def test_run_or_queue_without_queueing_tells_the_caller_a_job_is_needed(db):
+    ran = []
+    offer = jobs.run_or_queue("test.numbers", None, {"n": 3}, size=6, limit=5, now=lambda: ran.append(1), queue=False)
+    assert offer == jobs.JobNeeded("test.numbers", 6, 5) and ran == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+    assert jobs.run_or_queue("test.numbers", None, {"n": 3}, size=5, limit=5, now=lambda: "zip", queue=False) == "zip"
+
+
+@pytest.mark.parametrize("extra, queued", [(0, False), (1, True)])
+def test_a_bank_import_of_exactly_the_threshold_runs_inline_and_one_byte_more_is_a_job(
+        app, client, auth, db, make, monkeypatch, tmp_path, extra, queued):
+    """The real caller at the edge: the file's size equal to IMPORT_JOB_THRESHOLD_BYTES is imported while
+    the organiser waits (the report page); one byte over is a queued job (its page), nothing imported yet."""
+    from quizapp.bank.models import Question
+    from tests.jobs_support import held_queue, only_queued_job
+    from tests.test_bank_import import good_row, sheet
+
+    auth.login(make.user(role=Role.ORGANISER))
+    content = sheet([good_row(i) for i in range(1, 4)])
+    monkeypatch.setitem(app.config, "IMPORT_JOB_THRESHOLD_BYTES", len(content) - extra)
+    with held_queue(app, tmp_path, monkeypatch):
+        resp = client.post("/admin/bank/import", data={
+            "csrf_token": csrf_token(client, "/admin/bank/import"), "status": "approved", "default_area_id": 0,
+            "default_difficulty": 1, "file": (io.BytesIO(content), "nho.xlsx")}, content_type="multipart/form-data")
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Question))
+        if queued:
+            assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"] and count == 0
+            assert only_queued_job(db).kind == "bank.import"
+        else:
+            assert resp.status_code == 200 and count == 3
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0

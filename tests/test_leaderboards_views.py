@@ -198,7 +198,7 @@ def test_jury_sheet_formats_frozen_heading_autofilter_and_widths(client, auth, w
 
 
 def test_personal_columns_only_in_the_organisers_jury_export_and_audited(client, auth, db, world):
-    from quizapp.audit.models import AuditEntry
+    from quizapp.core.audit import AuditEntry
 
     auth.login(world["organiser"])
     rows = _sheet(_export(client, f"/rounds/{world['round'].id}/export.xlsx", personal="1"))

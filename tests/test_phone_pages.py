@@ -107,7 +107,7 @@ def test_a_visitor_from_a_zalo_link_sees_vao_thi_on_the_contest_page(client, mak
 
 
 def test_audit_log_reads_as_vietnamese_sentences_with_links(client, auth, db, make):
-    from quizapp.audit import services as audit
+    from quizapp.core import audit
     from quizapp.units import services as units
 
     organiser = make.user(Role.ORGANISER, full_name="Bùi Tổ Chức")

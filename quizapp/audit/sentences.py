@@ -3,11 +3,12 @@
 ``describe(entries)`` turns a page of entries into safe HTML sentences.  Names are
 looked up in one query per kind of object; an object that no longer exists is shown
 by its number.  An action nobody taught this module yet still reads as a sentence
-("… đã thực hiện thao tác contest.foo …"): add it to ``SENTENCES`` (one line).
+("… đã thực hiện thao tác contest.foo …"): add it to ``ACTIONS`` (one row: sentence and label).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
@@ -15,56 +16,106 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from quizapp.audit.models import AuditEntry
+from quizapp.core.audit import AuditEntry
 from quizapp.core.db import db
 
-# action → the sentence; placeholders: actor, obj (the entry's object, linked) and
-# the ones ``_details`` derives from the entry's details.
-SENTENCES: dict[str, object] = {
-    "unit.create": _l("%(actor)s created the unit %(obj)s."),
-    "unit.rename": _l("%(actor)s renamed the unit %(obj)s."),
-    "unit.move": _l("%(actor)s moved the unit %(obj)s under %(parent)s."),
-    "unit.archive": _l("%(actor)s archived the unit %(obj)s."),
-    "unit.restore": _l("%(actor)s restored the unit %(obj)s."),
-    "unit.merge": _l("%(actor)s merged the unit %(obj)s into %(into)s."),
-    "unit.merge_new": _l("%(actor)s merged %(sources)s into the new unit %(obj)s."),
-    "unit.dissolve_level": _l("%(actor)s dissolved the level “%(kind)s”: %(units)s."),
-    "unit.import": _l("%(actor)s imported the unit list: %(created)s created, %(updated)s updated."),
-    "user.update": _l("%(actor)s changed %(fields)s of the account %(obj)s."),
-    "user.create_admin": _l("%(actor)s created the administrator account %(obj)s."),
-    "bank.import": _l("%(actor)s imported the question file “%(filename)s”."),
-    "bank.create": _l("%(actor)s added the question %(obj)s."),
-    "bank.edit": _l("%(actor)s edited a question: the new version is %(obj)s."),
-    "bank.approve": _l("%(actor)s approved the question %(obj)s."),
-    "bank.retire": _l("%(actor)s retired the question %(obj)s."),
-    "bank.restore": _l("%(actor)s restored the question %(obj)s."),
-    "bank.flag": _l("%(actor)s flagged %(count)s questions citing “%(document)s”."),
-    "bank.unflag": _l("%(actor)s cleared the flag on the question %(obj)s."),
-    "contest.create": _l("%(actor)s created the contest %(obj)s."),
-    "contest.update": _l("%(actor)s changed %(fields)s of the contest %(obj)s."),
-    "contest.publish": _l("%(actor)s published the contest %(obj)s."),
-    "contest.unpublish": _l("%(actor)s withdrew the contest %(obj)s from publication."),
-    "contest.archive": _l("%(actor)s archived the contest %(obj)s."),
-    "contest.delete": _l("%(actor)s deleted the contest %(obj)s."),
-    "round.create": _l("%(actor)s added the round %(obj)s to the contest %(contest)s."),
-    "round.update": _l("%(actor)s changed %(fields)s of the round %(obj)s."),
-    "round.delete": _l("%(actor)s deleted the round %(obj)s of the contest %(contest)s."),
-    "grant.create": _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
-}
-ACTION_LABELS = {
-    "unit.create": _l("Unit created"), "unit.rename": _l("Unit renamed"), "unit.move": _l("Unit moved"),
-    "unit.archive": _l("Unit archived"), "unit.restore": _l("Unit restored"), "unit.merge": _l("Units merged"),
-    "unit.merge_new": _l("Units merged into a new unit"), "unit.dissolve_level": _l("Level dissolved"),
-    "unit.import": _l("Unit list imported"), "user.update": _l("Account changed"),
-    "user.create_admin": _l("Administrator created"), "bank.import": _l("Questions imported"),
-    "bank.create": _l("Question added"), "bank.edit": _l("Question edited"), "bank.approve": _l("Question approved"),
-    "bank.retire": _l("Question retired"), "bank.restore": _l("Question restored"),
-    "bank.flag": _l("Questions flagged"), "bank.unflag": _l("Question flag cleared"),
-    "contest.create": _l("Contest created"), "contest.update": _l("Contest changed"),
-    "contest.publish": _l("Contest published"), "contest.unpublish": _l("Contest withdrawn"),
-    "contest.archive": _l("Contest archived"), "contest.delete": _l("Contest deleted"),
-    "round.create": _l("Round added"), "round.update": _l("Round changed"), "round.delete": _l("Round deleted"),
-    "grant.create": _l("Extra time or attempts granted"),
+
+class ActionText(NamedTuple):
+    """What the log says about one action: the sentence, and the label of the filter list."""
+
+    sentence: object  # lazy string; placeholders: actor, obj (the entry's object, linked)
+    label: object     # and the ones ``_details`` derives from the entry's details
+
+
+# One row per action: its sentence and its label together.
+ACTIONS: dict[str, ActionText] = {
+    "unit.create": ActionText(
+        _l("%(actor)s created the unit %(obj)s."),
+        _l("Unit created")),
+    "unit.rename": ActionText(
+        _l("%(actor)s renamed the unit %(obj)s."),
+        _l("Unit renamed")),
+    "unit.move": ActionText(
+        _l("%(actor)s moved the unit %(obj)s under %(parent)s."),
+        _l("Unit moved")),
+    "unit.archive": ActionText(
+        _l("%(actor)s archived the unit %(obj)s."),
+        _l("Unit archived")),
+    "unit.restore": ActionText(
+        _l("%(actor)s restored the unit %(obj)s."),
+        _l("Unit restored")),
+    "unit.merge": ActionText(
+        _l("%(actor)s merged the unit %(obj)s into %(into)s."),
+        _l("Units merged")),
+    "unit.merge_new": ActionText(
+        _l("%(actor)s merged %(sources)s into the new unit %(obj)s."),
+        _l("Units merged into a new unit")),
+    "unit.dissolve_level": ActionText(
+        _l("%(actor)s dissolved the level “%(kind)s”: %(units)s."),
+        _l("Level dissolved")),
+    "unit.import": ActionText(
+        _l("%(actor)s imported the unit list: %(created)s created, %(updated)s updated."),
+        _l("Unit list imported")),
+    "user.update": ActionText(
+        _l("%(actor)s changed %(fields)s of the account %(obj)s."),
+        _l("Account changed")),
+    "user.create_admin": ActionText(
+        _l("%(actor)s created the administrator account %(obj)s."),
+        _l("Administrator created")),
+    "bank.import": ActionText(
+        _l("%(actor)s imported the question file “%(filename)s”."),
+        _l("Questions imported")),
+    "bank.create": ActionText(
+        _l("%(actor)s added the question %(obj)s."),
+        _l("Question added")),
+    "bank.edit": ActionText(
+        _l("%(actor)s edited a question: the new version is %(obj)s."),
+        _l("Question edited")),
+    "bank.approve": ActionText(
+        _l("%(actor)s approved the question %(obj)s."),
+        _l("Question approved")),
+    "bank.retire": ActionText(
+        _l("%(actor)s retired the question %(obj)s."),
+        _l("Question retired")),
+    "bank.restore": ActionText(
+        _l("%(actor)s restored the question %(obj)s."),
+        _l("Question restored")),
+    "bank.flag": ActionText(
+        _l("%(actor)s flagged %(count)s questions citing “%(document)s”."),
+        _l("Questions flagged")),
+    "bank.unflag": ActionText(
+        _l("%(actor)s cleared the flag on the question %(obj)s."),
+        _l("Question flag cleared")),
+    "contest.create": ActionText(
+        _l("%(actor)s created the contest %(obj)s."),
+        _l("Contest created")),
+    "contest.update": ActionText(
+        _l("%(actor)s changed %(fields)s of the contest %(obj)s."),
+        _l("Contest changed")),
+    "contest.publish": ActionText(
+        _l("%(actor)s published the contest %(obj)s."),
+        _l("Contest published")),
+    "contest.unpublish": ActionText(
+        _l("%(actor)s withdrew the contest %(obj)s from publication."),
+        _l("Contest withdrawn")),
+    "contest.archive": ActionText(
+        _l("%(actor)s archived the contest %(obj)s."),
+        _l("Contest archived")),
+    "contest.delete": ActionText(
+        _l("%(actor)s deleted the contest %(obj)s."),
+        _l("Contest deleted")),
+    "round.create": ActionText(
+        _l("%(actor)s added the round %(obj)s to the contest %(contest)s."),
+        _l("Round added")),
+    "round.update": ActionText(
+        _l("%(actor)s changed %(fields)s of the round %(obj)s."),
+        _l("Round changed")),
+    "round.delete": ActionText(
+        _l("%(actor)s deleted the round %(obj)s of the contest %(contest)s."),
+        _l("Round deleted")),
+    "grant.create": ActionText(
+        _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
+        _l("Extra time or attempts granted")),
 }
 FALLBACK = _l("%(actor)s performed “%(action)s” on %(obj)s.")
 
@@ -200,10 +251,12 @@ def describe(entries: list[AuditEntry]) -> list[Sentence]:
         values["actor"] = Markup("<strong>%s</strong>") % actor
         values["obj"] = names.link(e.object_type, e.object_id) if e.object_id else Markup("")
         values["action"] = e.action
-        template = SENTENCES.get(e.action, FALLBACK)
+        text = ACTIONS.get(e.action)
+        template = text.sentence if text else FALLBACK
         out.append(Sentence(e, Markup(str(template)) % values))
     return out
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    text = ACTIONS.get(action)
+    return str(text.label) if text else action

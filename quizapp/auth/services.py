@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.auth.models import EntrantCategory, LoginSession, Role, User
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
@@ -503,7 +503,7 @@ def likely_duplicates(limit: int = 200) -> list[DuplicateGroup]:
 
 def recent_registration_conflicts(limit: int = 50):
     """Registrations refused because the phone / e-mail / CCCD was taken (from the audit log)."""
-    from quizapp.audit.models import AuditEntry
+    from quizapp.core.audit import AuditEntry
 
     return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.register_duplicate")
                               .order_by(AuditEntry.id.desc()).limit(limit)).all()

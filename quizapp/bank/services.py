@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.bank import formats
 from quizapp.bank.formats import HEADINGS, OptionRecord, QuestionRecord, option_heading
 from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus, ReformArea

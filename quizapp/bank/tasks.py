@@ -32,14 +32,15 @@ def import_upload(content: bytes, filename: str, actor_id: int, *, status: str, 
                   default_difficulty: int, category_map: dict | None, threshold: int):
     """Import a question file: while the organiser waits when it is at most ``threshold`` bytes
     (returns the report), else as a job with a progress bar (returns the job; same report at its end)."""
-    if len(content) > threshold:
-        return jobs.start_job(IMPORT_JOB, actor_id, {
+    return jobs.run_or_queue(
+        IMPORT_JOB, actor_id, lambda: {
             "upload": jobs.services.stash_upload(content, filename), "filename": filename, "actor_id": actor_id,
             "status": status, "default_area_id": default_area_id, "default_difficulty": default_difficulty,
-            "category_map": category_map})
-    return services.import_file(content, filename, actor_id, status=QuestionStatus(status),
-                                default_area_id=default_area_id, default_difficulty=default_difficulty,
-                                category_map=category_map)
+            "category_map": category_map},
+        size=len(content), limit=threshold,
+        now=lambda: services.import_file(content, filename, actor_id, status=QuestionStatus(status),
+                                         default_area_id=default_area_id, default_difficulty=default_difficulty,
+                                         category_map=category_map))
 
 
 jobs.register(IMPORT_JOB, run_import, label=_l("Question import"), template="bank/_import_job_result.html")

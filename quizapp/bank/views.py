@@ -13,6 +13,7 @@ from quizapp.bank.formats import OptionRecord, QuestionRecord
 from quizapp.bank.forms import BankImportForm, ConfirmForm, FilterForm, FlagForm, QuestionForm
 from quizapp.bank.models import Question, QuestionStatus
 from quizapp.core.db import db
+from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
 
 bp = Blueprint("bank", __name__, template_folder="templates")
@@ -242,19 +243,16 @@ def import_file():
 def export(fmt: str):
     if fmt not in MIMETYPES:
         return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    return Response(services.export(fmt), mimetype=MIMETYPES[fmt],
-                    headers={"Content-Disposition": f"attachment; filename=ngan-hang-cau-hoi.{fmt}"})
+    return download_response(services.export(fmt), f"ngan-hang-cau-hoi.{fmt}", MIMETYPES[fmt])
 
 
 @bp.route("/admin/bank/template.xlsx")
 @requires(Role.ORGANISER)
 def template():
-    return Response(services.template_xlsx(), mimetype=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.xlsx"})
+    return download_response(services.template_xlsx(), "mau-nhap-cau-hoi.xlsx", XLSX)
 
 
 @bp.route("/admin/bank/template.docx")
 @requires(Role.ORGANISER)
 def template_docx():
-    return Response(services.template_docx(), mimetype=DOCX,
-                    headers={"Content-Disposition": "attachment; filename=mau-nhap-cau-hoi.docx"})
+    return download_response(services.template_docx(), "mau-nhap-cau-hoi.docx", DOCX)

@@ -192,8 +192,8 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
 
 
 def run_mark_finishers(params: dict, progress, output_dir=None) -> dict:
-    """A certificate of completion for every finisher (a job: the page does it inline only up to
-    ``CAMPAIGN_INLINE_FINISHERS``).  params: ``contest_id``; optional ``round_id``, ``prize``,
+    """A certificate of completion for every finisher (a job: ``tasks.finishers_or_job`` does it inline
+    only up to ``CAMPAIGN_INLINE_FINISHERS``).  params: ``contest_id``; optional ``round_id``, ``prize``,
     ``actor_id``.  Commits, as a job must."""
     contest = db.session.get(Contest, int(params["contest_id"]))
     if contest is None:
@@ -220,7 +220,7 @@ def _pool(workers: int):
 
 
 def certificates_zip_bytes(contest_id: int, round_id: int | None, base_url: str) -> tuple[bytes, str, int]:
-    """A small batch, in memory (the view allows it below ``CAMPAIGN_INLINE_CERTIFICATES``)."""
+    """A small batch, in memory (``tasks.certificates_zip_now`` builds it so up to ``CAMPAIGN_INLINE_CERTIFICATES``)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -515,7 +515,7 @@ def _province_settings():
 
 
 def scope_size(unit_id: int | None, period: Period, contest_id: int | None = None) -> int:
-    """Standings the report would read: the view runs small reports inline, large ones as a job."""
+    """Standings the report would read: ``tasks.report_now`` builds small reports inline, large ones go to a job."""
     from quizapp.units import services as units
 
     root_id = unit_id or getattr(services._root_unit(), "id", None)

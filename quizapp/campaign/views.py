@@ -1,13 +1,12 @@
 """Campaign pages: share cards and short links, posters, prizes and certificates, verify, reports."""
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +20,9 @@ from quizapp.campaign.models import ArrivalKind, AwardKind
 from quizapp.contests import services as contests
 from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.core.db import db, utcnow
+from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
+from quizapp.jobs.models import Job
 from quizapp.units import services as units
 from quizapp.units.models import Unit
 
@@ -39,11 +40,6 @@ def _viewer():
 
 def _base_url() -> str:
     return (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
 
 
 def _visible_contest(slug: str) -> Contest:
@@ -180,13 +176,13 @@ def _campaign_page(contest: Contest, status: int = 200, settings_form=None, priz
     finishers_form.round_id.choices = _round_choices(contest)
     titles = {r.id: r.title for r in contest.rounds}
     awards = services.prize_awards(contest.id)
+    total_certificates = certificates.count_certificates(contest.id)
     return render_template(
         "campaign/manage.html", contest=contest, settings_form=settings_form, prizes_form=prizes_form,
         finishers_form=finishers_form, publish_form=PublishForm(), awards=awards, titles=titles,
         counts=services.award_counts(contest.id), channels=services.channel_report(contest.id),
         published=services.winners_published(contest.id), unit_choices=units.choice_labels(),
-        inline_limit=current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300),
-        total_certificates=certificates.count_certificates(contest.id),
+        total_certificates=total_certificates, certificates_inline=tasks.certificates_fit_inline(total_certificates),
         code=services.verification_code,
     ), status
 
@@ -255,14 +251,11 @@ def give_finishers(contest_id: int):
 
 
 def _finishers(contest: Contest, round_id: int | None, prize: str):
-    """Certificates of completion while the organiser waits, up to ``CAMPAIGN_INLINE_FINISHERS``;
-    beyond that a job writes them and the organiser is sent to its page."""
-    n = services.finisher_count(contest, round_id)
-    if n > current_app.config.get("CAMPAIGN_INLINE_FINISHERS", 20000):
-        job = jobs.start_job(tasks.FINISHERS_JOB, current_user.id, {
-            "contest_id": contest.id, "round_id": round_id, "prize": prize, "actor_id": current_user.id})
-        return redirect(url_for("jobs.show", job_id=job.id), 303)
-    return services.mark_finishers(contest, round_id, current_user.id, prize)
+    """Certificates of completion while the organiser waits, or a job's page (``tasks.finishers_or_job``)."""
+    outcome = tasks.finishers_or_job(contest, round_id, current_user.id, prize)
+    if isinstance(outcome, Job):
+        return redirect(url_for("jobs.show", job_id=outcome.id), 303)
+    return outcome
 
 
 @bp.route("/admin/contests/<int:contest_id>/campaign/publish", methods=["POST"])
@@ -284,13 +277,13 @@ def certificates_zip(contest_id: int):
     """A small batch while the organiser waits; a large one is built by a job (``certificates_job``)."""
     contest = db.get_or_404(Contest, contest_id)
     round_id = request.args.get("round", type=int)
-    total = certificates.count_certificates(contest.id, round_id)
-    if total > current_app.config.get("CAMPAIGN_INLINE_CERTIFICATES", 300):
+    outcome = tasks.certificates_zip_now(contest.id, round_id, _base_url())
+    if isinstance(outcome, jobs.JobNeeded):
         flash(_("%(n)d certificates are too many to build while you wait: build the ZIP in the background.",
-                n=total), "error")
+                n=outcome.size), "error")
         return redirect(url_for("campaign.manage", contest_id=contest.id) + "#certificates")
-    data, filename, _count = certificates.certificates_zip_bytes(contest.id, round_id, _base_url())
-    return _download(data, filename, "application/zip")
+    data, filename, _count = outcome
+    return download_response(data, filename, "application/zip")
 
 
 @bp.route("/admin/contests/<int:contest_id>/certificates/job", methods=["POST"])
@@ -310,7 +303,7 @@ def certificates_job(contest_id: int):
 @requires(Role.ORGANISER)
 def award_certificate(award_id: int):
     award = services.get_award_for(award_id, current_user)
-    return _download(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
+    return download_response(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
                      "application/pdf")
 
 
@@ -343,7 +336,7 @@ def poster(contest_id: int):
         organiser=services.settings_for(contest.id).organiser,
         url=url_for("contests.public_detail", slug=contest.slug, u=tag, _external=True),
         short_url=_short_url(contest).split("://", 1)[-1], size=size, unit_name=unit.name if unit else "")
-    return _download(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
+    return download_response(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
 
 
 # --- public: verify, winners ------------------------------------------------------------------------
@@ -398,7 +391,7 @@ def my_certificates():
 @requires(Role.PARTICIPANT)
 def my_certificate(award_id: int):
     award = services.get_award_for(award_id, current_user)
-    return _download(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
+    return download_response(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
                      "application/pdf")
 
 
@@ -450,16 +443,12 @@ def report():
     ctx, params = _report_form(request.args)
     if params is None:
         return ctx if isinstance(ctx, tuple) else render_template("campaign/report.html", **ctx)
-    period = reports.Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), params["label"])
-    size = reports.scope_size(params["unit_id"], period, params["contest_id"])
-    if size > current_app.config.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", 20000):
+    outcome = tasks.report_now(params, annex=request.args.get("fmt", "docx") == "xlsx")
+    if isinstance(outcome, jobs.JobNeeded):
         fields = {k: request.args[k] for k in REPORT_FIELDS if k in request.args}
-        return render_template("campaign/report.html", **{**ctx, "size": size, "job_fields": fields})
-    with tempfile.TemporaryDirectory() as tmp:
-        result = reports.run_periodic_report(params, lambda done, total: None, tmp)
-        chosen = result["annex"] if request.args.get("fmt", "docx") == "xlsx" else result
-        data = Path(chosen["path"]).read_bytes()
-    return _download(data, chosen["filename"], chosen["mimetype"])
+        return render_template("campaign/report.html", **{**ctx, "size": outcome.size, "job_fields": fields})
+    data, filename, mimetype = outcome
+    return download_response(data, filename, mimetype)
 
 
 @bp.route("/reports/job", methods=["POST"])

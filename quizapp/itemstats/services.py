@@ -199,7 +199,7 @@ def request_computation(*, round_id: int | None = None, contest_id: int | None =
                         actor_id: int | None = None):
     """The organiser's "compute now": hand the job to ``dispatch`` (which queues it) and log it.
     Returns what ``dispatch`` returns: the job."""
-    from quizapp.audit import services as audit
+    from quizapp.core import audit
 
     params = {"round_id": round_id} if round_id else {"contest_id": contest_id} if contest_id else {}
     _samples_for(params)  # 404 for an unknown round or contest before anything is queued

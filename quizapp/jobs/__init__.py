@@ -40,6 +40,10 @@ Plug-in contract (how a capability puts its long work on the queue)
        job = jobs.start_job("campaign.certificates", current_user.id, {"round_id": 3})
        return redirect(url_for("jobs.show", job_id=job.id))
 
+   Work that is quick when small runs while the user waits up to a limit: the service
+   calls ``jobs.run_or_queue(kind, actor_id, params, size=…, limit=…, now=…)``, the one
+   rule (``size <= limit`` runs now), and the view shows the result or the job's page.
+
 Only the requester and admins see a job's page and download its file; files
 expire after ``JOBS_TTL_HOURS`` (24 by default; ``ttl_hours=`` per kind) and the
 hourly periodic task (or ``flask jobs prune``) deletes them.
@@ -58,7 +62,7 @@ from flask import Flask
 
 from quizapp.jobs.queue import crontab, huey, periodic, task  # noqa: F401
 from quizapp.jobs.registry import register  # noqa: F401
-from quizapp.jobs.services import start_job  # noqa: F401
+from quizapp.jobs.services import JobNeeded, run_or_queue, runs_inline, start_job  # noqa: F401
 
 
 def load_tasks(app: Flask | None = None) -> list[str]:

@@ -7,7 +7,9 @@ import os
 import shutil
 import time
 from datetime import datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -50,6 +52,40 @@ def start_job(kind: str, requester_id: int | None, params: dict | None = None) -
     db.session.flush()
     db.session.info.setdefault(_PENDING, []).append(job.id)
     return job
+
+
+# --- inline or job: the one rule -------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def runs_inline(size: int, limit: int) -> bool:
+    """The one rule: work of ``size`` (bytes, results, certificates …) runs while the user
+    waits when it is at most ``limit``; beyond that it is a job."""
+    return size <= limit
+
+
+@dataclass(frozen=True)
+class JobNeeded:
+    """Too large to run while the user waits, and not queued (``queue=False``: a GET request
+    changes nothing, so its page offers the POST form that starts the job)."""
+
+    kind: str
+    size: int
+    limit: int
+
+
+def run_or_queue(kind: str, actor_id: int | None, params: dict | Callable[[], dict], *, size: int, limit: int,
+                 now: Callable[[], T], queue: bool = True) -> T | Job | JobNeeded:
+    """Run the work now and return its result (``now()``) when ``size`` is at most ``limit``;
+    else start the job ``kind`` with ``params`` and return the ``Job`` (queued when the
+    transaction commits), or ``JobNeeded`` when ``queue`` is false.  ``params`` may be a
+    callable, called only when the job is started (e.g. to stash an upload)."""
+    if runs_inline(size, limit):
+        return now()
+    if not queue:
+        return JobNeeded(kind, size, limit)
+    return start_job(kind, actor_id, params() if callable(params) else params)
 
 
 @sa.event.listens_for(sa.orm.Session, "after_commit")

@@ -1,11 +1,12 @@
 """A job's page (progress bar refreshed by static/js/jobs.js), its status as JSON, its file."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, send_file
+from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
+from quizapp.core.downloads import download_response
 from quizapp.jobs import registry, services
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
@@ -39,5 +40,4 @@ def status(job_id: int):
 def download(job_id: int):
     job = services.job_for(job_id, current_user)
     path = services.result_file(job)
-    return send_file(path, mimetype=job.result_mimetype, as_attachment=True, download_name=job.result_filename,
-                     max_age=0)
+    return download_response(path, job.result_filename or path.name, job.result_mimetype or "application/octet-stream")

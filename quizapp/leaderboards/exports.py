@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import xlsxwriter
 
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.auth.models import User
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db

@@ -14,6 +14,7 @@ from flask_login import current_user
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.core.db import db
+from quizapp.core.downloads import download_response
 from quizapp import jobs
 from quizapp.leaderboards import charts, exports, services
 from quizapp.leaderboards.tasks import EXPORT_JOB
@@ -193,7 +194,4 @@ def unit_missing_export(unit_id: int, round_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):  # one unit's list is small: served at once, not as a job
         return render_template("errors/error.html", status=404, message=_l("Unknown format.")), 404
     content, mimetype, name = dashboard.export_missing(unit_id, round_id, fmt)
-    response = make_response(content)
-    response.mimetype = mimetype
-    response.headers["Content-Disposition"] = f"attachment; filename={name}"
-    return response
+    return download_response(content, name, mimetype)

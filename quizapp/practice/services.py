@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from quizapp.attempts.models import Attempt, AttemptQuestion
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
 from quizapp.contests.models import Round
 from quizapp.core.db import db, utcnow

@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.uploads import check_xlsx

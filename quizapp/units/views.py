@@ -9,6 +9,7 @@ from flask_login import current_user
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import Role, User
 from quizapp.core.db import db
+from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
 from quizapp.units import services
 from quizapp.units.forms import ConfirmForm, UnitCreateForm, UnitEditForm, UnitImportForm, UnitMergeForm, UnitMoveForm
@@ -62,7 +63,7 @@ def create():
                 form.code.data.strip(), form.name.data.strip(), parent, UnitKind(form.kind.data),
                 (form.bloc.data or "").strip() or None, form.headcount.data,
             )
-            from quizapp.audit import services as audit
+            from quizapp.core import audit
 
             audit.record(current_user.id, "unit.create", "unit", unit.id)
             flash(_("The unit has been created."), "success")
@@ -247,7 +248,7 @@ def export(fmt: str):
         return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
     data = services.export_units(fmt)
     mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename=don-vi.{fmt}"})
+    return download_response(data, f"don-vi.{fmt}", mimetype)
 
 
 @bp.route("/units/<int:unit_id>/members")

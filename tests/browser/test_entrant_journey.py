@@ -14,37 +14,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import app_script, login, screenshot
+from tests.browser.conftest import login, screenshot
+from tests.browser.seeding import seed
 
 # The round is made through the app's own services with a 1-minute limit (the
 # smallest the organiser form accepts), then shortened to SHORT_SECONDS with one
 # UPDATE: waiting a full minute for the time-out would double the suite's run time.
 SHORT_SECONDS = 15
 
-SHORT_ROUND = f"""
-from datetime import timedelta
-import sqlalchemy as sa
-from quizapp.contests import services as contests
-from quizapp.contests.models import ReviewPolicy, Round
-from quizapp.core.db import utcnow
-
-now = utcnow()
-areas = {{a.code: a.id for a in contests.reform_areas()}}
-contest = contests.create_contest(contests.ContestData(
-    title="Thi thử nhanh về cải cách hành chính", description="Vòng thi ngắn cho kiểm thử trình duyệt."), None)
-rnd = contests.add_round(contest, contests.RoundData(
-    title="Vòng thi nhanh", opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=1),
-    quotas=[contests.QuotaItem(areas["TC"], 0, 3), contests.QuotaItem(areas["TTHC"], 0, 2)],
-    time_limit_minutes=1, review_policy=ReviewPolicy.AFTER_ATTEMPT), None)
-contests.publish(contest, None)
-db.session.execute(sa.update(Round).where(Round.id == rnd.id).values(time_limit_seconds={SHORT_SECONDS}))
-result = {{"round_id": rnd.id, "slug": contest.slug}}
-"""
-
 
 @pytest.fixture(scope="module")
 def short_round(live_server):
-    return app_script(live_server, SHORT_ROUND)
+    return seed(live_server, "open_round", title="Thi thử nhanh về cải cách hành chính",
+                round_title="Vòng thi nhanh", description="Vòng thi ngắn cho kiểm thử trình duyệt.",
+                time_limit_minutes=1, seconds=SHORT_SECONDS)
 
 
 def seconds_left(page) -> int:
@@ -162,20 +145,6 @@ def test_register_answer_reload_offline_timeout_result_and_ranking(live_server, 
     screenshot(page, "journey-leaderboard")
 
 
-SLOW_ENTRANT = """
-from datetime import date
-import sqlalchemy as sa
-from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.auth.services import hash_password
-
-unit = db.session.scalar(sa.select(User.unit_id).where(User.phone == "0900000004"))
-db.session.add(User(full_name="Đinh Văn Mạng Chậm", phone="0966000777", role=Role.PARTICIPANT, unit_id=unit,
-                    category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1985, 6, 1),
-                    password_hash=hash_password("matKhau@2026")))
-result = {}
-"""
-
-
 def test_the_countdown_runs_from_when_the_page_was_asked_for_not_when_it_arrived(live_server, phone, short_round):
     """On a slow connection the quiz page arrives seconds after the server read the request and counted
     the time left. The countdown must not show those seconds as still left: answers sent in its last
@@ -183,7 +152,7 @@ def test_the_countdown_runs_from_when_the_page_was_asked_for_not_when_it_arrived
     import time
 
     base, page = live_server["url"], phone
-    app_script(live_server, SLOW_ENTRANT)
+    seed(live_server, "participants", people=[["0966000777", "Đinh Văn Mạng Chậm"]], born="1985-06-01")
     login(page, base, "0966000777", "matKhau@2026")
     page.goto(f"{base}/contests/{short_round['slug']}")
     page.get_by_role("link", name="Vào thi").click()

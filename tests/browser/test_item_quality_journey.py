@@ -16,12 +16,12 @@ from tests.browser.conftest import app_script, axe_violations, layout_problems, 
 SEED = r'''
 from datetime import timedelta
 from quizapp.attempts.models import Attempt, AttemptQuestion
-from quizapp.auth.models import User
 from quizapp.bank import services as bank
 from quizapp.bank.formats import OptionRecord, QuestionRecord
 from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
 from quizapp.core.db import utcnow
 from quizapp.itemstats import services as itemstats
+from tests.browser import seeding
 import tempfile
 
 def make(text, options, right, ext):
@@ -39,12 +39,9 @@ contest = Contest(slug="kiem-dinh-cau-hoi", title="Hội thi kiểm định câu
 rnd = Round(contest=contest, number=1, title="Tuần 1", opens_at=now - timedelta(days=7), closes_at=now - timedelta(hours=1))
 db.session.add(contest)
 db.session.flush()
-unit_id = db.session.scalar(db.select(User.unit_id).where(User.phone == "0900000004"))
+unit_id = seeding.demo_unit_id()
 for i in range(40):
-    u = User(full_name=f"Thí sinh {i}", phone=f"0966{i:06d}", role="participant", unit_id=unit_id,
-             category="civil_servant", password_hash="x")
-    db.session.add(u)
-    db.session.flush()
+    u = seeding.add_participant(f"0966{i:06d}", f"Thí sinh {i}", unit_id, password=None, born=None)
     strength = i / 39
     a = Attempt(round_id=rnd.id, user_id=u.id, unit_id=unit_id, category="civil_servant", number=1,
                 status="submitted", started_at=now - timedelta(days=1), deadline_at=now - timedelta(hours=23),

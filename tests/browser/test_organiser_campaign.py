@@ -24,13 +24,10 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-ut
 
 SEED = """
 import sqlalchemy as sa
-from quizapp.attempts import services as attempts
-from quizapp.attempts.option_ids import OptionIds
 from quizapp.auth.models import User
-from quizapp.auth.services import hash_password
-from quizapp.bank.models import Option
 from quizapp.contests.models import Contest
 from quizapp.units.models import Unit
+from tests.browser import seeding
 
 contest = db.session.scalar(sa.select(Contest).where(Contest.title == %r))
 rnd = contest.rounds[0]
@@ -40,17 +37,9 @@ for phone, new, correct in people:
     user = db.session.scalar(sa.select(User).where(User.phone == phone))
     if user is None:
         unit = db.session.scalar(sa.select(Unit).where(Unit.code == new[1]))
-        user = User(full_name=new[0], phone=phone, unit_id=unit.id, password_hash=hash_password("matKhau@2026"))
-        db.session.add(user)
+        user = seeding.add_participant(phone, new[0], unit.id, born=None)
         db.session.commit()
-    attempt = attempts.start_attempt(rnd.id, user)
-    shown = OptionIds(attempt.id).shown  # the ids the page shows, as the browser would send them
-    for i, aq in enumerate(attempt.questions):
-        right = i < correct
-        ids = db.session.scalars(sa.select(Option.id).where(Option.question_id == aq.question_id,
-                                                            Option.is_correct.is_(right))).all()
-        attempts.save_answer(attempt.id, user.id, aq.id, [shown(o) for o in (sorted(ids) if right else ids[:1])], 1)
-    attempts.submit_attempt(attempt.id, user.id, "1")
+    seeding.sit(rnd.id, user, right=correct, wrong_rest=True, clock="1")
     db.session.commit()
 result = {"contest": contest.id, "slug": contest.slug, "round": rnd.id}
 """ % CONTEST

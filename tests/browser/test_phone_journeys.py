@@ -18,41 +18,21 @@ SMALL_PHONE = {"width": 360, "height": 740}
 PASSWORD = "matKhau@2026"
 
 SEED = f"""
-from datetime import timedelta
 import sqlalchemy as sa
-from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.auth.services import hash_password
-from quizapp.contests import services as contests
-from quizapp.contests.models import Contest, ReviewPolicy, Round
+from quizapp.contests.models import Contest, Round
 from quizapp.core.db import utcnow
-from quizapp.units.models import Unit
-from datetime import date
+from tests.browser import seeding
 
-home_unit = db.session.scalar(sa.select(User.unit_id).where(User.phone == "0900000004"))
-people = {{}}
-for phone, name in [("0977000001", "Hoàng Văn Zalo"), ("0977000002", "Đỗ Thị Chưa Thi"),
-                    ("0977000003", "Vũ Văn Hết Hạn"), ("0977000004", "Lý Thị Lưới"),
-                    ("0977000005", "Mai Thị Xếp Hạng")]:
-    u = User(full_name=name, phone=phone, role=Role.PARTICIPANT, unit_id=home_unit,
-             category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1974, 3, 2),
-             password_hash=hash_password("{PASSWORD}"))
-    db.session.add(u)
-    people[phone] = u
-db.session.flush()
-
+seeding.participants([["0977000001", "Hoàng Văn Zalo"], ["0977000002", "Đỗ Thị Chưa Thi"],
+                      ["0977000003", "Vũ Văn Hết Hạn"], ["0977000004", "Lý Thị Lưới"],
+                      ["0977000005", "Mai Thị Xếp Hạng"]], password="{PASSWORD}", born="1974-03-02")
+paged = seeding.open_round("Thi thử từng câu một", "Vòng thi từng câu", "Mỗi trang một câu hỏi.",
+                           one_page=False, days_open=2)
 now = utcnow()
-areas = {{a.code: a.id for a in contests.reform_areas()}}
-contest = contests.create_contest(contests.ContestData(
-    title="Thi thử từng câu một", description="Mỗi trang một câu hỏi."), None)
-paged = contests.add_round(contest, contests.RoundData(
-    title="Vòng thi từng câu", opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=2),
-    quotas=[contests.QuotaItem(areas["TC"], 0, 3), contests.QuotaItem(areas["TTHC"], 0, 2)],
-    time_limit_minutes=20, one_page=False, review_policy=ReviewPolicy.AFTER_ATTEMPT), None)
-contests.publish(contest, None)
-demo = db.session.scalar(sa.select(Contest).where(Contest.slug != contest.slug).order_by(Contest.id))
+demo = db.session.scalar(sa.select(Contest).where(Contest.slug != paged["slug"]).order_by(Contest.id))
 demo_round = db.session.scalar(sa.select(Round).where(Round.contest_id == demo.id, Round.opens_at <= now,
                                                       Round.closes_at > now))
-result = {{"demo_slug": demo.slug, "demo_round": demo_round.id, "paged_round": paged.id}}
+result = {{"demo_slug": demo.slug, "demo_round": demo_round.id, "paged_round": paged["round_id"]}}
 """
 
 
@@ -360,29 +340,17 @@ def test_unit_manager_reaches_his_non_participants_in_one_tap(live_server, small
 
 RANKED = """
 import sqlalchemy as sa
-from quizapp.attempts import services as attempts
-from quizapp.attempts.option_ids import OptionIds
-from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.bank.models import Option
+from quizapp.auth.models import User
 from quizapp.units.models import Unit
-from datetime import date
+from tests.browser import seeding
 
 round_id = ROUND_ID
 units = list(db.session.scalars(sa.select(Unit.id).where(Unit.is_active).order_by(Unit.id).limit(12)))
-for i in range(55):
-    u = User(full_name=f"Thí sinh {i:02d}", phone=f"09780{i:05d}", role=Role.PARTICIPANT, unit_id=units[i % 12],
-             category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1980, 1, 1), password_hash="x")
-    db.session.add(u)
-    db.session.flush()
-    a = attempts.start_attempt(round_id, u)
-    for q in a.questions[: 1 + i % 5]:  # 1 to 5 right answers: everybody above the viewer (0)
-        right = db.session.scalars(sa.select(Option.id).where(Option.question_id == q.question_id,
-                                                              Option.is_correct)).all()
-        shown = OptionIds(a.id)  # the API speaks in per-attempt option ids
-        attempts.save_answer(a.id, u.id, q.id, sorted(shown.shown(o) for o in right), 1)
-    attempts.submit_attempt(a.id, u.id, "3")
+for i in range(55):  # 1 to 5 right answers: everybody above the viewer (0)
+    u = seeding.add_participant(f"09780{i:05d}", f"Thí sinh {i:02d}", units[i % 12], password=None)
+    seeding.sit(round_id, u, right=1 + i % 5, clock="3")
 me = db.session.scalar(sa.select(User).where(User.phone == "0977000005"))
-attempts.submit_attempt(attempts.start_attempt(round_id, me).id, me.id, "3")  # no answer: the last place
+seeding.sit(round_id, me, right=0, clock="3")  # no answer: the last place
 result = {"unit": db.session.get(Unit, me.unit_id).name}
 """
 
