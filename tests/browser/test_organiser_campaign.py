@@ -24,7 +24,9 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-ut
 
 SEED = """
 import sqlalchemy as sa
-from quizapp.attempts import services as attempts
+from quizapp.attempts.answers import save_answer
+from quizapp.attempts.start import start_attempt
+from quizapp.attempts.submit import submit_attempt
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.auth.models import User
 from quizapp.auth.services import hash_password
@@ -43,14 +45,14 @@ for phone, new, correct in people:
         user = User(full_name=new[0], phone=phone, unit_id=unit.id, password_hash=hash_password("matKhau@2026"))
         db.session.add(user)
         db.session.commit()
-    attempt = attempts.start_attempt(rnd.id, user)
+    attempt = start_attempt(rnd.id, user)
     shown = OptionIds(attempt.id).shown  # the ids the page shows, as the browser would send them
     for i, aq in enumerate(attempt.questions):
         right = i < correct
         ids = db.session.scalars(sa.select(Option.id).where(Option.question_id == aq.question_id,
                                                             Option.is_correct.is_(right))).all()
-        attempts.save_answer(attempt.id, user.id, aq.id, [shown(o) for o in (sorted(ids) if right else ids[:1])], 1)
-    attempts.submit_attempt(attempt.id, user.id, "1")
+        save_answer(attempt.id, user.id, aq.id, [shown(o) for o in (sorted(ids) if right else ids[:1])], 1)
+    submit_attempt(attempt.id, user.id, "1")
     db.session.commit()
 result = {"contest": contest.id, "slug": contest.slug, "round": rnd.id}
 """ % CONTEST

@@ -360,7 +360,9 @@ def test_unit_manager_reaches_his_non_participants_in_one_tap(live_server, small
 
 RANKED = """
 import sqlalchemy as sa
-from quizapp.attempts import services as attempts
+from quizapp.attempts.answers import save_answer
+from quizapp.attempts.start import start_attempt
+from quizapp.attempts.submit import submit_attempt
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.auth.models import EntrantCategory, Role, User
 from quizapp.bank.models import Option
@@ -374,15 +376,15 @@ for i in range(55):
              category=EntrantCategory.CIVIL_SERVANT, date_of_birth=date(1980, 1, 1), password_hash="x")
     db.session.add(u)
     db.session.flush()
-    a = attempts.start_attempt(round_id, u)
+    a = start_attempt(round_id, u)
     for q in a.questions[: 1 + i % 5]:  # 1 to 5 right answers: everybody above the viewer (0)
         right = db.session.scalars(sa.select(Option.id).where(Option.question_id == q.question_id,
                                                               Option.is_correct)).all()
         shown = OptionIds(a.id)  # the API speaks in per-attempt option ids
-        attempts.save_answer(a.id, u.id, q.id, sorted(shown.shown(o) for o in right), 1)
-    attempts.submit_attempt(a.id, u.id, "3")
+        save_answer(a.id, u.id, q.id, sorted(shown.shown(o) for o in right), 1)
+    submit_attempt(a.id, u.id, "3")
 me = db.session.scalar(sa.select(User).where(User.phone == "0977000005"))
-attempts.submit_attempt(attempts.start_attempt(round_id, me).id, me.id, "3")  # no answer: the last place
+submit_attempt(start_attempt(round_id, me).id, me.id, "3")  # no answer: the last place
 result = {"unit": db.session.get(Unit, me.unit_id).name}
 """
 
