@@ -10,7 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.attempts import draws
-from quizapp.attempts import answers as attempt_answers, errors as attempt_errors, prediction as attempt_prediction, review as attempt_review, shown as attempt_shown, start as attempt_start, submit as attempt_submit, sweep as attempt_sweep
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import errors as attempt_errors
+from quizapp.attempts import prediction as attempt_prediction
+from quizapp.attempts import review as attempt_review
+from quizapp.attempts import shown as attempt_shown
+from quizapp.attempts import start as attempt_start
+from quizapp.attempts import submit as attempt_submit
+from quizapp.attempts import sweep as attempt_sweep
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option, Question, QuestionStatus
@@ -600,7 +607,8 @@ def test_finalize_closes_only_expired_attempts_and_is_idempotent(make, db, app):
     old = attempt_start.start_attempt(rnd.id, u1, now=t0 - timedelta(minutes=30))
     for aq in old.questions:  # saved while the clock was running
         db.session.execute(sa.update(AttemptQuestion).where(AttemptQuestion.id == aq.id)
-                           .values(selected=[OptionIds(aq.attempt_id).real(s) for s in correct_ids(db, aq)], answer_seq=1))
+                           .values(selected=[OptionIds(aq.attempt_id).real(s) for s in correct_ids(db, aq)],
+                                   answer_seq=1))
     fresh = attempt_start.start_attempt(rnd.id, u2, now=t0)
     db.session.commit()
     assert attempt_sweep.finalize_expired(t0) == 1
@@ -736,3 +744,43 @@ def test_simultaneous_starts_on_postgresql_create_one_attempt(make, db, app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     assert len(set(results)) == 1 and set(errors) <= {"attempt_conflict"}
     assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 4
+
+
+def test_submit_asks_the_contests_review_rule_on_the_columns_it_read(make, db, monkeypatch):
+    """Issue 19 item 4: submit has no review-policy switch of its own; whether its result may
+    show the key is ``contests.services.review_time_reached`` (here a spy), asked once with
+    the policy and times of submit's one read."""
+    from quizapp.contests.models import ReviewPolicy
+
+    bank(make, 5)
+    rnd = make.round(review_policy=ReviewPolicy.AFTER_CLOSE)
+    user = make.user()
+    attempt = attempt_start.start_attempt(rnd.id, user)
+    asked = []
+
+    def rule(round_, now):
+        asked.append((round_.review_policy, round_.opens_at, round_.closes_at))
+        return True
+
+    monkeypatch.setattr(attempt_submit, "review_time_reached", rule)
+    view = attempt_submit.submit(attempt.id, user.id, "1")
+    assert view.review_available is True  # the round is still open: only the rule's answer opens it
+    assert asked == [(ReviewPolicy.AFTER_CLOSE, rnd.opens_at, rnd.closes_at)]
+
+
+def test_a_review_after_the_contest_opens_on_the_submit_once_the_last_round_closed(make, db):
+    """The rare policy reads the contest's last closing time through the same contests rule."""
+    from quizapp.contests.models import ReviewPolicy
+
+    bank(make, 5)
+    now = utcnow()
+    rnd = make.round(review_policy=ReviewPolicy.AFTER_CONTEST, closes_at=now - timedelta(seconds=2))
+    later = make.round(contest=rnd.contest, closes_at=now + timedelta(days=3))
+    first, second = make.user(), make.user()
+    attempts = [attempt_start.start_attempt(rnd.id, u, now=now - timedelta(minutes=10)) for u in (first, second)]
+    db.session.commit()
+    # Submitted within the grace after the round's close: a later round of the contest still runs.
+    assert attempt_submit.submit(attempts[0].id, first.id, "1", now=now).review_available is False
+    later.closes_at = now - timedelta(minutes=1)
+    db.session.commit()
+    assert attempt_submit.submit(attempts[1].id, second.id, "1", now=now).review_available is True

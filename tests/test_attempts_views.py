@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import answers as attempt_answers, submit as attempt_submit
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import submit as attempt_submit
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import answers as attempt_answers, start as attempt_start, submit as attempt_submit
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import start as attempt_start
+from quizapp.attempts import submit as attempt_submit
 from quizapp.contests.models import CountedAttempt, PredictionMode
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import ranking

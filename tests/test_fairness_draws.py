@@ -14,7 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.attempts import draws
-from quizapp.attempts import answers as attempt_answers, review as attempt_review, start as attempt_start, submit as attempt_submit
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import review as attempt_review
+from quizapp.attempts import start as attempt_start
+from quizapp.attempts import submit as attempt_submit
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.audit.models import AuditEntry

@@ -43,7 +43,8 @@ def _counted_and_places(user, round_ids: set[int],
         sa.select(Standing.round_id, Standing.attempt_id)
         .where(Standing.user_id == user.id, Standing.round_id.in_(round_ids))).all()) if round_ids else {}
     places: dict[int, int | None] = {}
-    for round_id in counted if places_wanted else ():  # the place the results pages show, from the cached snapshot (no row query)
+    # The place the results pages show, from the cached snapshot (no row query).
+    for round_id in counted if places_wanted else ():
         place = boards.own_place(round_id, user)
         if place is not None:
             places[round_id] = place.rank
