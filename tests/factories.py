@@ -223,20 +223,22 @@ class Factory:
 
         import sqlalchemy as sa
 
-        from quizapp.attempts import services
+        from quizapp.attempts.answers import save_answer
+        from quizapp.attempts.start import start_attempt
+        from quizapp.attempts.submit import submit_attempt
         from quizapp.attempts.option_ids import OptionIds
         from quizapp.bank.models import Option
         from quizapp.core.db import utcnow
 
         start = start or utcnow() - timedelta(hours=1)
-        attempt = services.start_attempt(rnd.id, user, now=start)
+        attempt = start_attempt(rnd.id, user, now=start)
         for i, aq in enumerate(attempt.questions):
             right = i < correct
             ids = self.db.session.scalars(
                 sa.select(Option.id).where(Option.question_id == aq.question_id, Option.is_correct.is_(right))
             ).all()
             shown = [OptionIds(attempt.id).shown(oid) for oid in (ids if right else ids[:1])]  # the ids entrants see
-            services.save_answer(attempt.id, user.id, aq.id, shown, 1, now=start)
-        services.submit_attempt(attempt.id, user.id, prediction, auto=auto, now=start + timedelta(seconds=seconds))
+            save_answer(attempt.id, user.id, aq.id, shown, 1, now=start)
+        submit_attempt(attempt.id, user.id, prediction, auto=auto, now=start + timedelta(seconds=seconds))
         self.db.session.commit()
         return attempt

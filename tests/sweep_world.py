@@ -58,7 +58,7 @@ def login_as(client, user) -> None:
 
 
 def build_world(make, db, taint: str = "") -> World:
-    from quizapp.attempts import services as attempts
+    from quizapp.attempts.start import start_attempt
     from quizapp.core import audit
     from quizapp.contests import services as contests
     from quizapp.contests.models import ContestStatus, ReviewPolicy
@@ -116,7 +116,7 @@ def build_world(make, db, taint: str = "") -> World:
     open_submitted = make.submission(open_round, pa, 1, 4, start=now - timedelta(hours=2))
     make.submission(open_round, pb, 2, 5, start=now - timedelta(hours=3))
     make.submission(closed_round, pb, 1, 6, start=now - timedelta(days=6))
-    in_progress = attempts.start_attempt(open_round.id, pa)
+    in_progress = start_attempt(open_round.id, pa)
     db.session.commit()
     aq_id = in_progress.questions[0].id
     from quizapp.practice import services as practice

@@ -152,25 +152,26 @@ def test_an_admin_changes_the_category_and_it_is_audited(client, db, auth, make)
 
 
 def test_eligibility_is_judged_on_the_category_held_when_the_attempt_started(db, make):
-    from quizapp.attempts import services as attempts
+    from quizapp.attempts.start import begin_attempt
+    from quizapp.attempts.submit import submit_attempt
     from quizapp.core.errors import ServiceError
 
     contest = make.contest(published=True, open_to_all=False, categories=["student"])
     rnd = make.built_round(contest, attempts_allowed=2)
     student = make.user(category=EntrantCategory.STUDENT)
-    view = attempts.begin_attempt(rnd.id, student.id)
+    view = begin_attempt(rnd.id, student.id)
     db.session.commit()
     admin = make.user(role=Role.ADMIN)
     services.admin_update_user(admin, student, phone=student.phone, category="civil_servant")
     db.session.commit()
     # The attempt he started as a student goes on, and counts as a student's.
-    assert attempts.begin_attempt(rnd.id, student.id).id == view.id
+    assert begin_attempt(rnd.id, student.id).id == view.id
     assert db.session.get(Attempt, view.id).category == "student"
-    attempts.submit_attempt(view.id, student.id, prediction="3")
+    submit_attempt(view.id, student.id, prediction="3")
     db.session.commit()
     # A new attempt is judged on the category he holds now.
     try:
-        attempts.begin_attempt(rnd.id, student.id)
+        begin_attempt(rnd.id, student.id)
     except ServiceError as exc:
         assert exc.code == "not_eligible"
     else:  # pragma: no cover

@@ -124,3 +124,23 @@ def test_exponents_and_broken_grouping_are_refused(api, make, db, rnd, raw):
     resp = api.post(f"/api/v1/attempts/{attempt['id']}/submit", {"prediction": raw})
     assert resp.status_code == 400 and resp.json["error"]["code"] in ("prediction_invalid", "prediction_not_integer")
     assert db.session.get(Attempt, attempt["id"]).status == AttemptStatus.IN_PROGRESS
+
+
+def test_the_api_and_the_page_list_my_attempts_from_one_service_in_one_order(api, make, db):
+    """Issue 19 item 4: GET /api/v1/attempts and the page "Bài thi của tôi" are the same list
+    (``attempts.history.my_attempts``): newest submission first.  The API used to keep its own
+    query ordered by start, so an attempt started earlier but submitted later came second."""
+    for _ in range(3):
+        make.question()
+    user = make.user()
+    now = utcnow()
+    first = make.round(quotas=[("TC", 0, 3)], title="Vòng chậm")
+    second = make.round(quotas=[("TC", 0, 3)], title="Vòng nhanh")
+    slow = make.submission(first, user, 1, "1", start=now - timedelta(minutes=50), seconds=10 * 60)  # at -40 min
+    quick = make.submission(second, user, 1, "1", start=now - timedelta(minutes=45), seconds=60)  # at -44 min
+    api.login(user)
+    mine = api.get("/api/v1/attempts").json["attempts"]
+    page = api.client.get("/my/attempts").get_data(as_text=True)
+    assert [a["id"] for a in mine] == [slow.id, quick.id]
+    assert page.index("Vòng chậm") < page.index("Vòng nhanh")
+    assert [a["counted"] for a in mine] == [True, True] and "place" not in mine[0]

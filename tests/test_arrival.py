@@ -77,11 +77,11 @@ def test_the_sweep_waits_for_answers_the_proxy_received_in_time(api, db, app, mo
     """Behind a trusted proxy a submit stamped before deadline + grace may still queue in front of the
     workers; the every-minute sweep must not close the attempt meanwhile (the submit would then be
     refused and its prediction lost). It closes it once the longest queueing allowed has passed."""
-    from quizapp.attempts import services
+    from quizapp.attempts.sweep import finalize_all
 
     monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
     monkeypatch.setitem(app.config, "REQUEST_START_MAX_SKEW", 30)
-    assert services.finalize_all() == (0, 0)  # 3 s past deadline + grace: an answer may still be queued
+    assert finalize_all() == (0, 0)  # 3 s past deadline + grace: an answer may still be queued
     received = utcnow().timestamp() - 6  # reached the proxy 2 s before deadline + grace
     api.client.environ_base["HTTP_X_REQUEST_START"] = f"t={received:.3f}"
     try:
@@ -94,17 +94,18 @@ def test_the_sweep_waits_for_answers_the_proxy_received_in_time(api, db, app, mo
 
 
 def test_the_sweep_closes_after_grace_plus_the_allowed_queueing(make, db, app, monkeypatch):
-    from quizapp.attempts import services
+    from quizapp.attempts.start import start_attempt
+    from quizapp.attempts.sweep import finalize_expired
 
     for _ in range(2):
         make.question()
     rnd = make.round(quotas=[("TC", 0, 2)])
-    attempt = services.start_attempt(rnd.id, make.user())
+    attempt = start_attempt(rnd.id, make.user())
     deadline = attempt.deadline_at
     monkeypatch.setitem(app.config, "REQUEST_START_MAX_SKEW", 30)
     monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
-    assert services.finalize_expired(deadline + timedelta(seconds=5 + 29)) == 0
-    assert services.finalize_expired(deadline + timedelta(seconds=5 + 31)) == 1
+    assert finalize_expired(deadline + timedelta(seconds=5 + 29)) == 0
+    assert finalize_expired(deadline + timedelta(seconds=5 + 31)) == 1
     monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 0)  # no proxy: nothing can be queued unstamped
-    other = services.start_attempt(rnd.id, make.user())
-    assert services.finalize_expired(other.deadline_at + timedelta(seconds=6)) == 1
+    other = start_attempt(rnd.id, make.user())
+    assert finalize_expired(other.deadline_at + timedelta(seconds=6)) == 1

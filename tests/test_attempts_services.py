@@ -9,7 +9,15 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import draws, services
+from quizapp.attempts import draws
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import errors as attempt_errors
+from quizapp.attempts import prediction as attempt_prediction
+from quizapp.attempts import review as attempt_review
+from quizapp.attempts import shown as attempt_shown
+from quizapp.attempts import start as attempt_start
+from quizapp.attempts import submit as attempt_submit
+from quizapp.attempts import sweep as attempt_sweep
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option, Question, QuestionStatus
@@ -46,7 +54,7 @@ def wrong_id(db, aq):
 def answer_all(db, attempt, correct=True, seq=1):
     for aq in attempt.questions:
         sel = correct_ids(db, aq) if correct else [wrong_id(db, aq)]
-        services.save_answer(attempt.id, attempt.user_id, aq.id, sel, seq)
+        attempt_answers.save_answer(attempt.id, attempt.user_id, aq.id, sel, seq)
 
 
 def codes(exc_info):
@@ -92,9 +100,9 @@ def test_starting_increments_times_drawn_so_the_whole_bank_gets_used(make, db):
     user = make.user()
     seen = set()
     for _ in range(2):
-        a = services.start_attempt(rnd.id, user)
+        a = attempt_start.start_attempt(rnd.id, user)
         seen |= {aq.question_id for aq in a.questions}
-        services.submit_attempt(a.id, user.id, "1")
+        attempt_submit.submit_attempt(a.id, user.id, "1")
         db.session.commit()
     assert seen == {q.id for q in qs}  # second attempt took the three unused ones
     counts = db.session.scalars(sa.select(Question.times_drawn)).all()
@@ -109,11 +117,11 @@ def test_draws_are_counted_outside_the_start_and_this_process_sees_its_own_at_on
     qs = bank(make, 6)
     rnd = make.round(quotas=[("TC", 0, 3)], attempts_allowed=5)
     user = make.user()
-    first = services.start_attempt(rnd.id, user)
-    services.submit_attempt(first.id, user.id, "1")
+    first = attempt_start.start_attempt(rnd.id, user)
+    attempt_submit.submit_attempt(first.id, user.id, "1")
     db.session.commit()
     assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 0  # not flushed yet
-    second = services.start_attempt(rnd.id, user)
+    second = attempt_start.start_attempt(rnd.id, user)
     firsts, seconds = ({aq.question_id for aq in a.questions} for a in (first, second))
     assert firsts | seconds == {q.id for q in qs}  # the second took the three the first left
     db.session.rollback()  # the second start never happened: its draws are not counted
@@ -127,7 +135,7 @@ def test_a_failed_draw_count_flush_keeps_the_tally_for_the_next(make, db, app, m
     monkeypatch.setitem(app.config, "DRAW_COUNT_FLUSH_SECONDS", 3600)
     bank(make, 4)
     rnd = make.round(quotas=[("TC", 0, 2)])
-    services.start_attempt(rnd.id, make.user())
+    attempt_start.start_attempt(rnd.id, make.user())
     db.session.commit()
     broken = sa.text("UPDATE no_such_table SET n = :p_n WHERE id = :p_id")
     monkeypatch.setattr(draws, "_count_statement", lambda: broken)
@@ -141,7 +149,7 @@ def test_draw_refuses_when_the_bank_is_too_small(make, db):
     bank(make, 2)
     rnd = make.round(quotas=[("TC", 0, 3)])
     with pytest.raises(ServiceError) as exc:
-        services.start_attempt(rnd.id, make.user())
+        attempt_start.start_attempt(rnd.id, make.user())
     assert codes(exc) == "bank_too_small" and exc.value.status == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
 
@@ -153,7 +161,7 @@ def test_start_fixes_deadline_copies_unit_and_stores_option_order(make, db):
     rnd = make.round(time_limit_seconds=600)
     user = make.user()
     now = utcnow()
-    a = services.start_attempt(rnd.id, user, now=now)
+    a = attempt_start.start_attempt(rnd.id, user, now=now)
     assert a.deadline_at == now + timedelta(seconds=600)
     assert a.unit_id == user.unit_id and a.category == user.category.value
     assert a.number == 1 and a.status == AttemptStatus.IN_PROGRESS and a.max_score == 5
@@ -170,21 +178,21 @@ def test_deadline_never_passes_the_round_close_and_grants_add_minutes(make, db):
     bank(make, 5)
     now = utcnow()
     rnd = make.round(time_limit_seconds=1200, closes_at=now + timedelta(minutes=5))
-    a = services.start_attempt(rnd.id, make.user(), now=now)
+    a = attempt_start.start_attempt(rnd.id, make.user(), now=now)
     assert a.deadline_at == rnd.closes_at
     rnd2 = make.round(time_limit_seconds=600)
     user = make.user()
     db.session.add(Grant(round_id=rnd2.id, user_id=user.id, extra_minutes=5, extra_attempts=0,
                          reason="Khuyết tật", created_at=now))
     db.session.commit()
-    b = services.start_attempt(rnd2.id, user, now=now)
+    b = attempt_start.start_attempt(rnd2.id, user, now=now)
     assert b.deadline_at == now + timedelta(minutes=15)
 
 
 def test_options_keep_bank_order_unless_shuffled(make, db):
     bank(make, 5)
     rnd = make.round(shuffle_options=False, shuffle_questions=False)
-    a = services.start_attempt(rnd.id, make.user())
+    a = attempt_start.start_attempt(rnd.id, make.user())
     for aq in a.questions:
         expected = db.session.scalars(sa.select(Option.id).where(Option.question_id == aq.question_id)
                                       .order_by(Option.position)).all()
@@ -193,7 +201,7 @@ def test_options_keep_bank_order_unless_shuffled(make, db):
     orders = set()
     for _ in range(8):
         u = make.user()
-        b = services.start_attempt(rnd2.id, u, rng=random.Random(len(orders) * 7 + u.id))
+        b = attempt_start.start_attempt(rnd2.id, u, rng=random.Random(len(orders) * 7 + u.id))
         orders |= {tuple(aq.option_order) for aq in b.questions}
     assert len(orders) > 5  # shuffled differently per attempt
 
@@ -202,9 +210,9 @@ def test_starting_again_resumes_the_attempt_in_progress(make, db):
     bank(make, 5)
     rnd = make.round()
     user = make.user()
-    a = services.start_attempt(rnd.id, user)
+    a = attempt_start.start_attempt(rnd.id, user)
     db.session.commit()
-    b = services.start_attempt(rnd.id, user)
+    b = attempt_start.start_attempt(rnd.id, user)
     assert a.id == b.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
 
@@ -213,16 +221,16 @@ def test_attempt_limit_holds_and_grants_add_attempts(make, db):
     bank(make, 5)
     rnd = make.round(attempts_allowed=1)
     user = make.user()
-    a = services.start_attempt(rnd.id, user)
-    services.submit_attempt(a.id, user.id, "3")
+    a = attempt_start.start_attempt(rnd.id, user)
+    attempt_submit.submit_attempt(a.id, user.id, "3")
     db.session.commit()
     with pytest.raises(ServiceError) as exc:
-        services.start_attempt(rnd.id, user)
+        attempt_start.start_attempt(rnd.id, user)
     assert codes(exc) == "attempt_limit" and exc.value.status == 409
     db.session.add(Grant(round_id=rnd.id, user_id=user.id, extra_minutes=0, extra_attempts=1,
                          reason="Sự cố mạng", created_at=utcnow()))
     db.session.commit()
-    assert services.start_attempt(rnd.id, user).number == 2
+    assert attempt_start.start_attempt(rnd.id, user).number == 2
 
 
 def test_a_lost_race_for_the_slot_returns_the_open_attempt(make, db, monkeypatch):
@@ -231,24 +239,24 @@ def test_a_lost_race_for_the_slot_returns_the_open_attempt(make, db, monkeypatch
     bank(make, 5)
     rnd = make.round()
     user = make.user()
-    first = services.start_attempt(rnd.id, user)
+    first = attempt_start.start_attempt(rnd.id, user)
     db.session.commit()
-    real_state = services._start_state
+    real_state = attempt_start._start_state
 
     def blind(round_id, user_id):  # the racer looked before the first start's insert: no attempt yet
         return dataclasses.replace(real_state(round_id, user_id), used=0, open_id=None)
 
-    monkeypatch.setattr(services, "_start_state", blind)
-    monkeypatch.setattr(services, "_open_attempt", lambda *a: None)
-    monkeypatch.setattr(services, "_attempt_count", lambda *a: 0)
+    monkeypatch.setattr(attempt_start, "_start_state", blind)
+    monkeypatch.setattr(attempt_start, "_open_attempt", lambda *a: None)
+    monkeypatch.setattr(attempt_start, "_attempt_count", lambda *a: 0)
     with pytest.raises(ServiceError) as exc:
-        services.start_attempt(rnd.id, user)
+        attempt_start.start_attempt(rnd.id, user)
     assert codes(exc) == "attempt_conflict"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     monkeypatch.undo()
     # Same race, but now the winner's open attempt is found after the refused insert.
-    monkeypatch.setattr(services, "_start_state", blind)
-    again = services.start_attempt(rnd.id, user)
+    monkeypatch.setattr(attempt_start, "_start_state", blind)
+    again = attempt_start.start_attempt(rnd.id, user)
     assert again.id == first.id
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
@@ -272,7 +280,7 @@ def test_start_refuses_rounds_not_open_to_the_entrant(make, db, case):
         rnd.contest.units = [make.unit()]
         db.session.commit()
     with pytest.raises(ServiceError) as exc:
-        services.start_attempt(rnd.id, make.user())
+        attempt_start.start_attempt(rnd.id, make.user())
     expected = {"closed": ("round_closed", 409), "upcoming": ("round_not_open", 409),
                 "unpublished": ("round_not_found", 404), "not_eligible": ("not_eligible", 403)}[case]
     assert (exc.value.code, exc.value.status) == expected
@@ -306,7 +314,7 @@ def test_the_start_reads_eligibility_in_sql_as_the_contest_rules_define_it(make,
         answers = []
         for user in users:
             expected = is_eligible(rnd.contest, user)
-            assert services._start_state(rnd.id, user.id).eligible == expected, (rule, user.unit.name)
+            assert attempt_start._start_state(rnd.id, user.id).eligible == expected, (rule, user.unit.name)
             answers.append(expected)
         # Each rule admits some and refuses others, except the last, which admits nobody.
         assert set(answers) == ({False} if rule == rules[-1] else {True, False}), rule
@@ -327,7 +335,7 @@ def test_a_started_attempt_shows_the_bank_text_and_every_option_without_the_key(
     qs = bank(make, 5)
     rnd = make.round(shuffle_options=True)
     user = make.user()
-    view = services.begin_attempt(rnd.id, user.id)
+    view = attempt_start.begin_attempt(rnd.id, user.id)
     stored = {aq.id: aq for aq in db.session.get(Attempt, view.id).questions}
     by_id = {q.id: q for q in qs}
     for shown in view.questions:
@@ -338,7 +346,7 @@ def test_a_started_attempt_shows_the_bank_text_and_every_option_without_the_key(
         assert dict(shown.options) == {sid(aq, o.id): o.text for o in question.options}
     # Resuming reads the same view back from the database.
     db.session.commit()
-    again = services.begin_attempt(rnd.id, user.id)
+    again = attempt_start.begin_attempt(rnd.id, user.id)
     assert again.id == view.id and again.questions == view.questions
 
 
@@ -353,7 +361,7 @@ def test_the_question_content_cache_stays_bounded_and_correct(make, db, app, mon
             content = draws.question_content(half)
             assert {qid: c.text for qid, c in content.items()} == {qid: texts[qid] for qid in half}
             assert len(app.extensions["quizapp.question_content"]) <= 6
-        view = services.begin_attempt(rnd.id, make.user().id)
+        view = attempt_start.begin_attempt(rnd.id, make.user().id)
         stored = {aq.id: aq.question_id for aq in db.session.get(Attempt, view.id).questions}
         assert [q.text for q in view.questions] == [texts[stored[q.id]] for q in view.questions]
         assert len(app.extensions["quizapp.question_content"]) <= 6
@@ -365,7 +373,7 @@ def test_a_deactivated_account_cannot_start(make, db):
     rnd = make.round()
     user = make.user(is_active_account=False)
     with pytest.raises(ServiceError) as exc:
-        services.begin_attempt(rnd.id, user.id)
+        attempt_start.begin_attempt(rnd.id, user.id)
     assert codes(exc) == "not_eligible" and exc.value.status == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
 
@@ -378,7 +386,7 @@ def started(make, db):
     make.question(multiple=True, correct=[0, 2])
     rnd = make.round(quotas=[("TC", 0, 5)], shuffle_questions=False, time_limit_seconds=600)
     user = make.user()
-    attempt = services.start_attempt(rnd.id, user)
+    attempt = attempt_start.start_attempt(rnd.id, user)
     db.session.commit()
     return attempt
 
@@ -387,9 +395,9 @@ def test_save_writes_the_answer_and_a_newer_seq_wins(started, db):
     a = started
     aq = a.questions[0]
     o1, o2 = sid(aq, aq.option_order[0]), sid(aq, aq.option_order[1])
-    r = services.save_answer(a.id, a.user_id, aq.id, [o1], 10)
+    r = attempt_answers.save_answer(a.id, a.user_id, aq.id, [o1], 10)
     assert r.saved and r.selected == [o1] and r.seq == 10 and 0 < r.remaining_ms <= 600_000
-    r = services.save_answer(a.id, a.user_id, aq.id, [o2], 11)
+    r = attempt_answers.save_answer(a.id, a.user_id, aq.id, [o2], 11)
     assert r.saved
     db.session.commit()
     row = db.session.get(AttemptQuestion, aq.id)
@@ -401,9 +409,9 @@ def test_a_stale_or_replayed_save_does_not_overwrite_and_reports_the_stored_answ
     a = started
     aq = a.questions[0]
     o1, o2 = sid(aq, aq.option_order[0]), sid(aq, aq.option_order[1])
-    services.save_answer(a.id, a.user_id, aq.id, [o2], 20)
+    attempt_answers.save_answer(a.id, a.user_id, aq.id, [o2], 20)
     for stale_seq in (19, 20):
-        r = services.save_answer(a.id, a.user_id, aq.id, [o1], stale_seq)
+        r = attempt_answers.save_answer(a.id, a.user_id, aq.id, [o1], stale_seq)
         assert not r.saved and r.selected == [o2] and r.seq == 20
     db.session.commit()
     row = db.session.get(AttemptQuestion, aq.id)
@@ -414,8 +422,8 @@ def test_a_stale_or_replayed_save_does_not_overwrite_and_reports_the_stored_answ
 def test_clearing_an_answer_is_a_save(started, db):
     a = started
     aq = a.questions[0]
-    services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 1)
-    r = services.save_answer(a.id, a.user_id, aq.id, [], 2)
+    attempt_answers.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 1)
+    r = attempt_answers.save_answer(a.id, a.user_id, aq.id, [], 2)
     assert r.saved and r.selected == []
 
 
@@ -430,19 +438,19 @@ def test_save_refuses_bad_input(started, make, db):
     q0, q1 = a.questions[0], a.questions[1]
     single = next(aq for aq in a.questions if len(correct_ids(db, aq)) == 1)
     other_user = make.user()
-    _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, [sid(q1, q1.option_order[0])], 5),
+    _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, q0.id, [sid(q1, q1.option_order[0])], 5),
              "option_not_in_question", 400)
-    _refused(lambda: services.save_answer(a.id, a.user_id, 999_999, [sid(q0, q0.option_order[0])], 5),
+    _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, 999_999, [sid(q0, q0.option_order[0])], 5),
              "question_not_in_attempt", 404)
-    _refused(lambda: services.save_answer(a.id, other_user.id, q0.id, [sid(q0, q0.option_order[0])], 5),
+    _refused(lambda: attempt_answers.save_answer(a.id, other_user.id, q0.id, [sid(q0, q0.option_order[0])], 5),
              "attempt_not_found", 404)
-    _refused(lambda: services.save_answer(a.id, a.user_id, single.id, sids(single, single.option_order[:2]), 5),
+    _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, single.id, sids(single, single.option_order[:2]), 5),
              "single_choice", 400)
     for bad_seq in (None, 0, -1, "5", 1.5, True, 2**60):
-        _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, [sid(q0, q0.option_order[0])], bad_seq),
+        _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, q0.id, [sid(q0, q0.option_order[0])], bad_seq),
                  "seq_invalid", 400)
     for bad_sel in ("12", [None], [{"id": 1}], 12):
-        _refused(lambda: services.save_answer(a.id, a.user_id, q0.id, bad_sel, 5), "selected_invalid", 400)
+        _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, q0.id, bad_sel, 5), "selected_invalid", 400)
     db.session.rollback()
     assert all(aq.selected is None for aq in db.session.scalars(sa.select(AttemptQuestion)))
 
@@ -450,7 +458,7 @@ def test_save_refuses_bad_input(started, make, db):
 def test_multiple_choice_accepts_several_options(started, db):
     a = started
     multi = next(aq for aq in a.questions if len(correct_ids(db, aq)) == 2)
-    r = services.save_answer(a.id, a.user_id, multi.id, sids(multi, multi.option_order[:3]), 1)
+    r = attempt_answers.save_answer(a.id, a.user_id, multi.id, sids(multi, multi.option_order[:3]), 1)
     assert r.saved and len(r.selected) == 3
 
 
@@ -459,18 +467,18 @@ def test_save_is_refused_after_deadline_plus_grace_but_accepted_within_grace(sta
     aq = a.questions[0]
     grace = app.config["ANSWER_GRACE_SECONDS"]
     within = a.deadline_at + timedelta(seconds=grace - 1)
-    r = services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 1, now=within)
+    r = attempt_answers.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 1, now=within)
     assert r.saved and r.remaining_ms == 0
     late = a.deadline_at + timedelta(seconds=grace + 1)
-    _refused(lambda: services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[1])], 2, now=late),
+    _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[1])], 2, now=late),
              "time_up", 409)
 
 
 def test_no_save_after_submission(started, db):
     a = started
-    services.submit_attempt(a.id, a.user_id, "0")
+    attempt_submit.submit_attempt(a.id, a.user_id, "0")
     aq = a.questions[0]
-    _refused(lambda: services.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 99),
+    _refused(lambda: attempt_answers.save_answer(a.id, a.user_id, aq.id, [sid(aq, aq.option_order[0])], 99),
              "attempt_finished", 409)
 
 
@@ -480,12 +488,12 @@ def test_grading_requires_the_exact_set_of_correct_options(started, db):
     a = started
     multi = next(aq for aq in a.questions if len(correct_ids(db, aq)) == 2)
     singles = [aq for aq in a.questions if aq is not multi]
-    services.save_answer(a.id, a.user_id, multi.id, correct_ids(db, multi)[:1], 1)  # half right: no score
-    services.save_answer(a.id, a.user_id, singles[0].id, correct_ids(db, singles[0]), 1)
-    services.save_answer(a.id, a.user_id, singles[1].id, [wrong_id(db, singles[1])], 1)
+    attempt_answers.save_answer(a.id, a.user_id, multi.id, correct_ids(db, multi)[:1], 1)  # half right: no score
+    attempt_answers.save_answer(a.id, a.user_id, singles[0].id, correct_ids(db, singles[0]), 1)
+    attempt_answers.save_answer(a.id, a.user_id, singles[1].id, [wrong_id(db, singles[1])], 1)
     # singles[2], singles[3] unanswered
     now = a.started_at + timedelta(seconds=95, milliseconds=250)
-    done = services.submit_attempt(a.id, a.user_id, "12", now=now)
+    done = attempt_submit.submit_attempt(a.id, a.user_id, "12", now=now)
     assert done.status == AttemptStatus.SUBMITTED and done.finish_reason == FinishReason.SUBMITTED
     assert (done.score, done.max_score) == (1, 5)
     assert done.duration_ms == 95_250 and done.submitted_at == now and done.prediction == Decimal(12)
@@ -496,17 +504,17 @@ def test_grading_requires_the_exact_set_of_correct_options(started, db):
 def test_full_multiple_choice_scores(started, db):
     a = started
     answer_all(db, a)
-    done = services.submit_attempt(a.id, a.user_id, "1")
+    done = attempt_submit.submit_attempt(a.id, a.user_id, "1")
     assert done.score == 5
 
 
 def test_submitting_twice_records_one_submission(started, db):
     a = started
     answer_all(db, a)
-    first = services.submit_attempt(a.id, a.user_id, "7")
+    first = attempt_submit.submit_attempt(a.id, a.user_id, "7")
     first_time = first.submitted_at
     db.session.commit()
-    second = services.submit_attempt(a.id, a.user_id, "99", now=utcnow() + timedelta(seconds=30))
+    second = attempt_submit.submit_attempt(a.id, a.user_id, "99", now=utcnow() + timedelta(seconds=30))
     assert second.submitted_at == first_time and second.prediction == Decimal(7)
     standing = db.session.scalar(sa.select(Standing))
     assert standing.attempts_count == 1 and standing.prediction == Decimal(7)
@@ -515,11 +523,11 @@ def test_submitting_twice_records_one_submission(started, db):
 def test_a_racing_second_submit_that_loses_the_conditional_update_changes_nothing(started, db):
     a = started
     answer_all(db, a)
-    services.submit_attempt(a.id, a.user_id, "7")
+    attempt_submit.submit_attempt(a.id, a.user_id, "7")
     db.session.commit()
     with db.session.no_autoflush:
         a.status = AttemptStatus.IN_PROGRESS  # the racer still holds the old state in memory
-        assert services._finish(a, FinishReason.SUBMITTED, utcnow(), utcnow(), Decimal(1)) is False
+        assert attempt_sweep._finish(a, FinishReason.SUBMITTED, utcnow(), utcnow(), Decimal(1)) is False
     assert db.session.scalar(sa.select(Attempt.prediction)) == Decimal(7)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Standing)) == 1
 
@@ -534,7 +542,7 @@ def test_a_racing_second_submit_that_loses_the_conditional_update_changes_nothin
 def test_bad_predictions_are_refused_and_change_nothing(started, db, raw, code):
     a = started
     with pytest.raises(ServiceError) as exc:
-        services.submit_attempt(a.id, a.user_id, raw)
+        attempt_submit.submit_attempt(a.id, a.user_id, raw)
     assert exc.value.code == code and exc.value.status == 400 and exc.value.field == "prediction"
     db.session.rollback()
     assert db.session.get(Attempt, a.id).status == AttemptStatus.IN_PROGRESS
@@ -542,35 +550,35 @@ def test_bad_predictions_are_refused_and_change_nothing(started, db, raw, code):
 
 def test_percentage_predictions(make, db):
     m = PredictionMode.PERFECT_PERCENT
-    assert services.parse_prediction(m, "87,654321") == Decimal("87.654321")
-    assert services.parse_prediction(m, 100) == Decimal("100.000000")
+    assert attempt_prediction.parse_prediction(m, "87,654321") == Decimal("87.654321")
+    assert attempt_prediction.parse_prediction(m, 100) == Decimal("100.000000")
     for raw, code in [("100.5", "prediction_too_large"), ("1.1234567", "prediction_precision"),
                       ("-0.1", "prediction_negative")]:
         with pytest.raises(ServiceError) as exc:
-            services.parse_prediction(m, raw)
+            attempt_prediction.parse_prediction(m, raw)
         assert exc.value.code == code
-    assert services.parse_prediction(PredictionMode.OFF, "garbage") is None
-    assert services.parse_prediction(PredictionMode.ENTRANT_COUNT, "1 500") == Decimal(1500)
+    assert attempt_prediction.parse_prediction(PredictionMode.OFF, "garbage") is None
+    assert attempt_prediction.parse_prediction(PredictionMode.ENTRANT_COUNT, "1 500") == Decimal(1500)
 
 
 def test_auto_submit_at_the_deadline_may_lack_a_prediction(started, db):
     a = started
     at = a.deadline_at - timedelta(seconds=1)
-    done = services.submit_attempt(a.id, a.user_id, None, auto=True, now=at)
+    done = attempt_submit.submit_attempt(a.id, a.user_id, None, auto=True, now=at)
     assert done.finish_reason == FinishReason.TIMEOUT and done.prediction is None
 
 
 def test_auto_flag_long_before_the_deadline_still_needs_a_prediction(started, db):
     a = started
     with pytest.raises(ServiceError) as exc:
-        services.submit_attempt(a.id, a.user_id, None, auto=True, now=a.started_at + timedelta(seconds=5))
+        attempt_submit.submit_attempt(a.id, a.user_id, None, auto=True, now=a.started_at + timedelta(seconds=5))
     assert exc.value.code == "prediction_missing"
 
 
 def test_submit_within_grace_counts_time_up_to_the_deadline_only(started, db):
     a = started
     answer_all(db, a)
-    done = services.submit_attempt(a.id, a.user_id, "4", now=a.deadline_at + timedelta(seconds=3))
+    done = attempt_submit.submit_attempt(a.id, a.user_id, "4", now=a.deadline_at + timedelta(seconds=3))
     assert done.finish_reason == FinishReason.SUBMITTED and done.duration_ms == 600_000 and done.score == 5
 
 
@@ -579,14 +587,14 @@ def test_a_late_submit_is_refused_time_up_and_the_attempt_finalizes_with_the_dea
     answer_all(db, a)
     db.session.commit()
     late = a.deadline_at + timedelta(minutes=5)
-    with pytest.raises(services.TimeUp):  # refused like a save after deadline + grace
-        services.submit_attempt(a.id, a.user_id, "4", now=late)
+    with pytest.raises(attempt_errors.TimeUp):  # refused like a save after deadline + grace
+        attempt_submit.submit_attempt(a.id, a.user_id, "4", now=late)
     db.session.rollback()
-    done = services.get_attempt(a.id, a.user_id, late)  # the server closes it (as the API does at once)
+    done = attempt_shown.get_attempt(a.id, a.user_id, late)  # the server closes it (as the API does at once)
     assert done.finish_reason == FinishReason.FINALIZED and done.submitted_at == a.deadline_at
     assert done.duration_ms == 600_000 and done.score == 5 and done.prediction is None
-    with pytest.raises(services.TimeUp):  # submitting a server-closed attempt stays refused
-        services.submit_attempt(a.id, a.user_id, "4", now=late)
+    with pytest.raises(attempt_errors.TimeUp):  # submitting a server-closed attempt stays refused
+        attempt_submit.submit_attempt(a.id, a.user_id, "4", now=late)
 
 
 # --- finalising ---------------------------------------------------------------------------
@@ -596,19 +604,20 @@ def test_finalize_closes_only_expired_attempts_and_is_idempotent(make, db, app):
     rnd = make.round(time_limit_seconds=600)
     u1, u2 = make.user(), make.user()
     t0 = utcnow()
-    old = services.start_attempt(rnd.id, u1, now=t0 - timedelta(minutes=30))
+    old = attempt_start.start_attempt(rnd.id, u1, now=t0 - timedelta(minutes=30))
     for aq in old.questions:  # saved while the clock was running
         db.session.execute(sa.update(AttemptQuestion).where(AttemptQuestion.id == aq.id)
-                           .values(selected=[OptionIds(aq.attempt_id).real(s) for s in correct_ids(db, aq)], answer_seq=1))
-    fresh = services.start_attempt(rnd.id, u2, now=t0)
+                           .values(selected=[OptionIds(aq.attempt_id).real(s) for s in correct_ids(db, aq)],
+                                   answer_seq=1))
+    fresh = attempt_start.start_attempt(rnd.id, u2, now=t0)
     db.session.commit()
-    assert services.finalize_expired(t0) == 1
+    assert attempt_sweep.finalize_expired(t0) == 1
     db.session.commit()
     db.session.refresh(old)
     assert old.status == AttemptStatus.SUBMITTED and old.finish_reason == FinishReason.FINALIZED
     assert old.score == 5 and old.duration_ms == 600_000 and old.submitted_at == old.deadline_at
     assert db.session.get(Attempt, fresh.id).status == AttemptStatus.IN_PROGRESS
-    assert services.finalize_expired(t0) == 0
+    assert attempt_sweep.finalize_expired(t0) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Standing)) == 1
 
 
@@ -617,9 +626,9 @@ def test_expired_attempt_is_closed_when_the_entrant_comes_back(make, db):
     rnd = make.round(time_limit_seconds=600, attempts_allowed=2)
     user = make.user()
     t0 = utcnow() - timedelta(hours=1)
-    old = services.start_attempt(rnd.id, user, now=t0)
+    old = attempt_start.start_attempt(rnd.id, user, now=t0)
     db.session.commit()
-    new = services.start_attempt(rnd.id, user)
+    new = attempt_start.start_attempt(rnd.id, user)
     assert new.id != old.id and new.number == 2
     assert db.session.get(Attempt, old.id).finish_reason == FinishReason.FINALIZED
 
@@ -630,13 +639,13 @@ def test_flask_rounds_finalize_stores_the_truth_of_closed_rounds(make, db, runne
     rnd = make.round(opens_at=now - timedelta(days=2), closes_at=now - timedelta(minutes=1),
                      time_limit_seconds=600, prediction_mode=PredictionMode.PERFECT_COUNT)
     user = make.user()
-    a = services.start_attempt(rnd.id, user, now=now - timedelta(hours=1))
+    a = attempt_start.start_attempt(rnd.id, user, now=now - timedelta(hours=1))
     for aq in a.questions:
-        services.save_answer(a.id, user.id, aq.id, correct_ids(db, aq), 1, now=now - timedelta(minutes=59))
+        attempt_answers.save_answer(a.id, user.id, aq.id, correct_ids(db, aq), 1, now=now - timedelta(minutes=59))
     db.session.commit()
     monkeypatch.setitem(runner.app.config, "DRAW_COUNT_FLUSH_SECONDS", 3600)
     late = make.round(time_limit_seconds=600)
-    services.start_attempt(late.id, make.user())
+    attempt_start.start_attempt(late.id, make.user())
     db.session.commit()  # its five draws wait in this process's tally
     result = runner.invoke(args=["rounds", "finalize"])
     assert result.exit_code == 0, result.output
@@ -651,11 +660,11 @@ def test_flask_rounds_finalize_stores_the_truth_of_closed_rounds(make, db, runne
 # --- standings -----------------------------------------------------------------------------
 
 def _take(db, rnd, user, n_correct, seconds, prediction="1"):
-    a = services.start_attempt(rnd.id, user, now=utcnow() - timedelta(seconds=seconds))
+    a = attempt_start.start_attempt(rnd.id, user, now=utcnow() - timedelta(seconds=seconds))
     for i, aq in enumerate(a.questions):
         sel = correct_ids(db, aq) if i < n_correct else [wrong_id(db, aq)]
-        services.save_answer(a.id, user.id, aq.id, sel, 1)
-    services.submit_attempt(a.id, user.id, prediction)
+        attempt_answers.save_answer(a.id, user.id, aq.id, sel, 1)
+    attempt_submit.submit_attempt(a.id, user.id, prediction)
     db.session.commit()
     return a
 
@@ -685,16 +694,16 @@ def test_review_follows_the_round_policy(make, db):
     bank(make, 5)
     rnd = make.round(review_policy=ReviewPolicy.AFTER_CLOSE)
     user = make.user()
-    a = services.start_attempt(rnd.id, user)
-    assert not services.review_visible(a)
-    services.submit_attempt(a.id, user.id, "1")
-    assert not services.review_visible(a)  # round still open
-    assert services.review_visible(a, now=rnd.closes_at + timedelta(seconds=1))
+    a = attempt_start.start_attempt(rnd.id, user)
+    assert not attempt_review.review_visible(a)
+    attempt_submit.submit_attempt(a.id, user.id, "1")
+    assert not attempt_review.review_visible(a)  # round still open
+    assert attempt_review.review_visible(a, now=rnd.closes_at + timedelta(seconds=1))
     rnd.review_policy = ReviewPolicy.AFTER_ATTEMPT
-    assert services.review_visible(a)
+    assert attempt_review.review_visible(a)
     rnd.review_policy = ReviewPolicy.NEVER
-    assert not services.review_visible(a, now=rnd.closes_at + timedelta(days=1))
-    reviewed = services.review(a)
+    assert not attempt_review.review_visible(a, now=rnd.closes_at + timedelta(days=1))
+    reviewed = attempt_review.review(a)
     assert len(reviewed) == 5 and all(r.explanation == "Giải thích" for r in reviewed)
     assert all(sum(1 for o in r.options if o[2]) == 1 for r in reviewed)
 
@@ -718,7 +727,7 @@ def test_simultaneous_starts_on_postgresql_create_one_attempt(make, db, app):
             try:
                 user = db.session.get(User, user_id)
                 barrier.wait()
-                attempt = services.start_attempt(rnd.id, user)
+                attempt = attempt_start.start_attempt(rnd.id, user)
                 db.session.commit()
                 results.append(attempt.id)
             except ServiceError as exc:
@@ -735,3 +744,43 @@ def test_simultaneous_starts_on_postgresql_create_one_attempt(make, db, app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     assert len(set(results)) == 1 and set(errors) <= {"attempt_conflict"}
     assert sum(db.session.scalars(sa.select(Question.times_drawn))) == 4
+
+
+def test_submit_asks_the_contests_review_rule_on_the_columns_it_read(make, db, monkeypatch):
+    """Issue 19 item 4: submit has no review-policy switch of its own; whether its result may
+    show the key is ``contests.services.review_time_reached`` (here a spy), asked once with
+    the policy and times of submit's one read."""
+    from quizapp.contests.models import ReviewPolicy
+
+    bank(make, 5)
+    rnd = make.round(review_policy=ReviewPolicy.AFTER_CLOSE)
+    user = make.user()
+    attempt = attempt_start.start_attempt(rnd.id, user)
+    asked = []
+
+    def rule(round_, now):
+        asked.append((round_.review_policy, round_.opens_at, round_.closes_at))
+        return True
+
+    monkeypatch.setattr(attempt_submit, "review_time_reached", rule)
+    view = attempt_submit.submit(attempt.id, user.id, "1")
+    assert view.review_available is True  # the round is still open: only the rule's answer opens it
+    assert asked == [(ReviewPolicy.AFTER_CLOSE, rnd.opens_at, rnd.closes_at)]
+
+
+def test_a_review_after_the_contest_opens_on_the_submit_once_the_last_round_closed(make, db):
+    """The rare policy reads the contest's last closing time through the same contests rule."""
+    from quizapp.contests.models import ReviewPolicy
+
+    bank(make, 5)
+    now = utcnow()
+    rnd = make.round(review_policy=ReviewPolicy.AFTER_CONTEST, closes_at=now - timedelta(seconds=2))
+    later = make.round(contest=rnd.contest, closes_at=now + timedelta(days=3))
+    first, second = make.user(), make.user()
+    attempts = [attempt_start.start_attempt(rnd.id, u, now=now - timedelta(minutes=10)) for u in (first, second)]
+    db.session.commit()
+    # Submitted within the grace after the round's close: a later round of the contest still runs.
+    assert attempt_submit.submit(attempts[0].id, first.id, "1", now=now).review_available is False
+    later.closes_at = now - timedelta(minutes=1)
+    db.session.commit()
+    assert attempt_submit.submit(attempts[1].id, second.id, "1", now=now).review_available is True

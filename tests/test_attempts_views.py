@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import services
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import submit as attempt_submit
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option
@@ -54,7 +55,7 @@ def test_saved_answers_are_rendered_checked_on_reload(client, auth, make, db, rn
     attempt = db.session.scalar(sa.select(Attempt))
     aq = attempt.questions[0]
     shown = OptionIds(attempt.id).shown(aq.option_order[2])  # the id the page shows for that option
-    services.save_answer(attempt.id, user.id, aq.id, [shown], 5)
+    attempt_answers.save_answer(attempt.id, user.id, aq.id, [shown], 5)
     db.session.commit()
     html = client.get(location).get_data(as_text=True)
     assert f'name="q{aq.id}" value="{shown}" checked' in html
@@ -102,7 +103,7 @@ def test_result_page_hides_answers_until_the_round_closes_when_so_configured(cli
     db.session.commit()
     user, location = started(client, auth, make, rnd)
     attempt = db.session.scalar(sa.select(Attempt))
-    services.submit_attempt(attempt.id, user.id, "1")
+    attempt_submit.submit_attempt(attempt.id, user.id, "1")
     db.session.commit()
     html = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
     assert "0/4" in html and "Đáp án sẽ được công bố sau khi vòng thi kết thúc" in html

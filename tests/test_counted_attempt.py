@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import services
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import start as attempt_start
+from quizapp.attempts import submit as attempt_submit
 from quizapp.contests.models import CountedAttempt, PredictionMode
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import ranking
@@ -18,10 +20,10 @@ from tests.test_attempts_services import correct_ids
 
 
 def _take(make, db, rnd, user, t0, seconds, prediction):
-    attempt = services.start_attempt(rnd.id, user, now=t0)
+    attempt = attempt_start.start_attempt(rnd.id, user, now=t0)
     for aq in attempt.questions:
-        services.save_answer(attempt.id, user.id, aq.id, correct_ids(db, aq), 1, now=t0 + timedelta(seconds=1))
-    return services.submit_attempt(attempt.id, user.id, prediction, now=t0 + timedelta(seconds=seconds))
+        attempt_answers.save_answer(attempt.id, user.id, aq.id, correct_ids(db, aq), 1, now=t0 + timedelta(seconds=1))
+    return attempt_submit.submit_attempt(attempt.id, user.id, prediction, now=t0 + timedelta(seconds=seconds))
 
 
 @pytest.fixture()

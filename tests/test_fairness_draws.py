@@ -13,7 +13,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from quizapp.attempts import draws, services
+from quizapp.attempts import draws
+from quizapp.attempts import answers as attempt_answers
+from quizapp.attempts import review as attempt_review
+from quizapp.attempts import start as attempt_start
+from quizapp.attempts import submit as attempt_submit
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.core.audit import AuditEntry
@@ -42,7 +46,7 @@ def test_sorting_the_shown_option_ids_does_not_restore_bank_order(make, db):
     rnd = make.round(quotas=(("TC", 0, 1),), attempts_allowed=1)
     key_rank, bank_order_restored, seen_ids = Counter(), 0, set()
     for _ in range(120):
-        view = services.begin_attempt(rnd.id, make.user().id)
+        view = attempt_start.begin_attempt(rnd.id, make.user().id)
         (shown,) = view.questions
         db.session.commit()
         by_id = sorted(shown.options)  # what a curious entrant does
@@ -61,7 +65,7 @@ def test_shown_ids_save_and_grade_the_real_options(make, db):
         make.question()
     rnd = make.round(quotas=(("TC", 0, 3),))
     user = make.user()
-    view = services.begin_attempt(rnd.id, user.id)
+    view = attempt_start.begin_attempt(rnd.id, user.id)
     db.session.commit()
     real = {o.id for o in db.session.scalars(sa.select(Option))}
     for q in view.questions:
@@ -70,14 +74,14 @@ def test_shown_ids_save_and_grade_the_real_options(make, db):
     for q in view.questions:
         aq = db.session.get(AttemptQuestion, q.id)
         key = [ids.shown(o.id) for o in aq.question.options if o.is_correct]
-        assert services.save_answer(view.id, user.id, q.id, key, 1).saved
-    services.submit_attempt(view.id, user.id, "1")
+        assert attempt_answers.save_answer(view.id, user.id, q.id, key, 1).saved
+    attempt_submit.submit_attempt(view.id, user.id, "1")
     db.session.commit()
     assert db.session.get(Attempt, view.id).score == 3
     with pytest.raises(ServiceError) as exc:  # a real (bank) id is not an option of the attempt
-        services.begin_attempt(rnd.id, user.id)
+        attempt_start.begin_attempt(rnd.id, user.id)
         aq = db.session.get(AttemptQuestion, view.questions[0].id)
-        services.save_answer(view.id, user.id, aq.id, [aq.option_order[0]], 2)
+        attempt_answers.save_answer(view.id, user.id, aq.id, [aq.option_order[0]], 2)
     assert exc.value.status in (400, 409)
 
 
@@ -89,7 +93,7 @@ def test_the_start_never_draws_two_questions_of_one_exclusion_group(make, db):
     db.session.commit()
     rnd = make.round(quotas=(("TC", 0, 4),), attempts_allowed=1)
     for _ in range(40):
-        view = services.begin_attempt(rnd.id, make.user().id, rng=random.Random(_))
+        view = attempt_start.begin_attempt(rnd.id, make.user().id, rng=random.Random(_))
         db.session.commit()
         drawn = drawn_question_ids(db, view.id)
         assert len(drawn) == 4 and not {qs[0].id, qs[1].id} <= set(drawn)
@@ -103,7 +107,7 @@ def test_exclusion_groups_hold_across_quota_cells_and_a_group_counts_once_for_qu
     db.session.commit()
     rnd = make.round(quotas=(("TC", 1, 1), ("TC", 0, 3)), attempts_allowed=1)
     for seed in range(20):
-        view = services.begin_attempt(rnd.id, make.user().id, rng=random.Random(seed))
+        view = attempt_start.begin_attempt(rnd.id, make.user().id, rng=random.Random(seed))
         db.session.commit()
         drawn = set(drawn_question_ids(db, view.id))
         assert easy.id in drawn and hard.id not in drawn and drawn >= {o.id for o in others}
@@ -119,19 +123,19 @@ def test_a_per_round_pool_avoids_questions_of_earlier_rounds_while_enough_remain
     qs = [make.question() for _ in range(8)]
     week1 = make.round(quotas=(("TC", 0, 4),), number=1, attempts_allowed=1,
                        opens_at=utcnow() - timedelta(days=8), closes_at=utcnow() - timedelta(days=1))
-    first = services.begin_attempt(week1.id, make.user().id, now=utcnow() - timedelta(days=2))
+    first = attempt_start.begin_attempt(week1.id, make.user().id, now=utcnow() - timedelta(days=2))
     db.session.commit()
     used = set(drawn_question_ids(db, first.id))
     week2 = make.round(quotas=(("TC", 0, 4),), contest=week1.contest, number=2, attempts_allowed=1,
                        fresh_questions=True)
     for seed in range(10):
-        view = services.begin_attempt(week2.id, make.user().id, rng=random.Random(seed))
+        view = attempt_start.begin_attempt(week2.id, make.user().id, rng=random.Random(seed))
         db.session.commit()
         assert not set(drawn_question_ids(db, view.id)) & used
     # Too few fresh questions: the rest comes from the used ones (a round must still fill).
     week3 = make.round(quotas=(("TC", 0, 6),), contest=week1.contest, number=3, fresh_questions=True)
     draws.forget_process_state(app)
-    view = services.begin_attempt(week3.id, make.user().id)
+    view = attempt_start.begin_attempt(week3.id, make.user().id)
     drawn = set(drawn_question_ids(db, view.id))
     assert len(drawn) == 6 and drawn <= {q.id for q in qs}
     # The builder shows the remaining pool per quota cell.
@@ -143,7 +147,7 @@ def test_the_builder_shows_the_remaining_pool_and_defaults_to_review_after_the_c
     for _ in range(6):
         make.question()
     week1 = make.round(quotas=(("TC", 0, 4),), number=1)
-    services.begin_attempt(week1.id, make.user().id)
+    attempt_start.begin_attempt(week1.id, make.user().id)
     db.session.commit()
     auth.login(make.user(role=Role.ORGANISER))
     html = client.get(f"/admin/contests/{week1.contest_id}/rounds/new").get_data(as_text=True)
@@ -164,8 +168,8 @@ def test_review_after_the_contest_keeps_keys_until_the_last_round_closes(make, d
                closes_at=now + timedelta(days=7))
     attempt = make.submission(week1, make.user(), 4, "1", start=now - timedelta(days=2))
     db.session.refresh(attempt)
-    assert not services.review_visible(attempt, now)  # week 1 has closed, but week 2 has not
-    assert services.review_visible(attempt, now + timedelta(days=8))
+    assert not attempt_review.review_visible(attempt, now)  # week 1 has closed, but week 2 has not
+    assert attempt_review.review_visible(attempt, now + timedelta(days=8))
 
 
 # --- item 4: no extension once keys were shown --------------------------------------------------
@@ -247,8 +251,8 @@ def test_an_entrant_group_draws_its_own_quota(make, db, grouped_round):
     tthc = make.area("TTHC").id
     student = make.user(category=EntrantCategory.STUDENT)
     official = make.user(category=EntrantCategory.CIVIL_SERVANT)
-    s_view = services.begin_attempt(grouped_round.id, student.id)
-    o_view = services.begin_attempt(grouped_round.id, official.id)
+    s_view = attempt_start.begin_attempt(grouped_round.id, student.id)
+    o_view = attempt_start.begin_attempt(grouped_round.id, official.id)
     db.session.commit()
     s_areas = {db.session.get(Question, q).area_id for q in drawn_question_ids(db, s_view.id)}
     o_areas = {db.session.get(Question, q).area_id for q in drawn_question_ids(db, o_view.id)}

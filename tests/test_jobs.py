@@ -215,7 +215,7 @@ def test_a_real_consumer_process_runs_the_job_from_redis(app, db, make, database
 def test_the_periodic_tasks_finalise_rounds_and_prune_without_cron(db, make):
     """What cron did: the consumer's every-minute task closes expired attempts and fixes the
     prediction truth of closed rounds; the hourly one prunes expired files."""
-    from quizapp.attempts import services as attempts
+    from quizapp.attempts.start import start_attempt
     from quizapp.attempts import tasks as attempt_tasks
     from quizapp.attempts.models import Attempt, AttemptStatus, FinishReason
     from quizapp.contests.models import PredictionMode
@@ -229,7 +229,7 @@ def test_the_periodic_tasks_finalise_rounds_and_prune_without_cron(db, make):
     now = utcnow()
     rnd = make.round(opens_at=now - timedelta(days=2), closes_at=now - timedelta(minutes=1),
                      time_limit_seconds=600, prediction_mode=PredictionMode.PERFECT_COUNT)
-    a = attempts.start_attempt(rnd.id, make.user(), now=now - timedelta(hours=1))
+    a = start_attempt(rnd.id, make.user(), now=now - timedelta(hours=1))
     owner = make.user(role=Role.ORGANISER)
     job = _start(db, "test.numbers", owner, {"n": 1})
     job.expires_at = now - timedelta(seconds=1)

@@ -41,11 +41,11 @@ def test_the_p95_is_the_bucket_that_holds_the_95th_percentile():
 
 
 def test_the_live_view_shows_each_running_round_for_organisers_only(client, auth, make, db, contest_round):
-    from quizapp.attempts import services as attempts
+    from quizapp.attempts.start import start_attempt
 
     now = utcnow()
-    attempts.start_attempt(contest_round.id, make.user())  # in progress
-    attempts.start_attempt(contest_round.id, make.user(), now=now - timedelta(hours=2))  # overdue: 20 min limit
+    start_attempt(contest_round.id, make.user())  # in progress
+    start_attempt(contest_round.id, make.user(), now=now - timedelta(hours=2))  # overdue: 20 min limit
     db.session.commit()
     auth.login(make.user())
     assert client.get("/ops").status_code == 403 and client.get("/ops/figures").status_code == 403

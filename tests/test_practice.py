@@ -213,3 +213,32 @@ def test_practice_and_statistics_pages_in_english(client, auth, make):
     assert "You have practised 0/10 questions, 0 % right." in html and "Start practising" in html
     stats = client.get("/admin/stats/bank").get_data(as_text=True)
     assert "Item statistics" in stats and "No statistics yet." in stats
+
+
+def test_practice_checks_answers_with_the_contests_own_rules(app, db, make, monkeypatch):
+    """Issue 19 item 4: practice does not re-implement the answer check: whether an answer is
+    right is ``attempts.grading.answer_is_right`` (here replaced by a spy) and a choice outside
+    the question or a second choice for a single-choice question is refused by
+    ``attempts.answers.check_choice`` (practice's status, 422)."""
+    from quizapp.attempts import answers as attempt_answers
+
+    user = make.user()
+    _bank(make, 10)
+    practice = services.start(user.id, None, 0, 10, False)
+    question = practice.answers[0].question
+    wrong = [o.id for o in question.options if not o.is_correct][:1]
+    asked = []
+
+    def right_by_spy(selected, key):
+        asked.append((list(selected), set(key)))
+        return True
+
+    monkeypatch.setattr(services, "answer_is_right", right_by_spy)  # where practice looks it up
+    assert services.answer(practice, 1, wrong).correct is True  # only the spy calls it right
+    assert asked == [(wrong, question.correct_option_ids)]
+    checked = []
+    real_check = attempt_answers.check_choice
+    monkeypatch.setattr(services, "check_choice", lambda *a, **kw: checked.append(a) or real_check(*a, **kw))
+    with pytest.raises(ServiceError) as exc:
+        services.answer(practice, 2, [10**9])
+    assert exc.value.code == "option_not_in_question" and exc.value.status == 422 and len(checked) == 1

@@ -13,7 +13,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from quizapp.attempts import services
+from quizapp.attempts import history
+from quizapp.attempts import submit as submission  # this module's view is called submit
+from quizapp.attempts.answers import save_answer
+from quizapp.attempts.clock import remaining_ms
+from quizapp.attempts.entry import RoundForEntrant, open_rounds_for
+from quizapp.attempts.errors import TimeUp
+from quizapp.attempts.review import review
+from quizapp.attempts.shown import AttemptView, attempt_view, get_attempt
+from quizapp.attempts.start import begin_attempt
+from quizapp.attempts.submit import ResultView, result_view
+from quizapp.attempts.sweep import close_expired
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.auth import services as auth_services
 from quizapp.auth.access import public, requires, requires_session, session_user_id
@@ -70,7 +80,7 @@ def login():
 
 # --- rounds and attempts ---------------------------------------------------------------
 
-def round_json(item: services.RoundForEntrant) -> dict:
+def round_json(item: RoundForEntrant) -> dict:
     rnd = item.round
     return {
         "id": rnd.id, "title": rnd.title, "contest": {"id": rnd.contest.id, "title": rnd.contest.title},
@@ -81,12 +91,12 @@ def round_json(item: services.RoundForEntrant) -> dict:
     }
 
 
-def attempt_json(view: services.AttemptView) -> dict:
+def attempt_json(view: AttemptView) -> dict:
     """An attempt as the entrant sees it.  Never any answer key while it is in progress."""
     out = {
         "id": view.id, "round_id": view.round_id, "number": view.number,
         "status": view.status.value, "started_at": view.started_at.isoformat(),
-        "deadline": view.deadline_at.isoformat(), "remaining_ms": services.remaining_ms(view),
+        "deadline": view.deadline_at.isoformat(), "remaining_ms": remaining_ms(view),
         "prediction_mode": view.prediction_mode.value,
     }
     if view.questions is not None:
@@ -99,7 +109,7 @@ def attempt_json(view: services.AttemptView) -> dict:
     return out
 
 
-def result_json(view: services.ResultView) -> dict:
+def result_json(view: ResultView) -> dict:
     out = {
         "id": view.id, "round_id": view.round_id, "status": view.status.value,
         "score": view.score, "max_score": view.max_score, "duration_ms": view.duration_ms,
@@ -114,7 +124,7 @@ def result_json(view: services.ResultView) -> dict:
             {"position": r.position, "text": r.text, "multiple": r.multiple, "selected": r.selected,
              "is_correct": r.is_correct, "explanation": r.explanation, "source": r.source,
              "options": [{"id": oid, "text": text, "correct": ok} for oid, text, ok in r.options]}
-            for r in services.review(view)
+            for r in review(view)
         ]
     return out
 
@@ -122,22 +132,22 @@ def result_json(view: services.ResultView) -> dict:
 @bp.route("/rounds")
 @requires(Role.PARTICIPANT)
 def rounds():
-    return jsonify(rounds=[round_json(r) for r in services.open_rounds_for(current_user)])
+    return jsonify(rounds=[round_json(r) for r in open_rounds_for(current_user)])
 
 
 @bp.route("/rounds/<int:round_id>/attempts", methods=["POST"])
 @requires_session
 def start(round_id: int):
     # A hot path: no user query; begin_attempt reads the account (active, unit, category) itself.
-    view = services.begin_attempt(round_id, session_user_id())
+    view = begin_attempt(round_id, session_user_id())
     return jsonify(attempt=attempt_json(view)), 201
 
 
 @bp.route("/attempts/<int:attempt_id>")
 @requires(Role.PARTICIPANT)
 def show(attempt_id: int):
-    attempt = services.get_attempt(attempt_id, current_user.id)
-    return jsonify(attempt=attempt_json(services.attempt_view(attempt)))
+    attempt = get_attempt(attempt_id, current_user.id)
+    return jsonify(attempt=attempt_json(attempt_view(attempt)))
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:aq_id>", methods=["PUT"])
@@ -146,9 +156,9 @@ def save(attempt_id: int, aq_id: int):
     body = _json_body()
     try:
         # The hot path: no user query; save_answer checks the account in its UPDATE.
-        r = services.save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"),
+        r = save_answer(attempt_id, session_user_id(), aq_id, body.get("selected"), body.get("seq"),
                                  now=arrival_time())
-    except services.TimeUp:
+    except TimeUp:
         close_after_time_up(attempt_id)
         raise
     return jsonify(saved=r.saved, selected=r.selected, seq=r.seq, remaining_ms=r.remaining_ms)
@@ -159,7 +169,7 @@ def close_after_time_up(attempt_id: int) -> None:
     expired attempt is closed now, in its own transaction, rather than at the next request."""
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is not None and services.close_expired(attempt):
+    if attempt is not None and close_expired(attempt):
         db.session.commit()
     skip_commit()
 
@@ -171,9 +181,9 @@ def submit(attempt_id: int):
     body = body if isinstance(body, dict) else {}
     try:
         # The hot path: no user query; submit reads the account (active) in its one locked read.
-        view = services.submit(attempt_id, session_user_id(), body.get("prediction"),
+        view = submission.submit(attempt_id, session_user_id(), body.get("prediction"),
                                auto=body.get("auto") is True, now=arrival_time())
-    except services.TimeUp:
+    except TimeUp:
         close_after_time_up(attempt_id)
         raise
     return jsonify(result=result_json(view))
@@ -182,10 +192,10 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @requires(Role.PARTICIPANT)
 def result(attempt_id: int):
-    attempt = services.get_attempt(attempt_id, current_user.id)
+    attempt = get_attempt(attempt_id, current_user.id)
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ServiceError("attempt_in_progress", _("This attempt has not been submitted yet."), 409)
-    out = result_json(services.result_view(attempt))
+    out = result_json(result_view(attempt))
     place = leaderboards.own_place(attempt.round_id, current_user)
     out["place"] = None if place is None else {
         "rank": place.rank, "entrants": place.entrants, "final": place.final,
@@ -196,12 +206,18 @@ def result(attempt_id: int):
 @bp.route("/attempts")
 @requires(Role.PARTICIPANT)
 def my_attempts():
+    # The same list as the page "Bài thi của tôi" (history.my_attempts), without the place.
+    return jsonify(attempts=[history_json(item) for item in history.my_attempts(current_user, places=False)])
+
+
+def history_json(item: history.HistoryItem) -> dict:
     def iso(value):
         return value.isoformat() if value is not None else None
-    return jsonify(attempts=[{
-        "id": a.id, "round": {"id": a.round_id, "title": a.round_title},
-        "contest": {"id": a.contest_id, "title": a.contest_title}, "number": a.number, "status": a.status.value,
-        "started_at": iso(a.started_at), "deadline": iso(a.deadline_at), "submitted_at": iso(a.submitted_at),
-        "finish_reason": a.finish_reason.value if a.finish_reason else None, "score": a.score,
-        "max_score": a.max_score, "duration_ms": a.duration_ms, "counted": a.counted,
-    } for a in services.my_attempts(current_user.id)])
+    a = item.attempt
+    return {
+        "id": a.id, "round": {"id": item.round.id, "title": item.round.title},
+        "contest": {"id": item.contest.id, "title": item.contest.title}, "number": a.number,
+        "status": a.status.value, "started_at": iso(a.started_at), "deadline": iso(a.deadline_at),
+        "submitted_at": iso(a.submitted_at), "finish_reason": a.finish_reason.value if a.finish_reason else None,
+        "score": a.score, "max_score": a.max_score, "duration_ms": a.duration_ms, "counted": item.counted,
+    }

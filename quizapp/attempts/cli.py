@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from quizapp.attempts import services
+from quizapp.attempts.sweep import finalize_all
 
 rounds_cli = AppGroup("rounds", help="Contest rounds: close expired attempts, finalise closed rounds.")
 
@@ -17,7 +17,7 @@ def finalize() -> None:
     from quizapp.attempts import draws
     from quizapp.core.db import db
 
-    closed, rounds = services.finalize_all()
+    closed, rounds = finalize_all()
     db.session.commit()
     draws.flush_draw_counts(force=True)
     click.echo(f"{closed} expired attempt(s) closed, {rounds} round(s) finalised.")

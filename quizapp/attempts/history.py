@@ -1,4 +1,11 @@
-"""An entrant's own history ("Bài thi của tôi") and the reviews that opened for them."""
+"""An entrant's own history ("Bài thi của tôi", page and ``GET /api/v1/attempts``) and the reviews
+that opened for them.
+
+Owns: ``my_attempts``, the one list of an entrant's attempts both the page and the API show,
+and ``reviews_opened`` (the home page's notice).
+Must not: decide when a review opens (``review.review_visible`` / the contests rule) or rank
+(the place comes from ``leaderboards.services.own_place``).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from quizapp.attempts.models import Attempt, AttemptStatus
-from quizapp.attempts.services import review_visible
+from quizapp.attempts.review import review_visible
 from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.core.db import db, utcnow
 
@@ -25,9 +32,10 @@ class HistoryItem:
     review: bool  # the right answers may be shown now
 
 
-def _counted_and_places(user, round_ids: set[int]) -> tuple[dict[int, int], dict[int, int | None]]:
+def _counted_and_places(user, round_ids: set[int],
+                        places_wanted: bool = True) -> tuple[dict[int, int], dict[int, int | None]]:
     """(round id → counted attempt id, round id → place); a place only where the
-    entrant may see the round's results."""
+    entrant may see the round's results (and none unless ``places_wanted``)."""
     from quizapp.leaderboards import services as boards
     from quizapp.leaderboards.models import Standing
 
@@ -35,28 +43,30 @@ def _counted_and_places(user, round_ids: set[int]) -> tuple[dict[int, int], dict
         sa.select(Standing.round_id, Standing.attempt_id)
         .where(Standing.user_id == user.id, Standing.round_id.in_(round_ids))).all()) if round_ids else {}
     places: dict[int, int | None] = {}
-    for round_id in counted:  # the place the results pages show, from the cached snapshot (no row query)
+    # The place the results pages show, from the cached snapshot (no row query).
+    for round_id in counted if places_wanted else ():
         place = boards.own_place(round_id, user)
         if place is not None:
             places[round_id] = place.rank
     return counted, places
 
 
-def my_attempts(user, now: datetime | None = None) -> list[HistoryItem]:
-    """Every attempt of ``user``, newest first, with score, time, place and whether
-    the review may be shown."""
+def my_attempts(user, now: datetime | None = None, places: bool = True) -> list[HistoryItem]:
+    """Every attempt of ``user``, newest first (by submission, else start), with score, time,
+    place (unless ``places`` is false: the API does not show it) and whether the review may
+    be shown."""
     now = now or utcnow()
     attempts = db.session.scalars(
         sa.select(Attempt).options(joinedload(Attempt.round).joinedload(Round.contest))
         .where(Attempt.user_id == user.id)
         .order_by(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at).desc(), Attempt.id.desc())
     ).all()
-    counted, places = _counted_and_places(user, {a.round_id for a in attempts
-                                                 if a.status == AttemptStatus.SUBMITTED})
+    counted, rank = _counted_and_places(user, {a.round_id for a in attempts
+                                               if a.status == AttemptStatus.SUBMITTED}, places)
     items = []
     for a in attempts:
         is_counted = counted.get(a.round_id) == a.id
-        items.append(HistoryItem(a, a.round, a.round.contest, places.get(a.round_id) if is_counted else None,
+        items.append(HistoryItem(a, a.round, a.round.contest, rank.get(a.round_id) if is_counted else None,
                                  is_counted, review_visible(a, now)))
     return items
 

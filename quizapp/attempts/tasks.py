@@ -5,12 +5,13 @@ this process made to the usage counts."""
 from __future__ import annotations
 
 from quizapp import jobs
-from quizapp.attempts import draws, services
+from quizapp.attempts import draws
+from quizapp.attempts.sweep import finalize_all
 
 
 @jobs.periodic(jobs.crontab(minute="*"))
 def finalize_rounds() -> None:
-    services.finalize_all()
+    finalize_all()
 
 
 @jobs.periodic(jobs.crontab(minute="*"))

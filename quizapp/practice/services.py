@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from quizapp.attempts.answers import check_choice
+from quizapp.attempts.grading import answer_is_right
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.core import audit
 from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
@@ -235,12 +237,9 @@ def answer(practice: PracticeSession, position: int, selected, now: datetime | N
     chosen = _parse(selected)
     if not chosen:
         raise _err("selected_invalid", _l("Choose an answer."), 422, "selected")
-    if any(o not in item.option_order for o in chosen):
-        raise _err("option_not_in_question", _l("An option does not belong to this question."), 422, "selected")
-    if not item.question.multiple and len(chosen) > 1:
-        raise _err("single_choice", _l("This question accepts only one answer."), 422, "selected")
+    check_choice(chosen, item.option_order, item.question.multiple, status=422)  # the contest's own checks
     item.selected = chosen
-    item.is_correct = set(chosen) == item.question.correct_option_ids
+    item.is_correct = answer_is_right(chosen, item.question.correct_option_ids)
     item.answered_at = now
     if next_position(practice) is None:
         practice.finished_at = now

@@ -89,12 +89,14 @@ def sit(round_id: int, user, right: int, wrong_rest: bool = False, clock: str = 
     per-attempt option ids), the rest wrong (``wrong_rest``) or left blank; submitted.  The attempt id."""
     import sqlalchemy as sa
 
-    from quizapp.attempts import services as attempts
+    from quizapp.attempts.answers import save_answer
+    from quizapp.attempts.start import start_attempt
+    from quizapp.attempts.submit import submit_attempt
     from quizapp.attempts.option_ids import OptionIds
     from quizapp.bank.models import Option
     from quizapp.core.db import db
 
-    attempt = attempts.start_attempt(round_id, user)
+    attempt = start_attempt(round_id, user)
     shown = OptionIds(attempt.id).shown
     for i, aq in enumerate(attempt.questions):
         is_right = i < right
@@ -102,6 +104,6 @@ def sit(round_id: int, user, right: int, wrong_rest: bool = False, clock: str = 
             break
         ids = db.session.scalars(sa.select(Option.id).where(Option.question_id == aq.question_id,
                                                             Option.is_correct.is_(is_right))).all()
-        attempts.save_answer(attempt.id, user.id, aq.id, [shown(o) for o in (sorted(ids) if is_right else ids[:1])], 1)
-    attempts.submit_attempt(attempt.id, user.id, clock)
+        save_answer(attempt.id, user.id, aq.id, [shown(o) for o in (sorted(ids) if is_right else ids[:1])], 1)
+    submit_attempt(attempt.id, user.id, clock)
     return attempt.id

@@ -16,18 +16,21 @@ from tests.browser.conftest import app_script, axe_violations, layout_problems, 
 # The demo participant's attempts at the demo's open round: one submitted, one in progress.
 ATTEMPTS = """
 import sqlalchemy as sa
-from quizapp.attempts import services as attempts
+from quizapp.attempts.answers import save_answer
+from quizapp.attempts.shown import shown_questions
+from quizapp.attempts.start import start_attempt
+from quizapp.attempts.submit import submit_attempt
 from quizapp.auth.models import User
 from quizapp.contests.models import Round
 
 user = db.session.scalar(sa.select(User).where(User.phone == "0900000004"))
 rnd = db.session.scalar(sa.select(Round).where(Round.title == "Vòng thi thứ 1"))
-done = attempts.start_attempt(rnd.id, user)
-for q in attempts.shown_questions(done)[:12]:
-    attempts.save_answer(done.id, user.id, q.id, [q.options[0][0]], 1)
-attempts.submit_attempt(done.id, user.id, "5")
+done = start_attempt(rnd.id, user)
+for q in shown_questions(done)[:12]:
+    save_answer(done.id, user.id, q.id, [q.options[0][0]], 1)
+submit_attempt(done.id, user.id, "5")
 db.session.commit()
-open_ = attempts.start_attempt(rnd.id, user)
+open_ = start_attempt(rnd.id, user)
 result = {"round": rnd.id, "contest": rnd.contest_id, "slug": rnd.contest.slug, "done": done.id, "open": open_.id}
 """
 
