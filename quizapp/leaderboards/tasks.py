@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from quizapp import jobs
-from quizapp.leaderboards import exports, refresh
-# The modules that register the rankings ``refresh.refresh_cached`` recomputes by name:
-from quizapp.leaderboards import contest_ranking, snapshots, unit_ranking  # noqa: F401,E402
+# contest_ranking, snapshots, unit_ranking: imported so that the rankings ``refresh.refresh_cached``
+# recomputes by name (in a worker that has served no page) are registered.
+from quizapp.leaderboards import contest_ranking, exports, refresh, snapshots, unit_ranking  # noqa: F401
 
 EXPORT_JOB = "leaderboards.export"
 
