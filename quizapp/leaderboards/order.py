@@ -1,6 +1,6 @@
 """The ranking order: which keys a contest ranks by (``Contest.ranking_order``), parsed once.
 
-Owns the list of known keys and the parsing of a contest's comma list. It is the floor
+Owns: the list of known keys and the parsing of a contest's comma list. It is the floor
 under ``ranking.py`` (the ranking itself, the true figure, finalisation) and
 ``standings.py`` (which attempt counts), which both compare on these keys.
 Must not import any other leaderboards module or touch the database: keeping it below
