@@ -12,7 +12,8 @@ from flask import g
 from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role, User
 from quizapp.core.db import utcnow
-from quizapp.leaderboards import services as boards
+from quizapp.leaderboards.people import unit_people
+from quizapp.leaderboards.unit_ranking import compute_unit_ranking
 from quizapp.units import services as units
 from tests.conftest import csrf_token
 from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
@@ -49,7 +50,7 @@ def test_fake_signups_do_not_count_until_confirmed_and_the_rate_is_capped(make, 
         make.submission(rnd, user, 2, "1", start=_start(i))
     for i in range(5):
         make.submission(rnd, make.user(unit=rival), 2, "1", start=_start(100 + i))
-    ranking = boards.compute_unit_ranking(rnd.id)
+    ranking = compute_unit_ranking(rnd.id)
     small, big = _row(ranking, "Xã Nhỏ"), _row(ranking, "Xã Lớn")
     assert small.entrants == 2 and small.rate == 10  # 2 / 20, not 23 / 20
     assert big.rate == 25 and big.rank < small.rank
@@ -59,7 +60,7 @@ def test_fake_signups_do_not_count_until_confirmed_and_the_rate_is_capped(make, 
     manager = make.user(role=Role.UNIT_MANAGER, unit=commune)
     assert units.confirm_members(manager, [u.id for u in fakes]) == 21
     db.session.commit()
-    small = _row(boards.compute_unit_ranking(rnd.id), "Xã Nhỏ")
+    small = _row(compute_unit_ranking(rnd.id), "Xã Nhỏ")
     assert small.entrants == 23 and small.rate == 100 and small.over_headcount
     assert [f.name for f in units.units_over_headcount()] == ["Xã Nhỏ"]
 
@@ -144,7 +145,7 @@ def test_a_manager_no_longer_sees_the_contacts_of_someone_who_left(make, db):
 
     accounts.admin_update_user(admin, leaver, phone="0900999888", email="moi@example.vn", unit_id=elsewhere.id)
     db.session.commit()
-    people = {p.full_name: p for p in boards.unit_people(unit.id, rnd.id)}
+    people = {p.full_name: p for p in unit_people(unit.id, rnd.id)}
     assert people["Đã chuyển đi"].took_part  # the result still counts for the old unit
     assert people["Đã chuyển đi"].phone is None and people["Đã chuyển đi"].email is None
     assert people["Vẫn ở lại"].phone == "0900333444"

@@ -262,7 +262,7 @@ def test_an_entrant_group_draws_its_own_quota(make, db, grouped_round):
 
 
 def test_groups_are_ranked_together_or_separately_as_the_organiser_chooses(make, db, grouped_round):
-    from quizapp.leaderboards import services as boards
+    from quizapp.leaderboards import boards
 
     start = utcnow() - timedelta(hours=2)
     make.submission(grouped_round, make.user(full_name="SV giỏi", category=EntrantCategory.STUDENT), 2, "1",

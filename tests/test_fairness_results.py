@@ -66,9 +66,9 @@ def test_open_round_pages_never_show_the_truth_or_predictions_and_rank_by_score_
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][7] == "Dự đoán" and [r[7] for r in rows[1:]] == ["", ""] and "987654" not in text
     # What is cached (ranking snapshot, statistics) holds no truth either.
-    from quizapp.leaderboards import services
+    from quizapp.leaderboards import round_stats, snapshots
 
-    assert services.round_snapshot(rnd.id).truth is None and services.round_stats(rnd.id).truth is None
+    assert snapshots.round_snapshot(rnd.id).truth is None and round_stats.round_stats(rnd.id).truth is None
 
 
 def test_organisers_see_the_live_figure_marked_confidential(client, auth, race):
@@ -122,11 +122,11 @@ def test_people_page_obeys_results_for_organisers_only(client, auth, db, unit_wo
 
 
 def test_people_service_hides_scores_and_ranks_when_results_are_hidden(db, unit_world):
-    from quizapp.leaderboards import services
+    from quizapp.leaderboards.people import unit_people
 
     rnd = unit_world["round"]
     rnd.contest.results_visibility = ResultsVisibility.ORGANISERS
     db.session.commit()
-    (person,) = [p for p in services.unit_people(unit_world["unit"].id, rnd.id, viewer=unit_world["manager"])
+    (person,) = [p for p in unit_people(unit_world["unit"].id, rnd.id, viewer=unit_world["manager"])
                  if p.took_part]
     assert (person.score, person.rank, person.duration_ms) == (None, None, None)

@@ -8,7 +8,7 @@ import pytest
 
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.contests.models import PredictionMode
-from quizapp.leaderboards import ranking
+from quizapp.leaderboards import order, ranking
 from quizapp.leaderboards.models import Standing
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
@@ -179,8 +179,8 @@ def test_contest_ranking_order_score_duration_prediction(make, db):
 
 
 def test_unknown_keys_in_the_ranking_order_are_ignored(make, db):
-    assert ranking.ranking_keys("score, bogus ,duration,score") == ["score", "duration"]
-    assert ranking.ranking_keys("") == ["score", "prediction", "duration", "submitted_at"]
+    assert order.ranking_keys("score, bogus ,duration,score") == ["score", "duration"]
+    assert order.ranking_keys("") == ["score", "prediction", "duration", "submitted_at"]
 
 
 def test_limit_offset_and_place_of(make, db):

@@ -62,7 +62,7 @@ def test_a_page_request_never_recomputes_the_snapshot_while_a_usable_one_exists(
                                                                                monkeypatch):
     """The request path: the page is served from the snapshot it has; the recomputation is handed
     to the background (recorded here), and its result is what the next page shows."""
-    from quizapp.leaderboards import services
+    from quizapp.leaderboards import refresh
 
     monkeypatch.setitem(app.config, "LEADERBOARD_REFRESH_IN_BACKGROUND", True)
     monkeypatch.setitem(app.config, "LEADERBOARD_MAX_STALE_SECONDS", 60)
@@ -78,7 +78,7 @@ def test_a_page_request_never_recomputes_the_snapshot_while_a_usable_one_exists(
     assert "1 người dự thi" in html and "Người Thứ Hai" not in html  # the snapshot it had
     assert started and started[0][0] == "round_snapshot" and snapshots_computed == 0
     name, args, token = started[0]
-    assert services.refresh_cached(name, args, token)  # what the job/thread does
+    assert refresh.refresh_cached(name, args, token)  # what the job/thread does
     assert "Người Thứ Hai" in client.get(url).get_data(as_text=True)
 
 
@@ -161,7 +161,7 @@ def test_a_snapshot_stored_by_the_previous_release_still_reads():
 
     import numpy as np
 
-    from quizapp.leaderboards.services import Snapshot, SnapshotCodec
+    from quizapp.leaderboards.snapshots import Snapshot, SnapshotCodec
 
     snap = Snapshot(12.5, "3", True, np.array([7, 3, 9], dtype=np.int64), np.array([1, 2, 2], dtype=np.int64),
                     np.array([4, 0, 4], dtype=np.int64), np.array([0, 1, -1], dtype=np.int8))

@@ -13,7 +13,9 @@ import pytest
 from quizapp.auth.models import EntrantCategory
 from quizapp.contests.models import ContestAggregate, PredictionMode
 from quizapp.core.db import utcnow
-from quizapp.leaderboards import ranking, services
+from quizapp.core.errors import ServiceError
+from quizapp.leaderboards import boards, places, ranking, round_stats, snapshots, unit_ranking
+from quizapp.leaderboards.people import unit_people
 from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 from quizapp.units import services as unit_services
 
@@ -59,7 +61,7 @@ def test_every_tie_break_step_in_the_default_order(make, db):
     make.submission(rnd, people["F"], 4, "5", start=at(20), seconds=90)    # like A, faster
     make.submission(rnd, people["G"], 4, None, start=at(0), seconds=100, auto=True)  # no prediction
     finalised(db, rnd)
-    board = services.round_board(rnd.id)
+    board = boards.round_board(rnd.id)
     assert board.truth == "6"
     assert names(board) == [("B", 1), ("F", 2), ("A", 3), ("E", 3), ("D", 5), ("G", 6), ("C", 7)]
     a = next(r for r in board.rows if r.full_name == "A")
@@ -72,7 +74,7 @@ def test_the_counted_attempt_is_the_best_and_attempts_are_counted(make, db):
     make.submission(rnd, user, 2, "1", start=at(0), seconds=60)
     make.submission(rnd, user, 4, "1", start=at(100), seconds=80)
     make.submission(rnd, user, 3, "1", start=at(200), seconds=30)
-    (row,) = services.round_board(rnd.id).rows
+    (row,) = boards.round_board(rnd.id).rows
     assert (row.score, row.duration_ms, row.attempts) == (4, 80_000, 3)
 
 
@@ -92,7 +94,7 @@ def test_prediction_targets(make, db, mode, submissions, truth, expected):
     for i, (name, correct, prediction) in enumerate(submissions):
         make.submission(rnd, make.user(full_name=name), correct, prediction, start=at(i), seconds=60)
     finalised(db, rnd)
-    board = services.round_board(rnd.id)
+    board = boards.round_board(rnd.id)
     assert board.truth == truth and board.final
     assert names(board) == expected
 
@@ -103,7 +105,7 @@ def test_percentage_prediction_error_is_exact(make, db):
     for i in range(2):
         make.submission(rnd, make.user(), 0, "1", start=at(i + 1))
     finalised(db, rnd)
-    top = services.round_board(rnd.id).rows[0]
+    top = boards.round_board(rnd.id).rows[0]
     assert (top.full_name, top.prediction, top.prediction_error) == ("X", "33.333333", "0")
 
 
@@ -111,7 +113,7 @@ def test_ranking_order_without_prediction_ignores_it(make, db):
     rnd = new_round(make, ranking_order="score,duration,submitted_at")
     make.submission(rnd, make.user(full_name="slow-exact"), 4, "2", start=at(0), seconds=90)
     make.submission(rnd, make.user(full_name="fast-far"), 4, "900", start=at(1), seconds=60)
-    assert names(services.round_board(rnd.id)) == [("fast-far", 1), ("slow-exact", 2)]
+    assert names(boards.round_board(rnd.id)) == [("fast-far", 1), ("slow-exact", 2)]
 
 
 def test_prediction_first_order_ranks_the_closest_prediction_above_more_correct_answers(make, db):
@@ -119,7 +121,7 @@ def test_prediction_first_order_ranks_the_closest_prediction_above_more_correct_
     make.submission(rnd, make.user(full_name="right-answers"), 4, "9", start=at(0))
     make.submission(rnd, make.user(full_name="right-guess"), 1, "1", start=at(1))  # truth: 1 perfect
     finalised(db, rnd)
-    assert names(services.round_board(rnd.id)) == [("right-guess", 1), ("right-answers", 2)]
+    assert names(boards.round_board(rnd.id)) == [("right-guess", 1), ("right-answers", 2)]
 
 
 def test_filters_by_unit_subtree_and_category_keep_the_official_rank(make, db):
@@ -132,28 +134,28 @@ def test_filters_by_unit_subtree_and_category_keep_the_official_rank(make, db):
     make.submission(rnd, make.user(full_name="dept", unit=dept), 3, "3", start=at(1))
     make.submission(rnd, make.user(full_name="commune", unit=commune, category=EntrantCategory.CITIZEN), 2, "3",
                     start=at(2))
-    board = services.round_board(rnd.id, unit_id=dept.id)
+    board = boards.round_board(rnd.id, unit_id=dept.id)
     assert names(board) == [("dept", 2), ("commune", 3)] and board.total == 2 and board.entrants == 3
-    assert names(services.round_board(rnd.id, category="citizen")) == [("commune", 3)]
-    assert names(services.round_board(rnd.id, unit_id=dept.id, category="civil_servant")) == [("dept", 2)]
-    with pytest.raises(services.ServiceError) as exc:
-        services.round_board(rnd.id, category="nonsense")
+    assert names(boards.round_board(rnd.id, category="citizen")) == [("commune", 3)]
+    assert names(boards.round_board(rnd.id, unit_id=dept.id, category="civil_servant")) == [("dept", 2)]
+    with pytest.raises(ServiceError) as exc:
+        boards.round_board(rnd.id, category="nonsense")
     assert exc.value.status == 400
 
 
 def test_a_participant_always_sees_their_own_place_far_below_the_top(make, db, monkeypatch):
-    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    monkeypatch.setattr(boards, "PAGE_SIZE", 2)
     rnd = new_round(make)
     me = None
     for i in range(5):
         user = make.user(full_name=f"P{i}")
         make.submission(rnd, user, 4 - i, "1", start=at(i))
         me = user
-    board = services.round_board(rnd.id, me, page=1)
+    board = boards.round_board(rnd.id, me, page=1)
     assert [r.full_name for r in board.rows] == ["P0", "P1"] and board.pages == 3
     assert board.me is not None and (board.me.full_name, board.me.rank) == ("P4", 5)
-    assert services.place_in_round(rnd.id, me.id).rank == 5
-    assert services.place_in_round(rnd.id, make.user().id) is None
+    assert places.place_in_round(rnd.id, me.id).rank == 5
+    assert places.place_in_round(rnd.id, make.user().id) is None
 
 
 # --- whole contest ------------------------------------------------------------------------
@@ -172,7 +174,7 @@ def contest_fixture(make):
 
 def test_contest_sum_of_the_rounds(make, db):
     contest = contest_fixture(make)
-    board = services.contest_board(contest.id)
+    board = boards.contest_board(contest.id)
     # U1 and U2 both total 6; U2 took 100 s in all against U1's 200 s.
     assert names(board) == [("U2", 1), ("U1", 2), ("U3", 3)]
     u2 = board.rows[0]
@@ -183,7 +185,7 @@ def test_contest_best_round(make, db):
     contest = contest_fixture(make)
     contest.aggregate = ContestAggregate.BEST
     db.session.commit()
-    board = services.contest_board(contest.id)
+    board = boards.contest_board(contest.id)
     # U1 and U3 both best 4; U3 did it in 30 s.
     assert names(board) == [("U3", 1), ("U1", 2), ("U2", 3)]
     assert (board.rows[1].score, board.rows[1].duration_ms, board.rows[1].rounds) == (4, 100_000, 2)
@@ -201,7 +203,7 @@ def test_contest_sum_counts_prediction_errors_and_missing_predictions(make, db):
     make.submission(r1, none, 4, "3", start=at(2), seconds=61)
     make.submission(r2, none, 4, None, start=at(2), seconds=61, auto=True)  # one missing
     finalised(db, r1, r2)
-    board = services.contest_board(r1.contest.id)
+    board = boards.contest_board(r1.contest.id)
     assert names(board) == [("near", 1), ("far", 2), ("none", 3)]
     assert [r.prediction_error for r in board.rows[:2]] == ["1", "4"]
 
@@ -239,7 +241,7 @@ def by_name(ranking):
 
 def test_unit_ranking_hand_computed(make, db):
     rnd, u = units_fixture(make, db)
-    result = services.compute_unit_ranking(rnd.id)
+    result = unit_ranking.compute_unit_ranking(rnd.id)
     rows = by_name(result)
     # B and F: 1 of 2 = 50 %, average 4 → tie at 1; A: 2 of 4 = 50 %, average 3 → 3.
     assert [(r.name, r.rank) for r in result.rows if r.rank] == [("Huyện F", 1), ("Sở B", 1), ("Sở A", 3)]
@@ -260,7 +262,7 @@ def test_unit_ranking_order_and_minimum_are_the_contests_settings(make, db):
     rnd.contest.unit_ranking_order = "entrants,average"
     rnd.contest.min_participation_rate = Decimal("0")
     db.session.commit()
-    result = services.compute_unit_ranking(rnd.id)
+    result = unit_ranking.compute_unit_ranking(rnd.id)
     ranked = [(r.name, r.rank) for r in result.rows if r.rank]
     assert ranked[0] == ("Sở A", 1)  # most entrants
     assert ("Huyện C", 2) in ranked  # 10 % participation is ranked now: 1 entrant, average 4
@@ -268,7 +270,7 @@ def test_unit_ranking_order_and_minimum_are_the_contests_settings(make, db):
 
 def test_unit_ranking_per_bloc(make, db):
     rnd, u = units_fixture(make, db)
-    result = services.compute_unit_ranking(rnd.id, bloc="Huyện")
+    result = unit_ranking.compute_unit_ranking(rnd.id, bloc="Huyện")
     assert {r.name for r in result.rows} == {"Huyện C", "Huyện D", "Huyện F"}
     assert [(r.name, r.rank) for r in result.rows if r.rank] == [("Huyện F", 1)]
     assert set(result.blocs) == {"Huyện", "Sở"}
@@ -276,7 +278,7 @@ def test_unit_ranking_per_bloc(make, db):
 
 def test_unit_ranking_rolls_up_the_subtree(make, db):
     rnd, u = units_fixture(make, db)
-    rows = by_name(services.compute_unit_ranking(rnd.id, subtree=True))
+    rows = by_name(unit_ranking.compute_unit_ranking(rnd.id, subtree=True))
     parent = rows["Khối sở"]
     # Itself (2) + A (4) + B (2) = 8 headcount; 3 entrants; scores 4 + 2 + 4.
     assert (parent.headcount, parent.entrants, parent.attempts, parent.perfect) == (8, 3, 5, 2)
@@ -289,7 +291,7 @@ def test_results_stay_with_the_unit_after_a_merge(make, db):
     rnd, u = units_fixture(make, db)
     unit_services.merge(u["a"], u["b"])
     db.session.commit()
-    rows = by_name(services.compute_unit_ranking(rnd.id))
+    rows = by_name(unit_ranking.compute_unit_ranking(rnd.id))
     assert rows["Sở A"].entrants == 2 and rows["Sở A"].merged and not rows["Sở A"].is_active
     assert rows["Sở B"].entrants == 1 and rows["Sở B"].headcount == 6
     # A later attempt by a moved member counts for the new unit only.
@@ -297,12 +299,12 @@ def test_results_stay_with_the_unit_after_a_merge(make, db):
     from quizapp.auth.models import User
     mover = db.session.scalar(db.select(User).where(User.full_name == "A-two"))
     make.submission(rnd2, mover, 4, "1", start=at(0))
-    assert by_name(services.compute_unit_ranking(rnd2.id))["Sở B"].entrants == 1
-    assert by_name(services.compute_unit_ranking(rnd.id))["Sở A"].entrants == 2
-    board = services.round_board(rnd.id)
+    assert by_name(unit_ranking.compute_unit_ranking(rnd2.id))["Sở B"].entrants == 1
+    assert by_name(unit_ranking.compute_unit_ranking(rnd.id))["Sở A"].entrants == 2
+    board = boards.round_board(rnd.id)
     assert {r.full_name: r.unit_name for r in board.rows}["A-two"] == "Sở A"
     # Roll-up: B's headcount includes A's; A's is not counted twice.
-    assert by_name(services.compute_unit_ranking(rnd.id, subtree=True))["Khối sở"].headcount == 8
+    assert by_name(unit_ranking.compute_unit_ranking(rnd.id, subtree=True))["Khối sở"].headcount == 8
 
 
 def test_unit_aggregates_agree_with_an_independent_pandas_computation(make, db):
@@ -333,7 +335,7 @@ def test_unit_aggregates_agree_with_an_independent_pandas_computation(make, db):
     expected = best.groupby("unit_id").agg(entrants=("score", "size"), attempts=("tries", "sum"),
                                            average=("score", "mean"), perfect=("perfect", "sum"))
     heads = dict(db.session.execute(sa.select(Unit.id, Unit.headcount)).all())
-    result = {r.unit_id: r for r in services.compute_unit_ranking(rnd.id).rows}
+    result = {r.unit_id: r for r in unit_ranking.compute_unit_ranking(rnd.id).rows}
     for unit_id, e in expected.iterrows():
         got = result[unit_id]
         assert (got.entrants, got.attempts, got.perfect) == (e.entrants, e.attempts, e.perfect)
@@ -351,13 +353,13 @@ def test_round_statistics_hand_computed(make, db):
     unit = make.unit("Phường 1", headcount=12)
     for i, correct in enumerate([5, 5, 4, 2, 1, 0]):
         make.submission(rnd, make.user(unit=unit), correct, "2", start=at(i))
-    stats = services.compute_round_stats(rnd.id)
+    stats = round_stats.compute_round_stats(rnd.id)
     assert (stats.entrants, stats.attempts, stats.perfect, stats.perfect_pct) == (6, 6, 2, "33.3")
     assert stats.bands == [["full", 2, "33.3"], ["q75", 1, "16.7"], ["q25", 1, "16.7"], ["low", 1, "16.7"],
                            ["zero", 1, "16.7"]]
     assert stats.truth is None and not stats.truth_final  # secret until the round is finalised
     finalised(db, rnd)
-    assert services.compute_round_stats(rnd.id).truth == "2"
+    assert round_stats.compute_round_stats(rnd.id).truth == "2"
     assert stats.distribution == [[0, 1], [1, 1], [2, 1], [3, 0], [4, 1], [5, 2]]
     local_day = (at(0) + timedelta(hours=7)).date().isoformat()
     assert [d for d, _, _ in stats.per_day] == [local_day] and stats.per_day[0][1:] == [6, 6]
@@ -369,7 +371,7 @@ def test_statistics_list_units_lowest_participation_first(make, db):
     low, high = make.unit("Thấp", headcount=10), make.unit("Cao", headcount=1)
     make.submission(rnd, make.user(unit=high), 4, "1", start=at(0))
     make.submission(rnd, make.user(unit=low), 4, "1", start=at(1))
-    names_in_order = [n for n, *_ in services.compute_round_stats(rnd.id).units]
+    names_in_order = [n for n, *_ in round_stats.compute_round_stats(rnd.id).units]
     assert names_in_order.index("Thấp") < names_in_order.index("Cao")
 
 
@@ -383,10 +385,10 @@ def test_unit_people_lists_who_has_not_taken_part_first(make, db):
     make.user(full_name="Chưa thi", unit=unit)
     make.user(full_name="Ngoài", unit=make.unit())
     make.submission(rnd, done, 3, "1", start=at(0))
-    people = services.unit_people(unit.id, rnd.id)
+    people = unit_people(unit.id, rnd.id)
     assert [(p.full_name, p.took_part) for p in people] == [("Chưa thi", False), ("Đã thi", True)]
     assert people[1].rank == 1 and people[1].score == 3
-    assert [p.full_name for p in services.unit_people(unit.id, rnd.id, subtree=False)] == ["Chưa thi"]
+    assert [p.full_name for p in unit_people(unit.id, rnd.id, subtree=False)] == ["Chưa thi"]
 
 
 @pytest.mark.parametrize("mode, order", [
@@ -411,6 +413,6 @@ def test_the_fast_snapshot_agrees_with_the_reference_ranking(make, db, mode, ord
         make.submission(rnd, make.user(), rng.randint(2, 4), None if auto else prediction,
                         start=at(rng.choice([0, 0, 5, 9])), seconds=seconds, auto=auto)
     reference = [(e.user_id, e.rank) for e in ranking.rank_round(rnd.id)]
-    snap = services.compute_round_snapshot(rnd.id)
+    snap = snapshots.compute_round_snapshot(rnd.id)
     assert list(zip(snap.user_ids.tolist(), snap.ranks.tolist())) == reference
     assert len({r for _, r in reference}) < len(reference)  # the data has ties

@@ -132,7 +132,7 @@ def test_audit_log_reads_as_vietnamese_sentences_with_links(client, auth, db, ma
 
 
 def test_ranking_offers_the_page_around_me_and_marks_my_unit(client, auth, db, make, monkeypatch):
-    from quizapp.leaderboards import services as boards
+    from quizapp.leaderboards import boards
 
     monkeypatch.setattr(boards, "PAGE_SIZE", 2)
     unit = make.unit("Phường Một")
@@ -192,7 +192,7 @@ def test_unit_dashboard_counts_confirmed_members_like_the_unit_ranking(client, a
     """A self-registered member the unit has not confirmed does not raise its participation, on the
     manager's dashboard as in the public unit ranking (the same figure in both places), nor become
     the unit's best entrant."""
-    from quizapp.leaderboards import services
+    from quizapp.leaderboards.unit_ranking import unit_ranking
 
     district, commune, manager, took, missing, outsider = _world(make)
     newcomer = make.user(unit=commune, full_name="Phan Mới Đăng Ký")
@@ -204,7 +204,7 @@ def test_unit_dashboard_counts_confirmed_members_like_the_unit_ranking(client, a
     auth.login(manager)
     html = client.get(f"/units/{district.id}/dashboard").get_data(as_text=True)
     assert "10,0" in html and "20,0" not in html  # 1 confirmed entrant of a headcount of 10
-    row = next(r for r in services.unit_ranking(rnd.id, subtree=True).rows if r.unit_id == district.id)
+    row = next(r for r in unit_ranking(rnd.id, subtree=True).rows if r.unit_id == district.id)
     assert row.entrants == 1 and row.rate_text.replace(",", ".").startswith("10")
     # the unit's best entrant is its best confirmed member, not the higher-scoring newcomer
     assert row.best_name == "Lê Đã Thi"

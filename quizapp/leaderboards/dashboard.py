@@ -20,7 +20,8 @@ from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.contests.services import round_state
 from quizapp.core.db import db, utcnow
 from quizapp.core.spreadsheet import frame_to_csv, frame_to_xlsx
-from quizapp.leaderboards import services
+from quizapp.leaderboards.people import unit_people
+from quizapp.leaderboards.visibility import get_round, service_error
 from quizapp.leaderboards.models import Standing
 from quizapp.units import services as units
 from quizapp.units.models import Unit
@@ -59,7 +60,7 @@ class Dashboard:
     registered: int
     contests: list[ContestFigure]
     round: Round | None  # the round whose missing people are listed
-    missing: list  # services.PersonRow of the people who have not taken part in ``round``
+    missing: list  # people.PersonRow of the people who have not taken part in ``round``
     confirmed: int = 0  # active members a manager confirmed: only they count toward participation
     unconfirmed: tuple = ()  # units.services.Member rows still waiting for confirmation
 
@@ -117,13 +118,13 @@ def unit_dashboard(unit_id: int, round_id: int | None = None, now: datetime | No
     now = now or utcnow()
     unit = db.session.get(Unit, unit_id)
     if unit is None:
-        raise services._err("unit_not_found", _l("This unit does not exist."), 404)
+        raise service_error("unit_not_found", _l("This unit does not exist."), 404)
     ids = units.subtree_ids(unit.id)
     headcount = subtree_headcount(unit)
     registered = int(db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.unit_id.in_(ids))))
     figures = contest_figures(ids, headcount, now)
-    rnd = services.get_round(round_id) if round_id else default_round(figures)
-    missing = [p for p in services.unit_people(unit.id, rnd.id, True) if not p.took_part] if rnd else []
+    rnd = get_round(round_id) if round_id else default_round(figures)
+    missing = [p for p in unit_people(unit.id, rnd.id, True) if not p.took_part] if rnd else []
     members = units.members_by_confirmation(unit.id)
     return Dashboard(unit, headcount, registered, figures, rnd, missing,
                      len(members["confirmed"]), tuple(members["unconfirmed"]))
@@ -135,8 +136,8 @@ MISSING_COLUMNS = ["Họ và tên", "Đơn vị", "Số điện thoại", "E-mai
 def export_missing(unit_id: int, round_id: int, fmt: str) -> tuple[bytes, str, str]:
     """The people of the unit (and sub-units) who have not taken part in the round:
     (content, mimetype, file name)."""
-    rnd = services.get_round(round_id)
-    people = [p for p in services.unit_people(unit_id, rnd.id, True) if not p.took_part]
+    rnd = get_round(round_id)
+    people = [p for p in unit_people(unit_id, rnd.id, True) if not p.took_part]
     frame = pd.DataFrame([[p.full_name, p.unit_name, p.phone or "", p.email or ""] for p in people],
                          columns=MISSING_COLUMNS)
     name = f"chua-thi-vong-{rnd.id}-don-vi-{unit_id}.{fmt}"

@@ -32,7 +32,10 @@ from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.core.spreadsheet import safe_cell
-from quizapp.leaderboards import services
+from quizapp.leaderboards.contest_ranking import contest_entries, contest_partition
+from quizapp.leaderboards.ranking import number_text, ranked_subquery
+from quizapp.leaderboards.unit_ranking import UnitRanking, compute_unit_ranking
+from quizapp.leaderboards.visibility import get_contest, get_round
 from quizapp.leaderboards.models import Standing
 from quizapp.units.models import Unit
 
@@ -140,7 +143,7 @@ def _csv_value(kind: str, value):
     if kind == "date":
         return value.strftime("%d/%m/%Y")
     if isinstance(value, (Decimal, float)):
-        return services.number_text(Decimal(str(value))).replace(".", ",")
+        return number_text(Decimal(str(value))).replace(".", ",")
     return value
 
 
@@ -177,7 +180,7 @@ def _stream(stmt):
 
 
 def _round_rows(rnd: Round, personal: bool) -> Iterator[list]:
-    sub, truth = services._ranked_round(rnd)  # noqa: SLF001 - same ranking as the pages
+    sub, truth = ranked_subquery(rnd)  # the same ranking as the pages
     prediction = sub.c.prediction if truth is not None else sa.null()  # secret until finalised
     stmt = (sa.select(sub.c.rnk, User.full_name, Unit.name, sub.c.score, sub.c.max_score, sub.c.duration_ms,
                       prediction, sub.c.submitted_at, sub.c.attempts_count,
@@ -196,14 +199,14 @@ def _decimal(value) -> Decimal | None:
     """A stored figure as a number the sheet keeps exactly (trailing zeros dropped)."""
     if value is None:
         return None
-    text = services.number_text(Decimal(str(value)))
+    text = number_text(Decimal(str(value)))
     return float(text) if "." in text else int(text)
 
 
 def _contest_rows(contest: Contest, personal: bool) -> Iterator[list]:
-    base, order, with_prediction = services._contest_entries(contest)  # noqa: SLF001
+    base, order, with_prediction = contest_entries(contest)
     rnk = sa.func.rank().over(order_by=order or [base.c.score.desc()],
-                              partition_by=services.contest_partition(contest, base)).label("rnk")
+                              partition_by=contest_partition(contest, base)).label("rnk")
     ranked = sa.select(base, rnk).subquery()
     stmt = (sa.select(ranked, User.full_name, Unit.name.label("unit_name"), *(_PERSONAL_SELECT if personal else ()))
             .join(User, User.id == ranked.c.user_id).outerjoin(Unit, Unit.id == ranked.c.unit_id)
@@ -226,7 +229,7 @@ def _as_local(value) -> datetime | None:
     return local_naive(value)
 
 
-def _unit_rows(ranking: services.UnitRanking) -> Iterator[list]:
+def _unit_rows(ranking: UnitRanking) -> Iterator[list]:
     for i, r in enumerate(ranking.rows, start=1):
         yield [i, r.rank, r.code, r.name, r.bloc, r.headcount, r.entrants, r.attempts,
                float(r.rate) if r.rate is not None else None,
@@ -249,7 +252,7 @@ class ExportPlan:
 def _plan(params: dict) -> ExportPlan:
     what, fmt, personal = params["what"], params["fmt"], bool(params.get("personal"))
     if what == "round":
-        rnd = services.get_round(int(params["round_id"]))
+        rnd = get_round(int(params["round_id"]))
         total = db.session.scalar(sa.select(sa.func.count()).where(Standing.round_id == rnd.id)) or 0
         cols = PEOPLE_COLUMNS + (PERSONAL_COLUMNS if personal else [])
         suffix = "-hoi-dong" if personal else ""
@@ -257,15 +260,15 @@ def _plan(params: dict) -> ExportPlan:
                           f"Kết quả cá nhân — {rnd.contest.title} — {rnd.title}", "Kết quả", cols,
                           _round_rows(rnd, personal), total)
     if what == "contest":
-        contest = services.get_contest(int(params["contest_id"]))
+        contest = get_contest(int(params["contest_id"]))
         cols = CONTEST_COLUMNS + (PERSONAL_COLUMNS if personal else [])
         suffix = "-hoi-dong" if personal else ""
         return ExportPlan(f"ket-qua-{contest.slug}{suffix}.{fmt}", f"Kết quả cá nhân toàn cuộc thi — {contest.title}",
                           "Kết quả", cols, _contest_rows(contest, personal), 0)
     if what == "units":
-        rnd = services.get_round(int(params["round_id"]))
+        rnd = get_round(int(params["round_id"]))
         bloc, subtree = (params.get("bloc") or "").strip() or None, bool(params.get("subtree"))
-        ranking = services.compute_unit_ranking(rnd.id, bloc, subtree)
+        ranking = compute_unit_ranking(rnd.id, bloc, subtree)
         scope = "gồm đơn vị trực thuộc" if subtree else "thành viên trực tiếp"
         title = (f"Xếp hạng đơn vị — {rnd.contest.title} — {rnd.title}"
                  + (f" — Khối {ranking.bloc}" if ranking.bloc else "") + f" ({scope})")
@@ -296,7 +299,7 @@ def export_params(what: str, obj_id: int, fmt: str, *, personal: bool = False, b
     if fmt not in ("xlsx", "csv"):
         raise ServiceError("unknown_format", "Định dạng không được hỗ trợ.", 404)
     key = "contest_id" if what == "contest" else "round_id"
-    (services.get_contest if what == "contest" else services.get_round)(obj_id)
+    (get_contest if what == "contest" else get_round)(obj_id)
     params = {"what": what, key: obj_id, "fmt": fmt}
     if what == "units":
         params.update(bloc=bloc or "", subtree=bool(subtree))

@@ -16,6 +16,12 @@ live figure would copy it and win the tie-break, so no ranking uses it (the
 order is score and time only), and no page, export, JSON or cache shows it or
 anyone's prediction or distance; organisers see the live figure in their own
 views, marked confidential (``live_truth``).
+
+Owns: the round's ranking query (``ranked_subquery``, which every page, snapshot and
+export ranks by), the true figure (live and final), finalising a round, and the text
+form of these figures (``number_text``).  The list of keys is parsed in ``order.py``.
+Must not: cache, page, filter or check who may see results (the modules above it do),
+and must not be imported by ``standings.py`` (finalising calls it: one way only).
 """
 from __future__ import annotations
 
@@ -25,11 +31,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from quizapp.contests.models import DEFAULT_RANKING_ORDER, PredictionMode, Round
+from quizapp.contests.models import PredictionMode, Round
 from quizapp.core.db import db, utcnow
 from quizapp.leaderboards.models import Standing
+from quizapp.leaderboards.order import ranking_keys
+from quizapp.leaderboards.standings import reconsider_best_attempts
 
-RANKING_KEYS = ("score", "prediction", "duration", "submitted_at")
 _SIX_PLACES = Decimal("0.000001")
 
 
@@ -49,13 +56,15 @@ class RankedEntry:
     submitted_at: datetime
 
 
-def ranking_keys(order: str | None) -> list[str]:
-    keys = [k.strip() for k in (order or DEFAULT_RANKING_ORDER).split(",")]
-    seen: list[str] = []
-    for k in keys:
-        if k in RANKING_KEYS and k not in seen:
-            seen.append(k)
-    return seen or ranking_keys(DEFAULT_RANKING_ORDER)
+def number_text(value: Decimal | None) -> str | None:
+    """A figure (the true figure, a prediction, a distance, a rate) as text, without trailing
+    zeros: 7.000000 → '7', 87.654320 → '87.65432'."""
+    if value is None:
+        return None
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return format(value.normalize(), "f")
 
 
 def live_truth(rnd: Round) -> Decimal | None:
@@ -174,8 +183,6 @@ def finalize_round(rnd: Round, now: datetime | None = None) -> bool:
     """Store the final true figure of a closed round once.  Returns True if it did."""
     if rnd.finalized_at is not None:
         return False
-    from quizapp.leaderboards.standings import reconsider_best_attempts
-
     rnd.prediction_truth = live_truth(rnd)
     rnd.finalized_at = now or utcnow()
     db.session.flush()

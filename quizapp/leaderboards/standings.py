@@ -19,6 +19,11 @@ has closed and been finalised.  So:
 
 The upsert is ONE statement (``INSERT ... ON CONFLICT (round_id, user_id) DO
 UPDATE``) on both databases: no read of the standing, no SAVEPOINT.
+
+Owns: the counted attempt of each entrant (the upsert and the second look).
+Must not: rank a round or know the true figure's computation (``ranking.py``, which
+calls ``reconsider_best_attempts`` when it finalises); it imports only the ranking
+keys (``order.py``), never ``ranking``.
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.contests.models import CountedAttempt, PredictionMode, Round
 from quizapp.core.db import UTCDateTime, db
 from quizapp.leaderboards.models import Standing
-from quizapp.leaderboards.ranking import ranking_keys
+from quizapp.leaderboards.order import ranking_keys
 
 _COPIED = ("attempt_id", "unit_id", "category", "score", "max_score", "duration_ms", "prediction", "submitted_at")
 

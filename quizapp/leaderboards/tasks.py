@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from quizapp import jobs
-from quizapp.leaderboards import exports
+# contest_ranking, snapshots, unit_ranking: imported so that the rankings ``refresh.refresh_cached``
+# recomputes by name (in a worker that has served no page) are registered.
+from quizapp.leaderboards import contest_ranking, exports, refresh, snapshots, unit_ranking  # noqa: F401
 
 EXPORT_JOB = "leaderboards.export"
 
@@ -14,9 +16,7 @@ jobs.register(EXPORT_JOB, exports.run_export, label=_l("Results export"))
 @jobs.task()
 def refresh_ranking(name: str, args: list, token: str) -> None:
     """Recompute a ranking snapshot for every worker (values shared in Redis)."""
-    from quizapp.leaderboards import services
-
-    services.refresh_cached(name, args, token)
+    refresh.refresh_cached(name, args, token)
 
 
 def _in_a_thread(app, name: str, args: list, token: str) -> None:
@@ -25,11 +25,10 @@ def _in_a_thread(app, name: str, args: list, token: str) -> None:
 
     def run():
         from quizapp.core.db import db
-        from quizapp.leaderboards import services
 
         with app.app_context():
             try:
-                services.refresh_cached(name, args, token)
+                refresh.refresh_cached(name, args, token)
             finally:
                 db.session.rollback()
 

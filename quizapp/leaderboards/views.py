@@ -16,7 +16,10 @@ from quizapp.auth.models import EntrantCategory, Role
 from quizapp.core.db import db
 from quizapp.core.downloads import download_response
 from quizapp import jobs
-from quizapp.leaderboards import charts, exports, services
+from quizapp.leaderboards import boards, charts, exports, visibility
+from quizapp.leaderboards.people import unit_people as people_of_unit
+from quizapp.leaderboards.round_stats import round_stats_page
+from quizapp.leaderboards.unit_ranking import unit_ranking_page
 from quizapp.leaderboards.tasks import EXPORT_JOB
 from quizapp.units.models import Unit
 
@@ -32,7 +35,7 @@ CATEGORY_LABELS = {
 }
 
 
-@bp.errorhandler(services.LoginRequired)
+@bp.errorhandler(visibility.LoginRequired)
 def _login_first(exc):
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
@@ -69,12 +72,12 @@ def _filters() -> dict:
 
 
 def _unit_choices():
-    return services.unit_choices()
+    return boards.unit_choices()
 
 
 def _board_response(board, **context):
-    pending = services.prediction_pending(board.contest, board.round)
-    confidential = services.confidential_truth(board.round, current_user) if board.round else None
+    pending = boards.prediction_pending(board.contest, board.round)
+    confidential = boards.confidential_truth(board.round, current_user) if board.round else None
     resp = make_response(render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
                                          categories=CATEGORY_LABELS, prediction_pending=pending,
                                          confidential_truth=confidential, **context))
@@ -86,14 +89,14 @@ def _board_response(board, **context):
 @bp.route("/rounds/<int:round_id>/leaderboard")
 @public
 def round_leaderboard(round_id: int):
-    board = services.round_board(round_id, current_user, **_filters())
+    board = boards.round_board(round_id, current_user, **_filters())
     return _board_response(board, endpoint="leaderboards.round_leaderboard", endpoint_args={"round_id": round_id})
 
 
 @bp.route("/contests/<int:contest_id>/leaderboard")
 @public
 def contest_leaderboard(contest_id: int):
-    board = services.contest_board(contest_id, current_user, **_filters())
+    board = boards.contest_board(contest_id, current_user, **_filters())
     return _board_response(board, endpoint="leaderboards.contest_leaderboard",
                            endpoint_args={"contest_id": contest_id})
 
@@ -106,8 +109,8 @@ def _unit_args() -> tuple[str | None, bool]:
 @public
 def unit_ranking(round_id: int):
     bloc, subtree = _unit_args()
-    result = services.unit_ranking_page(round_id, current_user, bloc, subtree)
-    rnd = services.get_round(round_id, recent=True)
+    result = unit_ranking_page(round_id, current_user, bloc, subtree)
+    rnd = visibility.get_round(round_id, recent=True)
     shown = [r for r in result.rows if r.entrants][:30]
     rate_chart = charts.hbars([(r.name, float(r.rate or 0), r.rate_text) for r in shown], max_value=100)
     top = max([r.average for r in shown if r.average is not None] + [0])
@@ -120,13 +123,13 @@ def unit_ranking(round_id: int):
 @bp.route("/rounds/<int:round_id>/stats")
 @public
 def round_stats(round_id: int):
-    stats = services.round_stats_page(round_id, current_user)
-    rnd = services.get_round(round_id, recent=True)
+    stats = round_stats_page(round_id, current_user)
+    rnd = visibility.get_round(round_id, recent=True)
     day_chart = charts.hbars([(_vn_date(d), a, str(a)) for d, a, _e in stats.per_day])
     score_chart = charts.columns([(str(s), c, str(c)) for s, c in stats.distribution])
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
     return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
-                           confidential_truth=services.confidential_truth(rnd, current_user),
+                           confidential_truth=boards.confidential_truth(rnd, current_user),
                            score_chart=score_chart, unit_chart=unit_chart)
 
 
@@ -162,10 +165,10 @@ def unit_people(unit_id: int, round_id: int):
     unit = db.get_or_404(Unit, unit_id)
     require_unit_scope(unit.id)
     subtree = request.args.get("subtree", "1") == "1"
-    people = services.unit_people(unit.id, round_id, subtree, current_user)
-    rnd = services.get_round(round_id)
+    people = people_of_unit(unit.id, round_id, subtree, current_user)
+    rnd = visibility.get_round(round_id)
     return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
-                           results_shown=services.results_visible(rnd.contest, current_user),
+                           results_shown=visibility.results_visible(rnd.contest, current_user),
                            missing=sum(1 for p in people if not p.took_part))
 
 

@@ -1,0 +1,48 @@
+"""One entrant's own place in a round: for "Bài thi của tôi", the API and the result page.
+
+Owns: ``Place`` and the two lookups of one entrant in a round's snapshot (a binary
+search): ``own_place`` (as the viewer's results pages show it) and ``place_in_round``
+(the entrant's board row).
+Must not: rank, or show a place the contest's results visibility hides from the viewer
+(``own_place`` asks ``visibility.results_access``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quizapp.core.errors import ServiceError
+from quizapp.leaderboards.boards import BoardRow, round_rows
+from quizapp.leaderboards.snapshots import round_snapshot
+from quizapp.leaderboards.visibility import get_round, results_access
+
+
+def place_in_round(round_id: int, user_id: int) -> BoardRow | None:
+    """One entrant's place (from the snapshot: a binary search, then one row)."""
+    snap = round_snapshot(round_id)
+    pos = snap.position_of(user_id)
+    return None if pos is None else (round_rows(round_id, snap, [pos]) or [None])[0]
+
+
+@dataclass(frozen=True)
+class Place:
+    rank: int
+    entrants: int
+    final: bool  # the round is finalised: this place will not change
+    as_of: float  # when the ranking was computed (epoch seconds)
+
+
+def own_place(round_id: int, viewer) -> Place | None:
+    """The viewer's own place in the round, as its results pages show it; None when the
+    contest does not show its results to this viewer, or the ranking does not include
+    them yet (it is recomputed every few seconds)."""
+    rnd = get_round(round_id, recent=True)
+    try:
+        if results_access(rnd.contest, viewer) != "ok":
+            return None
+    except ServiceError:
+        return None
+    snap = round_snapshot(round_id)
+    pos = snap.position_of(viewer.id)
+    if pos is None:
+        return None
+    return Place(int(snap.ranks[pos]), len(snap), snap.final, snap.computed_at)
