@@ -24,19 +24,21 @@ SHORT_SECONDS = 15
 SHORT_ROUND = f"""
 from datetime import timedelta
 import sqlalchemy as sa
-from quizapp.contests import services as contests
+from quizapp.contests.contests import ContestData, create_contest, publish
+from quizapp.contests.quotas import QuotaItem, reform_areas
+from quizapp.contests.rounds import RoundData, add_round
 from quizapp.contests.models import ReviewPolicy, Round
 from quizapp.core.db import utcnow
 
 now = utcnow()
-areas = {{a.code: a.id for a in contests.reform_areas()}}
-contest = contests.create_contest(contests.ContestData(
+areas = {{a.code: a.id for a in reform_areas()}}
+contest = create_contest(ContestData(
     title="Thi thử nhanh về cải cách hành chính", description="Vòng thi ngắn cho kiểm thử trình duyệt."), None)
-rnd = contests.add_round(contest, contests.RoundData(
+rnd = add_round(contest, RoundData(
     title="Vòng thi nhanh", opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=1),
-    quotas=[contests.QuotaItem(areas["TC"], 0, 3), contests.QuotaItem(areas["TTHC"], 0, 2)],
+    quotas=[QuotaItem(areas["TC"], 0, 3), QuotaItem(areas["TTHC"], 0, 2)],
     time_limit_minutes=1, review_policy=ReviewPolicy.AFTER_ATTEMPT), None)
-contests.publish(contest, None)
+publish(contest, None)
 db.session.execute(sa.update(Round).where(Round.id == rnd.id).values(time_limit_seconds={SHORT_SECONDS}))
 result = {{"round_id": rnd.id, "slug": contest.slug}}
 """

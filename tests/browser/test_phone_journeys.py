@@ -22,7 +22,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from quizapp.auth.models import EntrantCategory, Role, User
 from quizapp.auth.services import hash_password
-from quizapp.contests import services as contests
+from quizapp.contests.contests import ContestData, create_contest, publish
+from quizapp.contests.quotas import QuotaItem, reform_areas
+from quizapp.contests.rounds import RoundData, add_round
 from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.core.db import utcnow
 from quizapp.units.models import Unit
@@ -41,14 +43,14 @@ for phone, name in [("0977000001", "Hoàng Văn Zalo"), ("0977000002", "Đỗ Th
 db.session.flush()
 
 now = utcnow()
-areas = {{a.code: a.id for a in contests.reform_areas()}}
-contest = contests.create_contest(contests.ContestData(
+areas = {{a.code: a.id for a in reform_areas()}}
+contest = create_contest(ContestData(
     title="Thi thử từng câu một", description="Mỗi trang một câu hỏi."), None)
-paged = contests.add_round(contest, contests.RoundData(
+paged = add_round(contest, RoundData(
     title="Vòng thi từng câu", opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=2),
-    quotas=[contests.QuotaItem(areas["TC"], 0, 3), contests.QuotaItem(areas["TTHC"], 0, 2)],
+    quotas=[QuotaItem(areas["TC"], 0, 3), QuotaItem(areas["TTHC"], 0, 2)],
     time_limit_minutes=20, one_page=False, review_policy=ReviewPolicy.AFTER_ATTEMPT), None)
-contests.publish(contest, None)
+publish(contest, None)
 demo = db.session.scalar(sa.select(Contest).where(Contest.slug != contest.slug).order_by(Contest.id))
 demo_round = db.session.scalar(sa.select(Round).where(Round.contest_id == demo.id, Round.opens_at <= now,
                                                       Round.closes_at > now))
