@@ -37,8 +37,11 @@ def review_time_reached(rnd: Round, now: datetime | None = None) -> bool:
 
 
 def contest_closes_at(contest: Contest) -> datetime:
-    """When the contest's last round closes (its review after the contest opens then)."""
-    last = db.session.scalar(sa.select(sa.func.max(Round.closes_at)).where(Round.contest_id == contest.id))
+    """When the contest's last round closes (its review after the contest opens then).
+
+    Read from ``contest.rounds``, loaded with the contest (no statement of its own): asked
+    once per listed round or attempt, it must not cost a query each time."""
+    last = max((r.closes_at for r in contest.rounds), default=None)
     return last if last is not None else datetime.max.replace(tzinfo=utcnow().tzinfo)
 
 
@@ -48,3 +51,13 @@ def review_opened(rnd: Round, now: datetime | None = None) -> bool:
         return False
     return bool(db.session.scalar(sa.select(sa.exists().where(
         Attempt.round_id == rnd.id, Attempt.status == AttemptStatus.SUBMITTED))))
+
+
+def contest_review_opened(contest: Contest, now: datetime | None = None) -> bool:
+    """Whether anyone may already have seen keys that open after the whole contest: the
+    ``review_opened`` of the contest's after-the-contest rounds, in one statement."""
+    ids = [r.id for r in contest.rounds if r.review_policy == ReviewPolicy.AFTER_CONTEST]
+    if not ids or (now or utcnow()) < contest_closes_at(contest):
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Attempt.round_id.in_(ids), Attempt.status == AttemptStatus.SUBMITTED))))

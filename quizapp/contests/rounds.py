@@ -26,7 +26,7 @@ from quizapp.contests.models import (
     RoundQuota,
 )
 from quizapp.contests.quotas import QuotaItem, check_quotas
-from quizapp.contests.review import review_opened
+from quizapp.contests.review import contest_review_opened, review_opened
 from quizapp.contests.settings import (
     DEFAULT_ATTEMPTS_ALLOWED,
     DEFAULT_TIME_LIMIT_MINUTES,
@@ -171,7 +171,7 @@ def _apply_round_values(rnd: Round, values: dict) -> list[str]:
 def add_round(contest: Contest, data: RoundData, actor_id: int | None) -> Round:
     refuse_if_archived(contest)
     data = _clean_round_data(contest, data, None)
-    if any(r.review_policy == ReviewPolicy.AFTER_CONTEST and review_opened(r) for r in contest.rounds):
+    if contest_review_opened(contest):
         # The contest's answers were shown when it ended: a new round would be sat by people who read them.
         audit.record_detached(actor_id, "round.create_refused", "contest", contest.id)
         raise refusal("review_visible", _l(
