@@ -16,9 +16,6 @@ from quizapp.contests.contests import (ContestData, archive, contest_data_of, cr
                                        unpublish, update_contest)
 from quizapp.contests.eligibility import is_eligible
 from quizapp.contests.grants import EntrantLimits, find_entrants, grant, grants_for, limits_for, mask_phone
-from quizapp.contests.quotas import QuotaItem, default_quotas, reform_areas
-from quizapp.contests.rounds import RoundData, add_round, delete_round, round_data_of, update_round
-from quizapp.contests.schedule import open_rounds_for, upcoming_rounds_for
 from quizapp.contests.models import (
     Contest,
     ContestAggregate,
@@ -30,6 +27,9 @@ from quizapp.contests.models import (
     ReviewPolicy,
     Round,
 )
+from quizapp.contests.quotas import QuotaItem, default_quotas, reform_areas
+from quizapp.contests.rounds import RoundData, add_round, delete_round, round_data_of, update_round
+from quizapp.contests.schedule import open_rounds_for, upcoming_rounds_for
 from quizapp.core.db import utcnow
 from quizapp.core.errors import ServiceError
 

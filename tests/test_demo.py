@@ -6,8 +6,8 @@ import re
 import sqlalchemy as sa
 
 from quizapp.auth.models import User
-from quizapp.contests.schedule import open_rounds_for
 from quizapp.contests.models import Contest, ContestStatus
+from quizapp.contests.schedule import open_rounds_for
 
 
 def test_demo_load_gives_units_bank_accounts_and_an_open_contest(runner, db, client, auth):

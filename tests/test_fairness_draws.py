@@ -19,9 +19,9 @@ from quizapp.attempts.option_ids import OptionIds
 from quizapp.audit.models import AuditEntry
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.bank.models import Option, Question
+from quizapp.contests.models import ReviewPolicy
 from quizapp.contests.quotas import QuotaItem, fresh_counts, quota_shortages
 from quizapp.contests.rounds import RoundData, add_round, round_data_of, update_round
-from quizapp.contests.models import ReviewPolicy
 from quizapp.core.db import utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.leaderboards import ranking

@@ -7,6 +7,7 @@ Owns listing and page access only.  Must not decide eligibility itself
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from quizapp.auth.models import Role, User
 from quizapp.contests.eligibility import is_eligible
@@ -18,7 +19,7 @@ def visible_contests(user: User | None) -> list[Contest]:
     """Published contests for the public list: all of them for visitors (and
     organisers), only those the user may enter for everyone else."""
     contests = list(db.session.scalars(
-        sa.select(Contest).where(Contest.status == ContestStatus.PUBLISHED)
+        sa.select(Contest).options(selectinload(Contest.rounds)).where(Contest.status == ContestStatus.PUBLISHED)
         .order_by(Contest.published_at.desc(), Contest.id.desc())
     ))
     if user is None or user.has_role(Role.ORGANISER):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from quizapp.attempts.models import Attempt
@@ -220,7 +221,9 @@ def get_contest_by_slug(slug: str) -> Contest | None:
 
 
 def all_contests() -> list[Contest]:
-    return list(db.session.scalars(sa.select(Contest).order_by(Contest.created_at.desc(), Contest.id.desc())))
+    """Every contest, newest first, with its rounds (the lists show them) in one more statement."""
+    return list(db.session.scalars(sa.select(Contest).options(selectinload(Contest.rounds))
+                                   .order_by(Contest.created_at.desc(), Contest.id.desc())))
 
 
 def attempt_count(*, round_id: int | None = None, contest_id: int | None = None) -> int:

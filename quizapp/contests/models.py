@@ -87,14 +87,8 @@ class Contest(TimestampMixin, db.Model):
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
 
-    # Loaded with the contests in one batch ("selectin"): lists of contests show their rounds,
-    # and the review after the contest needs its last closing time (contests.review), so a page
-    # listing many contests, rounds or attempts asks one statement for all their rounds.
-    # join_depth: also when the contests come through their rounds (attempt → round → contest),
-    # a path SQLAlchemy would otherwise leave to one lazy load per contest as a cycle.
     rounds: Mapped[list["Round"]] = relationship(
-        back_populates="contest", order_by="Round.number", cascade="all, delete-orphan", lazy="selectin",
-        join_depth=3,
+        back_populates="contest", order_by="Round.number", cascade="all, delete-orphan"
     )
     units = relationship("Unit", secondary=contest_units)
 

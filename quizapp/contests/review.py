@@ -3,19 +3,22 @@
 Owns the one reading of each ``ReviewPolicy`` (after the attempt, after the round
 closes, after the whole contest ends, never), the contest's last closing time they
 depend on, and whether anyone may already have seen a round's keys (which freezes
-its closing time and the contest's rounds).  Every page and the submit path ask here
-rather than switch on the policy themselves.  Must not render or load attempts' answers
-(``quizapp.attempts``) and writes nothing.
+its closing time and the contest's rounds).  Callers ask here rather than switch on
+the policy themselves.  Must not render or load attempts' answers (``quizapp.attempts``)
+and writes nothing.
 
-The contest's last closing time comes from ``Contest.rounds``, which is loaded for
-every listed contest in one batch (``lazy="selectin"``): a page that lists many
-rounds or attempts asks no extra statement per row.
+The contest's last closing time comes from ``Contest.rounds``.  When that collection is
+not loaded yet, it is loaded at once for every contest the session holds without it (one
+statement): a page that lists many rounds or attempts asks no statement per row.  So a
+round joins or leaves a contest through that collection (as ``rounds`` does), not by its
+foreign key alone in a session that already holds the contest.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.contests.models import Contest, ReviewPolicy, Round
@@ -39,10 +42,30 @@ def review_time_reached(rnd: Round, now: datetime | None = None) -> bool:
 def contest_closes_at(contest: Contest) -> datetime:
     """When the contest's last round closes (its review after the contest opens then).
 
-    Read from ``contest.rounds``, loaded with the contest (no statement of its own): asked
-    once per listed round or attempt, it must not cost a query each time."""
-    last = max((r.closes_at for r in contest.rounds), default=None)
+    Read from ``contest.rounds``: asked once per listed round or attempt, it must not cost
+    a statement each time (see ``_load_rounds``)."""
+    session = sa.orm.object_session(contest)
+    if session is None:  # a detached copy: ask the database
+        last = db.session.scalar(sa.select(sa.func.max(Round.closes_at)).where(Round.contest_id == contest.id))
+    else:
+        if "rounds" in sa.inspect(contest).unloaded:
+            _load_rounds(session)
+        last = max((r.closes_at for r in contest.rounds), default=None)
     return last if last is not None else datetime.max.replace(tzinfo=utcnow().tzinfo)
+
+
+def _load_rounds(session) -> None:
+    """Load ``Contest.rounds`` of every contest in ``session`` that has not loaded them, in one
+    statement (what a ``selectinload`` on the page's query would have done)."""
+    waiting = {c.id: c for c in list(session.identity_map.values())
+               if isinstance(c, Contest) and "rounds" in sa.inspect(c).unloaded}
+    found: dict[int, list[Round]] = {cid: [] for cid in waiting}
+    for rnd in session.scalars(sa.select(Round).where(Round.contest_id.in_(list(waiting)))
+                               .order_by(Round.contest_id, Round.number)):
+        found[rnd.contest_id].append(rnd)
+    for cid, contest in waiting.items():
+        if "rounds" in sa.inspect(contest).unloaded:  # the query's autoflush may have loaded some
+            set_committed_value(contest, "rounds", found[cid])
 
 
 def review_opened(rnd: Round, now: datetime | None = None) -> bool:

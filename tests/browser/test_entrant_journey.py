@@ -25,9 +25,9 @@ SHORT_ROUND = f"""
 from datetime import timedelta
 import sqlalchemy as sa
 from quizapp.contests.contests import ContestData, create_contest, publish
+from quizapp.contests.models import ReviewPolicy, Round
 from quizapp.contests.quotas import QuotaItem, reform_areas
 from quizapp.contests.rounds import RoundData, add_round
-from quizapp.contests.models import ReviewPolicy, Round
 from quizapp.core.db import utcnow
 
 now = utcnow()

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from quizapp.auth.models import EntrantCategory, Role, User
 from quizapp.auth.services import hash_password
 from quizapp.contests.contests import ContestData, create_contest, publish
+from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.contests.quotas import QuotaItem, reform_areas
 from quizapp.contests.rounds import RoundData, add_round
-from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.core.db import utcnow
 from quizapp.units.models import Unit
 from datetime import date
