@@ -74,10 +74,10 @@ class Factory:
         return made
 
     def contest(self, title: str = "Cuộc thi CCHC", published: bool = False, actor=None, **settings):
-        from quizapp.contests import services
+        from quizapp.contests.contests import ContestData, create_contest
         from quizapp.contests.models import ContestStatus
 
-        contest = services.create_contest(services.ContestData(title=title, **settings), actor.id if actor else None)
+        contest = create_contest(ContestData(title=title, **settings), actor.id if actor else None)
         if published:
             contest.status = ContestStatus.PUBLISHED
         self.db.session.commit()
@@ -89,16 +89,17 @@ class Factory:
         The default quota (2 TC questions) gets approved questions made for it."""
         from datetime import timedelta
 
-        from quizapp.contests import services
+        from quizapp.contests.quotas import QuotaItem
+        from quizapp.contests.rounds import RoundData, add_round
         from quizapp.core.db import utcnow
 
         if quotas is None:
             self.questions(2, "TC")
-            quotas = [services.QuotaItem(self.area("TC").id, 0, 2)]
+            quotas = [QuotaItem(self.area("TC").id, 0, 2)]
         opens = utcnow() + timedelta(hours=opens_in_hours)
-        data = services.RoundData(title=settings.pop("title", f"Tuần {next(_seq)}"), opens_at=opens,
-                                  closes_at=opens + timedelta(hours=hours), quotas=quotas, **settings)
-        rnd = services.add_round(contest, data, None)
+        data = RoundData(title=settings.pop("title", f"Tuần {next(_seq)}"), opens_at=opens,
+                         closes_at=opens + timedelta(hours=hours), quotas=quotas, **settings)
+        rnd = add_round(contest, data, None)
         self.db.session.commit()
         return rnd
 

@@ -60,7 +60,7 @@ def login_as(client, user) -> None:
 def build_world(make, db, taint: str = "") -> World:
     from quizapp.attempts.start import start_attempt
     from quizapp.core import audit
-    from quizapp.contests import services as contests
+    from quizapp.contests import grants
     from quizapp.contests.models import ContestStatus, ReviewPolicy
     from quizapp.core.db import utcnow
 
@@ -121,7 +121,7 @@ def build_world(make, db, taint: str = "") -> World:
     aq_id = in_progress.questions[0].id
     from quizapp.practice import services as practice
     practice_set = practice.start(pa.id, None, 0, 10, False)  # the bank question (not in a running round)
-    grant = contests.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
+    grant = grants.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
     audit.record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)
     db.session.commit()
     from quizapp import jobs

@@ -291,7 +291,7 @@ def test_the_start_reads_eligibility_in_sql_as_the_contest_rules_define_it(make,
     """The start decides eligibility in its one SELECT; it must agree with contests.is_eligible
     for every shape of rule: everyone, units (with sub-units), categories, both, none left."""
     from quizapp.auth.models import EntrantCategory
-    from quizapp.contests.services import is_eligible
+    from quizapp.contests.eligibility import is_eligible
 
     bank(make, 5)
     province = make.unit("Tỉnh")

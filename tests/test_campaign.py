@@ -127,7 +127,7 @@ def test_share_card_is_a_1200x630_png_with_the_vietnamese_text_and_follows_chang
     from PIL import Image
 
     from quizapp.campaign import render
-    from quizapp.contests import services as contest_services
+    from quizapp.contests.contests import contest_data_of, update_contest
 
     html = client.get(f"/contests/{world['contest'].slug}").get_data(as_text=True)
     url = _meta(html, "og:image").replace("http://localhost", "")
@@ -141,9 +141,9 @@ def test_share_card_is_a_1200x630_png_with_the_vietnamese_text_and_follows_chang
     cmap = TTFont(render.SANS_BOLD).getBestCmap()
     assert all(ord(ch) in cmap for ch in img.text["Title"] + img.text["Description"])
     # Editing the contest draws a new card under a new URL.
-    data = contest_services.contest_data_of(world["contest"])
+    data = contest_data_of(world["contest"])
     data.title = "Hội thi Cải cách hành chính – Tuần lễ Đổi mới"
-    contest_services.update_contest(world["contest"], data, None)
+    update_contest(world["contest"], data, None)
     db.session.commit()
     html2 = client.get(f"/contests/{world['contest'].slug}").get_data(as_text=True)
     url2 = _meta(html2, "og:image").replace("http://localhost", "")

@@ -6,8 +6,8 @@ import re
 import sqlalchemy as sa
 
 from quizapp.auth.models import User
-from quizapp.contests import services as contests
 from quizapp.contests.models import Contest, ContestStatus
+from quizapp.contests.schedule import open_rounds_for
 
 
 def test_demo_load_gives_units_bank_accounts_and_an_open_contest(runner, db, client, auth):
@@ -17,7 +17,7 @@ def test_demo_load_gives_units_bank_accounts_and_an_open_contest(runner, db, cli
     contest = db.session.scalar(sa.select(Contest))
     assert contest.status == ContestStatus.PUBLISHED and len(contest.rounds) == 3
     participant = db.session.scalar(sa.select(User).where(User.phone == "0900000004"))
-    open_rounds = contests.open_rounds_for(participant)
+    open_rounds = open_rounds_for(participant)
     assert [r.title for r in open_rounds] == ["Vòng thi thứ 1"]
     # The participant can start the open round at once.
     auth.login("0900000004", "duThi@2026")

@@ -23,8 +23,9 @@ from quizapp.attempts.option_ids import OptionIds
 from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.bank.models import Option, Question
-from quizapp.contests import services as contests
 from quizapp.contests.models import ReviewPolicy
+from quizapp.contests.quotas import QuotaItem, fresh_counts, quota_shortages
+from quizapp.contests.rounds import RoundData, add_round, round_data_of, update_round
 from quizapp.core.db import utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.leaderboards import ranking
@@ -113,8 +114,8 @@ def test_exclusion_groups_hold_across_quota_cells_and_a_group_counts_once_for_qu
         assert easy.id in drawn and hard.id not in drawn and drawn >= {o.id for o in others}
     tc = make.area("TC").id
     # 5 approved questions, but one group: an attempt can hold 4 of them.
-    assert contests.quota_shortages([contests.QuotaItem(tc, 0, 5)])
-    assert not contests.quota_shortages([contests.QuotaItem(tc, 0, 4)])
+    assert quota_shortages([QuotaItem(tc, 0, 5)])
+    assert not quota_shortages([QuotaItem(tc, 0, 4)])
 
 
 # --- item 2: per-round pool and review after the contest ----------------------------------------
@@ -139,7 +140,7 @@ def test_a_per_round_pool_avoids_questions_of_earlier_rounds_while_enough_remain
     drawn = set(drawn_question_ids(db, view.id))
     assert len(drawn) == 6 and drawn <= {q.id for q in qs}
     # The builder shows the remaining pool per quota cell.
-    fresh = contests.fresh_counts(week1.contest, week3)
+    fresh = fresh_counts(week1.contest, week3)
     assert fresh.get((make.area("TC").id, 0), 0) == 0  # weeks 1 and 2 drew all 8
 
 
@@ -182,10 +183,10 @@ def test_extending_a_round_whose_review_is_visible_is_refused_and_audited(make, 
                      opens_at=now - timedelta(days=8), closes_at=now - timedelta(hours=1))
     make.submission(rnd, make.user(), 2, "1", start=now - timedelta(days=2))
     organiser = make.user(role=Role.ORGANISER)
-    data = contests.round_data_of(rnd)
+    data = round_data_of(rnd)
     data.closes_at = now + timedelta(days=2)
     with pytest.raises(ServiceError) as exc:
-        contests.update_round(rnd, data, organiser.id)
+        update_round(rnd, data, organiser.id)
     assert exc.value.status == 409 and exc.value.code == "review_visible" and exc.value.field == "closes_at"
     db.session.rollback()
     db.session.refresh(rnd)
@@ -200,9 +201,9 @@ def test_extending_is_still_allowed_while_no_key_was_shown(make, db):
     now = utcnow()
     rnd = make.round(quotas=(("TC", 0, 4),), review_policy=ReviewPolicy.AFTER_CLOSE)
     make.submission(rnd, make.user(), 2, "1", start=now - timedelta(hours=2))
-    data = contests.round_data_of(rnd)
+    data = round_data_of(rnd)
     data.closes_at = rnd.closes_at + timedelta(days=2)
-    assert "closes_at" in contests.update_round(rnd, data, None)
+    assert "closes_at" in update_round(rnd, data, None)
 
 
 def test_the_round_page_answers_409_in_vietnamese(client, make, db, auth):
@@ -332,10 +333,10 @@ def test_no_round_can_be_added_once_the_contest_answers_were_shown(make, db):
     week1 = make.round(quotas=(("TC", 0, 4),), number=1, review_policy=ReviewPolicy.AFTER_CONTEST,
                        opens_at=now - timedelta(days=8), closes_at=now - timedelta(days=1))
     make.submission(week1, make.user(), 4, "1", start=now - timedelta(days=2))
-    data = contests.RoundData(title="Tuần thêm", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),
-                              quotas=[contests.QuotaItem(make.area("TC").id, 0, 4)])
+    data = RoundData(title="Tuần thêm", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),
+                     quotas=[QuotaItem(make.area("TC").id, 0, 4)])
     with pytest.raises(ServiceError) as exc:
-        contests.add_round(week1.contest, data, None)
+        add_round(week1.contest, data, None)
     assert exc.value.status == 409 and exc.value.code == "review_visible"
     db.session.rollback()
     assert db.session.scalar(sa.select(AuditEntry.action).where(AuditEntry.action == "round.create_refused"))

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from quizapp.auth.forms import category_choices
-from quizapp.contests import services
+from quizapp.contests import contests, rounds, settings
 from quizapp.contests.clock import utc_to_vn, vn_to_utc
 from quizapp.contests.models import (
     DEFAULT_RANKING_ORDER,
@@ -28,6 +28,7 @@ from quizapp.contests.models import (
     ResultsVisibility,
     ReviewPolicy,
 )
+from quizapp.contests.quotas import QuotaItem
 from quizapp.core.forms import Form, IntegerField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -51,20 +52,20 @@ class ContestForm(Form):
     categories = MultiCheckboxField(_l("Entrant categories"), choices=category_choices)
     blocs = StringField(_l("Unit blocs for collective prizes (comma-separated)"),
                         validators=[Optional(), Length(max=255)])
-    ranking_order = SelectField(_l("Individual ranking order"), choices=_choices(services.RANKING_ORDERS),
+    ranking_order = SelectField(_l("Individual ranking order"), choices=_choices(settings.RANKING_ORDERS),
                                 default=DEFAULT_RANKING_ORDER)
-    aggregate = SelectField(_l("Contest score"), choices=_choices(services.AGGREGATES),
+    aggregate = SelectField(_l("Contest score"), choices=_choices(settings.AGGREGATES),
                             default=ContestAggregate.SUM.value)
-    unit_ranking_order = SelectField(_l("Unit ranking criteria"), choices=_choices(services.UNIT_RANKING_ORDERS),
+    unit_ranking_order = SelectField(_l("Unit ranking criteria"), choices=_choices(settings.UNIT_RANKING_ORDERS),
                                      default=DEFAULT_UNIT_RANKING)
     min_participation_rate = DecimalField(
         _l("Minimum participation rate for unit prizes (%)"), places=2, default=0,
         validators=[InputRequired(), NumberRange(min=0, max=100)])
-    results_visibility = SelectField(_l("Who may see the results"), choices=_choices(services.VISIBILITIES),
+    results_visibility = SelectField(_l("Who may see the results"), choices=_choices(settings.VISIBILITIES),
                                      default=ResultsVisibility.PUBLIC.value)
     submit = SubmitField(_l("Save"))
 
-    def fill_from(self, data: services.ContestData) -> None:
+    def fill_from(self, data: contests.ContestData) -> None:
         for name in ("title", "description", "rules", "open_to_all", "unit_ids", "categories",
                      "ranking_order", "unit_ranking_order", "min_participation_rate"):
             getattr(self, name).data = getattr(data, name)
@@ -72,8 +73,8 @@ class ContestForm(Form):
         self.aggregate.data = str(data.aggregate)
         self.results_visibility.data = str(data.results_visibility)
 
-    def to_data(self) -> services.ContestData:
-        return services.ContestData(
+    def to_data(self) -> contests.ContestData:
+        return contests.ContestData(
             title=self.title.data or "", description=self.description.data or "", rules=self.rules.data or "",
             open_to_all=bool(self.open_to_all.data), unit_ids=list(self.unit_ids.data or []),
             categories=list(self.categories.data or []), blocs=(self.blocs.data or "").split(","),
@@ -103,19 +104,19 @@ class RoundForm(Form):
     closes_at = DateTimeLocalField(_l("Closes at (Vietnam time)"), format=DATETIME_FORMATS,
                                    validators=[DataRequired()])
     time_limit_minutes = IntegerField(_l("Time limit per attempt (minutes)"),
-                                      default=services.DEFAULT_TIME_LIMIT_MINUTES,
-                                      validators=[InputRequired(), NumberRange(min=1, max=services.MAX_TIME_LIMIT_MINUTES)])
-    attempts_allowed = IntegerField(_l("Attempts allowed per person"), default=services.DEFAULT_ATTEMPTS_ALLOWED,
-                                    validators=[InputRequired(), NumberRange(min=1, max=services.MAX_ATTEMPTS_ALLOWED)])
-    counted_attempt = SelectField(_l("Attempt that counts"), choices=_choices(services.COUNTED_ATTEMPTS),
+                                      default=settings.DEFAULT_TIME_LIMIT_MINUTES,
+                                      validators=[InputRequired(), NumberRange(min=1, max=settings.MAX_TIME_LIMIT_MINUTES)])
+    attempts_allowed = IntegerField(_l("Attempts allowed per person"), default=settings.DEFAULT_ATTEMPTS_ALLOWED,
+                                    validators=[InputRequired(), NumberRange(min=1, max=settings.MAX_ATTEMPTS_ALLOWED)])
+    counted_attempt = SelectField(_l("Attempt that counts"), choices=_choices(settings.COUNTED_ATTEMPTS),
                                   default=CountedAttempt.BEST.value)
     shuffle_questions = BooleanField(_l("Shuffle the questions"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the answer options"), default=True)
     layout = SelectField(_l("Layout"), choices=[("one_page", _l("All questions on one page")),
                                                 ("paged", _l("One question per page"))], default="one_page")
-    prediction_mode = SelectField(_l("Prediction question"), choices=_choices(services.PREDICTION_MODES),
+    prediction_mode = SelectField(_l("Prediction question"), choices=_choices(settings.PREDICTION_MODES),
                                   default=PredictionMode.PERFECT_COUNT.value)
-    review_policy = SelectField(_l("Entrants see the correct answers"), choices=_choices(services.REVIEW_POLICIES),
+    review_policy = SelectField(_l("Entrants see the correct answers"), choices=_choices(settings.REVIEW_POLICIES),
                                 default=ReviewPolicy.AFTER_CLOSE.value)
     fresh_questions = BooleanField(_l("Per-round pool: do not draw questions used in earlier rounds of this contest "
                                       "while enough others remain"), default=False)
@@ -128,11 +129,11 @@ class RoundForm(Form):
 
     def quota_rows(self):
         """[(area, [field for difficulty 0..3])] for the template's grid."""
-        return [(a, [getattr(self, quota_field_name(a.id, d)) for d in services.DIFFICULTIES]) for a in self.areas]
+        return [(a, [getattr(self, quota_field_name(a.id, d)) for d in settings.DIFFICULTIES]) for a in self.areas]
 
     def group_quota_rows(self):
         """The same grid for the entrant group with its own questions."""
-        return [(a, [getattr(self, quota_field_name(a.id, d, True)) for d in services.DIFFICULTIES])
+        return [(a, [getattr(self, quota_field_name(a.id, d, True)) for d in settings.DIFFICULTIES])
                 for a in self.areas]
 
     def validate_group_category(self, field) -> None:
@@ -145,7 +146,7 @@ class RoundForm(Form):
         return sum(f.data or 0 for _a, fields in self.quota_rows() for f in fields
                    if isinstance(f.data, int))
 
-    def fill_from(self, data: services.RoundData) -> None:
+    def fill_from(self, data: rounds.RoundData) -> None:
         self.title.data = data.title
         self.opens_at.data = utc_to_vn(data.opens_at) if data.opens_at else None
         self.closes_at.data = utc_to_vn(data.closes_at) if data.closes_at else None
@@ -159,7 +160,7 @@ class RoundForm(Form):
         self.rank_groups_separately.data = data.rank_groups_separately
         self.group_category.data = next((q.entrant_group for q in data.quotas if q.entrant_group), "")
         for a in self.areas:
-            for d in services.DIFFICULTIES:
+            for d in settings.DIFFICULTIES:
                 getattr(self, quota_field_name(a.id, d)).data = None
                 getattr(self, quota_field_name(a.id, d, True)).data = None
         for q in data.quotas:
@@ -167,17 +168,17 @@ class RoundForm(Form):
             if f is not None:
                 f.data = q.count
 
-    def to_data(self) -> services.RoundData:
+    def to_data(self) -> rounds.RoundData:
         quotas = []
         for a in self.areas:
-            for d in services.DIFFICULTIES:
+            for d in settings.DIFFICULTIES:
                 n = getattr(self, quota_field_name(a.id, d)).data
                 if n:
-                    quotas.append(services.QuotaItem(a.id, d, n))
+                    quotas.append(QuotaItem(a.id, d, n))
                 n = getattr(self, quota_field_name(a.id, d, True)).data
                 if n and self.group_category.data:
-                    quotas.append(services.QuotaItem(a.id, d, n, self.group_category.data))
-        return services.RoundData(
+                    quotas.append(QuotaItem(a.id, d, n, self.group_category.data))
+        return rounds.RoundData(
             title=self.title.data or "", opens_at=vn_to_utc(self.opens_at.data),
             closes_at=vn_to_utc(self.closes_at.data), quotas=quotas,
             time_limit_minutes=self.time_limit_minutes.data, attempts_allowed=self.attempts_allowed.data,
@@ -196,10 +197,10 @@ def round_form(areas, **kw) -> RoundForm:
         pass
 
     for a in areas:
-        for d, label in services.DIFFICULTIES.items():
+        for d, label in settings.DIFFICULTIES.items():
             for group in (False, True):
                 setattr(_RoundForm, quota_field_name(a.id, d, group), IntegerField(
-                    label, validators=[Optional(), NumberRange(min=0, max=services.MAX_QUESTIONS)]))
+                    label, validators=[Optional(), NumberRange(min=0, max=settings.MAX_QUESTIONS)]))
     _RoundForm.areas = list(areas)
     return _RoundForm(**kw)
 
@@ -207,9 +208,9 @@ def round_form(areas, **kw) -> RoundForm:
 class GrantForm(Form):
     user_id = HiddenField(validators=[DataRequired(_l("Entrant: choose an account from the search results."))])
     extra_minutes = IntegerField(_l("Extra minutes"), default=0,
-                                 validators=[InputRequired(), NumberRange(min=0, max=services.MAX_EXTRA_MINUTES)])
+                                 validators=[InputRequired(), NumberRange(min=0, max=settings.MAX_EXTRA_MINUTES)])
     extra_attempts = IntegerField(_l("Extra attempts"), default=0,
-                                  validators=[InputRequired(), NumberRange(min=0, max=services.MAX_EXTRA_ATTEMPTS)])
+                                  validators=[InputRequired(), NumberRange(min=0, max=settings.MAX_EXTRA_ATTEMPTS)])
     reason = TextAreaField(_l("Reason (required)"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Grant"))
 

@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from quizapp.auth.access import public, requires
 from quizapp.auth.models import Role, User
-from quizapp.contests import services
+from quizapp.contests import catalogue, contests, eligibility, quotas, rounds, schedule, settings
 from quizapp.contests.clock import epoch_ms, split_duration
 from quizapp.contests.forms import ConfirmForm, ContestForm, GrantForm, round_form
+from quizapp.contests.grants import find_entrants, grant, grants_for, mask_phone
 from quizapp.contests.models import Contest, ReviewPolicy, Round
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
@@ -36,9 +37,9 @@ def countdown_ms(value) -> int:
 
 
 _LABELS = {
-    "status": services.STATUSES, "ranking": services.RANKING_ORDERS, "unit_ranking": services.UNIT_RANKING_ORDERS,
-    "aggregate": services.AGGREGATES, "visibility": services.VISIBILITIES, "counted": services.COUNTED_ATTEMPTS,
-    "prediction": services.PREDICTION_MODES, "review": services.REVIEW_POLICIES, "difficulty": services.DIFFICULTIES,
+    "status": settings.STATUSES, "ranking": settings.RANKING_ORDERS, "unit_ranking": settings.UNIT_RANKING_ORDERS,
+    "aggregate": settings.AGGREGATES, "visibility": settings.VISIBILITIES, "counted": settings.COUNTED_ATTEMPTS,
+    "prediction": settings.PREDICTION_MODES, "review": settings.REVIEW_POLICIES, "difficulty": settings.DIFFICULTIES,
 }
 
 
@@ -69,21 +70,21 @@ def _form_error(form, exc: ServiceError) -> None:
 @bp.route("/contests")
 @public
 def public_list():
-    return render_template("contests/public_list.html", contests=services.visible_contests(_viewer()))
+    return render_template("contests/public_list.html", contests=catalogue.visible_contests(_viewer()))
 
 
 @bp.route("/contests/<slug>")
 @public
 def public_detail(slug: str):
-    contest = services.get_contest_by_slug(slug)
+    contest = contests.get_contest_by_slug(slug)
     viewer = _viewer()
-    if contest is None or not services.can_view(contest, viewer):
+    if contest is None or not catalogue.can_view(contest, viewer):
         abort(404)
     now = utcnow()
     return render_template(
         "contests/public_detail.html", contest=contest, now=now, now_ms=epoch_ms(now),
-        rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
-        eligible=viewer is None or services.is_eligible(contest, viewer),  # visitors: log in, then back
+        rounds=[(r, schedule.round_state(r, now)) for r in contest.rounds],
+        eligible=viewer is None or eligibility.is_eligible(contest, viewer),  # visitors: log in, then back
         start_available=START_ENDPOINT in current_app.view_functions, start_endpoint=START_ENDPOINT,
     )
 
@@ -99,7 +100,7 @@ def _contest_form(**kw) -> ContestForm:
 @bp.route("/admin/contests")
 @requires(Role.ORGANISER)
 def index():
-    return render_template("contests/admin_index.html", contests=services.all_contests())
+    return render_template("contests/admin_index.html", contests=contests.all_contests())
 
 
 def _submit(form, save, page, success_message, next_url):
@@ -118,7 +119,7 @@ def _submit(form, save, page, success_message, next_url):
 
 def _contest_page(form, contest: Contest | None):
     return lambda status: (render_template("contests/contest_form.html", form=form, contest=contest,
-                                           known_blocs=services.known_blocs()), status)
+                                           known_blocs=contests.known_blocs()), status)
 
 
 @bp.route("/admin/contests/new", methods=["GET", "POST"])
@@ -126,7 +127,7 @@ def _contest_page(form, contest: Contest | None):
 def create():
     form = _contest_form()
     return _submit(
-        form, lambda data: services.create_contest(data, current_user.id), _contest_page(form, None),
+        form, lambda data: contests.create_contest(data, current_user.id), _contest_page(form, None),
         _l("The contest has been created. Now add its rounds."),
         lambda contest: url_for("contests.manage", contest_id=contest.id))
 
@@ -142,9 +143,9 @@ def _manage_page(contest: Contest, error: str | None = None, status: int = 200):
     now = utcnow()
     return render_template(
         "contests/manage.html", contest=contest, error=error, confirm_form=ConfirmForm(),
-        rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
-        attempts=services.attempt_counts_by_round(contest),
-        area_names={a.id: a.name for a in services.reform_areas()},
+        rounds=[(r, schedule.round_state(r, now)) for r in contest.rounds],
+        attempts=contests.attempt_counts_by_round(contest),
+        area_names={a.id: a.name for a in quotas.reform_areas()},
     ), status
 
 
@@ -154,9 +155,9 @@ def edit(contest_id: int):
     contest = db.get_or_404(Contest, contest_id)
     form = _contest_form()
     if request.method == "GET":
-        form.fill_from(services.contest_data_of(contest))
+        form.fill_from(contests.contest_data_of(contest))
     return _submit(
-        form, lambda data: services.update_contest(contest, data, current_user.id), _contest_page(form, contest),
+        form, lambda data: contests.update_contest(contest, data, current_user.id), _contest_page(form, contest),
         _l("The contest has been saved."), lambda _changed: url_for("contests.manage", contest_id=contest.id))
 
 
@@ -175,19 +176,19 @@ def _status_change(contest_id: int, service, message):
 @bp.route("/admin/contests/<int:contest_id>/publish", methods=["POST"])
 @requires(Role.ORGANISER)
 def publish(contest_id: int):
-    return _status_change(contest_id, services.publish, _l("The contest has been published."))
+    return _status_change(contest_id, contests.publish, _l("The contest has been published."))
 
 
 @bp.route("/admin/contests/<int:contest_id>/unpublish", methods=["POST"])
 @requires(Role.ORGANISER)
 def unpublish(contest_id: int):
-    return _status_change(contest_id, services.unpublish, _l("The contest is a draft again."))
+    return _status_change(contest_id, contests.unpublish, _l("The contest is a draft again."))
 
 
 @bp.route("/admin/contests/<int:contest_id>/archive", methods=["POST"])
 @requires(Role.ORGANISER)
 def archive(contest_id: int):
-    return _status_change(contest_id, services.archive, _l("The contest has been archived."))
+    return _status_change(contest_id, contests.archive, _l("The contest has been archived."))
 
 
 @bp.route("/admin/contests/<int:contest_id>/delete", methods=["POST"])
@@ -197,7 +198,7 @@ def delete(contest_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.delete_contest(contest, current_user.id)
+        contests.delete_contest(contest, current_user.id)
     except ServiceError as exc:
         return _manage_page(contest, exc.message, exc.status)
     flash(_("The contest has been deleted."), "success")
@@ -215,9 +216,9 @@ def _round_of(contest_id: int, round_id: int) -> Round:
 
 def _round_page(form, contest: Contest, rnd: Round | None, status: int = 200):
     return render_template(
-        "contests/round_form.html", form=form, contest=contest, rnd=rnd, counts=services.available_counts(),
-        fresh=services.fresh_counts(contest, rnd) if services.round_count(contest, before=rnd) else None,
-        locked=bool(rnd and services.attempt_count(round_id=rnd.id)),
+        "contests/round_form.html", form=form, contest=contest, rnd=rnd, counts=quotas.available_counts(),
+        fresh=quotas.fresh_counts(contest, rnd) if rounds.round_count(contest, before=rnd) else None,
+        locked=bool(rnd and contests.attempt_count(round_id=rnd.id)),
     ), status
 
 
@@ -225,15 +226,15 @@ def _round_page(form, contest: Contest, rnd: Round | None, status: int = 200):
 @requires(Role.ORGANISER)
 def round_create(contest_id: int):
     contest = db.get_or_404(Contest, contest_id)
-    form = round_form(services.reform_areas())
+    form = round_form(quotas.reform_areas())
     if request.method == "GET":
         form.title.data = _("Round %(n)d", n=len(contest.rounds) + 1)
-        if services.round_count(contest):  # several rounds share the bank: keep the keys until the contest ends
+        if rounds.round_count(contest):  # several rounds share the bank: keep the keys until the contest ends
             form.review_policy.data = ReviewPolicy.AFTER_CONTEST.value
-        for q in services.default_quotas():
+        for q in quotas.default_quotas():
             getattr(form, f"q_{q.area_id}_{q.difficulty}").data = q.count
     return _submit(
-        form, lambda data: services.add_round(contest, data, current_user.id),
+        form, lambda data: rounds.add_round(contest, data, current_user.id),
         lambda status: _round_page(form, contest, None, status), _l("The round has been added."),
         lambda _rnd: url_for("contests.manage", contest_id=contest.id))
 
@@ -242,11 +243,11 @@ def round_create(contest_id: int):
 @requires(Role.ORGANISER)
 def round_edit(contest_id: int, round_id: int):
     rnd = _round_of(contest_id, round_id)
-    form = round_form(services.reform_areas())
+    form = round_form(quotas.reform_areas())
     if request.method == "GET":
-        form.fill_from(services.round_data_of(rnd))
+        form.fill_from(rounds.round_data_of(rnd))
     return _submit(
-        form, lambda data: services.update_round(rnd, data, current_user.id),
+        form, lambda data: rounds.update_round(rnd, data, current_user.id),
         lambda status: _round_page(form, rnd.contest, rnd, status), _l("The round has been saved."),
         lambda _changed: url_for("contests.manage", contest_id=contest_id))
 
@@ -259,7 +260,7 @@ def round_delete(contest_id: int, round_id: int):
         abort(400)
     contest = rnd.contest
     try:
-        services.delete_round(rnd, current_user.id)
+        rounds.delete_round(rnd, current_user.id)
     except ServiceError as exc:
         return _manage_page(contest, exc.message, exc.status)
     flash(_("The round has been deleted."), "success")
@@ -286,8 +287,8 @@ def grants(contest_id: int, round_id: int):
         pass
     elif form.validate_on_submit():
         try:
-            services.grant(rnd, chosen_id or 0, form.extra_minutes.data, form.extra_attempts.data,
-                           form.reason.data, current_user.id)
+            grant(rnd, chosen_id or 0, form.extra_minutes.data, form.extra_attempts.data,
+                  form.reason.data, current_user.id)
         except ServiceError as exc:
             _form_error(form, exc)
             status = exc.status
@@ -298,7 +299,7 @@ def grants(contest_id: int, round_id: int):
         status = 422
     return render_template(
         "contests/grants.html", rnd=rnd, contest=rnd.contest, form=form, q=q,
-        results=services.find_entrants(q) if q else [],
+        results=find_entrants(q) if q else [],
         chosen=db.session.get(User, chosen_id) if chosen_id else None,
-        grants=services.grants_for(rnd), mask_phone=services.mask_phone,
+        grants=grants_for(rnd), mask_phone=mask_phone,
     ), status
