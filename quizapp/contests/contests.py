@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from quizapp.attempts.models import Attempt
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.auth.models import EntrantCategory
 from quizapp.contests.eligibility import categories_of
 from quizapp.contests.models import (

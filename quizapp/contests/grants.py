@@ -15,7 +15,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.auth.models import User
 from quizapp.contests.contests import refuse_if_archived
 from quizapp.contests.models import Grant, Round

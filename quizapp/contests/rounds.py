@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from quizapp.audit import services as audit
+from quizapp.core import audit
 from quizapp.contests.contests import attempt_count, refuse_if_archived
 from quizapp.contests.models import (
     Contest,
