@@ -61,7 +61,7 @@ def make_rows(n: int) -> list[dict]:
 
 
 def make_xlsx(n: int) -> bytes:
-    from quizapp.bank.formats import to_frame
+    from quizapp.bank.formats.xlsx_csv import to_frame
     from quizapp.core.spreadsheet import frame_to_xlsx
 
     return frame_to_xlsx(to_frame(make_rows(n)), sheet_name="Câu hỏi")

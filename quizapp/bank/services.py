@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 
 from quizapp.audit import services as audit
 from quizapp.bank import formats
-from quizapp.bank.formats import HEADINGS, OptionRecord, QuestionRecord, option_heading
+from quizapp.bank.formats.records import HEADINGS, OptionRecord, QuestionRecord, option_heading
 from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus, ReformArea
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
@@ -758,7 +758,7 @@ def export(fmt: str, statuses: Iterable[QuestionStatus] | None = None) -> bytes:
     if fmt == "gift":
         return formats.to_gift(rows).encode("utf-8")
     if fmt == "xml":
-        from quizapp.bank.moodle_xml import to_moodle_xml
+        from quizapp.bank.formats.moodle_xml import to_moodle_xml
 
         return to_moodle_xml(rows).encode("utf-8")
     frame = formats.to_frame(rows)
@@ -778,6 +778,6 @@ def template_xlsx() -> bytes:
 
 def template_docx() -> bytes:
     """The Word import template: instructions and example questions that import as they are."""
-    from quizapp.bank.word import template_docx as build
+    from quizapp.bank.formats.word import template_docx as build
 
     return build(formats.TEMPLATE_EXAMPLE)

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
 from quizapp.bank import services, tasks
-from quizapp.bank.formats import OptionRecord, QuestionRecord
+from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.bank.forms import BankImportForm, ConfirmForm, FilterForm, FlagForm, QuestionForm
 from quizapp.bank.models import Question, QuestionStatus
 from quizapp.core.db import db
