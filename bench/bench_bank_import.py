@@ -5,7 +5,7 @@
         /work/main/.venv/bin/python bench/bench_bank_import.py             # PostgreSQL (throwaway database)
 
 The baseline is ``pandas.read_excel(dtype=str)`` on the same file, measured in
-the same run.  The import is the whole of ``quizapp.bank.services.import_file``
+the same run.  The import is the whole of ``quizapp.bank.importing.import_file``
 (parse, validate, match, insert 10,000 questions and 40,000 options) plus the
 commit, into an empty bank.  Each figure is the median of ``--runs`` runs.
 Peak memory is measured in a separate import under tracemalloc (Python
@@ -61,7 +61,7 @@ def make_rows(n: int) -> list[dict]:
 
 
 def make_xlsx(n: int) -> bytes:
-    from quizapp.bank.formats import to_frame
+    from quizapp.bank.formats.xlsx_csv import to_frame
     from quizapp.core.spreadsheet import frame_to_xlsx
 
     return frame_to_xlsx(to_frame(make_rows(n)), sheet_name="Câu hỏi")
@@ -100,7 +100,7 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from quizapp import create_app
-    from quizapp.bank import services
+    from quizapp.bank import importing
     from quizapp.bank.models import ImportBatch, Option, Question
     from quizapp.core.db import db
 
@@ -127,7 +127,7 @@ def main() -> int:
                 return time.perf_counter() - start, result
 
             def do_import():
-                report = services.import_file(content, "bench.xlsx")
+                report = importing.import_file(content, "bench.xlsx")
                 db.session.commit()
                 assert report.ok and report.created == args.questions, report.errors[:3]
                 return report
@@ -137,7 +137,7 @@ def main() -> int:
                 reads.append(timed(lambda: pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl"))[0])
                 wipe()
                 imports.append(timed(do_import)[0])
-                t, report = timed(lambda: services.import_file(content, "bench.xlsx"))
+                t, report = timed(lambda: importing.import_file(content, "bench.xlsx"))
                 db.session.commit()
                 assert report.unchanged == args.questions
                 reimports.append(t)

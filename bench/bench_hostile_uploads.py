@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_hostile_uploads.py NAME ...   # some of them
 
 Each file is built by tests/hostile_files.py into a temporary file (deleted
-afterwards), then imported through ``quizapp.bank.services.import_file`` — the
+afterwards), then imported through ``quizapp.bank.importing.import_file`` — the
 web route's service — into a migrated SQLite bank, in a fresh process: the
 figures are that process's wall and CPU time for the import alone and its peak
 RSS (getrusage: Python, the app, the file's bytes and the import).  The budget
@@ -36,7 +36,7 @@ def measure(name: str, path: str) -> dict:
     from flask_migrate import upgrade
 
     from quizapp import create_app
-    from quizapp.bank import services
+    from quizapp.bank import importing
     from quizapp.bank.models import Question
     from quizapp.core.db import db
     from quizapp.core.errors import ServiceError
@@ -48,7 +48,7 @@ def measure(name: str, path: str) -> dict:
             filename, content = Path(path).name, Path(path).read_bytes()
             start, cpu_start = time.perf_counter(), time.process_time()
             try:
-                report = services.import_file(content, filename)
+                report = importing.import_file(content, filename)
                 outcome = "imported" if report.ok else f"refused: {len(report.errors)} row errors"
                 message = report.errors[0].message if report.errors else ""
             except ServiceError as exc:

@@ -180,7 +180,7 @@ class Factory:
                  external_id: str | None = None, **kw):
         """An approved question through the bank's own writer (so hashes and search text are right)."""
         from quizapp.bank import services as bank
-        from quizapp.bank.formats import OptionRecord, QuestionRecord
+        from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 
         n = next(_seq)
         options = options or [f"Phương án {n}-{i}" for i in range(4)]

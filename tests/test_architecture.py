@@ -39,7 +39,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "each room's tasks.py registers its long work with the queue (the plug-in contract)",
     ("quizapp.auth.services", "quizapp.attempts.models"):
         "merging duplicate accounts moves their attempts (a model imported for an UPDATE)",
-    ("quizapp.bank.services", "quizapp.attempts.models"):
+    ("quizapp.bank.editor", "quizapp.attempts.models"):
         "a question entrants have seen is versioned, not edited (a model imported for an EXISTS)",
     ("quizapp.bank.views", "quizapp.itemstats"):
         "the question editor shows the question's item statistics (view only)",

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.bank import services as bank
-from quizapp.bank.formats import OptionRecord, QuestionRecord
+from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus
 
 SAMPLE_YAML = Path(__file__).parent / "data" / "bank_sample.yaml"

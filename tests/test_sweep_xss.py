@@ -169,7 +169,7 @@ def test_every_export_neutralises_formulas(app, formula_world):
 
 def test_gift_export_escapes_gift_syntax(app, db, make):
     from quizapp.auth.models import Role
-    from quizapp.bank.formats import read_gift
+    from quizapp.bank.formats.gift import read_gift
     from tests.sweep_world import login_as
 
     text = "Khoản 1 {điều 2} = 3 ~ 4 # ghi chú: <script>alert(1)</script>"

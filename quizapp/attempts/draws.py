@@ -209,7 +209,7 @@ def question_content(question_ids: list[int]) -> dict[int, QuestionContent]:
 
     A question row and its options never change once written (an edit or a
     changed import adds a new version with a new id; only status and review
-    flags change in place, see bank.services), and question rows are never
+    flags change in place, see bank.versions), and question rows are never
     deleted, so an id always names the same content and the cache needs no
     invalidation.  It is kept per app (one database each) and bounded.  After
     restoring an older database backup into a running deployment, restart it.

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from quizapp.bank import services
+from quizapp.bank import exporting, importing
 from quizapp.bank.models import QuestionStatus, ReformArea
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
@@ -58,8 +58,8 @@ def import_bank(path: Path, status: str, area_code: str | None, difficulty: int,
         area_id = area.id
     bars = _Bars()
     try:
-        category_map = services.parse_category_map("\n".join(categories))
-        report = services.import_path(path, QuestionStatus(status), default_area_id=area_id,
+        category_map = importing.parse_category_map("\n".join(categories))
+        report = importing.import_path(path, QuestionStatus(status), default_area_id=area_id,
                                       default_difficulty=difficulty, progress=bars, category_map=category_map)
     except ServiceError as exc:
         db.session.rollback()
@@ -84,5 +84,5 @@ def export_bank(path: Path) -> None:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv", "gift", "xml"):
         raise click.ClickException("Use a .xlsx, .csv, .gift or .xml file name.")
-    path.write_bytes(services.export(fmt))
+    path.write_bytes(exporting.export(fmt))
     click.echo(f"Exported to {path}.")

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from quizapp.bank.services import (EXCLUSION_GROUP_MAX, EXPLANATION_MAX, EXTERNAL_ID_MAX, MAX_OPTIONS, NOTE_MAX, OPTION_MAX,
+from quizapp.bank.validation import (EXCLUSION_GROUP_MAX, EXPLANATION_MAX, EXTERNAL_ID_MAX, MAX_OPTIONS, NOTE_MAX, OPTION_MAX,
                                    SOURCE_MAX, TEXT_MAX)
 from quizapp.core.forms import Form, SubForm
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask_babel import lazy_gettext as _l
 
 from quizapp import jobs
-from quizapp.bank import services
+from quizapp.bank import importing
 from quizapp.bank.models import QuestionStatus
 from quizapp.jobs.services import take_upload
 
@@ -18,7 +18,7 @@ def run_import(params: dict, progress, output_dir: str) -> dict:
     category_map (Moodle/GIFT category → area code).
     Returns {"report": …} (the same report as the page shows); nothing is written if any row is wrong."""
     content = take_upload(params["upload"])
-    report = services.import_file(
+    report = importing.import_file(
         content, params["filename"], params.get("actor_id"), status=QuestionStatus(params["status"]),
         default_area_id=params.get("default_area_id"), default_difficulty=params.get("default_difficulty", 1),
         progress=lambda _stage, done, total: progress(done, total),
@@ -38,7 +38,7 @@ def import_upload(content: bytes, filename: str, actor_id: int, *, status: str, 
             "status": status, "default_area_id": default_area_id, "default_difficulty": default_difficulty,
             "category_map": category_map},
         size=len(content), limit=threshold,
-        now=lambda: services.import_file(content, filename, actor_id, status=QuestionStatus(status),
+        now=lambda: importing.import_file(content, filename, actor_id, status=QuestionStatus(status),
                                          default_area_id=default_area_id, default_difficulty=default_difficulty,
                                          category_map=category_map))
 

@@ -8,8 +8,8 @@ from wtforms.fields.choices import SelectChoice
 
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
-from quizapp.bank import services, tasks
-from quizapp.bank.formats import OptionRecord, QuestionRecord
+from quizapp.bank import editor, exporting, importing, tasks
+from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.bank.forms import BankImportForm, ConfirmForm, FilterForm, FlagForm, QuestionForm
 from quizapp.bank.models import Question, QuestionStatus
 from quizapp.core.db import db
@@ -26,7 +26,7 @@ PER_PAGE = 50
 
 
 def _area_choices(blank: str | None = None):
-    choices = [SelectChoice(a.id, f"{a.code} – {a.name}") for a in services.areas()]
+    choices = [SelectChoice(a.id, f"{a.code} – {a.name}") for a in editor.areas()]
     return ([SelectChoice(0, blank)] if blank is not None else []) + choices
 
 
@@ -42,7 +42,7 @@ def index():
     form = FilterForm(request.args)
     form.area_id.choices = _area_choices(_("All"))
     form.validate()
-    filters = services.ListFilters(
+    filters = editor.ListFilters(
         q=form.q.data or "", area_id=None if form.area_id.errors else form.area_id.data or None,
         difficulty=None if form.difficulty.errors else form.difficulty.data or None,
         status=form.status.data if not form.status.errors else "current",
@@ -50,21 +50,21 @@ def index():
         date_to=None if form.date_to.errors else form.date_to.data,
         used=form.used.data if not form.used.errors else "", flagged=bool(form.flagged.data),
     )
-    page = db.paginate(services.list_select(filters), page=max(request.args.get("page", 1, type=int) or 1, 1),
+    page = db.paginate(editor.list_select(filters), page=max(request.args.get("page", 1, type=int) or 1, 1),
                        per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     from quizapp.itemstats import services as itemstats
 
     ids = [q.id for q in page.items]
     return render_template("bank/index.html", page=page, form=form, args=args, import_form=_import_form(),
-                           flag_form=FlagForm(), used_ids=services.used_ids(ids),
+                           flag_form=FlagForm(), used_ids=editor.used_ids(ids),
                            stat_flags=itemstats.flagged_question_ids(ids))
 
 
 @bp.route("/admin/bank/dashboard")
 @requires(Role.ORGANISER)
 def dashboard():
-    return render_template("bank/dashboard.html", areas=services.areas(), counts=services.approved_counts())
+    return render_template("bank/dashboard.html", areas=editor.areas(), counts=editor.approved_counts())
 
 
 def _record_from(form: QuestionForm) -> QuestionRecord:
@@ -113,8 +113,8 @@ def create():
     errors = []
     if form.validate_on_submit():
         try:
-            question = services.create_question(_record_from(form), current_user.id, QuestionStatus(form.status.data))
-        except services.QuestionInvalid as exc:
+            question = editor.create_question(_record_from(form), current_user.id, QuestionStatus(form.status.data))
+        except editor.QuestionInvalid as exc:
             errors = exc.errors
         else:
             flash(_("The question has been created."), "success")
@@ -127,12 +127,12 @@ def create():
 @requires(Role.ORGANISER)
 def edit(question_id: int):
     question = db.get_or_404(Question, question_id)
-    form = _question_form(services.record_of(question))
+    form = _question_form(editor.record_of(question))
     errors = []
     if form.validate_on_submit():
         try:
-            saved = services.edit_question(question, _record_from(form), current_user.id)
-        except services.QuestionInvalid as exc:
+            saved = editor.edit_question(question, _record_from(form), current_user.id)
+        except editor.QuestionInvalid as exc:
             errors = exc.errors
         else:
             if saved.id == question.id:
@@ -150,8 +150,8 @@ def detail(question_id: int):
     from quizapp.itemstats import services as itemstats
 
     question = db.get_or_404(Question, question_id)
-    return render_template("bank/detail.html", question=question, history=services.history(question),
-                           used=services.is_used(question.id), confirm_form=ConfirmForm(),
+    return render_template("bank/detail.html", question=question, history=editor.history(question),
+                           used=editor.is_used(question.id), confirm_form=ConfirmForm(),
                            item_figures=itemstats.figures_for_question(question.id))
 
 
@@ -180,25 +180,25 @@ def _act(question_id: int, action, done: str) -> Response:
 @bp.route("/admin/bank/<int:question_id>/retire", methods=["POST"])
 @requires(Role.ORGANISER)
 def retire(question_id: int):
-    return _act(question_id, services.retire, _("The question has been retired."))
+    return _act(question_id, editor.retire, _("The question has been retired."))
 
 
 @bp.route("/admin/bank/<int:question_id>/restore", methods=["POST"])
 @requires(Role.ORGANISER)
 def restore(question_id: int):
-    return _act(question_id, services.restore, _("The question has been restored."))
+    return _act(question_id, editor.restore, _("The question has been restored."))
 
 
 @bp.route("/admin/bank/<int:question_id>/approve", methods=["POST"])
 @requires(Role.ORGANISER)
 def approve(question_id: int):
-    return _act(question_id, services.approve, _("The question has been approved."))
+    return _act(question_id, editor.approve, _("The question has been approved."))
 
 
 @bp.route("/admin/bank/<int:question_id>/unflag", methods=["POST"])
 @requires(Role.ORGANISER)
 def unflag(question_id: int):
-    return _act(question_id, services.clear_flag, _("The review flag has been cleared."))
+    return _act(question_id, editor.clear_flag, _("The review flag has been cleared."))
 
 
 @bp.route("/admin/bank/flag", methods=["POST"])
@@ -208,7 +208,7 @@ def flag():
     if not form.validate_on_submit():
         flash(_("Enter the document number, e.g. 61/2018/NĐ-CP."), "error")
         return redirect(url_for("bank.index"))
-    n = services.flag_document(form.document.data, form.note.data, current_user.id)
+    n = editor.flag_document(form.document.data, form.note.data, current_user.id)
     flash(_("%(n)d questions cite this document and are flagged for review.", n=n), "success")
     return redirect(url_for("bank.index", flagged="y"))
 
@@ -228,11 +228,11 @@ def import_file():
         outcome = tasks.import_upload(
             content, upload.filename or "", current_user.id, status=form.status.data,
             default_area_id=form.default_area_id.data or None, default_difficulty=form.default_difficulty.data,
-            category_map=services.parse_category_map(form.category_map.data or ""),
+            category_map=importing.parse_category_map(form.category_map.data or ""),
             threshold=current_app.config["IMPORT_JOB_THRESHOLD_BYTES"])
     except ServiceError as exc:
         return render_template("bank/import.html", form=form, report=None, errors=[exc.message]), exc.status
-    if not isinstance(outcome, services.ImportReport):  # a large file: the job's page (progress, then the report)
+    if not isinstance(outcome, importing.ImportReport):  # a large file: the job's page (progress, then the report)
         return redirect(url_for("jobs.show", job_id=outcome.id), code=303)
     report = outcome
     return render_template("bank/import.html", form=form, report=report, errors=[]), (200 if report.ok else 422)
@@ -243,16 +243,16 @@ def import_file():
 def export(fmt: str):
     if fmt not in MIMETYPES:
         return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    return download_response(services.export(fmt), f"ngan-hang-cau-hoi.{fmt}", MIMETYPES[fmt])
+    return download_response(exporting.export(fmt), f"ngan-hang-cau-hoi.{fmt}", MIMETYPES[fmt])
 
 
 @bp.route("/admin/bank/template.xlsx")
 @requires(Role.ORGANISER)
 def template():
-    return download_response(services.template_xlsx(), "mau-nhap-cau-hoi.xlsx", XLSX)
+    return download_response(exporting.template_xlsx(), "mau-nhap-cau-hoi.xlsx", XLSX)
 
 
 @bp.route("/admin/bank/template.docx")
 @requires(Role.ORGANISER)
 def template_docx():
-    return download_response(services.template_docx(), "mau-nhap-cau-hoi.docx", DOCX)
+    return download_response(exporting.template_docx(), "mau-nhap-cau-hoi.docx", DOCX)

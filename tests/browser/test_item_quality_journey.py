@@ -17,7 +17,7 @@ SEED = r'''
 from datetime import timedelta
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.bank import services as bank
-from quizapp.bank.formats import OptionRecord, QuestionRecord
+from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
 from quizapp.core.db import utcnow
 from quizapp.itemstats import services as itemstats

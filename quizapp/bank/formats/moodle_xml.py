@@ -8,6 +8,9 @@ other than multichoice and truefalse are reported, with their line, as
 unsupported.  The export adds two elements Moodle ignores,
 ``<quizapp_source>`` and ``<quizapp_reference_date>``, so export → import
 round-trips every field.
+
+Must not: map categories to areas (the validator does, with
+:func:`.records.category_names`), validate, or touch the database.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from flask_babel import lazy_gettext as _l
 
-from quizapp.bank.formats import (
+from quizapp.bank.formats.records import (
     FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, option_heading,
 )
 from quizapp.core.errors import ServiceError

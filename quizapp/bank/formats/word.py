@@ -19,6 +19,10 @@ Read (python-docx), in document order:
 
 Row numbers in reports count the body's paragraphs (empty ones too) and
 table rows from the top of the document: "dòng 12" is the 12th of them.
+
+Must not: decide the template's headings or read a table's rows itself (that
+is :mod:`.tables`, shared with Excel and CSV), validate, or touch the
+database.
 """
 from __future__ import annotations
 
@@ -28,9 +32,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from quizapp.bank.formats import (
-    HEADINGS, LETTERS, OptionRecord, QuestionRecord, Table, find_header, read_table,
-)
+from quizapp.bank.formats.records import HEADINGS, LETTERS, OptionRecord, QuestionRecord
+from quizapp.bank.formats.tables import Table, find_header, read_table
 from quizapp.core.errors import ServiceError
 from quizapp.core.text import fold
 from quizapp.core.uploads import check_docx_body, check_zip
