@@ -341,12 +341,21 @@ def admin_users():
 @bp.route("/admin/users/duplicates", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def duplicates():
+    """The admins' queue of likely duplicates. "Gộp" first shows exactly what would move (attempts and
+    standings only, never an e-mail, phone or CCCD); the merge happens on the confirmation."""
     form = DuplicateActionForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        flash(_("The action could not be read: reload the page and try again."), "error")
+        return redirect(url_for("auth.duplicates"))
     if form.validate_on_submit():
         try:
             if form.action.data == "merge":
-                services.merge_accounts(current_user, form.keep_id.data, form.other_id.data)
-                flash(_("The accounts have been merged; the duplicate is disabled."), "success")
+                plan = services.merge_plan(current_user, form.keep_id.data, form.other_id.data)
+                return render_template("auth/merge_confirm.html", plan=plan, form=DuplicateActionForm())
+            if form.action.data == "confirm_merge":
+                services.merge_accounts(current_user, form.keep_id.data, form.other_id.data,
+                                        fingerprint=form.fingerprint.data or "")
+                flash(_("The accounts have been merged: the results moved, the duplicate is disabled."), "success")
             else:
                 services.disable_duplicate(current_user, form.other_id.data)
                 flash(_("The duplicate account has been disabled."), "success")
