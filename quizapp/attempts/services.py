@@ -950,7 +950,7 @@ def _write_submission(conn, head, values: dict, right: list[int]) -> bool:
 
 
 def submit(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
-           now: datetime | None = None) -> ResultView:
+           now: datetime | None = None, clock: datetime | None = None) -> ResultView:
     """Submit once and return the result.  A second submission (double click, another tab)
     returns the first result.
 
@@ -961,6 +961,10 @@ def submit(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False
 
     ``auto`` is the page submitting itself at the deadline: the prediction may
     then be missing (or is dropped if invalid) rather than keep the attempt open.
+
+    ``now`` decides whether the submission arrived in time (a trusted proxy's arrival stamp);
+    ``clock`` (the server's own clock, default ``now``) measures the recorded duration, so an
+    arrival stamp can never shorten it (issue 20 item 3).
 
     The hot path of a round's last minutes, so it counts its statements: ONE locked read
     (``_submit_read_statement``: attempt, round, account, questions and their keys), then
@@ -987,7 +991,7 @@ def submit(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False
     right = [r.aq_id for r in rows
              if r.selected and r.keys and set(r.selected) == {int(k) for k in r.keys.split(",")}]
     reason = FinishReason.TIMEOUT if auto else FinishReason.SUBMITTED
-    duration = max(0, int((min(now, head.deadline_at) - head.started_at).total_seconds() * 1000))
+    duration = max(0, int((min(max(clock or now, now), head.deadline_at) - head.started_at).total_seconds() * 1000))
     values = {"attempt_id": head.id, "finish_reason": reason.value, "submitted_at": now, "duration_ms": duration,
               "prediction": value, "score": len(right)}
     if not _write_submission(conn, head, values, right):
@@ -1021,9 +1025,9 @@ def _submit_slow(attempt_id: int, user_id: int, now: datetime) -> ResultView:
 
 
 def submit_attempt(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
-                   now: datetime | None = None) -> Attempt:
+                   now: datetime | None = None, clock: datetime | None = None) -> Attempt:
     """``submit`` for callers that want the Attempt itself (pages, CLI, tests)."""
-    view = submit(attempt_id, user_id, prediction, auto=auto, now=now)
+    view = submit(attempt_id, user_id, prediction, auto=auto, now=now, clock=clock)
     db.session.expire_all()  # the Core statements bypassed the identity map
     return db.session.get(Attempt, view.id)
 
@@ -1121,7 +1125,7 @@ def finalize_all(now: datetime | None = None) -> tuple[int, int]:
 
 
 def submit_form(attempt_id: int, user_id: int, answers: dict[int, list[int]], prediction, *,
-                auto: bool = False, now: datetime | None = None) -> Attempt:
+                auto: bool = False, now: datetime | None = None, clock: datetime | None = None) -> Attempt:
     """The page without JavaScript: check the prediction, save the posted answers, submit."""
     now = now or utcnow()
     attempt = get_attempt(attempt_id, user_id, now)
@@ -1130,4 +1134,4 @@ def submit_form(attempt_id: int, user_id: int, answers: dict[int, list[int]], pr
     if not (auto and now >= attempt.deadline_at - timedelta(seconds=60)):
         parse_prediction(attempt.round.prediction_mode, prediction)  # refuse before writing anything
     save_answers_form(attempt, answers, now)
-    return submit_attempt(attempt_id, user_id, prediction, auto=auto, now=now)
+    return submit_attempt(attempt_id, user_id, prediction, auto=auto, now=now, clock=clock)
