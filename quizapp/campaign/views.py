@@ -98,6 +98,8 @@ def _record_arrival(response):
                 if rnd is None or rnd.contest_id != contest_id:
                     return response
                 services.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, user_id, rnd.id)
+    except sa.exc.IntegrityError:  # a concurrent request recorded this arrival first: once is enough
+        pass
     except (sa.exc.SQLAlchemyError, ValueError, TypeError):  # pragma: no cover - a stored tag or the database
         # failing must not fail the visitor's request; anything else is a bug and surfaces
         current_app.logger.exception("campaign: could not record an arrival")
