@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g
 
 from quizapp.audit.models import AuditEntry
-from quizapp.auth.models import Role
+from quizapp.auth.models import Role, User
 from tests.conftest import csrf_token
 
 NEW = "mat-khau-moi-9"
@@ -137,3 +137,25 @@ def test_recovery_is_rate_limited(client, make):
 
 def test_the_login_page_links_to_recovery(client):
     assert 'href="/password/forgot"' in client.get("/login").get_data(as_text=True)
+
+
+def test_a_strangers_wrong_codes_do_not_lock_the_owner_out(app, client, auth, db, make):
+    """Issue 20 item 11: wrong reset codes are counted per (account, address)."""
+    unit = make.unit()
+    manager = make.user(role=Role.UNIT_MANAGER, unit=unit)
+    make.user(unit=unit, phone="0911222333")
+    member = db.session.scalar(sa.select(User).where(User.phone == "0911222333"))
+    auth.login(manager)
+    issued = client.post(f"/users/{member.id}/reset-code", data={"csrf_token": _token(client, f"/units/{unit.id}/members")})
+    code = re.search(r'id="reset-code">(\d{8})<', issued.get_data(as_text=True)).group(1)
+
+    def use(address, c):
+        person = app.test_client()
+        person.environ_base["REMOTE_ADDR"] = address
+        return person.post("/password/code", data={"login": "0911222333", "code": c, "new_password": NEW,
+                                                   "confirm": NEW, "csrf_token": _token(person, "/password/code")})
+
+    stranger = [use("203.0.113.66", "1234567%d" % (i % 10)).status_code for i in range(11)]
+    assert stranger[:10] == [422] * 10 and stranger[10] == 429  # the guesser is stopped
+    assert use("198.51.100.20", code).status_code == 302  # the owner, at his office, still gets in
+    assert _login_status(app, "0911222333", NEW) == 302

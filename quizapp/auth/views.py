@@ -296,11 +296,13 @@ def reset_password(token: str):
 
 
 def _code_key() -> str:
-    return "reset-code:" + services.normalize_login(request.form.get("login"))
+    # Per (account, address): a stranger's wrong codes lock out the stranger, not the owner typing
+    # his own code elsewhere (issue 20 item 11); the per-address limit below also applies.
+    return "reset-code:" + services.normalize_login(request.form.get("login")) + "|" + _address()
 
 
 @bp.route("/password/code", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"], key_func=_code_key, scope="reset-code-account",
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_code_key, scope="reset-code-pair",
                deduct_when=lambda response: response.status_code != 302)
 @limiter.limit(_reset_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 @public
