@@ -167,12 +167,12 @@ def register(data: Registration) -> User | None:
 
 
 def _registration_conflict(owner_id: int, fields: list[str]) -> None:
-    from quizapp.auth import mail
+    from quizapp.auth import tasks
 
     audit.record(None, "user.register_duplicate", "user", owner_id, fields=fields)
-    owner = db.session.get(User, owner_id)
-    if owner is not None and owner.email:
-        mail.send_registration_notice(owner.email)
+    # The owner is told by a job (never an SMTP round trip inside the request), at most
+    # MAIL_PER_RECIPIENT_LIMIT times (quizapp/auth/mail.py).
+    tasks.registration_notice_mail(owner_id)
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -380,17 +380,43 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
-def request_password_reset(email: str, link_for) -> None:
-    """E-mail a single-use, expiring reset link to the account with this e-mail, if any.
-    The caller says the same thing whether or not such an account exists."""
+def request_password_reset(email: str) -> None:
+    """Queue the e-mail of a single-use, expiring reset link to the account with this e-mail, if any.
+
+    The request does the same work whether or not such an account exists (it only queues a job
+    with the typed address), so neither its answer nor its timing tells a stranger which e-mails
+    are registered (issue 20 item 12); the job looks the account up and sends."""
+    from quizapp.auth import tasks
+
+    key = normalize_email(email)
+    if key:
+        tasks.password_reset_mail(key)
+
+
+def send_password_reset(email: str) -> bool:
+    """The job's half: mail the reset link (built on PUBLIC_BASE_URL) if an active account uses
+    ``email``; at most MAIL_PER_RECIPIENT_LIMIT mails per recipient.  True if a mail went out."""
+    from quizapp.auth import mail
+    from quizapp.core.urls import external_url
+
     key = normalize_email(email)
     user = db.session.scalar(sa.select(User).where(User.email == key)) if key else None
     if user is None or not user.is_active_account:
-        return
+        return False
+    sent = mail.send_reset_link(user.email, external_url("auth.reset_password", token=make_reset_token(user)),
+                                reset_token_minutes())
+    audit.record(None, "user.password_reset_requested", "user", user.id, sent=sent)
+    return sent
+
+
+def send_registration_notice(owner_id: int) -> bool:
+    """The job's half of a refused registration: tell the owner of the identifiers, by e-mail."""
     from quizapp.auth import mail
 
-    mail.send_reset_link(user.email, link_for(make_reset_token(user)), reset_token_minutes())
-    audit.record(None, "user.password_reset_requested", "user", user.id)
+    owner = db.session.get(User, owner_id)
+    if owner is None or not owner.email:
+        return False
+    return mail.send_registration_notice(owner.email)
 
 
 def _reset_invalid() -> ServiceError:

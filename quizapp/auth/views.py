@@ -26,7 +26,6 @@ from quizapp.auth.forms import (
 from quizapp.auth.models import EntrantCategory, Role, User
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
-from quizapp.core.urls import external_url
 from quizapp.extensions import limiter, login_manager
 from quizapp.units import services as units
 from quizapp.units.forms import ConfirmForm
@@ -273,8 +272,7 @@ def _reset_limit() -> str:
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda token: external_url("auth.reset_password", token=token))
+        services.request_password_reset(form.email.data)
         flash(_("If an account uses this e-mail address, a link to set a new password has been sent to it. "
                 "It works once, within %(minutes)d minutes.", minutes=services.reset_token_minutes()), "info")
         return redirect(url_for("auth.login"))
