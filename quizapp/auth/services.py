@@ -302,12 +302,20 @@ def admin_update_user(admin: User, user: User, **fields) -> None:
         "is_active_account": fields.get("is_active_account", user.is_active_account),
     }
     changed = [k for k, v in new_values.items() if getattr(user, k) != v]
+    old_role = user.role
     for key in changed:
         setattr(user, key, new_values[key])
     if "unit_id" in changed:
         user.unit_confirmed = True  # an admin placed the person in the unit
     if "is_active_account" in changed and not user.is_active_account:
         revoke_sessions(user.id)
+    from quizapp.jobs import services as jobs
+
+    if not user.is_active_account:
+        jobs.forget_files_above(user.id, None)  # a disabled account keeps no exported files
+    elif "role" in changed and user.role.rank < old_role.rank:
+        # A demoted organiser's exports (personal data) are deleted now, not when they expire.
+        jobs.forget_files_above(user.id, user.role)
     if changed:
         # Field names only: personal data never goes to the audit log.
         audit.record(admin.id, "user.update", "user", user.id, fields=changed)

@@ -1,4 +1,4 @@
-"""trust round two: one tagged arrival per (contest, tag, user, kind)
+"""trust round two: one tagged arrival per (contest, tag, user, kind); the role a job was requested with
 
 Revision ID: e20a7c3d5b10
 Revises: c4a7e1f0b2d9
@@ -22,8 +22,13 @@ def upgrade():
         " GROUP BY contest_id, tag, user_id, kind) AS firsts)"))
     with op.batch_alter_table("campaign_arrivals", schema=None) as batch_op:
         batch_op.create_index("uq_campaign_arrivals_once", ["contest_id", "tag", "user_id", "kind"], unique=True)
+    # A job's file is downloadable only while its requester still holds this role (item 13).
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("requester_role", sa.String(length=24), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_column("requester_role")
     with op.batch_alter_table("campaign_arrivals", schema=None) as batch_op:
         batch_op.drop_index("uq_campaign_arrivals_once")
