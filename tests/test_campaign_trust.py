@@ -2,6 +2,8 @@
 share card that neither follows nor is redrawn by the request's Host."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from quizapp.campaign import services
@@ -53,3 +55,27 @@ def test_the_database_holds_one_arrival_per_person_tag_and_kind(world, db):  # n
         db.session.rollback()
     else:  # pragma: no cover
         raise AssertionError("a second arrival row was accepted")
+
+
+# --- item 15 ----------------------------------------------------------------------------------------
+
+def test_a_new_host_header_neither_redraws_the_share_card_nor_reaches_its_links(app, world, monkeypatch):  # noqa: F811
+    from quizapp.campaign import cards
+
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://thi.example.gov.vn")
+    drawn = []
+    real = cards.draw_card
+    monkeypatch.setattr(cards, "draw_card", lambda facts: drawn.append(facts) or real(facts))
+    slug = world["contest"].slug
+    images = set()
+    for host in ("thi.example.gov.vn", "evil.example", "a.evil.example", "b.evil.example"):
+        c = app.test_client()
+        html = c.get(f"/contests/{slug}", base_url=f"http://{host}").get_data(as_text=True)
+        assert "evil.example" not in html  # canonical, og:image, short link, share links
+        image = re.search(r'<meta property="og:image" content="([^"]*)"', html).group(1)
+        assert image.startswith(f"https://thi.example.gov.vn/contests/{slug}/card.png?v=")
+        images.add(image)
+        resp = c.get(image.replace("https://thi.example.gov.vn", ""), base_url=f"http://{host}")
+        assert resp.status_code == 200 and resp.mimetype == "image/png"
+    assert len(images) == 1 and len(drawn) == 1  # one card, drawn once, whatever the Host
+    assert drawn[0]["link"].startswith("https://thi.example.gov.vn/c/")
