@@ -77,6 +77,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
+    # Mails to one address (reset links, registration notices), whoever asks for them.
+    MAIL_PER_RECIPIENT_LIMIT = os.environ.get("MAIL_PER_RECIPIENT_LIMIT", "3 per hour;10 per day")
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -131,11 +133,19 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM", "")
 
-    # Campaign kit (quizapp/campaign): the public address printed in QR codes and verify links
-    # when they are built outside a request (jobs, CLI); the key that signs certificate
+    # The public address every link that leaves the app is built from (mails, QR codes, verify
+    # links, share cards, reports; quizapp/core/urls.py), never the request's Host header.
+    # Required in production; development and tests use http://localhost:5000.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or None
+    # Behind the proxy: the secret the nginx recipe sends in X-Proxy-Secret; X-Forwarded-* and
+    # X-Request-Start are believed only on a request that carries it (quizapp/core/proxy.py).
+    PROXY_SECRET = os.environ.get("PROXY_SECRET") or None
+    # ProxyFix trusts X-Forwarded-Host only when this is set (the recipe passes Host itself).
+    TRUSTED_PROXY_X_HOST = int(os.environ.get("TRUSTED_PROXY_X_HOST", "0"))
+
+    # Campaign kit (quizapp/campaign): the key that signs certificate
     # verification codes (keep it when rotating SECRET_KEY, or printed certificates stop verifying);
     # the largest certificate ZIP / report (results read) built inside a request.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or None
     CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
     CAMPAIGN_INLINE_CERTIFICATES = int(os.environ.get("CAMPAIGN_INLINE_CERTIFICATES", "300"))
     CAMPAIGN_INLINE_REPORT_ENTRANTS = int(os.environ.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", "20000"))
@@ -149,6 +159,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is opt-in: FLASK_DEBUG=1
+    PUBLIC_BASE_URL = Config.PUBLIC_BASE_URL or "http://localhost:5000"
 
 
 class TestingConfig(Config):
@@ -163,6 +174,8 @@ class TestingConfig(Config):
     LEADERBOARD_REFRESH_IN_BACKGROUND = False  # every read sees the latest submission (tests of it switch it on)
     LEADERBOARD_RECHECK_SECONDS = 0.0
     JOBS_DIR = None  # the test app's instance folder (set per session by the fixtures)
+    PUBLIC_BASE_URL = "http://localhost"  # the test client's address
+    PROXY_SECRET = None
 
 
 class ProductionConfig(Config):
@@ -179,6 +192,18 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
             )
+        base = (os.environ.get("PUBLIC_BASE_URL") or cls.PUBLIC_BASE_URL or "").strip()
+        if not base.startswith(("https://", "http://")) or len(base.split("://", 1)[1].strip("/")) == 0:
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production to the site's public address, e.g. "
+                "https://thi.example.gov.vn: every link in mails, QR codes and certificates is built from it.")
+        hops = int(os.environ.get("TRUSTED_PROXY_HOPS") or cls.TRUSTED_PROXY_HOPS or 0)
+        secret = os.environ.get("PROXY_SECRET") or cls.PROXY_SECRET or ""
+        if hops > 0 and len(secret) < 16:
+            raise RuntimeError(
+                "PROXY_SECRET must be set (at least 16 random characters, the value the nginx recipe sends in "
+                "X-Proxy-Secret) when TRUSTED_PROXY_HOPS > 0: without it anyone who reaches the app could "
+                "forge X-Forwarded-For and X-Request-Start.")
 
 
 CONFIGS = {

@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
+# What the storm and the tests give both nginx and the app (PROXY_SECRET); never a production value.
+DEFAULT_PROXY_SECRET = "bench-proxy-secret-0123456789abcdef"
 
 
 def nginx_binary() -> str | None:
@@ -24,7 +26,10 @@ def nginx_binary() -> str | None:
 
 
 class NginxProxy:
-    def __init__(self, listen_port: int, upstream_ports: list[int], worker_connections: int = 4096):
+    def __init__(self, listen_port: int, upstream_ports: list[int], worker_connections: int = 4096,
+                 proxy_secret: str = DEFAULT_PROXY_SECRET, server_name: str | None = None):
+        self.proxy_secret = proxy_secret  # the app's PROXY_SECRET (nginx.conf: /etc/nginx/quizapp-secret.conf)
+        self.server_name = server_name  # with a name: a default_server drops every other Host, as deployed
         self.listen_port = listen_port
         self.upstream_ports = upstream_ports
         self.worker_connections = worker_connections
@@ -35,6 +40,12 @@ class NginxProxy:
         d = self.dir
         user = "user root;\n" if os.geteuid() == 0 else ""
         servers = "".join(f"        server 127.0.0.1:{p};\n" for p in self.upstream_ports)
+        default = name = ""
+        if self.server_name:
+            # deploy/nginx.conf's catch-all: any other Host gets no answer at all
+            default = (f"    server {{\n        listen 127.0.0.1:{self.listen_port} default_server;\n"
+                       f"        server_name _;\n        return 444;\n    }}\n")
+            name = f"        server_name {self.server_name};\n"
         return f"""{user}worker_processes 1;
 daemon off;
 pid {d}/nginx.pid;
@@ -50,9 +61,10 @@ http {{
     scgi_temp_path {d}/scgi;
     upstream quizapp_app {{
 {servers}    }}
-    server {{
+{default}    server {{
         listen 127.0.0.1:{self.listen_port} backlog=4096;
-        include {DEPLOY / 'quizapp-server.conf'};
+{name}        include {DEPLOY / 'quizapp-server.conf'};
+        set $quizapp_proxy_secret "{self.proxy_secret}";
         location / {{
             include {DEPLOY / 'quizapp-proxy.conf'};
         }}

@@ -858,7 +858,7 @@ def main() -> int:
 
 
 def _run(args, ports, servers, redis_url, busy):
-    from nginx_proxy import NginxProxy
+    from nginx_proxy import DEFAULT_PROXY_SECRET, NginxProxy
 
     with Cluster(free_port(args.pg_port)) as cluster:
         admin = sa.create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
@@ -881,7 +881,8 @@ def _run(args, ports, servers, redis_url, busy):
                    "SECRET_KEY": SECRET_KEY, "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "3",
                    "LOGIN_RATE_LIMIT": f"{args.login_limit} per 5 minutes",
                    "ANSWER_GRACE_SECONDS": str(args.grace),
-                   "TRUSTED_PROXY_HOPS": str(args.trusted_proxy_hops if args.proxy != "none" else 0)}
+                   "TRUSTED_PROXY_HOPS": str(args.trusted_proxy_hops if args.proxy != "none" else 0),
+                   "PROXY_SECRET": DEFAULT_PROXY_SECRET}  # what NginxProxy sends in X-Proxy-Secret
             for port in ports:
                 servers.append(start_gunicorn(port, env, args.workers))
             for port, server in zip(ports, servers):

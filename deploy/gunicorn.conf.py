@@ -8,7 +8,10 @@ import os
 import shutil
 import tempfile
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Loopback only: nginx in front is the one client (a worker reachable from outside would take
+# forged X-Forwarded-*/X-Request-Start headers without PROXY_SECRET). GUNICORN_BIND overrides,
+# e.g. unix:/run/quizapp/gunicorn.sock.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))  # one sync worker per core
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # long work runs as jobs, not in requests
 

@@ -30,13 +30,17 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     app.config.from_object(cfg)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
-    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
-    if hops > 0:
-        # Behind a reverse proxy: the client address (rate limits) and scheme come from
-        # the last ``hops`` X-Forwarded-* values; with 0 every such header is ignored.
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    if hasattr(cfg, "validate"):
+        # Values set in the environment after config.py was imported (tests, wsgi wrappers).
+        for key in ("PUBLIC_BASE_URL", "PROXY_SECRET"):
+            if not app.config.get(key) and os.environ.get(key) and key not in overrides:
+                app.config[key] = os.environ[key].strip().rstrip("/") if key == "PUBLIC_BASE_URL" else os.environ[key]
+    from quizapp.core import proxy, urls
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # Behind a reverse proxy: the client address (rate limits) and scheme come from the last
+    # ``hops`` X-Forwarded-* values, believed only with the proxy's secret; with 0 none is.
+    proxy.wrap(app)
+    urls.init_app(app)
     # JSON in UTF-8 rather than \uXXXX escapes: Vietnamese text is a third
     # smaller on the wire (phones on poor connections) and cheaper to encode.
     app.json.ensure_ascii = False

@@ -104,6 +104,11 @@ def app(_migrated_app):
     with app.app_context():
         _clean(db)
         limiter.reset()
+        # create_app() binds the one module-level job queue to its app: a test that built another app
+        # (e.g. a production one) must not leave later tests with a queue that never runs their jobs.
+        from quizapp.jobs import queue
+
+        queue.configure(app)
         yield app
         db.session.rollback()
         db.session.remove()

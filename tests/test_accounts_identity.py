@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from flask import g
 
@@ -101,8 +102,16 @@ def test_likely_duplicates_reach_the_admin_queue_with_merge_and_disable(client, 
     token = _token(client, "/admin/users/duplicates")
     assert client.post("/admin/users/duplicates", data={"csrf_token": token, "action": "disable",
                                                         "other_id": str(c.id)}).status_code == 302
-    assert client.post("/admin/users/duplicates", data={"csrf_token": token, "action": "merge", "keep_id": str(a.id),
-                                                        "other_id": str(b.id)}).status_code == 302
+    # "Gộp" shows what would move; the merge happens on the confirmation
+    shown = client.post("/admin/users/duplicates", data={"csrf_token": token, "action": "merge", "keep_id": str(a.id),
+                                                         "other_id": str(b.id)})
+    assert shown.status_code == 200 and 'value="confirm_merge"' in shown.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, b.id).is_active_account  # nothing happened yet
+    fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', shown.get_data(as_text=True)).group(1)
+    assert client.post("/admin/users/duplicates", data={
+        "csrf_token": token, "action": "confirm_merge", "keep_id": str(a.id), "other_id": str(b.id),
+        "fingerprint": fingerprint}).status_code == 302
     db.session.expire_all()
     assert not db.session.get(User, c.id).is_active_account
     assert not db.session.get(User, b.id).is_active_account and db.session.get(User, a.id).is_active_account
@@ -110,17 +119,62 @@ def test_likely_duplicates_reach_the_admin_queue_with_merge_and_disable(client, 
     assert {"user.disable_duplicate", "user.merge"} <= actions
 
 
-def test_a_duplicate_with_attempts_is_not_merged(db, make):
+def test_a_merge_moves_attempts_and_standings_only(db, make):
+    """Issue 20 item 2: the look-alike's e-mail never reaches the kept account; its results do."""
+    from quizapp.attempts.models import Attempt
+    from quizapp.leaderboards.models import Standing
+
+    admin = make.user(role=Role.ADMIN)
+    keep = make.user(full_name="Nguyễn Văn An", email=None, phone="0911000111", national_id=None)
+    dup = make.user(full_name="Nguyễn Văn An", email="attacker@evil.example", phone=None, national_id="001085099999")
+    rnd = make.round()
+    attempt = make.attempt(rnd, dup)
+    db.session.add(Standing(round_id=rnd.id, user_id=dup.id, category="civil_servant", attempt_id=attempt.id,
+                            score=3, max_score=4, duration_ms=1000, submitted_at=attempt.started_at))
+    db.session.commit()
+    plan = services.merge_plan(admin, keep.id, dup.id)
+    assert plan.attempts == 1 and plan.standings == 1 and plan.kept_identifiers == ["email", "national_id"]
+    services.merge_accounts(admin, keep.id, dup.id, fingerprint=plan.fingerprint)
+    db.session.commit()
+    db.session.expire_all()
+    kept, gone = db.session.get(User, keep.id), db.session.get(User, dup.id)
+    assert (kept.email, kept.phone, kept.national_id) == (None, "0911000111", None)
+    assert (gone.email, gone.national_id, gone.is_active_account) == ("attacker@evil.example", "001085099999", False)
+    assert db.session.get(Attempt, attempt.id).user_id == keep.id
+    assert db.session.scalar(sa.select(Standing.user_id).where(Standing.round_id == rnd.id)) == keep.id
+
+
+def test_a_merge_into_or_from_an_account_with_a_role_is_refused(db, make):
+    admin = make.user(role=Role.ADMIN)
+    organiser = make.user(role=Role.ORGANISER, email=None)
+    lookalike = make.user(full_name=organiser.full_name, email="attacker@evil.example", phone=None)
+    for keep, other in ((organiser, lookalike), (lookalike, organiser), (admin, lookalike)):
+        with pytest.raises(services.ServiceError) as exc:
+            services.merge_accounts(admin, keep.id, other.id)
+        assert exc.value.code == "merge_privileged"
+    db.session.expire_all()
+    assert db.session.get(User, organiser.id).email is None
+
+
+def test_a_merge_changed_since_it_was_shown_is_refused(db, make):
+    admin = make.user(role=Role.ADMIN)
+    keep, dup = make.user(), make.user()
+    plan = services.merge_plan(admin, keep.id, dup.id)
+    make.attempt(make.round(), dup)  # a new attempt after the admin looked
+    with pytest.raises(services.ServiceError) as exc:
+        services.merge_accounts(admin, keep.id, dup.id, fingerprint=plan.fingerprint)
+    assert exc.value.code == "merge_changed"
+
+
+def test_two_accounts_in_the_same_round_are_not_merged(db, make):
     admin = make.user(role=Role.ADMIN)
     keep, dup = make.user(), make.user()
     rnd = make.round()
     make.attempt(rnd, dup)
-    try:
+    make.attempt(rnd, keep)
+    with pytest.raises(services.ServiceError) as exc:
         services.merge_accounts(admin, keep.id, dup.id)
-    except services.ServiceError as exc:
-        assert exc.code == "duplicate_has_attempts"
-    else:  # pragma: no cover
-        raise AssertionError("merged")
+    assert exc.value.code == "merge_both_took_part"
 
 
 # --- item 9: the entrant category is an identity field ----------------------------------

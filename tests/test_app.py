@@ -18,6 +18,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 
 def test_production_starts_with_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://thi.example.gov.vn")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.debug is False

@@ -38,7 +38,13 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("quizapp.*.tasks", "quizapp.jobs"):
         "each room's tasks.py registers its long work with the queue (the plug-in contract)",
     ("quizapp.auth.services", "quizapp.attempts.models"):
-        "merging duplicate accounts moves their attempts (a model imported for an UPDATE)",
+        "merging duplicate accounts moves their attempts (models imported for UPDATEs)",
+    ("quizapp.auth.services", "quizapp.leaderboards.models"):
+        "merging duplicate accounts moves their standings (models imported for UPDATEs)",
+    ("quizapp.auth.services", "quizapp.contests.models"):
+        "a merge is refused when both accounts entered the same round (a model imported for a query)",
+    ("quizapp.auth.services", "quizapp.jobs"):
+        "lowering a role or disabling an account deletes the files of that user's jobs at once",
     ("quizapp.bank.editor", "quizapp.attempts.models"):
         "a question entrants have seen is versioned, not edited (a model imported for an EXISTS)",
     ("quizapp.bank.views", "quizapp.itemstats"):

@@ -109,3 +109,119 @@ def test_the_sweep_closes_after_grace_plus_the_allowed_queueing(make, db, app, m
     monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 0)  # no proxy: nothing can be queued unstamped
     other = start_attempt(rnd.id, make.user())
     assert finalize_expired(other.deadline_at + timedelta(seconds=6)) == 1
+
+
+# --- issue 20 item 3: a client's own X-Request-Start ------------------------------------------------
+
+SECRET = "proxy-secret-for-tests-0123456789"
+
+
+def _stamp_within(raw: str, seconds: float = 2.0):
+    """_stamp(raw), or AssertionError if it does not return within ``seconds`` (t=inf hung the worker)."""
+    import threading
+
+    from quizapp.core.arrival import _stamp
+
+    out = []
+    thread = threading.Thread(target=lambda: out.append(_stamp(raw)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"_stamp({raw[:20]!r}) did not return"
+    return out[0]
+
+
+def test_the_stamp_is_read_in_seconds_milliseconds_and_microseconds():
+    assert _stamp_within("t=1733320000.123") == pytest.approx(1733320000.123)
+    assert _stamp_within("t=1733320000123") == pytest.approx(1733320000.123)
+    assert _stamp_within("t=1733320000123456") == pytest.approx(1733320000.123456)
+    assert _stamp_within("1733320000.5") == pytest.approx(1733320000.5)
+
+
+@pytest.mark.parametrize("raw", ["t=inf", "t=-inf", "t=1e400", "t=nan", "t=0", "t=-1733320000", "t=1",
+                                 "t=5e10", "t=1e30", "t=" + "9" * 100_000, "t=abc", "t=", "  "])
+def test_non_finite_and_out_of_range_stamps_are_refused_at_once(raw):
+    assert _stamp_within(raw) is None
+
+
+def test_without_the_proxy_secret_the_stamp_buys_nothing(api, db, app, monkeypatch, late_attempt):
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setitem(app.config, "PROXY_SECRET", SECRET)
+    received = utcnow().timestamp() - 6
+    resp = _save(api, db, late_attempt, received)  # a client reaching the app with its own stamp
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "time_up"
+
+
+def test_with_the_proxy_secret_the_stamp_is_believed(api, db, app, monkeypatch, late_attempt):
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setitem(app.config, "PROXY_SECRET", SECRET)
+    api.client.environ_base["HTTP_X_PROXY_SECRET"] = SECRET
+    try:
+        resp = _save(api, db, late_attempt, utcnow().timestamp() - 6)
+    finally:
+        api.client.environ_base.pop("HTTP_X_PROXY_SECRET", None)
+    assert resp.status_code == 200 and resp.json["saved"] is True
+
+
+def test_an_early_stamp_never_shortens_the_recorded_duration(api, make, db, app, monkeypatch):
+    """The paper submitted 8 s after its start was recorded with duration_ms 0 (it wins the time
+    tie-break): the stamp decides only whether it arrived in time."""
+    for _ in range(2):
+        make.question()
+    rnd = make.round(quotas=[("TC", 0, 2)])
+    api.login(make.user())
+    attempt = start(api, rnd)
+    db.session.execute(sa.update(Attempt).where(Attempt.id == attempt["id"])
+                       .values(started_at=utcnow() - timedelta(seconds=8)))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
+    api.client.environ_base["HTTP_X_REQUEST_START"] = f"t={utcnow().timestamp() - 60:.3f}"
+    try:
+        resp = api.post(f"/api/v1/attempts/{attempt['id']}/submit", {"prediction": "3"})
+    finally:
+        api.client.environ_base.pop("HTTP_X_REQUEST_START", None)
+    assert resp.status_code == 200
+    assert db.session.get(Attempt, attempt["id"], populate_existing=True).duration_ms >= 8000
+
+
+def _echo(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [f"{environ.get('REMOTE_ADDR')}|{environ.get('HTTP_X_REQUEST_START')}|"
+            f"{environ.get('HTTP_X_PROXY_SECRET')}".encode()]
+
+
+def test_forwarded_headers_without_the_secret_are_dropped_before_proxyfix():
+    from types import SimpleNamespace
+
+    from werkzeug.test import Client
+
+    from quizapp.core import proxy
+
+    fake = SimpleNamespace(config={"TRUSTED_PROXY_HOPS": 1, "PROXY_SECRET": SECRET}, wsgi_app=_echo)
+    proxy.wrap(fake)
+    client = Client(fake.wsgi_app)
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Request-Start": "t=1733320000"}
+    body = client.get("/", headers=forged, environ_base={"REMOTE_ADDR": "198.51.100.7"}).get_data(as_text=True)
+    assert body == "198.51.100.7|None|None"
+    body = client.get("/", headers=forged | {"X-Proxy-Secret": SECRET},
+                      environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert body == "203.0.113.9|t=1733320000|None"  # believed; the secret itself never reaches the app
+
+
+def test_production_behind_a_proxy_refuses_to_start_without_a_proxy_secret(monkeypatch):
+    from quizapp import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://thi.example.gov.vn")
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    monkeypatch.delenv("PROXY_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="PROXY_SECRET"):
+        create_app("production")
+
+
+def test_gunicorn_listens_on_loopback_by_default(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+    assert conf["bind"] == "127.0.0.1:8000"

@@ -354,3 +354,43 @@ def test_a_bank_import_of_exactly_the_threshold_runs_inline_and_one_byte_more_is
         else:
             assert resp.status_code == 200 and count == 3
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+# --- issue 20 item 13: a demoted organiser and his exports --------------------------------------------
+
+def test_a_demoted_organiser_no_longer_downloads_his_exports(client, auth, db, make):
+    """The role is checked when the file is fetched, not only when the job was started."""
+    from quizapp.auth.models import User
+
+    organiser = make.user(role=Role.ORGANISER)
+    job = _start(db, "test.numbers", organiser, {"n": 2})
+    auth.login(organiser)
+    assert client.get(f"/jobs/{job.id}/download").status_code == 200
+    db.session.execute(sa.update(User).where(User.id == organiser.id).values(role=Role.PARTICIPANT))
+    db.session.commit()
+    assert [client.get(p).status_code for p in (f"/jobs/{job.id}", f"/jobs/{job.id}/download")] == [404, 404]
+
+
+def test_demoting_or_disabling_deletes_the_users_job_files(db, make):
+    from quizapp.auth import services as auth_services
+
+    admin = make.user(role=Role.ADMIN)
+    organiser, manager = make.user(role=Role.ORGANISER), make.user(role=Role.UNIT_MANAGER)
+    export = _start(db, "test.numbers", organiser, {"n": 2})
+    report = _start(db, "test.numbers", manager, {"n": 2})
+    files = {j.id: Path(services.jobs_dir()) / j.result_path for j in (export, report)}
+    assert all(f.exists() for f in files.values())
+
+    def update(user, **changes):
+        fields = {k: getattr(user, k) for k in ("full_name", "date_of_birth", "phone", "email", "national_id",
+                                                "unit_id", "is_active_account")} | {"role": user.role.value,
+                                                                                   "category": user.category.value}
+        auth_services.admin_update_user(admin, user, **(fields | changes))
+        db.session.commit()
+
+    update(organiser, role=Role.UNIT_MANAGER.value)  # organiser -> unit manager: his organiser exports go
+    assert not files[export.id].exists()
+    assert db.session.get(Job, export.id).status == JobStatus.EXPIRED
+    assert files[report.id].exists()
+    update(manager, is_active_account=False)  # disabled: nothing of his is kept
+    assert not files[report.id].exists()

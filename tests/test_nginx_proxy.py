@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.nginx_proxy import NginxProxy, nginx_binary
+from bench.nginx_proxy import DEFAULT_PROXY_SECRET, NginxProxy, nginx_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,8 @@ def one_worker(tmp_path_factory):
     """gunicorn with ONE sync worker on an empty SQLite file (enough for /healthz)."""
     env = {**os.environ, "QUIZAPP_CONFIG": "production", "SECRET_KEY": "proxy-test-secret-key-0123456789abcdef",
            "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('proxy') / 'p.sqlite3'}",
-           "TRUSTED_PROXY_HOPS": "1"}
+           "TRUSTED_PROXY_HOPS": "1", "PROXY_SECRET": DEFAULT_PROXY_SECRET,
+           "PUBLIC_BASE_URL": "https://thi.example.gov.vn"}
     env.pop("REDIS_URL", None)
     port = _free_port()
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--timeout", "120",
@@ -114,3 +115,55 @@ def test_the_recipe_buffers_both_ways_and_stamps_the_arrival_time():
     conf = (ROOT / "deploy" / "quizapp-proxy.conf").read_text()
     assert 'proxy_set_header X-Request-Start "t=${msec}";' in conf
     assert "proxy_request_buffering on;" in conf and "proxy_buffering on;" in conf
+
+
+@pytest.fixture(scope="module")
+def echo_upstream():
+    """An upstream that answers with the headers nginx sent it (what the app would see)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def _raw_get(port: int, host: str, extra: str = "") -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n".encode())
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        return out
+
+
+def test_the_recipe_passes_only_its_own_host_secret_and_stamp(echo_upstream):
+    """Issue 20 items 1 and 3: Host is the server name nginx matched, X-Forwarded-Host is cleared,
+    X-Proxy-Secret and X-Request-Start are nginx's own (a client's are replaced), and a request for
+    an unknown host gets no answer at all (the default_server)."""
+    import json
+
+    with NginxProxy(_free_port(), [echo_upstream], proxy_secret="the-real-secret-0123456789",
+                    server_name="thi.example.gov.vn") as proxy:
+        raw = _raw_get(proxy.listen_port, "thi.example.gov.vn",
+                       "X-Forwarded-Host: evil.example\r\nX-Proxy-Secret: guessed\r\nX-Request-Start: t=1\r\n")
+        seen = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+        assert seen["host"] == "thi.example.gov.vn"
+        assert "x-forwarded-host" not in seen
+        assert seen["x-proxy-secret"] == "the-real-secret-0123456789"
+        assert seen["x-request-start"].startswith("t=") and float(seen["x-request-start"][2:]) > 1e9
+        assert _raw_get(proxy.listen_port, "evil.example") == b""  # 444: connection closed, no answer

@@ -38,6 +38,7 @@ def test_csrf_header_is_accepted_for_json_clients(client, make, auth):
 
 def test_session_cookie_flags(monkeypatch, make):
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://thi.example.gov.vn")
     prod = create_app("production")
     assert prod.config["SESSION_COOKIE_HTTPONLY"] is True
     assert prod.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -54,6 +55,7 @@ def test_login_cookie_is_httponly_and_samesite(client, make, auth):
 
 def test_no_debug_pages_in_production(monkeypatch, app):
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://thi.example.gov.vn")
     prod = create_app(dict(app.config) | {"DEBUG": False, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
 
     from quizapp.auth.access import public

@@ -51,6 +51,7 @@ def test_error_responses_send_the_security_headers(client):
 @pytest.fixture()
 def production(app, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://thi.example.gov.vn")
     import config
 
     prod = create_app(config.ProductionConfig)

@@ -30,7 +30,7 @@ from quizapp.auth.access import public, requires, requires_session, session_user
 from quizapp.auth.views import login_limits, sign_in
 from quizapp.auth.models import Role
 from quizapp.core.arrival import arrival_time
-from quizapp.core.db import db
+from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.core.pipeline import skip_commit
 from quizapp.leaderboards import services as leaderboards
@@ -182,7 +182,7 @@ def submit(attempt_id: int):
     try:
         # The hot path: no user query; submit reads the account (active) in its one locked read.
         view = submission.submit(attempt_id, session_user_id(), body.get("prediction"),
-                               auto=body.get("auto") is True, now=arrival_time())
+                               auto=body.get("auto") is True, now=arrival_time(), clock=utcnow())
     except TimeUp:
         close_after_time_up(attempt_id)
         raise

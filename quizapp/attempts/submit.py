@@ -167,7 +167,7 @@ class _ReadRound:
 
 
 def submit(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
-           now: datetime | None = None) -> ResultView:
+           now: datetime | None = None, clock: datetime | None = None) -> ResultView:
     """Submit once and return the result.  A second submission (double click, another tab)
     returns the first result.
 
@@ -203,7 +203,9 @@ def submit(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False
         value = None
     right = [r.aq_id for r in rows if r.selected and answer_is_right(r.selected, _key(r.keys))]
     reason = FinishReason.TIMEOUT if auto else FinishReason.SUBMITTED
-    duration = max(0, int((min(now, head.deadline_at) - head.started_at).total_seconds() * 1000))
+    # ``now`` (a trusted proxy's arrival stamp) decides only whether the answer came in time; the
+    # server's own ``clock`` measures the duration, so a stamp can never shorten it (issue 20 item 3).
+    duration = max(0, int((min(max(clock or now, now), head.deadline_at) - head.started_at).total_seconds() * 1000))
     values = {"attempt_id": head.id, "finish_reason": reason.value, "submitted_at": now, "duration_ms": duration,
               "prediction": value, "score": len(right)}
     if not _write_submission(conn, head, values, right):
@@ -232,15 +234,15 @@ def _submit_slow(attempt_id: int, user_id: int, now: datetime) -> ResultView:
 
 
 def submit_attempt(attempt_id: int, user_id: int, prediction=None, *, auto: bool = False,
-                   now: datetime | None = None) -> Attempt:
+                   now: datetime | None = None, clock: datetime | None = None) -> Attempt:
     """``submit`` for callers that want the Attempt itself (pages, CLI, tests)."""
-    view = submit(attempt_id, user_id, prediction, auto=auto, now=now)
+    view = submit(attempt_id, user_id, prediction, auto=auto, now=now, clock=clock)
     db.session.expire_all()  # the Core statements bypassed the identity map
     return db.session.get(Attempt, view.id)
 
 
 def submit_form(attempt_id: int, user_id: int, answers: dict[int, list[int]], prediction, *,
-                auto: bool = False, now: datetime | None = None) -> Attempt:
+                auto: bool = False, now: datetime | None = None, clock: datetime | None = None) -> Attempt:
     """The page without JavaScript: check the prediction, save the posted answers, submit."""
     now = now or utcnow()
     attempt = get_attempt(attempt_id, user_id, now)
@@ -249,4 +251,4 @@ def submit_form(attempt_id: int, user_id: int, answers: dict[int, list[int]], pr
     if not (auto and now >= attempt.deadline_at - timedelta(seconds=60)):
         parse_prediction(attempt.round.prediction_mode, prediction)  # refuse before writing anything
     save_answers_form(attempt, answers, now)
-    return submit_attempt(attempt_id, user_id, prediction, auto=auto, now=now)
+    return submit_attempt(attempt_id, user_id, prediction, auto=auto, now=now, clock=clock)

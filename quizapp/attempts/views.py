@@ -17,6 +17,7 @@ from quizapp.attempts.models import AttemptStatus
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
 from quizapp.core.arrival import arrival_time
+from quizapp.core.db import utcnow
 from quizapp.core.errors import ServiceError
 
 bp = Blueprint("attempts", __name__, template_folder="templates")
@@ -85,7 +86,7 @@ def submit(attempt_id: int):
     prediction = request.form.get("prediction", "")
     try:
         attempt = submit_form(attempt_id, current_user.id, answers, prediction,
-                                       auto=request.form.get("auto") == "1", now=arrival_time())
+                                       auto=request.form.get("auto") == "1", now=arrival_time(), clock=utcnow())
     except TimeUp:
         close_after_time_up(attempt_id)  # closed by the server at its deadline: show that result
         return redirect(url_for("attempts.result", attempt_id=attempt_id), 303)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    HiddenField,
     IntegerField,
     DateField,
     EmailField,
@@ -14,7 +13,7 @@ from wtforms import (
     SubmitField,
     TelField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.core.forms import Form
@@ -102,7 +101,10 @@ class SearchForm(Form):
 class DuplicateActionForm(Form):
     keep_id = IntegerField(validators=[Optional()])
     other_id = IntegerField(validators=[DataRequired()])
-    action = HiddenField(validators=[DataRequired()])
+    # Not a HiddenField: hidden_tag() would render it empty BEFORE the pressed button's
+    # name="action" value, and the form would read that empty value (issue 20 item 2).
+    action = StringField(validators=[DataRequired(), AnyOf(["merge", "confirm_merge", "disable"])])
+    fingerprint = StringField(validators=[Optional(), Length(max=32)])
 
 
 class ForgotPasswordForm(Form):

@@ -4,6 +4,7 @@ configured by ``MAIL_SERVER``/``MAIL_PORT``/``MAIL_USE_TLS``/``MAIL_USE_SSL``/
 (a warning is logged): the phone-only reset by a unit manager or organiser still works."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -13,11 +14,34 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
+def _recipient_allowed(to: str) -> bool:
+    """At most ``MAIL_PER_RECIPIENT_LIMIT`` mails to one address (shared by every process through the
+    rate-limit storage): a stranger cannot flood someone's inbox with reset links or notices."""
+    from limits import parse_many
+
+    from quizapp.extensions import limiter
+
+    key = hashlib.sha256(to.strip().lower().encode()).hexdigest()[:32]
+    try:
+        limits = parse_many(current_app.config.get("MAIL_PER_RECIPIENT_LIMIT") or "3 per hour")
+        allowed = [limiter.limiter.test(item, "mail-recipient", key) for item in limits]
+        if not all(allowed):
+            return False
+        for item in limits:
+            limiter.limiter.hit(item, "mail-recipient", key)
+    except Exception:  # pragma: no cover - a storage outage must not stop the mail
+        log.warning("mail limit storage unavailable", exc_info=True)
+    return True
+
+
 def send(to: str, subject: str, body: str) -> bool:
     cfg = current_app.config
     server = cfg.get("MAIL_SERVER")
     if not server:
         log.warning("MAIL_SERVER is not set: an e-mail was not sent")
+        return False
+    if not _recipient_allowed(to):
+        log.warning("e-mail not sent: the recipient's limit (MAIL_PER_RECIPIENT_LIMIT) is reached")
         return False
     msg = EmailMessage()
     msg["From"] = cfg.get("MAIL_FROM") or "no-reply@localhost"

@@ -167,12 +167,12 @@ def register(data: Registration) -> User | None:
 
 
 def _registration_conflict(owner_id: int, fields: list[str]) -> None:
-    from quizapp.auth import mail
+    from quizapp.auth import tasks
 
     audit.record(None, "user.register_duplicate", "user", owner_id, fields=fields)
-    owner = db.session.get(User, owner_id)
-    if owner is not None and owner.email:
-        mail.send_registration_notice(owner.email)
+    # The owner is told by a job (never an SMTP round trip inside the request), at most
+    # MAIL_PER_RECIPIENT_LIMIT times (quizapp/auth/mail.py).
+    tasks.registration_notice_mail(owner_id)
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -302,12 +302,20 @@ def admin_update_user(admin: User, user: User, **fields) -> None:
         "is_active_account": fields.get("is_active_account", user.is_active_account),
     }
     changed = [k for k, v in new_values.items() if getattr(user, k) != v]
+    old_role = user.role
     for key in changed:
         setattr(user, key, new_values[key])
     if "unit_id" in changed:
         user.unit_confirmed = True  # an admin placed the person in the unit
     if "is_active_account" in changed and not user.is_active_account:
         revoke_sessions(user.id)
+    from quizapp.jobs import services as jobs
+
+    if not user.is_active_account:
+        jobs.forget_files_above(user.id, None)  # a disabled account keeps no exported files
+    elif "role" in changed and user.role.rank < old_role.rank:
+        # A demoted organiser's exports (personal data) are deleted now, not when they expire.
+        jobs.forget_files_above(user.id, user.role)
     if changed:
         # Field names only: personal data never goes to the audit log.
         audit.record(admin.id, "user.update", "user", user.id, fields=changed)
@@ -380,17 +388,43 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
-def request_password_reset(email: str, link_for) -> None:
-    """E-mail a single-use, expiring reset link to the account with this e-mail, if any.
-    The caller says the same thing whether or not such an account exists."""
+def request_password_reset(email: str) -> None:
+    """Queue the e-mail of a single-use, expiring reset link to the account with this e-mail, if any.
+
+    The request does the same work whether or not such an account exists (it only queues a job
+    with the typed address), so neither its answer nor its timing tells a stranger which e-mails
+    are registered (issue 20 item 12); the job looks the account up and sends."""
+    from quizapp.auth import tasks
+
+    key = normalize_email(email)
+    if key:
+        tasks.password_reset_mail(key)
+
+
+def send_password_reset(email: str) -> bool:
+    """The job's half: mail the reset link (built on PUBLIC_BASE_URL) if an active account uses
+    ``email``; at most MAIL_PER_RECIPIENT_LIMIT mails per recipient.  True if a mail went out."""
+    from quizapp.auth import mail
+    from quizapp.core.urls import external_url
+
     key = normalize_email(email)
     user = db.session.scalar(sa.select(User).where(User.email == key)) if key else None
     if user is None or not user.is_active_account:
-        return
+        return False
+    sent = mail.send_reset_link(user.email, external_url("auth.reset_password", token=make_reset_token(user)),
+                                reset_token_minutes())
+    audit.record(None, "user.password_reset_requested", "user", user.id, sent=sent)
+    return sent
+
+
+def send_registration_notice(owner_id: int) -> bool:
+    """The job's half of a refused registration: tell the owner of the identifiers, by e-mail."""
     from quizapp.auth import mail
 
-    mail.send_reset_link(user.email, link_for(make_reset_token(user)), reset_token_minutes())
-    audit.record(None, "user.password_reset_requested", "user", user.id)
+    owner = db.session.get(User, owner_id)
+    if owner is None or not owner.email:
+        return False
+    return mail.send_registration_notice(owner.email)
 
 
 def _reset_invalid() -> ServiceError:
@@ -524,28 +558,78 @@ def disable_duplicate(admin: User, user_id: int) -> None:
     audit.record(admin.id, "user.disable_duplicate", "user", user.id)
 
 
-def merge_accounts(admin: User, keep_id: int | None, other_id: int) -> None:
-    """Keep one account: the other's missing identifiers move to it and the other is
-    disabled.  An account that has taken part keeps its attempts, so it is not merged
-    (disable it instead)."""
+@dataclass(frozen=True)
+class MergePlan:
+    """What a merge of ``other`` into ``keep`` would do, shown to the admin before he confirms.
+    Only results move (attempts and standings); the duplicate's e-mail, phone and CCCD never do:
+    they stay on the disabled duplicate, so a look-alike account cannot plant its owner's e-mail on
+    the kept one and then reset that account's password by mail (issue 20 item 2)."""
+    keep: User
+    other: User
+    rounds: list  # [(round id, round title, attempts moving)]
+    attempts: int
+    standings: int
+    kept_identifiers: list  # the duplicate's login/identity fields, which do NOT move
+
+    @property
+    def fingerprint(self) -> str:
+        """Binds the confirmation to what was shown: anything changed since and the merge is refused."""
+        raw = f"{self.keep.id}:{self.other.id}:" + ",".join(f"{r}:{n}" for r, _t, n in self.rounds) + \
+            f":{self.standings}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def merge_plan(admin: User, keep_id: int | None, other_id: int | None) -> MergePlan:
+    """Check a merge and say what it would move; raise ServiceError when it is refused."""
     from quizapp.attempts.models import Attempt
+    from quizapp.contests.models import Round
+    from quizapp.leaderboards.models import Standing
 
     _admin_only(admin)
-    keep, other = db.session.get(User, keep_id or 0), db.session.get(User, other_id)
+    keep, other = db.session.get(User, keep_id or 0), db.session.get(User, other_id or 0)
     if keep is None or other is None or keep.id == other.id:
         raise ServiceError("user_unknown", str(_l("Choose two different accounts.")), 404)
-    if db.session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(Attempt.user_id == other.id)):
-        raise ServiceError("duplicate_has_attempts", str(_l(
-            "The duplicate account has attempts, which stay with it: disable it instead of merging.")), 409)
-    moved = {f: getattr(other, f) for f in ("phone", "email", "national_id")
-             if getattr(other, f) and not getattr(keep, f)}
-    for f in moved:
-        setattr(other, f, None)
-    if not other.phone and not other.email:
-        other.email = f"merged-{other.id}@invalid"  # the account keeps a (dead) login name
-    db.session.flush()
-    for f, value in moved.items():
-        setattr(keep, f, value)
+    if keep.role != Role.PARTICIPANT or other.role != Role.PARTICIPANT:
+        raise ServiceError("merge_privileged", str(_l(
+            "Only participant accounts are merged: an account with a role (unit manager, organiser, admin) "
+            "is never merged into or from. Disable the duplicate instead.")), 409)
+    if not keep.is_active_account:
+        raise ServiceError("merge_into_disabled", str(_l("The account to keep is disabled.")), 409)
+    rows = db.session.execute(
+        sa.select(Attempt.round_id, Round.title, sa.func.count()).join(Round, Round.id == Attempt.round_id)
+        .where(Attempt.user_id == other.id).group_by(Attempt.round_id, Round.title).order_by(Attempt.round_id)).all()
+    rounds = [(rid, title, int(n)) for rid, title, n in rows]
+    if rounds:
+        both = db.session.scalars(sa.select(Round.title).where(Round.id.in_(
+            sa.select(Attempt.round_id).where(Attempt.user_id == keep.id, Attempt.round_id.in_([r[0] for r in rounds]))
+        ))).all()
+        if both:
+            raise ServiceError("merge_both_took_part", str(_l(
+                "Both accounts took part in the same round (%(rounds)s): their results cannot be joined. "
+                "Disable the duplicate instead.", rounds=", ".join(both))), 409)
+    standings = db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(
+        Standing.user_id == other.id)) or 0
+    kept = [f for f in ("phone", "email", "national_id") if getattr(other, f)]
+    return MergePlan(keep, other, rounds, sum(n for _r, _t, n in rounds), int(standings), kept)
+
+
+def merge_accounts(admin: User, keep_id: int | None, other_id: int, fingerprint: str | None = None) -> MergePlan:
+    """Move the duplicate's attempts and standings to the kept account and disable the duplicate.
+    Nothing else moves: no e-mail, phone or CCCD, no name.  With ``fingerprint`` (from the plan the
+    admin saw), a plan that has changed since is refused."""
+    from quizapp.attempts.models import Attempt
+    from quizapp.leaderboards.models import Standing
+
+    plan = merge_plan(admin, keep_id, other_id)
+    if fingerprint is not None and fingerprint != plan.fingerprint:
+        raise ServiceError("merge_changed", str(_l(
+            "The accounts changed since you looked (new attempts?): check what moves again.")), 409)
+    keep, other = plan.keep, plan.other
+    # Attempt numbers are unique per (round, user): the rounds moving are ones the kept account never entered.
+    db.session.execute(sa.update(Attempt).where(Attempt.user_id == other.id).values(user_id=keep.id))
+    db.session.execute(sa.update(Standing).where(Standing.user_id == other.id).values(user_id=keep.id))
     other.is_active_account = False
     revoke_sessions(other.id)
-    audit.record(admin.id, "user.merge", "user", other.id, into=keep.id, fields=sorted(moved))
+    audit.record(admin.id, "user.merge", "user", other.id, into=keep.id, attempts=plan.attempts,
+                 standings=plan.standings, rounds=[r for r, _t, _n in plan.rounds])
+    return plan

@@ -272,8 +272,7 @@ def _reset_limit() -> str:
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda token: url_for("auth.reset_password", token=token, _external=True))
+        services.request_password_reset(form.email.data)
         flash(_("If an account uses this e-mail address, a link to set a new password has been sent to it. "
                 "It works once, within %(minutes)d minutes.", minutes=services.reset_token_minutes()), "info")
         return redirect(url_for("auth.login"))
@@ -295,11 +294,13 @@ def reset_password(token: str):
 
 
 def _code_key() -> str:
-    return "reset-code:" + services.normalize_login(request.form.get("login"))
+    # Per (account, address): a stranger's wrong codes lock out the stranger, not the owner typing
+    # his own code elsewhere (issue 20 item 11); the per-address limit below also applies.
+    return "reset-code:" + services.normalize_login(request.form.get("login")) + "|" + _address()
 
 
 @bp.route("/password/code", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"], key_func=_code_key, scope="reset-code-account",
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_code_key, scope="reset-code-pair",
                deduct_when=lambda response: response.status_code != 302)
 @limiter.limit(_reset_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 @public
@@ -340,12 +341,21 @@ def admin_users():
 @bp.route("/admin/users/duplicates", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def duplicates():
+    """The admins' queue of likely duplicates. "Gộp" first shows exactly what would move (attempts and
+    standings only, never an e-mail, phone or CCCD); the merge happens on the confirmation."""
     form = DuplicateActionForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        flash(_("The action could not be read: reload the page and try again."), "error")
+        return redirect(url_for("auth.duplicates"))
     if form.validate_on_submit():
         try:
             if form.action.data == "merge":
-                services.merge_accounts(current_user, form.keep_id.data, form.other_id.data)
-                flash(_("The accounts have been merged; the duplicate is disabled."), "success")
+                plan = services.merge_plan(current_user, form.keep_id.data, form.other_id.data)
+                return render_template("auth/merge_confirm.html", plan=plan, form=DuplicateActionForm())
+            if form.action.data == "confirm_merge":
+                services.merge_accounts(current_user, form.keep_id.data, form.other_id.data,
+                                        fingerprint=form.fingerprint.data or "")
+                flash(_("The accounts have been merged: the results moved, the duplicate is disabled."), "success")
             else:
                 services.disable_duplicate(current_user, form.other_id.data)
                 flash(_("The duplicate account has been disabled."), "success")

@@ -15,6 +15,7 @@ from quizapp.campaign.models import Award, AwardKind
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db
 from quizapp.core.text import fold
+from quizapp.core.urls import public_base_url
 
 MOTTO_1 = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
@@ -145,7 +146,7 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
         raise ValueError("contest not found")
     round_id = params.get("round_id")
     kinds = [AwardKind(k) for k in (params.get("kinds") or [k.value for k in AwardKind])]
-    base_url = params.get("base_url") or current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    base_url = params.get("base_url") or public_base_url()
     query = services.awards_query(contest.id, kinds=kinds)
     if round_id is not None:
         query = query.where(Award.round_id == int(round_id))

@@ -21,7 +21,11 @@ class Arrival(db.Model):
     code from its poster, or a channel such as ``zalo``/``facebook`` from a share link)."""
 
     __tablename__ = "campaign_arrivals"
-    __table_args__ = (sa.Index("ix_campaign_arrivals_contest_tag", "contest_id", "tag"),)
+    __table_args__ = (
+        sa.Index("ix_campaign_arrivals_contest_tag", "contest_id", "tag"),
+        # One per person, tag and kind: starting a second attempt is not a second arrival (issue 20 item 10).
+        sa.Index("uq_campaign_arrivals_once", "contest_id", "tag", "user_id", "kind", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contests.id", ondelete="CASCADE"))

@@ -55,6 +55,9 @@ def nfc(text: str | None) -> str:
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key (PostgreSQL)
+
+
 def short_code(contest_id: int) -> str:
     """The code of /c/<code>: the contest id in base 36 (contests are few; ids are public anyway)."""
     n, out = contest_id, ""
@@ -69,7 +72,10 @@ def contest_id_from_code(code: str) -> int | None:
     code = (code or "").lower()
     if not code or len(code) > 8 or any(c not in _B36 for c in code):
         return None
-    return int(code, 36)
+    value = int(code, 36)
+    # Contest ids are 32-bit integers: a larger code names no contest (and PostgreSQL would refuse
+    # the comparison with an error, a 500: issue 20 item 9).
+    return value if 0 < value <= MAX_ID else None
 
 
 def clean_tag(raw: str | None) -> str | None:
@@ -78,9 +84,20 @@ def clean_tag(raw: str | None) -> str | None:
 
 
 def record_arrival(contest_id: int, tag: str, kind: ArrivalKind, user_id: int | None,
-                   round_id: int | None = None) -> None:
+                   round_id: int | None = None) -> bool:
+    """Record that ``user_id`` registered or started an attempt after following ``tag``: once per
+    (contest, tag, user, kind), however many attempts he starts (a unique index holds it under
+    concurrency: the caller runs this in a savepoint).  True if it was recorded now."""
+    if user_id is None:
+        return False
+    known = db.session.scalar(sa.select(Arrival.id).where(
+        Arrival.contest_id == contest_id, Arrival.tag == tag, Arrival.user_id == user_id, Arrival.kind == kind))
+    if known is not None:
+        return False
     db.session.add(Arrival(contest_id=contest_id, tag=tag, kind=kind, user_id=user_id, round_id=round_id,
                            created_at=utcnow()))
+    db.session.flush()
+    return True
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from quizapp.core.db import db, utcnow
 from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
 from quizapp.jobs.models import Job
+from quizapp.core.urls import external_path, external_url, public_base_url
 from quizapp.units import services as units
 from quizapp.units.models import Unit
 
@@ -39,7 +40,7 @@ def _viewer():
 
 
 def _base_url() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+    return public_base_url()
 
 
 def _visible_contest(slug: str) -> Contest:
@@ -93,6 +94,8 @@ def _record_arrival(response):
                 if rnd is None or rnd.contest_id != contest_id:
                     return response
                 services.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, user_id, rnd.id)
+    except sa.exc.IntegrityError:  # a concurrent request recorded this arrival first: once is enough
+        pass
     except (sa.exc.SQLAlchemyError, ValueError, TypeError):  # pragma: no cover - a stored tag or the database
         # failing must not fail the visitor's request; anything else is a bug and surfaces
         current_app.logger.exception("campaign: could not record an arrival")
@@ -110,7 +113,7 @@ def _changed_at(contest: Contest):
 
 
 def _short_url(contest: Contest) -> str:
-    return url_for("campaign.short_link", short=services.short_code(contest.id), _external=True)
+    return external_url("campaign.short_link", short=services.short_code(contest.id))
 
 
 @bp.app_template_global()
@@ -118,20 +121,20 @@ def campaign_share(contest: Contest, rnd: Round | None = None) -> dict:
     """What the meta tags and the share block need (see _meta.html, _share.html)."""
     from quizapp.leaderboards.cache import cache_for
 
-    page = url_for("contests.public_detail", slug=contest.slug, _external=True)
+    page = external_url("contests.public_detail", slug=contest.slug)
     # Ranking pages are hot: the card's fingerprint (rounds, settings) is cached for 30 s per
     # contest version, so an edit of the contest itself shows at once, of a round within 30 s.
     version = cache_for(current_app).get_or_compute(
-        f"campaign:card:{contest.id}:{contest.updated_at.timestamp()}:{request.host}",
+        f"campaign:card:{contest.id}:{contest.updated_at.timestamp()}",
         lambda: cards.fingerprint(cards.card_facts(contest, services.settings_for(contest.id).organiser,
                                                    _short_url(contest)), _changed_at(contest)), fresh_for=30)
-    card = url_for("campaign.card", slug=contest.slug, v=version, _external=True)
+    card = external_url("campaign.card", slug=contest.slug, v=version)
     description = " ".join((contest.description or "").split())[:200] or _(
         "Online contest on administrative reform: take part from your phone.")
     title = f"{rnd.title} · {contest.title}" if rnd is not None else contest.title
     tagged = lambda tag: f"{page}?u={tag}"  # noqa: E731
     return {
-        "title": title, "description": description, "canonical": request.base_url if rnd is not None else page,
+        "title": title, "description": description, "canonical": external_path(request.path) if rnd is not None else page,
         "image": card, "short": _short_url(contest), "link": tagged("link"),
         "zalo": "https://zalo.me/share?url=" + quote(tagged("zalo"), safe=""),
         "facebook": "https://www.facebook.com/sharer/sharer.php?u=" + quote(tagged("facebook"), safe=""),
@@ -334,7 +337,7 @@ def poster(contest_id: int):
     data = posters.poster_pdf(
         title=contest.title, dates=f"{render.date_text(opens)} – {render.date_text(closes)}" if opens else "",
         organiser=services.settings_for(contest.id).organiser,
-        url=url_for("contests.public_detail", slug=contest.slug, u=tag, _external=True),
+        url=external_url("contests.public_detail", slug=contest.slug, u=tag),
         short_url=_short_url(contest).split("://", 1)[-1], size=size, unit_name=unit.name if unit else "")
     return download_response(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
 

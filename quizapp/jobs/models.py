@@ -26,6 +26,8 @@ class Job(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(64))
     requester_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The requester's role when he asked: the file is his only while he still holds it (issue 20 item 13).
+    requester_role: Mapped[Optional[str]] = mapped_column(sa.String(24))
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[JobStatus] = enum_column(JobStatus, length=16, default=JobStatus.QUEUED)
     progress_done: Mapped[int] = mapped_column(default=0)

@@ -47,7 +47,9 @@ def start_job(kind: str, requester_id: int | None, params: dict | None = None) -
         json.dumps(params)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"job params must be JSON: {exc}") from exc
-    job = Job(kind=kind, requester_id=requester_id, params=params, status=JobStatus.QUEUED, message="")
+    requester = db.session.get(User, requester_id) if requester_id else None
+    job = Job(kind=kind, requester_id=requester_id, params=params, status=JobStatus.QUEUED, message="",
+              requester_role=requester.role.value if requester is not None else None)
     db.session.add(job)
     db.session.flush()
     db.session.info.setdefault(_PENDING, []).append(job.id)
@@ -228,9 +230,32 @@ def execute(job_id: int) -> Job | None:
 # --- reading -------------------------------------------------------------------------------
 
 def can_see(job: Job, viewer: User | None) -> bool:
+    """The requester (while he still holds the role he asked with: a demoted organiser no longer
+    reads the personal data he exported) or an admin; checked on every view and download."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return False
-    return job.requester_id == viewer.id or viewer.has_role(Role.ADMIN)
+    if viewer.has_role(Role.ADMIN):
+        return True
+    if job.requester_id != viewer.id:
+        return False
+    return job.requester_role is None or viewer.has_role(Role(job.requester_role))
+
+
+def forget_files_above(user_id: int, role: Role | None) -> int:
+    """Delete the files of ``user_id``'s jobs that he asked for with a role above ``role`` (his role
+    dropped); with None, all of them (his account was disabled).  The records stay, marked expired;
+    returns how many files were deleted."""
+    jobs = db.session.scalars(sa.select(Job).where(Job.requester_id == user_id, Job.result_path.is_not(None))).all()
+    dropped = 0
+    for job in jobs:
+        if role is not None and job.requester_role is not None and Role(job.requester_role).rank <= role.rank:
+            continue
+        shutil.rmtree(output_dir(job.id), ignore_errors=True)
+        job.result_path = None
+        if job.finished:
+            job.status = JobStatus.EXPIRED
+        dropped += 1
+    return dropped
 
 
 def job_for(job_id: int, viewer: User | None) -> Job:

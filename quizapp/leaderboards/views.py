@@ -15,6 +15,7 @@ from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.core.db import db
 from quizapp.core.downloads import download_response
+from quizapp.core.urls import external_url
 from quizapp import jobs
 from quizapp.leaderboards import boards, charts, exports, visibility
 from quizapp.leaderboards.people import unit_people as people_of_unit
@@ -180,7 +181,7 @@ def unit_dashboard(unit_id: int):
 
     require_unit_scope(unit_id)
     board = dashboard.unit_dashboard(unit_id, request.args.get("round", type=int))
-    contest_url = (url_for("contests.public_detail", slug=board.round.contest.slug, _external=True)
+    contest_url = (external_url("contests.public_detail", slug=board.round.contest.slug)
                    if board.round else None)
     trend = {cf.contest.id: charts.hbars([(rf.round.title, rf.rate or 0.0, rf.rate_text) for rf in cf.rounds],
                                          max_value=100) for cf in board.contests}

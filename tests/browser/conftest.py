@@ -73,6 +73,7 @@ def live_server(tmp_path_factory):
         "QUIZAPP_CONFIG": "production",
         "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
         "SESSION_COOKIE_SECURE": "0",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # the port is added below, once it is known
         "DATABASE_URL": f"sqlite:///{db_path}",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_IP_RATE_LIMIT": "1000 per minute",
@@ -85,6 +86,7 @@ def live_server(tmp_path_factory):
     # `flask db upgrade` then `flask demo load`, in one process (the app is imported once).
     subprocess.run([sys.executable, "-c", _SETUP], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"  # links in mails, QR codes, share cards
     proc = subprocess.Popen(
         [str(bindir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
