@@ -71,6 +71,19 @@ def my_attempts(user, now: datetime | None = None, places: bool = True) -> list[
     return items
 
 
+def attempt_place(user, attempt: Attempt):
+    """The entrant's place (rank, entrants, final) shown on the result page of ``attempt``: only
+    for the attempt the round's ranking counts, and only where the entrant may see the results."""
+    from quizapp.leaderboards.models import Standing
+    from quizapp.leaderboards.places import own_place
+
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return None
+    counted = db.session.scalar(sa.select(Standing.attempt_id).where(
+        Standing.user_id == user.id, Standing.round_id == attempt.round_id))
+    return own_place(attempt.round_id, user) if counted == attempt.id else None
+
+
 def reviews_opened(user, now: datetime | None = None, days: int = REVIEW_NOTICE_DAYS) -> list[tuple[Round, int]]:
     """(round, the entrant's latest submitted attempt id) for the rounds whose answers were
     published when the round closed within the last ``days`` days and that the entrant took."""

@@ -106,16 +106,7 @@ def result(attempt_id: int):
         return redirect(url_for("attempts.quiz", attempt_id=attempt.id))
     visible = review_visible(attempt)
     return render_template("attempts/result.html", attempt=attempt, rnd=attempt.round,
-                           review=review(attempt) if visible else None)
-
-
-@bp.app_template_filter("duration_ms")
-def duration_filter(ms: int | None) -> str:
-    """95250 → '01:35,25' (minutes:seconds, hundredths)."""
-    if ms is None:
-        return ""
-    minutes, rest = divmod(int(ms), 60_000)
-    return f"{minutes:02d}:{rest // 1000:02d},{(rest % 1000) // 10:02d}"
+                           review=review(attempt) if visible else None, place=history.attempt_place(current_user, attempt))
 
 
 @bp.app_template_filter("prediction")

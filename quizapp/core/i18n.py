@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime
+from babel.numbers import get_decimal_symbol
+from flask_babel import format_datetime, get_locale, gettext
 
 from quizapp.extensions import babel
 
@@ -31,9 +32,26 @@ def localtime(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
     return format_datetime(value, fmt)
 
 
+def duration(ms: int | None) -> str:
+    """A time taken, the one way every page shows it: whole minutes, then seconds to the
+    millisecond (the ranking breaks ties on milliseconds), with units.
+
+    Vietnamese: 22269 → '22,269 giây'; 65120 → '1 phút 05,120 giây'.  English: '22.269 s', '1 min 05.120 s'.
+    """
+    if ms is None:
+        return ""
+    minutes, rest = divmod(max(int(ms), 0), 60_000)
+    seconds, millis = divmod(rest, 1000)
+    sep = get_decimal_symbol(get_locale())
+    if minutes:
+        return gettext("%(m)d min %(s)s s", m=minutes, s=f"{seconds:02d}{sep}{millis:03d}")
+    return gettext("%(s)s s", s=f"{seconds}{sep}{millis:03d}")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 

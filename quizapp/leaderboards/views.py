@@ -41,11 +41,6 @@ def _login_first(exc):
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-@bp.app_template_filter("lb_duration")
-def _duration(ms):
-    return exports.duration_text(ms)
-
-
 @bp.app_template_filter("vn_date")
 def _vn_date(iso: str) -> str:
     """'2026-12-04' → '04/12/2026' (the Vietnamese way)."""

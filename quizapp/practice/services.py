@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -254,10 +254,18 @@ def finish(practice: PracticeSession, now: datetime | None = None) -> None:
 
 
 @dataclass
+class Missed:
+    position: int
+    text: str
+    answered: bool  # answered wrong (True) or not answered (False)
+
+
+@dataclass
 class Summary:
     total: int
     answered: int
     right: int
+    missed: list[Missed] = field(default_factory=list)  # wrong or unanswered, in order
 
     @property
     def percent(self) -> int:
@@ -266,7 +274,9 @@ class Summary:
 
 def summary(practice: PracticeSession) -> Summary:
     answered = [a for a in practice.answers if a.is_correct is not None]
-    return Summary(practice.size, len(answered), sum(1 for a in answered if a.is_correct))
+    missed = [Missed(a.position, a.question.text, a.is_correct is not None)
+              for a in sorted(practice.answers, key=lambda a: a.position) if not a.is_correct]
+    return Summary(practice.size, len(answered), sum(1 for a in answered if a.is_correct), missed)
 
 
 # --- progress -----------------------------------------------------------------------

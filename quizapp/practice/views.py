@@ -125,8 +125,14 @@ def answer(session_id: int, position: int):
 @public
 def result(session_id: int):
     practice = _owned(session_id)
+    summary = services.summary(practice)
+    if (practice.finished_at is None and not services.time_up(practice) and summary.answered < summary.total
+            and request.args.get("confirm") != "1"):
+        # "Kết thúc" with questions left asks first (a page, not the browser's confirm()).
+        return render_template("practice/finish_confirm.html", practice=practice, summary=summary,
+                               next_position=services.next_position(practice))
     services.finish(practice)
-    return render_template("practice/result.html", practice=practice, summary=services.summary(practice))
+    return render_template("practice/result.html", practice=practice, summary=summary)
 
 
 @bp.route("/practice/settings", methods=["POST"])

@@ -77,8 +77,8 @@ def sit_the_round(browser, base):
             page.wait_for_function("el => el.dataset.state === 'saved'",
                                    arg=questions.nth(i).locator(".save-state").element_handle())
         page.get_by_label(re.compile("Câu dự đoán")).fill("1")
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.get_by_role("button", name="Nộp bài").click()
+        page.get_by_role("button", name="Nộp bài", exact=True).click()
+        page.get_by_role("button", name="Nộp bài ngay").click()  # the page's own confirmation
         page.wait_for_url(re.compile(r"/result$"))
         return page.locator(".result-score").inner_text()
     finally:

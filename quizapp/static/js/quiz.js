@@ -58,17 +58,60 @@
     }
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // ---- spoken announcements: one polite live region for the whole page -------------------
+  // (the timer itself is not live: a screen reader would read it every second).
+  var announceEl = document.getElementById("quiz-announce");
+  var announceTimer = null;
+  function announce(text, delay) {
+    if (!announceEl) { return; }
+    window.clearTimeout(announceTimer);
+    announceTimer = window.setTimeout(function () {
+      announceEl.textContent = "";
+      window.setTimeout(function () { announceEl.textContent = text; }, 30);
+    }, delay || 0);
+  }
+  function secondsLeft() { return Math.ceil(Math.max(0, endAt - performance.now()) / 1000); }
+  function timeInWords(s) {
+    var m = Math.floor(s / 60);
+    var text = m ? ds.msgMinutes.replace("{m}", m).replace("{s}", pad(s % 60)) : ds.msgSeconds.replace("{s}", s);
+    return ds.msgTimeLeft.replace("{t}", text);
+  }
+  function readTimeLeft() { announce(timeInWords(secondsLeft())); }
+  var WARN_AT = [300, 60]; // 5 minutes and 1 minute before the automatic submit
+  var lastSeconds = null;
+  function warnIfCrossing(s) {
+    if (lastSeconds !== null) {
+      WARN_AT.forEach(function (w) { if (lastSeconds > w && s <= w) { announce(timeInWords(s)); } });
+    }
+    lastSeconds = s;
+  }
+  var readButton = document.getElementById("quiz-time-read");
+  if (readButton) {
+    readButton.hidden = false;
+    readButton.addEventListener("click", readTimeLeft);
+  }
+  // Alt+Shift+T reads the time left from anywhere on the page.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.altKey && ev.shiftKey && (ev.code === "KeyT" || ev.key === "T" || ev.key === "t")) {
+      ev.preventDefault();
+      readTimeLeft();
+    }
+  });
+
   function tick() {
     var left = Math.max(0, endAt - performance.now());
     var s = Math.ceil(left / 1000);
     timerEl.textContent = pad(Math.floor(s / 60)) + ":" + pad(s % 60);
     timerEl.classList.toggle("timer-low", s <= 60);
+    warnIfCrossing(s);
     if (left <= 0 && !finished) { autoSubmit(); return; }
     if (!finished) { window.setTimeout(tick, 250); }
   }
 
   // ---- question state ---------------------------------------------------------------
   function fieldset(aq) { return document.getElementById("q-" + aq); }
+  function questionsList() { return Array.prototype.slice.call(form.querySelectorAll("fieldset[data-aq]")); }
   function selectedOf(fs) {
     return Array.prototype.filter.call(fs.querySelectorAll("input[type=radio],input[type=checkbox]"),
       function (i) { return i.checked; }).map(function (i) { return parseInt(i.value, 10); });
@@ -81,6 +124,11 @@
   function setState(aq, state) {
     var el = document.getElementById("state-" + aq);
     if (!el || el.dataset.state === state) { return; }
+    if (state === "saved" && el.dataset.state === "saving") {
+      // One short announcement per save (a burst of saves: only the last one is spoken).
+      var num = questionsList().indexOf(fieldset(aq)) + 1;
+      announce(ds.msgSavedQuestion.replace("{n}", num), 400);
+    }
     el.dataset.state = state;
     el.textContent = { saved: ds.msgSaved, saving: ds.msgSaving, unsaved: ds.msgUnsaved, empty: "" }[state] || "";
     countAnswered();
@@ -305,14 +353,49 @@
   }
   function finishedTimer() { timerEl.textContent = "00:00"; }
 
+  // The confirmation is a page-styled dialog (not the browser's confirm()) that lists the
+  // questions still without an answer, each a link back to it.
+  var dialog = document.getElementById("quiz-confirm");
+  var missingBox = document.getElementById("quiz-confirm-missing");
+  var missingList = document.getElementById("quiz-confirm-list");
+  var returnFocus = null;
+  function closeDialog() {
+    if (dialog.open) { dialog.close(); }
+  }
+  function askToSubmit() {
+    returnFocus = document.activeElement;
+    missingList.textContent = "";
+    var unanswered = 0;
+    questionsList().forEach(function (fs, i) {
+      if (selectedOf(fs).length) { return; }
+      unanswered += 1;
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "#" + fs.id;
+      a.textContent = ds.msgQuestion.replace("{n}", i + 1);
+      a.addEventListener("click", function (e) { e.preventDefault(); closeDialog(); goTo(i); });
+      li.appendChild(a);
+      missingList.appendChild(li);
+    });
+    missingBox.hidden = unanswered === 0;
+    dialog.showModal();
+    document.getElementById("quiz-confirm-yes").focus();
+  }
+  if (dialog && typeof dialog.showModal === "function") {
+    document.getElementById("quiz-confirm-yes").addEventListener("click", function () { closeDialog(); submitNow(false); });
+    document.getElementById("quiz-confirm-no").addEventListener("click", function () {
+      closeDialog();
+      if (returnFocus && returnFocus.focus) { returnFocus.focus(); }
+    });
+  }
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     if (submitting) { return; }
+    if (dialog && typeof dialog.showModal === "function") { askToSubmit(); return; }
     var total = form.querySelectorAll("fieldset[data-aq]").length;
     var message = ds.msgConfirm;
     if (countAnswered() < total) { message = ds.msgUnanswered + " " + message; }
-    if (!window.confirm(message)) { return; }
-    submitNow(false);
+    if (window.confirm(message)) { submitNow(false); }
   });
 
   // ---- the grid, "next unanswered" and paging (one question at a time) ------------------
@@ -340,9 +423,19 @@
     focusable.focus();
   }
   questions.forEach(function (p) { p.querySelector("legend").setAttribute("tabindex", "-1"); });
+  var bar = document.getElementById("quiz-bar");
+  var byKeyboard = false; // only keyboard focus is moved out from under the bar (never a tap's target)
+  document.addEventListener("keydown", function () { byKeyboard = true; }, true);
+  document.addEventListener("mousedown", function () { byKeyboard = false; }, true);
+  document.addEventListener("touchstart", function () { byKeyboard = false; }, true);
   form.addEventListener("focusin", function (ev) {
     var fs = ev.target.closest && ev.target.closest("fieldset[data-aq]");
     if (fs && !paged) { current = questions.indexOf(fs); }
+    // Shift+Tab scrolls just enough to show the focused option, which can leave it under the
+    // sticky timer bar: scroll it below the bar.
+    if (!bar || !byKeyboard) { return; }
+    var hidden = ev.target.getBoundingClientRect().top - bar.getBoundingClientRect().bottom - 8;
+    if (hidden < 0) { window.scrollBy(0, hidden); }
   });
   var grid = document.getElementById("quiz-grid");
   if (grid) {
