@@ -1,0 +1,198 @@
+"""Completion at a glance: planned vs done per form and per task for a unit, rolled up the unit
+tree (a unit's figures include its sub-units'), overdue tasks, reporting deadlines and the
+reminder to units that have logged nothing yet."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from quizapp.campaign.reports import Period, period_of
+from quizapp.core.db import db
+from quizapp.plans import activities, catalogue
+from quizapp.plans.models import (Activity, CommunicationForm, PlanTarget, PlanTask, ReportKind, UnitPlan,
+                                  unit_plan_tasks)
+from quizapp.units.models import Unit
+
+
+@dataclass
+class FormLine:
+    form: CommunicationForm
+    planned: int = 0
+    done: int = 0  # activities logged (and, for the contests form, rounds held in quizapp)
+    reached: int = 0
+
+    @property
+    def pct(self) -> float | None:
+        return 100.0 * self.done / self.planned if self.planned else None
+
+    @property
+    def bar(self) -> float:
+        """Width of the bar (0–100) for the chart."""
+        if self.planned:
+            return min(100.0, 100.0 * self.done / self.planned)
+        return 100.0 if self.done else 0.0
+
+
+@dataclass
+class TaskLine:
+    task: PlanTask
+    done: int
+    overdue: bool
+
+
+@dataclass
+class SubUnitLine:
+    unit_id: int
+    name: str
+    planned: int
+    done: int
+    has_plan: bool
+
+    @property
+    def pct(self) -> float | None:
+        return 100.0 * self.done / self.planned if self.planned else None
+
+
+@dataclass
+class Completion:
+    unit: Unit
+    year: int
+    start: date
+    end: date
+    forms: list[FormLine]
+    tasks: list[TaskLine]
+    children: list[SubUnitLine]
+    automatic: int
+    has_plan: bool
+    total_planned: int = 0
+    total_done: int = 0
+    silent: list[SubUnitLine] = field(default_factory=list)
+
+
+def _subtree(unit: Unit) -> dict[int, tuple[str, str, int | None]]:
+    return {r.id: (r.path, r.name, r.parent_id) for r in db.session.execute(
+        sa.select(Unit.id, Unit.path, Unit.name, Unit.parent_id).where(Unit.path.startswith(unit.path),
+                                                                        Unit.is_active.is_(True)))}
+
+
+def completion(unit: Unit, year: int, start: date | None = None, end: date | None = None) -> Completion:
+    """The unit's (and its subtree's) completion of its plans for ``year``, counting activities
+    held from ``start`` to ``end`` (default: the whole year)."""
+    start = start or date(year, 1, 1)
+    end = end or date(year, 12, 31)
+    tree = _subtree(unit)
+    ids = list(tree)
+    forms = catalogue.all_forms(active_only=False)
+    form_ids = {f.id for f in forms}
+    # Planned per (unit, form) and done per (unit, form): two grouped queries over the subtree.
+    planned = db.session.execute(
+        sa.select(UnitPlan.unit_id, PlanTarget.form_id, PlanTarget.planned).join(PlanTarget)
+        .where(UnitPlan.year == year, UnitPlan.unit_id.in_(ids))).all() if ids else []
+    done = db.session.execute(
+        sa.select(Activity.unit_id, Activity.form_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Activity.reached), 0))
+        .where(Activity.unit_id.in_(ids), Activity.held_on >= start, Activity.held_on <= end)
+        .group_by(Activity.unit_id, Activity.form_id)).all() if ids else []
+    with_plan = set(db.session.scalars(sa.select(UnitPlan.unit_id).where(UnitPlan.year == year,
+                                                                          UnitPlan.unit_id.in_(ids)))) if ids else set()
+    auto = activities.automatic_activities(ids, start, end, per_unit=True)
+    contests = catalogue.contests_form()
+    lines = {f.id: FormLine(f) for f in forms}
+    per_unit_planned: dict[int, int] = defaultdict(int)
+    per_unit_done: dict[int, int] = defaultdict(int)
+    for uid, fid, n in planned:
+        if fid in form_ids:
+            lines[fid].planned += n
+            per_unit_planned[uid] += n
+    for uid, fid, n, reached in done:
+        if fid in form_ids:
+            lines[fid].done += n
+            lines[fid].reached += int(reached)
+            per_unit_done[uid] += n
+    rounds_seen = set()
+    for a in auto:
+        if contests is not None:
+            if a.round_id not in rounds_seen:  # a round counts once for the subtree, its people all
+                lines[contests.id].done += 1
+                rounds_seen.add(a.round_id)
+            lines[contests.id].reached += a.reached
+        per_unit_done[a.unit_id] += 1
+    # Roll the figures of every unit up to its ancestors inside the subtree: direct children lines.
+    children = []
+    child_ids = [uid for uid, (_, _, parent) in tree.items() if parent == unit.id]
+    for cid in sorted(child_ids, key=lambda c: tree[c][1]):
+        prefix = tree[cid][0]
+        members = [uid for uid, (path, _, _) in tree.items() if path.startswith(prefix)]
+        children.append(SubUnitLine(cid, tree[cid][1], sum(per_unit_planned[m] for m in members),
+                                    sum(per_unit_done[m] for m in members),
+                                    any(m in with_plan for m in members)))
+    today = activities.vn_today()
+    task_rows = db.session.execute(
+        sa.select(PlanTask).join(unit_plan_tasks, unit_plan_tasks.c.task_id == PlanTask.id)
+        .join(UnitPlan, UnitPlan.id == unit_plan_tasks.c.unit_plan_id)
+        .where(UnitPlan.unit_id == unit.id, UnitPlan.year == year).order_by(PlanTask.position)).scalars().all()
+    task_done = dict(db.session.execute(
+        sa.select(Activity.task_id, sa.func.count()).where(Activity.unit_id.in_(ids), Activity.task_id.is_not(None),
+                                                           Activity.held_on >= start, Activity.held_on <= end)
+        .group_by(Activity.task_id)).all()) if ids else {}
+    tasks = [TaskLine(t, int(task_done.get(t.id, 0)), bool(t.due_on and t.due_on < today and not task_done.get(t.id)))
+             for t in task_rows]
+    shown = [line for line in lines.values() if line.form.is_active or line.planned or line.done]
+    result = Completion(unit=unit, year=year, start=start, end=end, forms=shown, tasks=tasks, children=children,
+                        automatic=len(rounds_seen), has_plan=unit.id in with_plan)
+    result.total_planned = sum(line.planned for line in shown)
+    result.total_done = sum(line.done for line in shown)
+    result.silent = [c for c in children if c.done == 0]
+    return result
+
+
+# --- reporting periods, deadlines, reminders ------------------------------------------------------
+
+PERIODS = [(ReportKind.QUARTER, 1), (ReportKind.QUARTER, 2), (ReportKind.HALF, 1), (ReportKind.QUARTER, 3),
+           (ReportKind.QUARTER, 4), (ReportKind.HALF, 2), (ReportKind.YEAR, 1)]
+
+
+def period(kind: ReportKind | str, year: int, number: int) -> Period:
+    """The campaign report's period (same labels: "quý II năm 2026")."""
+    return period_of(str(ReportKind(kind)), year, number)
+
+
+def deadline(kind: ReportKind | str, year: int, number: int) -> date:
+    """When the report is due: day PLANS_REPORT_DUE_DAY (default 15) of the period's last month,
+    the cut-off the province's reporting rules use."""
+    end = period(kind, year, number).end
+    day = int(current_app.config.get("PLANS_REPORT_DUE_DAY", 15))
+    return date(end.year, end.month, min(max(day, 1), 28))
+
+
+def next_deadline(today: date) -> tuple[ReportKind, int, int, date]:
+    """The nearest reporting deadline on or after ``today`` (quarter deadlines come first)."""
+    best = None
+    for year in (today.year, today.year + 1):
+        for kind, number in PERIODS:
+            due = deadline(kind, year, number)
+            if due >= today and (best is None or due < best[3]):
+                best = (kind, year, number, due)
+    return best
+
+
+def silent_units(unit: Unit, start: date, end: date) -> list[tuple[int, str]]:
+    """Sub-units (the unit included) that have logged no activity, and taken part in no round,
+    between ``start`` and ``end``."""
+    tree = _subtree(unit)
+    ids = list(tree)
+    active = set(db.session.scalars(sa.select(Activity.unit_id).where(
+        Activity.unit_id.in_(ids), Activity.held_on >= start, Activity.held_on <= end).distinct())) if ids else set()
+    active.update(a.unit_id for a in activities.automatic_activities(ids, start, end, per_unit=True))
+    return sorted(((uid, name) for uid, (_, name, _) in tree.items() if uid not in active), key=lambda x: x[1])
+
+
+def reminder_text(unit_names: list[str], period_label: str, due: date, url: str) -> str:
+    """The copy-to-Zalo reminder, in Vietnamese (it is pasted into a Vietnamese group)."""
+    names = "; ".join(unit_names[:30]) + (f"; và {len(unit_names) - 30} đơn vị khác" if len(unit_names) > 30 else "")
+    return (f"Nhắc việc: báo cáo kết quả tuyên truyền CCHC {period_label} hạn ngày {due:%d/%m/%Y}. "
+            f"Các đơn vị sau chưa ghi nhận hoạt động tuyên truyền nào trong kỳ: {names}. "
+            f"Đề nghị cán bộ đầu mối CCHC cập nhật hoạt động và minh chứng tại: {url}")
