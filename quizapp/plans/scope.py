@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from quizapp.auth.models import Role, User
 from quizapp.core.db import db
@@ -35,12 +36,12 @@ def may_read(user: User | None, unit_id: int) -> bool:
 
 def check_read(user: User | None, unit_id: int) -> None:
     if not may_read(user, unit_id):
-        raise ServiceError("forbidden", "", 403)
+        raise refuse("forbidden", _l("You may not see the records of this unit."), 403)
 
 
 def check_write(user: User | None, unit_id: int) -> None:
     if not may_write(user, unit_id):
-        raise ServiceError("forbidden", "", 403)
+        raise refuse("forbidden", _l("You may not change the records of this unit."), 403)
 
 
 def home_unit_id(user: User) -> int | None:
