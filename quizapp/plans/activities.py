@@ -206,10 +206,11 @@ def evidence_for(actor, evidence_id: int) -> Evidence:
 
 
 def activities_of(unit_ids: list[int], start: date, end: date, limit: int | None = None,
-                  offset: int = 0) -> list[Activity]:
+                  offset: int = 0, oldest_first: bool = False) -> list[Activity]:
+    order = (Activity.held_on, Activity.id) if oldest_first else (Activity.held_on.desc(), Activity.id.desc())
     stmt = (sa.select(Activity).options(selectinload(Activity.evidence), selectinload(Activity.form))
             .where(Activity.unit_id.in_(unit_ids), Activity.held_on >= start, Activity.held_on <= end)
-            .order_by(Activity.held_on.desc(), Activity.id.desc()))
+            .order_by(*order))
     if limit:
         stmt = stmt.limit(limit).offset(offset)
     return list(db.session.scalars(stmt))

@@ -148,6 +148,7 @@ class ReportFigures:
     kind: ReportKind
     year: int
     number: int
+    issuer: Unit | None = None  # the consolidated report: the organiser's department (Sở Nội vụ)
 
 
 def figures(unit: Unit, kind, year, number, consolidated: bool = False, progress=None) -> ReportFigures:
@@ -193,11 +194,14 @@ def build_docx(fig: ReportFigures, path: Path) -> None:
     unit, period, report = fig.unit, fig.period, fig.report
     w = DocxWriter()
     para, table = w.para, w.table
-    parent = db.session.get(Unit, unit.parent_id) if unit.parent_id else None
     settings = campaign.default_settings()
-    organiser = parent.name if parent is not None else settings["organiser"]
+    if fig.consolidated:
+        organiser, issuer = settings["organiser"], (fig.issuer or unit).name
+    else:
+        parent = db.session.get(Unit, unit.parent_id) if unit.parent_id else None
+        organiser, issuer = (parent.name if parent is not None else settings["organiser"]), unit.name
     number = (report.doc_number if report and report.doc_number else "      /BC")
-    w.header(organiser, unit.name, number, settings["place"], utcnow())
+    w.header(organiser, issuer, number, settings["place"], utcnow())
     para("BÁO CÁO", bold=True, align=w.center, space_after=0)
     para(f"Kết quả thực hiện công tác tuyên truyền cải cách hành chính {period.label}", bold=True, align=w.center,
          space_after=0)
@@ -330,6 +334,8 @@ def run_report_job(params: dict, progress, output_dir) -> dict:
     actor = db.session.get(User, params.get("requester_id")) if params.get("requester_id") else None
     check_read(actor, unit.id)
     fig = figures(unit, params["kind"], params["year"], params["number"], bool(params.get("consolidated")), progress)
+    if fig.consolidated and actor is not None and actor.unit_id:
+        fig.issuer = db.session.get(Unit, actor.unit_id)
     out = Path(output_dir)
     docx_path, xlsx_path = build_files(fig, out)
     zip_path = docx_path.with_suffix(".zip")
@@ -363,7 +369,7 @@ def run_evidence_pack(params: dict, progress, output_dir) -> dict:
     kind, year, number = check_period(params["kind"], params["year"], params["number"])
     period = completion.period(kind, year, number)
     ids = list(db.session.scalars(sa.select(Unit.id).where(Unit.path.startswith(unit.path))))
-    rows = activities.activities_of(ids, period.start, period.end)
+    rows = activities.activities_of(ids, period.start, period.end, oldest_first=True)
     names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)

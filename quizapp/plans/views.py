@@ -372,7 +372,9 @@ def report(unit_id: int, kind: str, year: int, number: int):
     writable = scope.may_write(_user(), unit.id)
     existing = reporting.report_for(unit.id, kind, year, number)
     form = NarrativeForm(obj=existing)
+    status = 200
     if request.method == "POST":
+        status = 422
         if not writable:
             abort(403)
         if form.validate_on_submit():
@@ -384,13 +386,13 @@ def report(unit_id: int, kind: str, year: int, number: int):
                 return redirect(url_for("plans.report", unit_id=unit.id, kind=kind.value, year=year, number=number))
             except ServiceError as exc:
                 _form_error(form, exc)
+                status = exc.status
     period = completion.period(kind, year, number)
     comp = completion.completion(unit, year, period.start, period.end)
     return render_template("plans/report.html", unit=unit, kind=kind, year=year, number=number, period=period,
                            report=existing, form=form, writable=writable, comp=comp, button=ButtonForm(),
                            return_form=ReturnForm(), is_province=scope.is_province(_user()),
-                           due=completion.deadline(kind, year, number), Status=ReportStatus), \
-        (422 if request.method == "POST" else 200)
+                           due=completion.deadline(kind, year, number), Status=ReportStatus), status
 
 
 @bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>/submit", methods=["POST"])
