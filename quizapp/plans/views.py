@@ -23,7 +23,7 @@ from quizapp.plans.forms import (ActivityForm, ButtonForm, EvidenceForm, ImportF
 from quizapp.plans.models import Audience, PlanTask, ReportKind, ReportStatus
 from quizapp.units.models import Unit
 
-bp = Blueprint("plans", __name__, template_folder="templates", static_folder="static", static_url_path="/plans/static")
+bp = Blueprint("plans", __name__, template_folder="templates")
 
 PER_PAGE = 50
 
@@ -215,29 +215,33 @@ def unit_home(unit_id: int):
         reminder=reminder, periods=completion.PERIODS)
 
 
-@bp.route("/plans/units/<int:unit_id>/plan/<int:year>", methods=["GET", "POST"])
+def _unit_plan_page(unit: Unit, year: int, errors: dict | None = None, posted=None):
+    view = unit_plans.view(unit.id, year)
+    return render_template("plans/unit_plan.html", unit=unit, year=year, view=view,
+                           writable=scope.may_write(_user(), unit.id), button=ButtonForm(), errors=errors or {},
+                           posted=posted), (422 if errors else 200)
+
+
+@bp.route("/plans/units/<int:unit_id>/plan/<int:year>")
 @requires(Role.REFORM_OFFICER)
 def unit_plan(unit_id: int, year: int):
-    unit = _unit_or_404(unit_id)
-    writable = scope.may_write(_user(), unit.id)
-    button = ButtonForm()
-    errors = {}
-    if request.method == "POST":
-        if not writable:
-            abort(403)
-        if button.validate_on_submit():
-            try:
-                unit_plans.save(_user(), unit.id, year, request.form.getlist("task_id"),
-                                {k[len("planned-"):]: v for k, v in request.form.items() if k.startswith("planned-")},
-                                request.form.get("note", ""))
-                flash(_("The unit's plan has been saved."), "success")
-                return redirect(url_for("plans.unit_home", unit_id=unit.id, year=year))
-            except ServiceError as exc:
-                errors[exc.field or "form"] = exc.message
-    view = unit_plans.view(unit.id, year)
-    return render_template("plans/unit_plan.html", unit=unit, year=year, view=view, writable=writable,
-                           button=button, errors=errors, posted=request.form if request.method == "POST" else None), \
-        (422 if errors else 200)
+    return _unit_plan_page(_unit_or_404(unit_id), year)
+
+
+@bp.route("/plans/units/<int:unit_id>/plan/<int:year>", methods=["POST"])
+@requires(Role.REFORM_OFFICER)
+def unit_plan_save(unit_id: int, year: int):
+    unit = _unit_or_404(unit_id, write=True)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        unit_plans.save(_user(), unit.id, year, request.form.getlist("task_id"),
+                        {k[len("planned-"):]: v for k, v in request.form.items() if k.startswith("planned-")},
+                        request.form.get("note", ""))
+    except ServiceError as exc:
+        return _unit_plan_page(unit, year, {exc.field or "form": exc.message}, request.form)
+    flash(_("The unit's plan has been saved."), "success")
+    return redirect(url_for("plans.unit_home", unit_id=unit.id, year=year))
 
 
 def _activity_choices(form: ActivityForm, unit_id: int, year: int) -> None:
@@ -291,31 +295,39 @@ def activity_new(unit_id: int):
     return render_template("plans/activity_form.html", unit=unit, form=form, activity=None), status
 
 
-@bp.route("/plans/activities/<int:activity_id>", methods=["GET", "POST"])
-@requires(Role.REFORM_OFFICER)
-def activity_edit(activity_id: int):
-    activity = activities.get_activity(_user(), activity_id)
+def _activity_page(activity, form: ActivityForm | None = None, status: int = 200):
     writable = scope.may_write(_user(), activity.unit_id)
-    form = ActivityForm(obj=activity)
-    if request.method == "GET":
+    if form is None:
+        form = ActivityForm(obj=activity)
         form.form_id.data = str(activity.form_id)
         form.task_id.data = str(activity.task_id or "")
         form.audience.data = activity.audience.value
     _activity_choices(form, activity.unit_id, activity.held_on.year)
-    if request.method == "POST":
-        if not writable:
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                activities.update_activity(_user(), activity.id, _activity_values(form), _uploads("files"))
-                flash(_("The activity has been saved."), "success")
-                return redirect(url_for("plans.activity_list", unit_id=activity.unit_id, year=activity.held_on.year))
-            except ServiceError as exc:
-                _form_error(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("plans/activity_form.html", unit=activity.unit if hasattr(activity, "unit") else
-                           db.session.get(Unit, activity.unit_id), form=form, activity=activity,
-                           writable=writable, button=ButtonForm()), status
+    return render_template("plans/activity_form.html", unit=db.session.get(Unit, activity.unit_id), form=form,
+                           activity=activity, writable=writable, button=ButtonForm()), status
+
+
+@bp.route("/plans/activities/<int:activity_id>")
+@requires(Role.REFORM_OFFICER)
+def activity_edit(activity_id: int):
+    return _activity_page(activities.get_activity(_user(), activity_id))
+
+
+@bp.route("/plans/activities/<int:activity_id>", methods=["POST"])
+@requires(Role.REFORM_OFFICER)
+def activity_update(activity_id: int):
+    activity = activities.get_activity(_user(), activity_id, write=True)
+    form = ActivityForm()
+    _activity_choices(form, activity.unit_id, activity.held_on.year)
+    if form.validate_on_submit():
+        try:
+            activities.update_activity(_user(), activity.id, _activity_values(form), _uploads("files"))
+            flash(_("The activity has been saved."), "success")
+            return redirect(url_for("plans.activity_list", unit_id=activity.unit_id, year=activity.held_on.year))
+        except ServiceError as exc:
+            _form_error(form, exc)
+            return _activity_page(activity, form, exc.status)
+    return _activity_page(activity, form, 422)
 
 
 @bp.route("/plans/activities/<int:activity_id>/delete", methods=["POST"])
@@ -341,7 +353,6 @@ def evidence_file(evidence_id: int):
     resp = send_file(path, mimetype=mimetype, as_attachment=item.kind != "photo", download_name=item.filename,
                      max_age=0)
     resp.headers["Cache-Control"] = "private, no-store"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
 
 
@@ -364,35 +375,42 @@ def _report_args(kind: str, year: int, number: int):
         abort(404)
 
 
-@bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>", methods=["GET", "POST"])
-@requires(Role.REFORM_OFFICER)
-def report(unit_id: int, kind: str, year: int, number: int):
-    unit = _unit_or_404(unit_id)
-    kind, year, number = _report_args(kind, year, number)
-    writable = scope.may_write(_user(), unit.id)
+def _report_page(unit: Unit, kind: ReportKind, year: int, number: int, form: NarrativeForm | None = None,
+                 status: int = 200):
     existing = reporting.report_for(unit.id, kind, year, number)
-    form = NarrativeForm(obj=existing)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if not writable:
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                reporting.save_narrative(_user(), unit.id, kind, year, number,
-                                         {k: getattr(form, k).data for k in reporting.NARRATIVE +
-                                          ("doc_number", "signer_title", "signer_name")})
-                flash(_("The report has been saved."), "success")
-                return redirect(url_for("plans.report", unit_id=unit.id, kind=kind.value, year=year, number=number))
-            except ServiceError as exc:
-                _form_error(form, exc)
-                status = exc.status
+    form = form or NarrativeForm(obj=existing)
     period = completion.period(kind, year, number)
     comp = completion.completion(unit, year, period.start, period.end)
     return render_template("plans/report.html", unit=unit, kind=kind, year=year, number=number, period=period,
-                           report=existing, form=form, writable=writable, comp=comp, button=ButtonForm(),
-                           return_form=ReturnForm(), is_province=scope.is_province(_user()),
+                           report=existing, form=form, writable=scope.may_write(_user(), unit.id), comp=comp,
+                           button=ButtonForm(), return_form=ReturnForm(), is_province=scope.is_province(_user()),
                            due=completion.deadline(kind, year, number), Status=ReportStatus), status
+
+
+@bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>")
+@requires(Role.REFORM_OFFICER)
+def report(unit_id: int, kind: str, year: int, number: int):
+    unit = _unit_or_404(unit_id)
+    return _report_page(unit, *_report_args(kind, year, number))
+
+
+@bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>", methods=["POST"])
+@requires(Role.REFORM_OFFICER)
+def report_save(unit_id: int, kind: str, year: int, number: int):
+    unit = _unit_or_404(unit_id, write=True)
+    kind, year, number = _report_args(kind, year, number)
+    form = NarrativeForm()
+    if not form.validate_on_submit():
+        return _report_page(unit, kind, year, number, form, 422)
+    try:
+        reporting.save_narrative(_user(), unit.id, kind, year, number,
+                                 {k: getattr(form, k).data for k in reporting.NARRATIVE +
+                                  ("doc_number", "signer_title", "signer_name")})
+    except ServiceError as exc:
+        _form_error(form, exc)
+        return _report_page(unit, kind, year, number, form, exc.status)
+    flash(_("The report has been saved."), "success")
+    return redirect(url_for("plans.report", unit_id=unit.id, kind=kind.value, year=year, number=number))
 
 
 @bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>/submit", methods=["POST"])
@@ -414,9 +432,11 @@ def _send(path: Path, filename: str, mimetype: str) -> Response:
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
 
 
-@bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>/<any(docx, xlsx):fmt>")
+@bp.route("/plans/units/<int:unit_id>/reports/<kind>/<int:year>/<int:number>/<fmt>")
 @requires(Role.REFORM_OFFICER)
 def report_download(unit_id: int, kind: str, year: int, number: int, fmt: str):
+    if fmt not in ("docx", "xlsx"):
+        abort(404)
     unit = _unit_or_404(unit_id)
     kind, year, number = _report_args(kind, year, number)
     limit = int(current_app.config.get("PLANS_INLINE_REPORT_UNITS", 200))
