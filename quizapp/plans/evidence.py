@@ -65,8 +65,9 @@ def _sniff(head: bytes) -> str | None:
 
 
 def _display_name(filename: str, suffix: str) -> str:
-    stem = Path(filename or "").stem
-    stem = "".join(ch for ch in stem if ch.isalnum() or ch in " -_.()")[:80].strip() or "tep"
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = Path(base).stem
+    stem = "".join(ch if ch.isalnum() or ch in " -_()" else "-" for ch in stem)[:80].strip(" -") or "tep"
     return f"{stem}{suffix}"
 
 
