@@ -407,3 +407,24 @@ def test_evidence_pack_is_a_zip_with_an_index_and_the_files(client, auth, db, pr
     assert len([n for n in names if n.endswith((".jpg", ".pdf"))]) == 2
     assert [r[4] for r in index] == ["Hội nghị tuyên truyền", "Bài viết trên Cổng"]
     assert index[0][8].count(".") == 2  # both files named in the index
+
+
+# --- 8. demo data -------------------------------------------------------------------------------------------
+
+def test_demo_load_gives_a_years_plan_activities_and_one_submitted_report(runner, db, client, auth, app, tmp_path):
+    from quizapp.plans.models import Activity, Evidence, ProvincePlan, ReportStatus, UnitReport
+
+    app.config["EVIDENCE_DIR"] = str(tmp_path / "evidence")
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    plan = db.session.scalar(sa.select(ProvincePlan))
+    assert plan is not None and len(plan.tasks) == 6 and "Communication plan: Kế hoạch" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(Activity.unit_id)))) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) >= 8
+    [report] = db.session.scalars(sa.select(UnitReport)).all()
+    assert report.status == ReportStatus.SUBMITTED
+    auth.login("0900000005", "dauMoi@2026")
+    page = client.get(f"/plans/units/{report.unit_id}?year={plan.year}").get_data(as_text=True)
+    assert "Phường 1" in page and 'id="completion-bars"' in page
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "Communication plan: already loaded" in again.output

@@ -50,6 +50,12 @@ SENTENCES: dict[str, object] = {
     "round.update": _l("%(actor)s changed %(fields)s of the round %(obj)s."),
     "round.delete": _l("%(actor)s deleted the round %(obj)s of the contest %(contest)s."),
     "grant.create": _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
+    "plans.plan_create": _l("%(actor)s created the province's communication plan for %(year)s."),
+    "plans.tasks_import": _l("%(actor)s imported %(count)s tasks into the province's communication plan."),
+    "plans.unit_plan_save": _l("%(actor)s saved the communication plan of %(obj)s for %(year)s."),
+    "plans.report_submit": _l("%(actor)s submitted the communication report of %(unit)s."),
+    "plans.report_return": _l("%(actor)s returned the communication report of %(unit)s for correction."),
+    "plans.change_after_submit": _l("%(actor)s changed an activity of %(unit)s after its report was submitted."),
 }
 ACTION_LABELS = {
     "unit.create": _l("Unit created"), "unit.rename": _l("Unit renamed"), "unit.move": _l("Unit moved"),
@@ -65,6 +71,9 @@ ACTION_LABELS = {
     "contest.archive": _l("Contest archived"), "contest.delete": _l("Contest deleted"),
     "round.create": _l("Round added"), "round.update": _l("Round changed"), "round.delete": _l("Round deleted"),
     "grant.create": _l("Extra time or attempts granted"),
+    "plans.plan_create": _l("Communication plan created"), "plans.tasks_import": _l("Plan tasks imported"),
+    "plans.unit_plan_save": _l("Unit communication plan saved"), "plans.report_submit": _l("Report submitted"),
+    "plans.report_return": _l("Report returned"), "plans.change_after_submit": _l("Change after a report"),
 }
 FALLBACK = _l("%(actor)s performed “%(action)s” on %(obj)s.")
 
@@ -111,7 +120,8 @@ class _Names:
             d = e.details or {}
             if e.object_type in ids and (e.object_id or "").isdigit():
                 ids[e.object_type].add(int(e.object_id))
-            for key, kind in (("into", "unit"), ("parent_id", "unit"), ("contest_id", "contest"), ("user_id", "user")):
+            for key, kind in (("into", "unit"), ("parent_id", "unit"), ("contest_id", "contest"), ("user_id", "user"),
+                              ("unit_id", "unit")):
                 if isinstance(d.get(key), int):
                     ids[kind].add(d[key])
             for key in ("sources", "units"):
@@ -164,6 +174,8 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
         out["contest"] = names.link("contest", d["contest_id"])
     if "user_id" in d:
         out["user"] = names.link("user", d["user_id"])
+    if "unit_id" in d:
+        out["unit"] = names.link("unit", d["unit_id"])
     for key in ("sources", "units"):
         if key in d:
             out[key] = Markup(", ").join(names.link("unit", i) for i in d[key] or [])
@@ -178,7 +190,7 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if d.get("extra_attempts"):
         extra.append(_("%(n)s extra attempts", n=d["extra_attempts"]))
     out["extra"] = _(" and ").join(extra)
-    for key in ("created", "updated", "count", "document", "filename"):
+    for key in ("created", "updated", "count", "document", "filename", "year"):
         if key in d:
             out[key] = d[key]
     return out

@@ -57,6 +57,7 @@ def _note_change(actor_id: int | None, activity: Activity, action: str, summary:
             seen.add(report.id)
             db.session.add(ReportChange(report_id=report.id, actor_id=actor_id, action=action, summary=summary[:500]))
             record(actor_id, "plans.change_after_submit", "plan_report", report.id, activity_id=activity.id,
+                   unit_id=activity.unit_id,
                    change=action)
 
 
