@@ -10,7 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from quizapp.audit.services import record
 from quizapp.core.db import db
@@ -209,7 +209,7 @@ def evidence_for(actor, evidence_id: int) -> Evidence:
 def activities_of(unit_ids: list[int], start: date, end: date, limit: int | None = None,
                   offset: int = 0, oldest_first: bool = False) -> list[Activity]:
     order = (Activity.held_on, Activity.id) if oldest_first else (Activity.held_on.desc(), Activity.id.desc())
-    stmt = (sa.select(Activity).options(selectinload(Activity.evidence), selectinload(Activity.form))
+    stmt = (sa.select(Activity).options(selectinload(Activity.evidence), joinedload(Activity.form))
             .where(Activity.unit_id.in_(unit_ids), Activity.held_on >= start, Activity.held_on <= end)
             .order_by(*order))
     if limit:

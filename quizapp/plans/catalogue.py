@@ -42,18 +42,20 @@ def ensure_seeded() -> None:
 
 
 def all_forms(active_only: bool = True) -> list[CommunicationForm]:
-    ensure_seeded()
+    """The forms in the plan's order (one query; the list is seeded on first use)."""
     stmt = sa.select(CommunicationForm).order_by(CommunicationForm.group, CommunicationForm.position,
                                                  CommunicationForm.id)
-    if active_only:
-        stmt = stmt.where(CommunicationForm.is_active.is_(True))
-    return list(db.session.scalars(stmt))
+    forms = list(db.session.scalars(stmt))
+    if not forms:
+        ensure_seeded()
+        forms = list(db.session.scalars(stmt))
+    return [f for f in forms if f.is_active] if active_only else forms
 
 
-def contests_form() -> CommunicationForm | None:
-    ensure_seeded()
-    return db.session.scalar(sa.select(CommunicationForm).where(CommunicationForm.collects_contests.is_(True))
-                             .order_by(CommunicationForm.id).limit(1))
+def contests_form(forms: list[CommunicationForm] | None = None) -> CommunicationForm | None:
+    """The form contests and rounds held in quizapp count under (from ``forms`` when given)."""
+    return next((f for f in (forms if forms is not None else all_forms(active_only=False)) if f.collects_contests),
+                None)
 
 
 def add_form(name: str, group: str) -> CommunicationForm:

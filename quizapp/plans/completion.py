@@ -79,9 +79,11 @@ def _subtree(unit: Unit) -> dict[int, tuple[str, str, int | None]]:
                                                                         Unit.is_active.is_(True)))}
 
 
-def completion(unit: Unit, year: int, start: date | None = None, end: date | None = None) -> Completion:
+def completion(unit: Unit, year: int, start: date | None = None, end: date | None = None,
+               auto: list | None = None) -> Completion:
     """The unit's (and its subtree's) completion of its plans for ``year``, counting activities
-    held from ``start`` to ``end`` (default: the whole year)."""
+    held from ``start`` to ``end`` (default: the whole year).  ``auto``: the subtree's automatic
+    activities per unit for the same dates, when the caller has them already."""
     start = start or date(year, 1, 1)
     end = end or date(year, 12, 31)
     tree = _subtree(unit)
@@ -89,17 +91,19 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
     forms = catalogue.all_forms(active_only=False)
     form_ids = {f.id for f in forms}
     # Planned per (unit, form) and done per (unit, form): two grouped queries over the subtree.
-    planned = db.session.execute(
-        sa.select(UnitPlan.unit_id, PlanTarget.form_id, PlanTarget.planned).join(PlanTarget)
+    # One query for the plans and their targets (a plan without targets still counts as declared).
+    planned_rows = db.session.execute(
+        sa.select(UnitPlan.unit_id, PlanTarget.form_id, PlanTarget.planned).outerjoin(PlanTarget)
         .where(UnitPlan.year == year, UnitPlan.unit_id.in_(ids))).all() if ids else []
+    with_plan = {row[0] for row in planned_rows}
+    planned = [row for row in planned_rows if row[1] is not None]
     done = db.session.execute(
         sa.select(Activity.unit_id, Activity.form_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Activity.reached), 0))
         .where(Activity.unit_id.in_(ids), Activity.held_on >= start, Activity.held_on <= end)
         .group_by(Activity.unit_id, Activity.form_id)).all() if ids else []
-    with_plan = set(db.session.scalars(sa.select(UnitPlan.unit_id).where(UnitPlan.year == year,
-                                                                          UnitPlan.unit_id.in_(ids)))) if ids else set()
-    auto = activities.automatic_activities(ids, start, end, per_unit=True)
-    contests = catalogue.contests_form()
+    if auto is None:
+        auto = activities.automatic_activities(ids, start, end, per_unit=True)
+    contests = catalogue.contests_form(forms)
     lines = {f.id: FormLine(f) for f in forms}
     per_unit_planned: dict[int, int] = defaultdict(int)
     per_unit_done: dict[int, int] = defaultdict(int)
@@ -137,7 +141,7 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
     task_done = dict(db.session.execute(
         sa.select(Activity.task_id, sa.func.count()).where(Activity.unit_id.in_(ids), Activity.task_id.is_not(None),
                                                            Activity.held_on >= start, Activity.held_on <= end)
-        .group_by(Activity.task_id)).all()) if ids else {}
+        .group_by(Activity.task_id)).all()) if ids and task_rows else {}
     tasks = [TaskLine(t, int(task_done.get(t.id, 0)), bool(t.due_on and t.due_on < today and not task_done.get(t.id)))
              for t in task_rows]
     shown = [line for line in lines.values() if line.form.is_active or line.planned or line.done]

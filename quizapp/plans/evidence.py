@@ -101,7 +101,10 @@ def _reencode(content: bytes, fmt: str, name: str) -> bytes:
                                                    "megapixels).", name=name, mp=MAX_PIXELS // 1_000_000),
                              413, "files")
             if fmt == "JPEG":
-                img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 scale: less time and memory
+                # Decode at 1/2, 1/4 or 1/8 scale when the result stays above the final size: less time and memory.
+                scale = MAX_SIDE / max(width, height)
+                if scale < 1:
+                    img.draft("RGB", (int(width * scale), int(height * scale)))
             img.load()
             img = ImageOps.exif_transpose(img)  # upright as the camera held it; the tag itself is not kept
             if img.mode not in ("RGB", "L"):
@@ -111,7 +114,7 @@ def _reencode(content: bytes, fmt: str, name: str) -> bytes:
                 img = background
             img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
             out = io.BytesIO()
-            img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif=, no icc: nothing carried over
+            img.save(out, "JPEG", quality=JPEG_QUALITY)  # no exif=, no icc_profile=: nothing carried over
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
             EOFError) as exc:
