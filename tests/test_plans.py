@@ -237,8 +237,11 @@ def test_rounds_held_in_quizapp_count_as_activities_without_typing(app, db, make
 
 # --- 4. completion ---------------------------------------------------------------------------------------
 
-def test_completion_rolls_up_the_tree_and_marks_overdue_tasks(app, db, province):
+@pytest.mark.parametrize("small_tree", [60, 0], ids=["per-unit-rows", "summed-in-sql"])
+def test_completion_rolls_up_the_tree_and_marks_overdue_tasks(app, db, province, monkeypatch, small_tree):
     from quizapp.plans import completion, unit_plans
+
+    monkeypatch.setattr(completion, "SMALL_TREE", small_tree)  # both ways of reading a subtree give the same
 
     forms = _forms()
     officer, commune, manager, district = province["officer"], province["commune"], province["manager"], province["district"]
@@ -254,6 +257,10 @@ def test_completion_rolls_up_the_tree_and_marks_overdue_tasks(app, db, province)
     own = completion.completion(commune, 2026)
     overdue = {t.task.name: t.overdue for t in own.tasks}
     assert overdue == {"Tổ chức hội nghị tuyên truyền CCHC": True, "Đăng tin bài trên Cổng thông tin": False}
+    top = completion.completion(province["top"], 2026)
+    assert (top.total_planned, top.total_done) == (7, 2)
+    assert {c.name: (c.planned, c.done, c.has_plan) for c in top.children} == {
+        "Huyện Long Điền": (7, 2, True), "Huyện Đất Đỏ": (0, 0, False), "Sở Nội vụ": (0, 0, False)}
 
 
 def test_unit_page_shows_bars_table_and_a_reminder_for_silent_units(client, auth, db, province):

@@ -79,6 +79,18 @@ def _subtree(unit: Unit) -> dict[int, tuple[str, str, int | None]]:
                                                                         Unit.is_active.is_(True)))}
 
 
+SMALL_TREE = 60  # up to this many units, figures come per (unit, form); above, summed in the database
+
+
+def _in_tree(unit: Unit, ids: list[int]):
+    """A filter "this column is a unit of the subtree": the ids themselves for a small tree, the
+    materialised path for a large one (no IN list of thousands of parameters)."""
+    if len(ids) <= SMALL_TREE:
+        return lambda column: column.in_(ids)
+    sub = sa.select(Unit.id).where(Unit.path.startswith(unit.path), Unit.is_active.is_(True))
+    return lambda column: column.in_(sub)
+
+
 def completion(unit: Unit, year: int, start: date | None = None, end: date | None = None,
                auto: list | None = None) -> Completion:
     """The unit's (and its subtree's) completion of its plans for ``year``, counting activities
@@ -90,32 +102,53 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
     ids = list(tree)
     forms = catalogue.all_forms(active_only=False)
     form_ids = {f.id for f in forms}
-    # Planned per (unit, form) and done per (unit, form): two grouped queries over the subtree.
-    # One query for the plans and their targets (a plan without targets still counts as declared).
-    planned_rows = db.session.execute(
-        sa.select(UnitPlan.unit_id, PlanTarget.form_id, PlanTarget.planned).outerjoin(PlanTarget)
-        .where(UnitPlan.year == year, UnitPlan.unit_id.in_(ids))).all() if ids else []
-    with_plan = {row[0] for row in planned_rows}
-    planned = [row for row in planned_rows if row[1] is not None]
-    done = db.session.execute(
-        sa.select(Activity.unit_id, Activity.form_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Activity.reached), 0))
-        .where(Activity.unit_id.in_(ids), Activity.held_on >= start, Activity.held_on <= end)
-        .group_by(Activity.unit_id, Activity.form_id)).all() if ids else []
-    if auto is None:
-        auto = activities.automatic_activities(ids, start, end, per_unit=True)
-    contests = catalogue.contests_form(forms)
     lines = {f.id: FormLine(f) for f in forms}
     per_unit_planned: dict[int, int] = defaultdict(int)
     per_unit_done: dict[int, int] = defaultdict(int)
-    for uid, fid, n in planned:
-        if fid in form_ids:
-            lines[fid].planned += n
-            per_unit_planned[uid] += n
-    for uid, fid, n, reached in done:
-        if fid in form_ids:
-            lines[fid].done += n
-            lines[fid].reached += int(reached)
+    in_tree = _in_tree(unit, ids)
+    plan_scope = sa.and_(UnitPlan.year == year, in_tree(UnitPlan.unit_id))
+    done_scope = sa.and_(in_tree(Activity.unit_id), Activity.held_on >= start, Activity.held_on <= end)
+    if len(ids) <= SMALL_TREE:
+        # A unit and a few sub-units: one row per (unit, form), two queries.
+        planned_rows = db.session.execute(
+            sa.select(UnitPlan.unit_id, PlanTarget.form_id, PlanTarget.planned).outerjoin(PlanTarget)
+            .where(plan_scope)).all()  # a plan without targets still counts as declared
+        with_plan = {row[0] for row in planned_rows}
+        for uid, fid, n in planned_rows:
+            if fid in form_ids:
+                lines[fid].planned += n
+                per_unit_planned[uid] += n
+        for uid, fid, n, reached in db.session.execute(
+                sa.select(Activity.unit_id, Activity.form_id, sa.func.count(),
+                          sa.func.coalesce(sa.func.sum(Activity.reached), 0))
+                .where(done_scope).group_by(Activity.unit_id, Activity.form_id)):
+            if fid in form_ids:
+                lines[fid].done += n
+                lines[fid].reached += int(reached)
+                per_unit_done[uid] += n
+    else:
+        # A district or the province: totals per form and per unit, summed in the database.
+        for fid, n in db.session.execute(sa.select(PlanTarget.form_id, sa.func.sum(PlanTarget.planned))
+                                         .join(UnitPlan).where(plan_scope).group_by(PlanTarget.form_id)):
+            if fid in form_ids:
+                lines[fid].planned += int(n or 0)
+        with_plan = set()
+        for uid, n in db.session.execute(sa.select(UnitPlan.unit_id, sa.func.sum(PlanTarget.planned))
+                                         .outerjoin(PlanTarget).where(plan_scope).group_by(UnitPlan.unit_id)):
+            with_plan.add(uid)
+            per_unit_planned[uid] += int(n or 0)
+        for fid, n, reached in db.session.execute(
+                sa.select(Activity.form_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Activity.reached), 0))
+                .where(done_scope).group_by(Activity.form_id)):
+            if fid in form_ids:
+                lines[fid].done += n
+                lines[fid].reached += int(reached)
+        for uid, n in db.session.execute(sa.select(Activity.unit_id, sa.func.count()).where(done_scope)
+                                         .group_by(Activity.unit_id)):
             per_unit_done[uid] += n
+    if auto is None:
+        auto = activities.automatic_activities(ids, start, end, per_unit=True)
+    contests = catalogue.contests_form(forms)
     rounds_seen = set()
     for a in auto:
         if contests is not None:
@@ -124,24 +157,31 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
                 rounds_seen.add(a.round_id)
             lines[contests.id].reached += a.reached
         per_unit_done[a.unit_id] += 1
-    # Roll the figures of every unit up to its ancestors inside the subtree: direct children lines.
-    children = []
+    # Roll every unit's figures up to the direct child of ``unit`` it sits under (read from its path).
+    depth = unit.path.count("/") - 1  # index of the child's id among the path's parts
+    child_planned: dict[int, int] = defaultdict(int)
+    child_done: dict[int, int] = defaultdict(int)
+    child_plan: set[int] = set()
+    for uid, (path, _, _) in tree.items():
+        parts = path.strip("/").split("/")
+        if len(parts) <= depth:
+            continue
+        top = int(parts[depth])
+        child_planned[top] += per_unit_planned.get(uid, 0)
+        child_done[top] += per_unit_done.get(uid, 0)
+        if uid in with_plan:
+            child_plan.add(top)
     child_ids = [uid for uid, (_, _, parent) in tree.items() if parent == unit.id]
-    for cid in sorted(child_ids, key=lambda c: tree[c][1]):
-        prefix = tree[cid][0]
-        members = [uid for uid, (path, _, _) in tree.items() if path.startswith(prefix)]
-        children.append(SubUnitLine(cid, tree[cid][1], sum(per_unit_planned[m] for m in members),
-                                    sum(per_unit_done[m] for m in members),
-                                    any(m in with_plan for m in members)))
+    children = [SubUnitLine(cid, tree[cid][1], child_planned[cid], child_done[cid], cid in child_plan)
+                for cid in sorted(child_ids, key=lambda c: tree[c][1])]
     today = activities.vn_today()
     task_rows = db.session.execute(
         sa.select(PlanTask).join(unit_plan_tasks, unit_plan_tasks.c.task_id == PlanTask.id)
         .join(UnitPlan, UnitPlan.id == unit_plan_tasks.c.unit_plan_id)
         .where(UnitPlan.unit_id == unit.id, UnitPlan.year == year).order_by(PlanTask.position)).scalars().all()
     task_done = dict(db.session.execute(
-        sa.select(Activity.task_id, sa.func.count()).where(Activity.unit_id.in_(ids), Activity.task_id.is_not(None),
-                                                           Activity.held_on >= start, Activity.held_on <= end)
-        .group_by(Activity.task_id)).all()) if ids and task_rows else {}
+        sa.select(Activity.task_id, sa.func.count()).where(done_scope, Activity.task_id.in_([t.id for t in task_rows]))
+        .group_by(Activity.task_id)).all()) if task_rows else {}
     tasks = [TaskLine(t, int(task_done.get(t.id, 0)), bool(t.due_on and t.due_on < today and not task_done.get(t.id)))
              for t in task_rows]
     shown = [line for line in lines.values() if line.form.is_active or line.planned or line.done]
@@ -189,7 +229,7 @@ def silent_units(unit: Unit, start: date, end: date) -> list[tuple[int, str]]:
     tree = _subtree(unit)
     ids = list(tree)
     active = set(db.session.scalars(sa.select(Activity.unit_id).where(
-        Activity.unit_id.in_(ids), Activity.held_on >= start, Activity.held_on <= end).distinct())) if ids else set()
+        _in_tree(unit, ids)(Activity.unit_id), Activity.held_on >= start, Activity.held_on <= end).distinct()))
     active.update(a.unit_id for a in activities.automatic_activities(ids, start, end, per_unit=True))
     return sorted(((uid, name) for uid, (_, name, _) in tree.items() if uid not in active), key=lambda x: x[1])
 
