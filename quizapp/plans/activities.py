@@ -116,11 +116,21 @@ def _unit_took_task(unit_id: int, task: PlanTask, year: int) -> bool:
         .where(UnitPlan.unit_id == unit_id, UnitPlan.year == year, unit_plan_tasks.c.task_id == task.id)))
 
 
-def _attach(activity: Activity, uploads: list, written: list[str]) -> None:
-    for prepared in uploads:
-        rel, size = files.write(prepared, activity.unit_id)
-        written.append(rel)
-        activity.evidence.append(Evidence(kind=prepared.kind, filename=prepared.filename, stored=rel, size=size))
+def _attach_and_flush(activity: Activity, uploads: list) -> None:
+    """Write the checked files, add their rows and flush; if anything fails, the files written so
+    far are removed (the request then rolls back: nothing half-saved)."""
+    written: list[str] = []
+    try:
+        db.session.add(activity)
+        for prepared in uploads:
+            rel, size = files.write(prepared, activity.unit_id)
+            written.append(rel)
+            activity.evidence.append(Evidence(kind=prepared.kind, filename=prepared.filename, stored=rel, size=size))
+        db.session.flush()
+    except Exception:
+        for rel in written:
+            files.remove(rel)
+        raise
 
 
 def create_activity(actor, unit_id: int, values: dict, uploads: list[tuple[str, bytes]] = ()) -> Activity:
@@ -130,15 +140,7 @@ def create_activity(actor, unit_id: int, values: dict, uploads: list[tuple[str, 
     clean = _check_values(unit_id, values)
     prepared = files.prepare_all(list(uploads))
     activity = Activity(unit_id=unit_id, created_by_id=actor.id, **clean)
-    written: list[str] = []
-    try:
-        db.session.add(activity)
-        _attach(activity, prepared, written)
-        db.session.flush()
-    except Exception:
-        for rel in written:
-            files.remove(rel)
-        raise
+    _attach_and_flush(activity, prepared)
     _note_change(actor.id, activity, "activity.create", activity.title, [activity.held_on])
     return activity
 
@@ -161,14 +163,7 @@ def update_activity(actor, activity_id: int, values: dict, uploads: list[tuple[s
     changed = [k for k in FIELDS if getattr(activity, k) != clean[k]]
     for key in changed:
         setattr(activity, key, clean[key])
-    written: list[str] = []
-    try:
-        _attach(activity, prepared, written)
-        db.session.flush()
-    except Exception:
-        for rel in written:
-            files.remove(rel)
-        raise
+    _attach_and_flush(activity, prepared)
     if changed or prepared:
         summary = ", ".join(changed + (["evidence"] if prepared else []))
         _note_change(actor.id, activity, "activity.update", f"{activity.title}: {summary}", [before, activity.held_on])
