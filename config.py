@@ -126,6 +126,12 @@ class Config:
     JOBS_DIR = os.environ.get("JOBS_DIR") or str(INSTANCE_DIR / "jobs")  # shared storage with several machines
     JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH") or None  # the queue without Redis; default instance/
     JOBS_TTL_HOURS = float(os.environ.get("JOBS_TTL_HOURS", "24"))
+    # Plans (quizapp/plans): evidence photos and PDFs of communication activities live here (shared storage
+    # with several app nodes, like JOBS_DIR; default <JOBS_DIR>/evidence); reports are due on this day of the
+    # period's last month; a unit report covering more units than this is built as a job.
+    EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR") or None
+    PLANS_REPORT_DUE_DAY = int(os.environ.get("PLANS_REPORT_DUE_DAY", "15"))
+    PLANS_INLINE_REPORT_UNITS = int(os.environ.get("PLANS_INLINE_REPORT_UNITS", "200"))
     # Imports of a larger file run as a job with a progress bar (smaller ones in the request).
     IMPORT_JOB_THRESHOLD_BYTES = int(os.environ.get("IMPORT_JOB_THRESHOLD_BYTES", str(256 * 1024)))
 

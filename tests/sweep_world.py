@@ -137,7 +137,10 @@ def build_world(make, db, taint: str = "") -> World:
     db.session.commit()
     award_id = db.session.scalar(sa.select(Award.id).where(Award.user_id == pa.id))
 
+    plan_ids = _plans_world(db, users, unit_a, t)
+
     ids = {
+        **plan_ids,
         "unit_a": unit_a.id, "unit_a1": unit_a1.id, "unit_b": unit_b.id, "unit_b1": unit_b1.id,
         "contest": contest.id, "draft": draft.id, "open_round": open_round.id, "closed_round": closed_round.id,
         "question": bank_q.id, "attempt_in_progress": in_progress.id, "attempt_submitted": open_submitted.id,
@@ -148,6 +151,34 @@ def build_world(make, db, taint: str = "") -> World:
     pii = {k: [u.phone, u.email, u.national_id, u.date_of_birth.strftime("%d/%m/%Y"), u.date_of_birth.isoformat()]
            for k, u in users.items()}
     return World(users=users, ids=ids, slug=contest.slug, draft_slug=draft.slug, pii=pii)
+
+
+def _plans_world(db, users, unit_a, t: str) -> dict[str, int]:
+    """Plans objects of unit A: the province plan and a task, unit A's plan, two activities (one with a
+    photo), a draft report for the current quarter."""
+    import io
+
+    from PIL import Image
+
+    from quizapp.plans import activities, catalogue, province, reporting, unit_plans
+
+    today = activities.vn_today()
+    plan = province.save_plan(today.year, f"{t}Kế hoạch tuyên truyền", "46/KH-UBND", None, users["organiser"].id)
+    task = province.add_task(plan, {"name": f"{t}Nhiệm vụ", "timeline": "Cả năm"})
+    form = catalogue.all_forms()[0]
+    unit_plans.save(users["manager_a"], unit_a.id, today.year, [], {str(form.id): "3"}, f"{t}Ghi chú")
+    values = {"held_on": today, "form_id": form.id, "title": f"{t}Hội nghị", "audience": "civil_servants",
+              "reached": 5, "link": "https://example.org/bai-viet"}
+    first = activities.create_activity(users["manager_a"], unit_a.id, values)
+    photo = io.BytesIO()
+    Image.new("RGB", (20, 20), "red").save(photo, "JPEG")
+    second = activities.create_activity(users["manager_a"], unit_a.id, values, [(f"{t}anh.jpg", photo.getvalue())])
+    number = (today.month - 1) // 3 + 1
+    report = reporting.save_narrative(users["manager_a"], unit_a.id, "quarter", today.year, number,
+                                      {"situation": f"{t}Tình hình"})
+    db.session.commit()
+    return {"plan": plan.id, "task": task.id, "form": form.id, "activity": first.id, "evidence": second.evidence[0].id,
+            "report": report.id, "year": today.year, "quarter": number}
 
 
 def table_fingerprint(db) -> dict[str, int]:

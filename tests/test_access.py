@@ -41,6 +41,7 @@ def world(make):
     unit = make.unit("Sở", parent=province, code="S")
     users = {
         Role.PARTICIPANT: make.user(Role.PARTICIPANT, unit=unit),
+        Role.REFORM_OFFICER: make.user(Role.REFORM_OFFICER, unit=unit),
         Role.UNIT_MANAGER: make.user(Role.UNIT_MANAGER, unit=unit),
         Role.ORGANISER: make.user(Role.ORGANISER, unit=unit),
         Role.ADMIN: make.user(Role.ADMIN, unit=unit),

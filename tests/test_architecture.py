@@ -27,9 +27,10 @@ FLOORS = {
     "contests": 5,
     "leaderboards": 6,
     "attempts": 7,
-    "campaign": 8, "itemstats": 8, "live": 8, "main": 8, "ops": 8, "plans": 8, "practice": 8,
-    "audit": 9, "demo": 9,
-    "__init__": 10,  # the app factory wires every room
+    "campaign": 8, "itemstats": 8, "live": 8, "main": 8, "ops": 8, "practice": 8,
+    "plans": 9,  # extends the campaign kit's report
+    "audit": 10, "demo": 10,
+    "__init__": 11,  # the app factory wires every room
 }
 
 # (importing module, imported module prefix) -> why this arrow may run sideways or back up.

@@ -34,6 +34,10 @@ DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
 PRACTICE_ENDPOINTS = ("practice.resume", "practice.question", "practice.answer", "practice.result")
 JOB_ENDPOINTS = ("jobs.show", "jobs.status", "jobs.download")
 AWARD_ENDPOINTS = ("campaign.my_certificate",)
+PLAN_READ_ENDPOINTS = ("plans.unit_home", "plans.unit_plan", "plans.activity_list", "plans.activity_edit",
+                       "plans.evidence_file", "plans.report", "plans.report_download", "plans.evidence_pack")
+PLAN_WRITE_ENDPOINTS = ("plans.unit_plan_save", "plans.activity_new", "plans.activity_update",
+                        "plans.activity_delete", "plans.evidence_delete", "plans.report_save", "plans.report_submit")
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -50,6 +54,10 @@ OBJECT_RULES = [
     (("ops.prometheus",), "", "Prometheus metrics: a METRICS_TOKEN or an address in METRICS_ALLOW_FROM, no login",
      set()),
     (AWARD_ENDPOINTS, "award", "participant A's certificate", {"participant", "organiser", "admin"}),
+    (PLAN_READ_ENDPOINTS, "plan_a", "unit A's communication plan, activities, evidence and reports (read)",
+     {"manager_a", "organiser", "admin"}),
+    (PLAN_WRITE_ENDPOINTS, "plan_a", "unit A's communication plan, activities, evidence and reports (change)",
+     {"manager_a"}),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -85,7 +93,10 @@ def _variants(rule, w) -> list[tuple[str, str]]:
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
             "user_id": ids["participant"], "session_id": ids["practice"], "position": 1, "job_id": ids["job"],
             "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token",
-            "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"]}
+            "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"],
+            "plan_id": ids["plan"], "task_id": ids["task"], "form_id": ids["form"], "activity_id": ids["activity"],
+            "evidence_id": ids["evidence"], "report_id": ids["report"], "kind": "quarter", "year": ids["year"],
+            "number": ids["quarter"]}
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -106,6 +117,8 @@ def _variants(rule, w) -> list[tuple[str, str]]:
         variants = [(values, "job")]
     elif rule.endpoint in AWARD_ENDPOINTS:
         variants = [(values, "award")]
+    elif rule.endpoint in PLAN_READ_ENDPOINTS + PLAN_WRITE_ENDPOINTS:
+        variants = [(values, "plan_a")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":

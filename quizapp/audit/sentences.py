@@ -116,6 +116,24 @@ ACTIONS: dict[str, ActionText] = {
     "grant.create": ActionText(
         _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
         _l("Extra time or attempts granted")),
+    "plans.plan_create": ActionText(
+        _l("%(actor)s created the province's communication plan for %(year)s."),
+        _l("Communication plan created")),
+    "plans.tasks_import": ActionText(
+        _l("%(actor)s imported %(count)s tasks into the province's communication plan."),
+        _l("Plan tasks imported")),
+    "plans.unit_plan_save": ActionText(
+        _l("%(actor)s saved the communication plan of %(obj)s for %(year)s."),
+        _l("Unit communication plan saved")),
+    "plans.report_submit": ActionText(
+        _l("%(actor)s submitted the communication report of %(unit)s."),
+        _l("Report submitted")),
+    "plans.report_return": ActionText(
+        _l("%(actor)s returned the communication report of %(unit)s for correction."),
+        _l("Report returned")),
+    "plans.change_after_submit": ActionText(
+        _l("%(actor)s changed an activity of %(unit)s after its report was submitted."),
+        _l("Change after a report")),
 }
 FALLBACK = _l("%(actor)s performed “%(action)s” on %(obj)s.")
 
@@ -162,7 +180,8 @@ class _Names:
             d = e.details or {}
             if e.object_type in ids and (e.object_id or "").isdigit():
                 ids[e.object_type].add(int(e.object_id))
-            for key, kind in (("into", "unit"), ("parent_id", "unit"), ("contest_id", "contest"), ("user_id", "user")):
+            for key, kind in (("into", "unit"), ("parent_id", "unit"), ("contest_id", "contest"), ("user_id", "user"),
+                              ("unit_id", "unit")):
                 if isinstance(d.get(key), int):
                     ids[kind].add(d[key])
             for key in ("sources", "units"):
@@ -215,6 +234,8 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
         out["contest"] = names.link("contest", d["contest_id"])
     if "user_id" in d:
         out["user"] = names.link("user", d["user_id"])
+    if "unit_id" in d:
+        out["unit"] = names.link("unit", d["unit_id"])
     for key in ("sources", "units"):
         if key in d:
             out[key] = Markup(", ").join(names.link("unit", i) for i in d[key] or [])
@@ -229,7 +250,7 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if d.get("extra_attempts"):
         extra.append(_("%(n)s extra attempts", n=d["extra_attempts"]))
     out["extra"] = _(" and ").join(extra)
-    for key in ("created", "updated", "count", "document", "filename"):
+    for key in ("created", "updated", "count", "document", "filename", "year"):
         if key in d:
             out[key] = d[key]
     return out

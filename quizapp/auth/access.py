@@ -110,7 +110,7 @@ def require_unit_scope(unit_id: int) -> None:
     abort(403)
 
 
-ROLE_COLUMNS = ("anonymous", Role.PARTICIPANT, Role.UNIT_MANAGER, Role.ORGANISER, Role.ADMIN)
+ROLE_COLUMNS = ("anonymous", Role.PARTICIPANT, Role.REFORM_OFFICER, Role.UNIT_MANAGER, Role.ORGANISER, Role.ADMIN)
 
 
 def allowed(access: str | Role | None, who: str | Role) -> bool:
@@ -142,7 +142,7 @@ def access_matrix(app: Flask) -> list[dict]:
 
 
 def access_matrix_markdown(app: Flask) -> str:
-    heads = ["anonymous", "participant", "unit_manager", "organiser", "admin"]
+    heads = ["anonymous", "participant", "reform_officer", "unit_manager", "organiser", "admin"]
     lines = [
         "# Routes × roles",
         "",

@@ -33,6 +33,7 @@ def category_choices():
 def role_choices():
     return [
         (Role.PARTICIPANT.value, _l("Participant")),
+        (Role.REFORM_OFFICER.value, _l("Administrative reform focal officer")),
         (Role.UNIT_MANAGER.value, _l("Unit manager")),
         (Role.ORGANISER.value, _l("Organiser")),
         (Role.ADMIN.value, _l("Administrator")),

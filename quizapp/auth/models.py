@@ -15,6 +15,7 @@ from quizapp.units.models import Unit
 
 class Role(enum.StrEnum):
     PARTICIPANT = "participant"
+    REFORM_OFFICER = "reform_officer"  # cán bộ đầu mối CCHC: logs the unit's communication activities
     UNIT_MANAGER = "unit_manager"
     ORGANISER = "organiser"
     ADMIN = "admin"
@@ -24,7 +25,7 @@ class Role(enum.StrEnum):
         return _ROLE_RANK[self]
 
 
-_ROLE_RANK = {Role.PARTICIPANT: 0, Role.UNIT_MANAGER: 1, Role.ORGANISER: 2, Role.ADMIN: 3}
+_ROLE_RANK = {Role.PARTICIPANT: 0, Role.REFORM_OFFICER: 1, Role.UNIT_MANAGER: 2, Role.ORGANISER: 3, Role.ADMIN: 4}
 
 
 class EntrantCategory(enum.StrEnum):

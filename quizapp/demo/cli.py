@@ -18,6 +18,7 @@ def load() -> None:
     click.echo(f"Units created: {result['units']}")
     click.echo(f"Questions imported: {result['questions']}")
     click.echo(f"Contest: {result['contest'] or 'already loaded'}")
+    click.echo(f"Communication plan: {result['plan'] or 'already loaded'}")
     for phone, password, role in result["accounts"]:
         click.echo(f"Demo account ({role}): {phone} / {password}")
     if not result["accounts"]:

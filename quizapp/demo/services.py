@@ -23,6 +23,7 @@ DEMO_ACCOUNTS = [
     ("0900000002", "Nguyễn Văn Tổ Chức", Role.ORGANISER, "SNV", "toChuc@2026"),
     ("0900000003", "Trần Thị Quản Lý", Role.UNIT_MANAGER, "VT", "quanLy@2026"),
     ("0900000004", "Lê Văn Dự Thi", Role.PARTICIPANT, "VT-P1", "duThi@2026"),
+    ("0900000005", "Phạm Thị Đầu Mối", Role.REFORM_OFFICER, "VT-P1", "dauMoi@2026"),
 ]
 
 
@@ -109,4 +110,7 @@ def load_all() -> dict:
     result["questions"] = load_bank()
     contest = load_contest()
     result["contest"] = contest.title if contest else None
+    from quizapp.plans.demo import load_plans
+
+    result["plan"] = load_plans()
     return result
