@@ -80,6 +80,7 @@ def _import_models() -> None:
     from quizapp.itemstats import models as _itemstats  # noqa: F401
     from quizapp.jobs import models as _jobs  # noqa: F401
     from quizapp.leaderboards import models as _leaderboards  # noqa: F401
+    from quizapp.live import models as _live  # noqa: F401
     from quizapp.practice import models as _practice  # noqa: F401
     from quizapp.units import models as _units  # noqa: F401
 
