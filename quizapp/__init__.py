@@ -96,13 +96,14 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.itemstats.views import bp as itemstats_bp
     from quizapp.jobs.views import bp as jobs_bp
     from quizapp.leaderboards.views import bp as leaderboards_bp
+    from quizapp.live.views import bp as live_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.ops.views import bp as ops_bp
     from quizapp.practice.views import bp as practice_bp
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp):
+               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp, live_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.

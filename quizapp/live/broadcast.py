@@ -1,0 +1,217 @@
+"""Pushing the hall's state to every screen: Server-Sent Events, fed by Redis pub/sub or, without
+Redis, by polling the event's version in the database.
+
+* A service that changes what the hall sees calls ``mark_dirty(event_id)``.  Just before that
+  transaction commits, the event's ``version`` is bumped *in SQL* (``version = version + 1``: two
+  processes committing at once never publish one number twice) and the new snapshot is built inside
+  the same transaction, so it is exactly what was committed.  After the commit it is published on
+  the Redis channel of the event, and kept in a Redis key, only if it is newer than the one there
+  (a Lua script: a slow publisher never overwrites a newer state).
+* ``stream`` is the generator behind ``/live/stream/<code>``: it sends the current snapshot at once
+  (a reconnect or a reload shows the same state), then every newer one, with a comment line every
+  ``LIVE_HEARTBEAT_SECONDS`` so proxies keep the connection, and ends after
+  ``LIVE_STREAM_MAX_SECONDS`` (the browser's EventSource reconnects by itself).  Without
+  ``REDIS_URL`` it polls ``live_events.version`` every ``LIVE_POLL_SECONDS`` (0.2 s): this works
+  under the Flask development server (threaded) on a fresh machine.
+
+Nothing here is state a second process needs: the per-process Redis client is a connection pool.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Iterator
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from quizapp.core.db import db
+
+log = logging.getLogger(__name__)
+_DIRTY = "live_dirty"
+_READY = "live_publish"
+_clients: dict[str, object] = {}
+
+PUBLISH_IF_NEWER = """
+local cur = redis.call('get', KEYS[2])
+if (not cur) or tonumber(cur) < tonumber(ARGV[1]) then
+  redis.call('set', KEYS[2], ARGV[1], 'EX', 86400)
+  redis.call('set', KEYS[1], ARGV[2], 'EX', 86400)
+  redis.call('publish', KEYS[3], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def redis_url(app: Flask | None = None) -> str | None:
+    app = app or current_app
+    return app.config.get("LIVE_REDIS_URL") or app.config.get("REDIS_URL")
+
+
+def _redis(url: str):
+    client = _clients.get(url)
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+        _clients[url] = client
+    return client
+
+
+def _keys(app: Flask, event_id: int) -> tuple[str, str, str]:
+    prefix = app.config.get("LIVE_REDIS_PREFIX", "live:")
+    return f"{prefix}snap:{event_id}", f"{prefix}ver:{event_id}", f"{prefix}chan:{event_id}"
+
+
+def mark_dirty(event_id: int) -> None:
+    """The hall's state of ``event_id`` changes with the current transaction."""
+    db.session.info.setdefault(_DIRTY, set()).add(event_id)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _bump_and_build(session) -> None:
+    dirty = session.info.pop(_DIRTY, None)
+    if not dirty:
+        return
+    from quizapp.live import state
+    from quizapp.live.models import LiveEvent
+
+    session.flush()
+    ready = session.info.setdefault(_READY, {})
+    for event_id in sorted(dirty):
+        session.execute(sa.update(LiveEvent).where(LiveEvent.id == event_id)
+                        .values(version=LiveEvent.version + 1).execution_options(synchronize_session=False))
+        event = session.get(LiveEvent, event_id)
+        if event is None:
+            continue
+        session.expire(event, ["version"])
+        try:
+            ready[event_id] = (event.version, state.snapshot_json(event))
+        except Exception:  # noqa: BLE001 - never lose the commit for a snapshot; the stream rebuilds it
+            log.exception("could not build the live snapshot of event %s", event_id)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _publish(session) -> None:
+    if session.in_nested_transaction():
+        return
+    ready = session.info.pop(_READY, None)
+    if not ready:
+        return
+    try:
+        app = current_app._get_current_object()
+    except RuntimeError:
+        return
+    url = redis_url(app)
+    if not url:
+        return  # the streams poll the version
+    for event_id, (version, payload) in ready.items():
+        try:
+            snap, ver, chan = _keys(app, event_id)
+            _redis(url).eval(PUBLISH_IF_NEWER, 3, snap, ver, chan, version, payload)
+        except Exception:  # noqa: BLE001 - the state is committed; streams resync from the key or the database
+            log.exception("could not publish the live state of event %s", event_id)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget(session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_DIRTY, None)
+        session.info.pop(_READY, None)
+
+
+def current_payload(app: Flask, event_id: int) -> tuple[int, str] | None:
+    """The latest snapshot: Redis's copy when there is one, else built from the database."""
+    url = redis_url(app)
+    if url:
+        try:
+            snap, _ver, _chan = _keys(app, event_id)
+            raw = _redis(url).get(snap)
+            if raw:
+                text = raw.decode()
+                return _version_of(text), text
+        except Exception:  # noqa: BLE001
+            log.warning("live snapshot not read from Redis; using the database", exc_info=True)
+    with app.app_context():
+        from quizapp.live import state
+        from quizapp.live.models import LiveEvent
+
+        try:
+            event = db.session.get(LiveEvent, event_id)
+            if event is None:
+                return None
+            return event.version, state.snapshot_json(event)
+        finally:
+            db.session.remove()
+
+
+def _version_of(payload: str) -> int:
+    # The snapshot starts with {"v":N, — read N without parsing the whole thing.
+    head = payload[5:payload.index(",", 5)] if payload.startswith('{"v":') else "0"
+    return int(head) if head.isdigit() else int(json.loads(payload)["v"])
+
+
+def message(version: int, payload: str) -> str:
+    now = int(time.time() * 1000)
+    return f"id: {version}\nevent: state\ndata: {{\"now\":{now},\"state\":{payload}}}\n\n"
+
+
+def stream(app: Flask, event_id: int) -> Iterator[str]:
+    """The event's SSE stream (see the module's docstring)."""
+    max_seconds = float(app.config.get("LIVE_STREAM_MAX_SECONDS", 600))
+    heartbeat = float(app.config.get("LIVE_HEARTBEAT_SECONDS", 15))
+    poll = float(app.config.get("LIVE_POLL_SECONDS", 0.2))
+    started = time.monotonic()
+    yield "retry: 1000\n\n"
+    url = redis_url(app)
+    pubsub = None
+    if url:
+        try:
+            pubsub = _redis(url).pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(_keys(app, event_id)[2])  # before reading the snapshot: no update falls between
+        except Exception:  # noqa: BLE001
+            log.warning("live stream falls back to polling: Redis unreachable", exc_info=True)
+            pubsub = None
+    try:
+        first = current_payload(app, event_id)
+        if first is None:
+            return
+        sent, payload = first
+        yield message(sent, payload)
+        last_beat = time.monotonic()
+        while time.monotonic() - started < max_seconds:
+            if pubsub is not None:
+                msg = pubsub.get_message(timeout=min(heartbeat, max(0.05, max_seconds - (time.monotonic() - started))))
+                if msg and msg.get("type") == "message":
+                    text = msg["data"].decode()
+                    version = _version_of(text)
+                    if version > sent:
+                        sent = version
+                        yield message(version, text)
+                        last_beat = time.monotonic()
+            else:
+                time.sleep(poll)
+                with app.app_context():
+                    from quizapp.live.state import current_version
+
+                    try:
+                        version = current_version(event_id)
+                    finally:
+                        db.session.remove()
+                if version is not None and version > sent:
+                    latest = current_payload(app, event_id)
+                    if latest is not None and latest[0] > sent:
+                        sent, payload = latest
+                        yield message(sent, payload)
+                        last_beat = time.monotonic()
+            if time.monotonic() - last_beat >= heartbeat:
+                yield ": ping\n\n"
+                last_beat = time.monotonic()
+    finally:
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except Exception:  # noqa: BLE001
+                pass
