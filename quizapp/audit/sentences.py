@@ -50,6 +50,19 @@ SENTENCES: dict[str, object] = {
     "round.update": _l("%(actor)s changed %(fields)s of the round %(obj)s."),
     "round.delete": _l("%(actor)s deleted the round %(obj)s of the contest %(contest)s."),
     "grant.create": _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
+    # The live contest (quizapp/live): its Vietnamese sentences are in live/translations/vi.po.
+    "live.create": _l("%(actor)s created the live event %(obj)s."),
+    "live.start": _l("%(actor)s started the live event %(obj)s."),
+    "live.finish": _l("%(actor)s finished the live event %(obj)s."),
+    "live.open": _l("%(actor)s opened a question of “%(part)s” in the live event %(obj)s."),
+    "live.mark_right": _l("%(actor)s marked the buzzer answer of %(team)s right (%(points)s points) in %(obj)s."),
+    "live.mark_wrong": _l("%(actor)s marked the buzzer answer of %(team)s wrong (%(points)s points) in %(obj)s."),
+    "live.correct": _l("%(actor)s corrected the points of %(team)s from %(before)s to %(points)s in %(obj)s: "
+                       "“%(reason)s”."),
+    "live.skip": _l("%(actor)s replaced the question on screen by a reserve question in %(obj)s: “%(reason)s”."),
+    "live.judge_score": _l("%(actor)s scored %(team)s %(points)s in “%(part)s” of %(obj)s."),
+    "live.judge_rescore": _l("%(actor)s changed their score for %(team)s from %(before)s to %(points)s in "
+                             "“%(part)s” of %(obj)s."),
 }
 ACTION_LABELS = {
     "unit.create": _l("Unit created"), "unit.rename": _l("Unit renamed"), "unit.move": _l("Unit moved"),
@@ -178,7 +191,7 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if d.get("extra_attempts"):
         extra.append(_("%(n)s extra attempts", n=d["extra_attempts"]))
     out["extra"] = _(" and ").join(extra)
-    for key in ("created", "updated", "count", "document", "filename"):
+    for key in ("created", "updated", "count", "document", "filename", "team", "part", "reason", "points", "before"):
         if key in d:
             out[key] = d[key]
     return out

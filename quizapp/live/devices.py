@@ -183,10 +183,8 @@ def audience_vote(code: str):
 @bp.route("/live/stream/<code>")
 @public
 def stream(code: str):
+    # The request's session ends (commit) before the stream starts: no connection is held while it lasts.
     event_id = joining.event_by_audience_code(code).id
-    from quizapp.core.db import db
-
-    db.session.remove()  # no connection held while the stream lasts
     resp = Response(broadcast.stream(current_app._get_current_object(), event_id), mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-cache, no-transform"
     resp.headers["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
