@@ -34,6 +34,7 @@ DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
 PRACTICE_ENDPOINTS = ("practice.resume", "practice.question", "practice.answer", "practice.result")
 JOB_ENDPOINTS = ("jobs.show", "jobs.status", "jobs.download")
 AWARD_ENDPOINTS = ("campaign.my_certificate",)
+LIVE_DEVICE_ENDPOINTS = ("live.device_answer", "live.device_buzz")
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -50,6 +51,9 @@ OBJECT_RULES = [
     (("ops.prometheus",), "", "Prometheus metrics: a METRICS_TOKEN or an address in METRICS_ALLOW_FROM, no login",
      set()),
     (AWARD_ENDPOINTS, "award", "participant A's certificate", {"participant", "organiser", "admin"}),
+    (("live.judge",), "live_judge", "a live event's judges' console (participant A is its judge)", {"participant"}),
+    (LIVE_DEVICE_ENDPOINTS, "live_team", "a team device's answer or buzzer: a device joined with the team's code "
+     "(a signed cookie), no account", set()),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -85,7 +89,11 @@ def _variants(rule, w) -> list[tuple[str, str]]:
             "attempt_id": ids["attempt_in_progress"], "aq_id": ids["aq"], "question_id": ids["question"],
             "user_id": ids["participant"], "session_id": ids["practice"], "position": 1, "job_id": ids["job"],
             "slug": w.slug, "fmt": "xlsx", "code": "vi", "filename": "css/app.css", "token": "not-a-token",
-            "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"]}
+            "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"],
+            "event_id": ids["live_event"], "team_id": ids["live_team"], "part_id": ids["live_part"],
+            "item_id": ids["live_item"], "judge_id": ids["live_judge"]}
+    if rule.endpoint.startswith("live."):
+        base["code"] = ids["live_code"]
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -106,6 +114,10 @@ def _variants(rule, w) -> list[tuple[str, str]]:
         variants = [(values, "job")]
     elif rule.endpoint in AWARD_ENDPOINTS:
         variants = [(values, "award")]
+    elif rule.endpoint == "live.judge":
+        variants = [(values, "live_judge")]
+    elif rule.endpoint in LIVE_DEVICE_ENDPOINTS:
+        variants = [(values, "live_team")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":

@@ -8,7 +8,7 @@
   var root = document.querySelector("[data-live]");
   if (!root) { return; }
   var screen = root.getAttribute("data-live");
-  var T = JSON.parse(document.getElementById("live-i18n").textContent);
+  var T = JSON.parse(root.getAttribute("data-i18n"));
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var stage = root.querySelector("[data-stage]");
   var partline = root.querySelector("[data-partline]");
