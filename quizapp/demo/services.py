@@ -109,4 +109,7 @@ def load_all() -> dict:
     result["questions"] = load_bank()
     contest = load_contest()
     result["contest"] = contest.title if contest else None
+    from quizapp.live.demo import load_demo_event
+
+    result["live_event"] = load_demo_event()  # the live contest (hội thi), ready to start
     return result
