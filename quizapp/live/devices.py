@@ -104,8 +104,10 @@ def device_answer(event_id: int):
     if me is None:
         raise ServiceError("not_joined", _("This device is not joined to a team of this event."), 403)
     body = _answer_body()
-    row, created = play.answer(event, _int(body.get("item_id")), f"t{me.team.id}", me.team.id,
-                               str(body.get("client_id") or ""), body.get("option_id"), received)
+    team_id = me.team.id
+    row, created = play.retry_when_locked(lambda: play.answer(
+        event, _int(body.get("item_id")), f"t{team_id}", team_id, str(body.get("client_id") or ""),
+        body.get("option_id"), received))
     return jsonify({"ok": True, "recorded": created, "item_id": row.item_id, "option_id": row.option_id})
 
 
@@ -119,7 +121,8 @@ def device_buzz(event_id: int):
     if me is None:
         raise ServiceError("not_joined", _("This device is not joined to a team of this event."), 403)
     body = _answer_body()
-    place, created = play.buzz(event, _int(body.get("item_id")), me.team, str(body.get("client_id") or ""), received)
+    place, created = play.retry_when_locked(lambda: play.buzz(
+        event, _int(body.get("item_id")), me.team, str(body.get("client_id") or ""), received))
     return jsonify({"ok": True, "recorded": created, "place": place})
 
 
@@ -173,8 +176,9 @@ def audience_vote(code: str):
     if device_id is None:
         raise ServiceError("not_joined", _("Open the audience page from the QR code first."), 403)
     body = _answer_body()
-    row, created = play.answer(event, _int(body.get("item_id")), f"d{device_id}", None,
-                               str(body.get("client_id") or ""), body.get("option_id"), received)
+    row, created = play.retry_when_locked(lambda: play.answer(
+        event, _int(body.get("item_id")), f"d{device_id}", None, str(body.get("client_id") or ""),
+        body.get("option_id"), received))
     return jsonify({"ok": True, "recorded": created, "item_id": row.item_id, "option_id": row.option_id})
 
 

@@ -264,6 +264,26 @@ def set_stage_team(event: LiveEvent, team_id: int) -> None:
 
 # --- teams and audience --------------------------------------------------------------------------
 
+def retry_when_locked(fn, attempts: int = 8):
+    """Run ``fn`` (the request's first write), starting again on a fresh transaction when SQLite says
+    "database is locked": in WAL mode a transaction that read before another process committed cannot
+    become a writer (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait for).  The answer is
+    idempotent, so running it again is safe.  PostgreSQL never takes this path."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            result = fn()
+            db.session.flush()
+            return result
+        except sa.exc.OperationalError as exc:
+            if db.engine.dialect.name != "sqlite" or "locked" not in str(exc.orig) or attempt == attempts - 1:
+                raise
+            db.session.rollback()
+            time.sleep(0.02 * (attempt + 1))
+    return None  # pragma: no cover
+
+
 def _clean_client_id(client_id: str | None) -> str:
     cid = (client_id or "").strip()
     if not cid or len(cid) > 40 or not all(c.isalnum() or c in "-_" for c in cid):

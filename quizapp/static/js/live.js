@@ -259,7 +259,8 @@
         render();
       })
       .catch(function (err) {
-        if (!err.status && (attempt || 0) < 5) { // the network, not a refusal: same id again
+        var transient = !err.status || err.status === 503 || err.status === 429;
+        if (transient && (attempt || 0) < 6) { // the network or a busy server, not a refusal: same id again
           setTimeout(function () { sendAnswer(item, optionId, label, (attempt || 0) + 1); }, 600 * ((attempt || 0) + 1));
           return;
         }
