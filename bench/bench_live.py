@@ -255,7 +255,8 @@ def main() -> int:
     servers = [subprocess.Popen([str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", "3000",
                                  "--graceful-timeout", "3", "--bind", f"127.0.0.1:{p}", "--no-control-socket",
                                  "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
+                                stdout=subprocess.DEVNULL, stderr=open(work / f"server-{p}.log", "w"))
+               for p in ports]
     results: dict = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "args": vars(args),
                      "load_before": os.getloadavg()[0]}
     try:
@@ -404,6 +405,10 @@ def main() -> int:
         results["stream_errors"] = sum(len(c.errors) for c in everyone)
         results["load_after"] = os.getloadavg()[0]
         print(json.dumps(results["answers"], ensure_ascii=False), flush=True)
+    except BaseException:
+        for p in ports:
+            print(f"--- server {p} log (tail) ---\n" + (work / f"server-{p}.log").read_text()[-3000:])
+        raise
     finally:
         for s in servers:
             s.terminate()

@@ -294,3 +294,26 @@ def test_draft_event_has_no_audience_page(app, db, make):
     assert app.test_client().get(f"/live/a/{w.event.audience_code}").status_code == 404
     assert app.test_client().get(f"/live/stream/{w.event.audience_code}").status_code == 404
     assert db.session.get(LiveItem, w.knowledge.items[0].id).opened_at is None
+
+
+def test_certificates_for_every_team_and_member_through_the_campaign_kit(app, db, auth, world):
+    import io
+    import zipfile
+
+    from quizapp.jobs.models import Job
+
+    auth.login(world.organiser)
+    token = csrf_token(auth.client, f"/live/events/{world.event.id}/results")
+    resp = auth.client.post(f"/live/events/{world.event.id}/certificates", data={"csrf_token": token})
+    assert resp.status_code == 303 and "/jobs/" in resp.headers["Location"]
+    job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
+    db.session.refresh(job)
+    assert job.status.value == "done", job.message
+    from quizapp.jobs.services import result_file
+
+    with zipfile.ZipFile(result_file(job)) as zf:
+        names = zf.namelist()
+        first = zf.read(names[0])
+    assert len(names) == 3 + 6  # three teams and their two members each
+    assert first[:4] == b"%PDF" and all(n.endswith(".pdf") for n in names)
+    assert io.BytesIO(first).getbuffer().nbytes > 1000

@@ -22,7 +22,7 @@ from quizapp.core.errors import ServiceError
 from quizapp.extensions import limiter
 from quizapp.live import broadcast, joining, play, results
 from quizapp.live.forms import JoinForm
-from quizapp.live.models import EventStatus, PartKind
+from quizapp.live.models import EventStatus
 from quizapp.live.views import _event, bp
 
 
@@ -194,5 +194,3 @@ def stream(code: str):
     resp.headers["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
     return resp
 
-
-__all__ = ["PartKind"]

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from quizapp.core.forms import Form, IntegerField
 from quizapp.live.builder import JUDGE_MODE_LABELS, KIND_LABELS
-from quizapp.live.models import JudgeMode, PartKind
+from quizapp.live.models import JudgeMode
 
 
 class EventForm(Form):
@@ -82,6 +82,3 @@ class CorrectionForm(Form):
     reason = StringField(_l("Reason (goes on the record)"), validators=[InputRequired(), Length(max=500)])
     submit = SubmitField(_l("Correct the mark"))
 
-
-__all__ = ["EventForm", "TeamForm", "MembersForm", "PartForm", "DrawForm", "PickForm", "JudgeForm", "JoinForm",
-           "CorrectionForm", "PartKind"]

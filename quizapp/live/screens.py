@@ -20,7 +20,7 @@ from quizapp.core.arrival import arrival_time
 from quizapp.core.errors import ServiceError
 from quizapp.live import builder, play, results, state
 from quizapp.live.forms import CorrectionForm
-from quizapp.live.models import LiveItem, PartKind, ScoreKind
+from quizapp.live.models import PartKind, ScoreKind
 from quizapp.live.views import _event, bp, public_base, qr_data_uri
 
 CONTROLS = {
@@ -203,6 +203,18 @@ def results_xlsx(event_id: int):
                     headers={"Content-Disposition": f'attachment; filename="hoi-thi-{event.id}.xlsx"'})
 
 
+@bp.route("/live/events/<int:event_id>/certificates", methods=["POST"])
+@requires(Role.ORGANISER)
+def certificates_job(event_id: int):
+    """Start the job that draws every team's and member's certificate, and show its page."""
+    from quizapp import jobs
+    from quizapp.live.tasks import CERTIFICATES_JOB
+
+    event = _event(event_id)
+    job = jobs.start_job(CERTIFICATES_JOB, current_user.id, {"event_id": event.id, "base_url": public_base()})
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
 @bp.route("/live/events/<int:event_id>/publish", methods=["POST"])
 @requires(Role.ORGANISER)
 def publish(event_id: int):
@@ -211,5 +223,3 @@ def publish(event_id: int):
     flash(_("Saved."), "success")
     return redirect(url_for("live.results_page", event_id=event.id))
 
-
-__all__ = ["LiveItem"]
