@@ -150,6 +150,7 @@ class Config:
     LIVE_ANSWER_GRACE_SECONDS = float(os.environ.get("LIVE_ANSWER_GRACE_SECONDS", "0.5"))
     LIVE_REDIS_URL = os.environ.get("LIVE_REDIS_URL") or None
     LIVE_REDIS_PREFIX = os.environ.get("LIVE_REDIS_PREFIX", "live:")
+    LIVE_REDIS_MAX_CONNECTIONS = int(os.environ.get("LIVE_REDIS_MAX_CONNECTIONS", "5000"))  # one per open stream
     LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.2"))
     LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "15"))
     LIVE_STREAM_MAX_SECONDS = float(os.environ.get("LIVE_STREAM_MAX_SECONDS", "600"))

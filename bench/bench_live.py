@@ -304,6 +304,7 @@ def main() -> int:
         connected = wait_for(everyone, lambda s: True, 60)
         results["streams"] = sum(1 for s in connected if s)
         print(f"{results['streams']} streams connected (joins took {results['join_seconds']} s)", flush=True)
+        gevent.sleep(float(os.environ.get("BENCH_PAUSE", "0")))
 
         def control(action: str) -> float:
             start = time.perf_counter()

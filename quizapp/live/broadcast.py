@@ -55,7 +55,11 @@ def _redis(url: str):
     if client is None:
         import redis
 
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+        # Each open stream holds one pub/sub connection of this pool (redis-py's default pool stops at 100,
+        # and a stream that cannot subscribe falls back to polling the database): LIVE_REDIS_MAX_CONNECTIONS
+        # per process, within Redis's maxclients (10,000 by default).
+        limit = int(current_app.config.get("LIVE_REDIS_MAX_CONNECTIONS", 5000))
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30, max_connections=limit)
         _clients[url] = client
     return client
 
@@ -128,7 +132,9 @@ def current_payload(app: Flask, event_id: int) -> tuple[int, str] | None:
     if url:
         try:
             snap, _ver, _chan = _keys(app, event_id)
-            raw = _redis(url).get(snap)
+            with app.app_context():
+                client = _redis(url)
+            raw = client.get(snap)
             if raw:
                 text = raw.decode()
                 return _version_of(text), text
@@ -169,7 +175,9 @@ def stream(app: Flask, event_id: int) -> Iterator[str]:
     pubsub = None
     if url:
         try:
-            pubsub = _redis(url).pubsub(ignore_subscribe_messages=True)
+            with app.app_context():
+                client = _redis(url)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(_keys(app, event_id)[2])  # before reading the snapshot: no update falls between
         except Exception:  # noqa: BLE001
             log.warning("live stream falls back to polling: Redis unreachable", exc_info=True)

@@ -39,7 +39,16 @@ def _part(event: LiveEvent) -> LivePart | None:
 
 
 def _item(event: LiveEvent) -> LiveItem | None:
-    return db.session.get(LiveItem, event.current_item_id) if event.current_item_id else None
+    """The question on screen with its part, question and options (one round trip, not four: the
+    answer path runs a thousand times in a few seconds)."""
+    if not event.current_item_id:
+        return None
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from quizapp.bank.models import Question
+
+    return db.session.get(LiveItem, event.current_item_id, options=[
+        joinedload(LiveItem.part), joinedload(LiveItem.question).selectinload(Question.options)])
 
 
 def _pending(part: LivePart, reserve: bool = False) -> list[LiveItem]:
@@ -335,11 +344,12 @@ def answer(event: LiveEvent, item_id: int, voter: str, team_id: int | None, clie
     option = _valid_option(item, option_id, event)
     row = LiveAnswer(item_id=item.id, voter=voter, team_id=team_id, client_id=cid, option_id=option,
                      received_at=received_at)
+    db.session.add(row)
     try:
-        with db.session.begin_nested():
-            db.session.add(row)
+        db.session.flush()  # the request's only write: no savepoint needed around it
     except sa.exc.IntegrityError:
         # Two copies of one answer raced each other: the other one was recorded.
+        db.session.rollback()
         existing = db.session.scalar(sa.select(LiveAnswer).where(LiveAnswer.item_id == item_id,
                                                                   LiveAnswer.voter == voter))
         if existing is not None and existing.client_id == cid:
