@@ -317,3 +317,62 @@ def test_certificates_for_every_team_and_member_through_the_campaign_kit(app, db
     assert len(names) == 3 + 6  # three teams and their two members each
     assert first[:4] == b"%PDF" and all(n.endswith(".pdf") for n in names)
     assert io.BytesIO(first).getbuffer().nbytes > 1000
+
+
+def _follow(app, client, code):
+    """The stream's messages one at a time (the generator runs in this thread)."""
+    resp = client.get(f"/live/stream/{code}", buffered=False)
+    return iter(resp.response)
+
+
+def _next_state(messages, timeout_chunks: int = 50) -> dict | None:
+    for _ in range(timeout_chunks):
+        try:
+            chunk = next(messages)
+        except StopIteration:
+            return None
+        text = chunk.decode() if isinstance(chunk, bytes) else chunk
+        if text.startswith("id: "):
+            return json.loads(text.split("data: ", 1)[1])["state"]
+    return None
+
+
+def test_an_open_stream_hears_a_change_by_polling_the_version_without_redis(app, db, world):
+    app.config.update(LIVE_STREAM_MAX_SECONDS=5, LIVE_POLL_SECONDS=0.01, LIVE_REDIS_URL=None, REDIS_URL=None)
+    try:
+        messages = _follow(app, app.test_client(), world.event.audience_code)
+        first = _next_state(messages)
+        assert first["phase"] == "lobby"
+        play.next_step(world.event, utcnow(), world.organiser.id)
+        db.session.commit()
+        later = _next_state(messages)
+        assert later["phase"] == "intro" and later["v"] == first["v"] + 1
+    finally:
+        app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_POLL_SECONDS=0.2)
+
+
+def test_an_open_stream_hears_a_change_through_redis_pub_sub(app, db, world):
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/7"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    prefix = f"test{uuid.uuid4().hex[:8]}:"
+    app.config.update(LIVE_STREAM_MAX_SECONDS=5, LIVE_REDIS_URL=url, LIVE_REDIS_PREFIX=prefix, LIVE_POLL_SECONDS=60)
+    try:
+        messages = _follow(app, app.test_client(), world.event.audience_code)
+        first = _next_state(messages)  # nothing in Redis yet: built from the database
+        play.next_step(world.event, utcnow(), world.organiser.id)
+        db.session.commit()  # published on the event's channel after the commit
+        later = _next_state(messages)  # polling is 60 s here: only pub/sub can bring it this fast
+        assert later is not None and later["phase"] == "intro" and later["v"] == first["v"] + 1
+        stored = redis.Redis.from_url(url).get(f"{prefix}snap:{world.event.id}")
+        assert json.loads(stored)["v"] == later["v"]
+    finally:
+        app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_REDIS_URL=None, LIVE_POLL_SECONDS=0.2)
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
