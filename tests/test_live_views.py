@@ -15,7 +15,7 @@ from itsdangerous import URLSafeSerializer
 from quizapp.audit.models import AuditEntry
 from quizapp.auth.models import Role
 from quizapp.core.db import utcnow
-from quizapp.live import joining, play
+from quizapp.live import joining, play, state
 from quizapp.live.models import LiveAnswer, LiveItem, Phase
 from tests.conftest import csrf_token
 from tests.live_support import build_event, right_option, wrong_option
@@ -371,6 +371,42 @@ def test_an_open_stream_hears_a_change_through_redis_pub_sub(app, db, world):
         assert later is not None and later["phase"] == "intro" and later["v"] == first["v"] + 1
         stored = redis.Redis.from_url(url).get(f"{prefix}snap:{world.event.id}")
         assert json.loads(stored)["v"] == later["v"]
+    finally:
+        app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_REDIS_URL=None, LIVE_POLL_SECONDS=0.2)
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+
+
+def test_with_redis_a_team_answer_sends_who_answered_not_a_new_snapshot(app, db, world):
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/7"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    prefix = f"test{uuid.uuid4().hex[:8]}:"
+    app.config.update(LIVE_STREAM_MAX_SECONDS=5, LIVE_REDIS_URL=url, LIVE_REDIS_PREFIX=prefix, LIVE_POLL_SECONDS=60)
+    try:
+        item = _open_first(db, world)
+        messages = _follow(app, app.test_client(), world.event.audience_code)
+        first = _next_state(messages)
+        team = world.teams[2]
+        play.answer(world.event, item.id, f"t{team.id}", team.id, "rr1", right_option(item), utcnow())
+        db.session.commit()
+        chunk = ""
+        for _ in range(20):
+            chunk = next(messages)
+            chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
+            if chunk.startswith("event: answered"):
+                break
+        assert chunk.startswith("event: answered") and "id:" not in chunk
+        assert json.loads(chunk.split("data: ", 1)[1]) == {"item": item.id, "answered": [team.id]}
+        db.session.expire_all()
+        assert state.current_version(world.event.id) == first["v"]  # a thousand phones got a few bytes
+        assert state.snapshot(world.event)["item"]["answered"] == [team.id]  # a reconnect sees it too
     finally:
         app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_REDIS_URL=None, LIVE_POLL_SECONDS=0.2)
         client = redis.Redis.from_url(url)

@@ -356,7 +356,9 @@ def answer(event: LiveEvent, item_id: int, voter: str, team_id: int | None, clie
             return existing, False
         raise _err("already_answered", _l("Your answer was already recorded; it cannot be changed.")) from None
     if team_id is not None:
-        _changed(event)  # the presenter shows who has answered (audience votes show at the close)
+        # The presenter shows who has answered: a light message with Redis, a new version without it.
+        # Audience votes show at the close.
+        broadcast.mark_answered(event.id, item.id)
     return row, True
 
 

@@ -84,8 +84,8 @@ def snapshot(event: LiveEvent) -> dict:
         "event": {"id": event.id, "title": event.title, "venue": event.venue or "", "code": event.audience_code},
         "status": event.status.value,
         "phase": event.phase.value,
-        "teams": [{"id": r.team_id, "name": r.name, "score": r.total, "place": r.place, "tiebreak": r.tiebreak,
-                   "parts": {str(k): v for k, v in r.parts.items()}} for r in rows],
+        "teams": [{"id": r.team_id, "name": r.name, "score": r.total, "place": r.place, "tiebreak": r.tiebreak}
+                  for r in rows],
         "parts": [{"id": p.id, "title": p.title, "kind": p.kind.value} for p in parts],
         "part": None,
         "item": None,
@@ -106,6 +106,14 @@ def snapshot(event: LiveEvent) -> dict:
 
 def snapshot_json(event: LiveEvent) -> str:
     return json.dumps(snapshot(event), ensure_ascii=False, separators=(",", ":"))
+
+
+def answered_json(item_id: int) -> str:
+    """The light message sent when a team answers (instead of a whole snapshot to every phone): which
+    teams have answered the question on screen.  The next snapshot carries the same list."""
+    teams = sorted(t for t in db.session.scalars(sa.select(LiveAnswer.team_id).where(
+        LiveAnswer.item_id == item_id, LiveAnswer.team_id.is_not(None))))
+    return json.dumps({"item": item_id, "answered": teams}, separators=(",", ":"))
 
 
 def current_version(event_id: int) -> int | None:

@@ -63,6 +63,13 @@
       if (conn) { conn.textContent = ""; }
       root.setAttribute("data-version", String(state.v));
     });
+    es.addEventListener("answered", function (e) {
+      var msg = JSON.parse(e.data);
+      if (!state || !state.item || state.item.id !== msg.item) { return; }
+      state.item.answered = msg.answered;
+      // Only the screens that show it redraw (a phone mid-tap is left alone).
+      if (screen === "presenter" || screen === "mc") { render(); }
+    });
     es.onerror = function () {
       if (conn) { conn.textContent = T.reconnecting; }
     };
