@@ -351,7 +351,10 @@ def test_an_open_stream_hears_a_change_by_polling_the_version_without_redis(app,
         app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_POLL_SECONDS=0.2)
 
 
-def test_an_open_stream_hears_a_change_through_redis_pub_sub(app, db, world):
+@pytest.fixture()
+def live_redis(app):
+    """Streams on Redis pub/sub (db 7, a key prefix of the test's own); polling slowed to 60 s, so only
+    pub/sub can bring a change in time."""
     import uuid
 
     redis = pytest.importorskip("redis")
@@ -362,53 +365,40 @@ def test_an_open_stream_hears_a_change_through_redis_pub_sub(app, db, world):
         pytest.skip("no Redis at 127.0.0.1:6379")
     prefix = f"test{uuid.uuid4().hex[:8]}:"
     app.config.update(LIVE_STREAM_MAX_SECONDS=5, LIVE_REDIS_URL=url, LIVE_REDIS_PREFIX=prefix, LIVE_POLL_SECONDS=60)
-    try:
-        messages = _follow(app, app.test_client(), world.event.audience_code)
-        first = _next_state(messages)  # nothing in Redis yet: built from the database
-        play.next_step(world.event, utcnow(), world.organiser.id)
-        db.session.commit()  # published on the event's channel after the commit
-        later = _next_state(messages)  # polling is 60 s here: only pub/sub can bring it this fast
-        assert later is not None and later["phase"] == "intro" and later["v"] == first["v"] + 1
-        stored = redis.Redis.from_url(url).get(f"{prefix}snap:{world.event.id}")
-        assert json.loads(stored)["v"] == later["v"]
-    finally:
-        app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_REDIS_URL=None, LIVE_POLL_SECONDS=0.2)
-        client = redis.Redis.from_url(url)
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
+    client = redis.Redis.from_url(url)
+    yield client, prefix
+    app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_REDIS_URL=None, LIVE_POLL_SECONDS=0.2)
+    for key in client.scan_iter(prefix + "*"):
+        client.delete(key)
 
 
-def test_with_redis_a_team_answer_sends_who_answered_not_a_new_snapshot(app, db, world):
-    import uuid
+def test_an_open_stream_hears_a_change_through_redis_pub_sub(app, db, world, live_redis):
+    redis_client, prefix = live_redis
+    messages = _follow(app, app.test_client(), world.event.audience_code)
+    first = _next_state(messages)  # nothing in Redis yet: built from the database
+    play.next_step(world.event, utcnow(), world.organiser.id)
+    db.session.commit()  # published on the event's channel after the commit
+    later = _next_state(messages)  # polling is 60 s here: only pub/sub can bring it this fast
+    assert later is not None and later["phase"] == "intro" and later["v"] == first["v"] + 1
+    stored = redis_client.get(f"{prefix}snap:{world.event.id}")
+    assert json.loads(stored)["v"] == later["v"]
 
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/7"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    prefix = f"test{uuid.uuid4().hex[:8]}:"
-    app.config.update(LIVE_STREAM_MAX_SECONDS=5, LIVE_REDIS_URL=url, LIVE_REDIS_PREFIX=prefix, LIVE_POLL_SECONDS=60)
-    try:
-        item = _open_first(db, world)
-        messages = _follow(app, app.test_client(), world.event.audience_code)
-        first = _next_state(messages)
-        team = world.teams[2]
-        play.answer(world.event, item.id, f"t{team.id}", team.id, "rr1", right_option(item), utcnow())
-        db.session.commit()
-        chunk = ""
-        for _ in range(20):
-            chunk = next(messages)
-            chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
-            if chunk.startswith("event: answered"):
-                break
-        assert chunk.startswith("event: answered") and "id:" not in chunk
-        assert json.loads(chunk.split("data: ", 1)[1]) == {"item": item.id, "answered": [team.id]}
-        db.session.expire_all()
-        assert state.current_version(world.event.id) == first["v"]  # a thousand phones got a few bytes
-        assert state.snapshot(world.event)["item"]["answered"] == [team.id]  # a reconnect sees it too
-    finally:
-        app.config.update(LIVE_STREAM_MAX_SECONDS=0, LIVE_REDIS_URL=None, LIVE_POLL_SECONDS=0.2)
-        client = redis.Redis.from_url(url)
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
+
+def test_with_redis_a_team_answer_sends_who_answered_not_a_new_snapshot(app, db, world, live_redis):
+    item = _open_first(db, world)
+    messages = _follow(app, app.test_client(), world.event.audience_code)
+    first = _next_state(messages)
+    team = world.teams[2]
+    play.answer(world.event, item.id, f"t{team.id}", team.id, "rr1", right_option(item), utcnow())
+    db.session.commit()
+    chunk = ""
+    for _ in range(20):
+        chunk = next(messages)
+        chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
+        if chunk.startswith("event: answered"):
+            break
+    assert chunk.startswith("event: answered") and "id:" not in chunk
+    assert json.loads(chunk.split("data: ", 1)[1]) == {"item": item.id, "answered": [team.id]}
+    db.session.expire_all()
+    assert state.current_version(world.event.id) == first["v"]  # a thousand phones got a few bytes
+    assert state.snapshot(world.event)["item"]["answered"] == [team.id]  # a reconnect sees it too

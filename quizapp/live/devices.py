@@ -94,17 +94,22 @@ def _answer_body() -> dict:
     return body
 
 
-@bp.route("/live/events/<int:event_id>/device/answer", methods=["POST"])
-@public
-@limiter.limit(_device_limit, key_func=_device_key, scope="live-device")
-def device_answer(event_id: int):
+def _team_press(event_id: int):
+    """What a team device's POST carries: its arrival time, the event, the device's team and the JSON body."""
     received = arrival_time()
     event = _event(event_id)
     me = _team_of(event.id)
     if me is None:
         raise ServiceError("not_joined", _("This device is not joined to a team of this event."), 403)
-    body = _answer_body()
-    team_id = me.team.id
+    return received, event, me.team, _answer_body()
+
+
+@bp.route("/live/events/<int:event_id>/device/answer", methods=["POST"])
+@public
+@limiter.limit(_device_limit, key_func=_device_key, scope="live-device")
+def device_answer(event_id: int):
+    received, event, team, body = _team_press(event_id)
+    team_id = team.id
     row, created = play.retry_when_locked(lambda: play.answer(
         event, _int(body.get("item_id")), f"t{team_id}", team_id, str(body.get("client_id") or ""),
         body.get("option_id"), received))
@@ -115,14 +120,9 @@ def device_answer(event_id: int):
 @public
 @limiter.limit(_device_limit, key_func=_device_key, scope="live-device")
 def device_buzz(event_id: int):
-    received = arrival_time()
-    event = _event(event_id)
-    me = _team_of(event.id)
-    if me is None:
-        raise ServiceError("not_joined", _("This device is not joined to a team of this event."), 403)
-    body = _answer_body()
+    received, event, team, body = _team_press(event_id)
     place, created = play.retry_when_locked(lambda: play.buzz(
-        event, _int(body.get("item_id")), me.team, str(body.get("client_id") or ""), received))
+        event, _int(body.get("item_id")), team, str(body.get("client_id") or ""), received))
     return jsonify({"ok": True, "recorded": created, "place": place})
 
 
