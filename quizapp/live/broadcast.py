@@ -71,6 +71,25 @@ def _keys(app: Flask, event_id: int) -> tuple[str, str, str]:
     return f"{prefix}snap:{event_id}", f"{prefix}ver:{event_id}", f"{prefix}chan:{event_id}"
 
 
+def _answered_key(app: Flask, item_id: int) -> str:
+    return f"{app.config.get('LIVE_REDIS_PREFIX', 'live:')}answered:{item_id}"
+
+
+def _answered_since(app: Flask, url: str, payload: str) -> str | None:
+    """For a new stream on Redis: the teams that have answered the question of this snapshot, when the
+    snapshot (built before some of them answered) does not list them all."""
+    item = (json.loads(payload).get("item") or {})
+    if not item.get("id"):
+        return None
+    with app.app_context():
+        client = _redis(url)
+    members = {int(m) for m in client.smembers(_answered_key(app, item["id"]))}
+    if members <= set(item.get("answered") or []):
+        return None
+    return json.dumps({"item": item["id"], "answered": sorted(members | set(item.get("answered") or []))},
+                      separators=(",", ":"))
+
+
 def mark_dirty(event_id: int) -> None:
     """The hall's state of ``event_id`` changes with the current transaction."""
     db.session.info.setdefault(_DIRTY, set()).add(event_id)
@@ -138,7 +157,18 @@ def _publish(session) -> None:
             log.exception("could not publish the live state of event %s", event_id)
     for event_id, payload in answered:
         try:
-            _redis(url).publish(_keys(app, event_id)[2], payload)
+            # The stored snapshot still lists the teams that had answered when it was built: the set of
+            # those who answered since is kept beside it (SADD commutes, so two answers committing in
+            # either order leave the same set) and a new stream sends it after the snapshot.
+            client = _redis(url)
+            data = json.loads(payload)
+            key = _answered_key(app, data["item"])
+            pipe = client.pipeline()
+            if data["answered"]:
+                pipe.sadd(key, *data["answered"])
+            pipe.expire(key, 86400)
+            pipe.publish(_keys(app, event_id)[2], payload)
+            pipe.execute()
         except Exception:  # noqa: BLE001 - the next snapshot carries the same list
             log.exception("could not publish the answers of event %s", event_id)
 
@@ -212,6 +242,13 @@ def stream(app: Flask, event_id: int) -> Iterator[str]:
             return
         sent, payload = first
         yield message(sent, payload)
+        if pubsub is not None:
+            try:
+                since = _answered_since(app, url, payload)
+            except Exception:  # noqa: BLE001 - the next snapshot carries the list
+                since = None
+            if since:
+                yield f"event: answered\ndata: {since}\n\n"
         last_beat = time.monotonic()
         while time.monotonic() - started < max_seconds:
             if pubsub is not None:
