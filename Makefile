@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres install install-dev browser-deps campaign-deps campaign-render-deps proxy-deps translations migrate demo serve clean
+.PHONY: run test test-sqlite test-postgres install install-dev browser-deps campaign-deps campaign-render-deps proxy-deps translations migrate demo serve serve-stream clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,10 @@ serve: install
 	@$(BIN)/flask jobs worker --workers 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --no-control-socket wsgi:app
+
+# The live contest's event stream (SSE) on its own port, gevent worker (deploy/nginx.conf routes /live/stream/ to it).
+serve-stream: install
+	$(BIN)/gunicorn -c deploy/gunicorn-stream.conf.py wsgi:app
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

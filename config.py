@@ -159,6 +159,21 @@ class Config:
     # Processes drawing a large certificate ZIP (default: one per core).
     CAMPAIGN_WORKERS = int(os.environ.get("CAMPAIGN_WORKERS", "0")) or None
 
+    # The live contest (quizapp/live, docs/live.md): answers to a question count until its close (server
+    # clock) plus this grace; the event stream (SSE) polls the database this often without Redis, sends a
+    # comment line this often to keep proxies open, and ends after this long (the browser reconnects).
+    # Redis pub/sub: LIVE_REDIS_URL, else REDIS_URL.  Joining by code and answering are rate-limited.
+    LIVE_ANSWER_GRACE_SECONDS = float(os.environ.get("LIVE_ANSWER_GRACE_SECONDS", "0.5"))
+    LIVE_REDIS_URL = os.environ.get("LIVE_REDIS_URL") or None
+    LIVE_REDIS_PREFIX = os.environ.get("LIVE_REDIS_PREFIX", "live:")
+    LIVE_REDIS_MAX_CONNECTIONS = int(os.environ.get("LIVE_REDIS_MAX_CONNECTIONS", "5000"))  # one per open stream
+    LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.2"))
+    LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "15"))
+    LIVE_STREAM_MAX_SECONDS = float(os.environ.get("LIVE_STREAM_MAX_SECONDS", "600"))
+    LIVE_JOIN_RATE_LIMIT = os.environ.get("LIVE_JOIN_RATE_LIMIT", "30 per minute")
+    LIVE_AUDIENCE_JOIN_RATE_LIMIT = os.environ.get("LIVE_AUDIENCE_JOIN_RATE_LIMIT", "600 per minute")
+    LIVE_DEVICE_RATE_LIMIT = os.environ.get("LIVE_DEVICE_RATE_LIMIT", "60 per minute")
+
     # Benchmark-only baseline endpoints (bench/): QUIZAPP_BENCH=1, never in production.
     BENCH_ENDPOINTS = os.environ.get("QUIZAPP_BENCH") == "1"
 
@@ -182,6 +197,7 @@ class TestingConfig(Config):
     JOBS_DIR = None  # the test app's instance folder (set per session by the fixtures)
     PUBLIC_BASE_URL = "http://localhost"  # the test client's address
     PROXY_SECRET = None
+    LIVE_STREAM_MAX_SECONDS = 0.0  # a stream sends the current state and ends (tests that follow it set more)
 
 
 class ProductionConfig(Config):

@@ -85,6 +85,7 @@ def _import_models() -> None:
     from quizapp.jobs import models as _jobs  # noqa: F401
     from quizapp.leaderboards import models as _leaderboards  # noqa: F401
     from quizapp.plans import models as _plans  # noqa: F401
+    from quizapp.live import models as _live  # noqa: F401
     from quizapp.practice import models as _practice  # noqa: F401
     from quizapp.units import models as _units  # noqa: F401
 
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.itemstats.views import bp as itemstats_bp
     from quizapp.jobs.views import bp as jobs_bp
     from quizapp.leaderboards.views import bp as leaderboards_bp
+    from quizapp.live.views import bp as live_bp
     from quizapp.main.views import bp as main_bp
     from quizapp.ops.views import bp as ops_bp
     from quizapp.plans.views import bp as plans_bp
@@ -107,7 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp, plans_bp):
+               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp, plans_bp, live_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.

@@ -139,8 +139,25 @@ def build_world(make, db, taint: str = "") -> World:
 
     plan_ids = _plans_world(db, users, unit_a, t)
 
+    # A running live contest (hội thi): participant A is its judge; nobody here holds a team or audience cookie.
+    from quizapp.live import builder as live, play as live_play
+
+    org = users["organiser"].id
+    event = live.create_event(live.EventData(f"{t}Hội thi CCHC"[:255], f"{t}Hội trường"[:255]), org)
+    db.session.flush()
+    team = live.add_team(event, unit_a.id, [f"{t}Thành viên A"[:120]], org)
+    live.add_team(event, unit_b.id, [f"{t}Thành viên B"[:120]], org)
+    part = live.add_part(event, live.PartData("knowledge", f"{t}Khởi động"[:255]), org)
+    live_item = live.pick_questions(part, str(bank_q.id), False, org)[0]
+    live.add_part(event, live.PartData("judged", f"{t}Tiểu phẩm"[:255], rubric="Nội dung: 5"), org)
+    judge = live.add_judge(event, pa.phone, org)
+    live_play.start(event, org)
+    db.session.commit()
+
     ids = {
         **plan_ids,
+        "live_event": event.id, "live_team": team.id, "live_part": part.id, "live_item": live_item.id,
+        "live_judge": judge.id, "live_code": event.audience_code,
         "unit_a": unit_a.id, "unit_a1": unit_a1.id, "unit_b": unit_b.id, "unit_b1": unit_b1.id,
         "contest": contest.id, "draft": draft.id, "open_round": open_round.id, "closed_round": closed_round.id,
         "question": bank_q.id, "attempt_in_progress": in_progress.id, "attempt_submitted": open_submitted.id,

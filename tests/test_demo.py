@@ -25,3 +25,22 @@ def test_demo_load_gives_units_bank_accounts_and_an_open_contest(runner, db, cli
     assert "Vòng thi thứ 1" in html
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "Units created: 0" in again.output and "already loaded" in again.output
+
+
+def test_demo_load_gives_a_live_event_with_the_team_codes_of_the_readme(runner, db):
+    from pathlib import Path
+
+    from quizapp.live.models import EventStatus, LiveEvent, PartKind
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    event = db.session.scalar(sa.select(LiveEvent))
+    assert event.status == EventStatus.DRAFT and len(event.teams) == 4 and len(event.judges) == 2
+    assert {p.kind for p in event.parts} == set(PartKind)
+    assert all(p.items for p in event.parts if p.kind != PartKind.JUDGED)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for team in event.teams:
+        assert f"code {team.join_code}" in result.output and team.join_code in readme
+    assert event.audience_code in readme
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(LiveEvent)) == 1

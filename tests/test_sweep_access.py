@@ -38,6 +38,7 @@ PLAN_READ_ENDPOINTS = ("plans.unit_home", "plans.unit_plan", "plans.activity_lis
                        "plans.evidence_file", "plans.report", "plans.report_download", "plans.evidence_pack")
 PLAN_WRITE_ENDPOINTS = ("plans.unit_plan_save", "plans.activity_new", "plans.activity_update",
                         "plans.activity_delete", "plans.evidence_delete", "plans.report_save", "plans.report_submit")
+LIVE_DEVICE_ENDPOINTS = ("live.device_answer", "live.device_buzz")
 
 # Object-level rules: (endpoints, the object, who may use it).  Everyone else
 # with the declared role gets 403 or 404; anonymous users are sent to log in.
@@ -58,6 +59,9 @@ OBJECT_RULES = [
      {"manager_a", "organiser", "admin"}),
     (PLAN_WRITE_ENDPOINTS, "plan_a", "unit A's communication plan, activities, evidence and reports (change)",
      {"manager_a"}),
+    (("live.judge",), "live_judge", "a live event's judges' console (participant A is its judge)", {"participant"}),
+    (LIVE_DEVICE_ENDPOINTS, "live_team", "a team device's answer or buzzer: a device joined with the team's code "
+     "(a signed cookie), no account", set()),
 ]
 
 # Who may see a fixture user's phone, e-mail, CCCD, date of birth (beyond themselves).
@@ -96,7 +100,11 @@ def _variants(rule, w) -> list[tuple[str, str]]:
             "award_id": ids["award"], "vcode": ids["award_code"], "short": ids["short"],
             "plan_id": ids["plan"], "task_id": ids["task"], "form_id": ids["form"], "activity_id": ids["activity"],
             "evidence_id": ids["evidence"], "report_id": ids["report"], "kind": "quarter", "year": ids["year"],
-            "number": ids["quarter"]}
+            "number": ids["quarter"],
+            "event_id": ids["live_event"], "team_id": ids["live_team"], "part_id": ids["live_part"],
+            "item_id": ids["live_item"], "judge_id": ids["live_judge"]}
+    if rule.endpoint.startswith("live."):
+        base["code"] = ids["live_code"]
     values = {k: v for k, v in base.items() if k in rule.arguments}
     variants = [(values, "")]
     if rule.endpoint == "api_v1.save":  # the answer slot belongs to the attempt in progress
@@ -119,6 +127,10 @@ def _variants(rule, w) -> list[tuple[str, str]]:
         variants = [(values, "award")]
     elif rule.endpoint in PLAN_READ_ENDPOINTS + PLAN_WRITE_ENDPOINTS:
         variants = [(values, "plan_a")]
+    elif rule.endpoint == "live.judge":
+        variants = [(values, "live_judge")]
+    elif rule.endpoint in LIVE_DEVICE_ENDPOINTS:
+        variants = [(values, "live_team")]
     elif rule.endpoint == "contests.public_detail":
         variants.append(({**values, "slug": w.draft_slug}, "draft"))
     elif rule.endpoint == "leaderboards.contest_leaderboard":

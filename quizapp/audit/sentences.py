@@ -134,6 +134,39 @@ ACTIONS: dict[str, ActionText] = {
     "plans.change_after_submit": ActionText(
         _l("%(actor)s changed an activity of %(unit)s after its report was submitted."),
         _l("Change after a report")),
+    # The live contest (quizapp/live): its Vietnamese sentences are in live/translations/vi.po.
+    "live.create": ActionText(
+        _l("%(actor)s created the live event %(obj)s."),
+        _l("Live event created")),
+    "live.start": ActionText(
+        _l("%(actor)s started the live event %(obj)s."),
+        _l("Live event started")),
+    "live.finish": ActionText(
+        _l("%(actor)s finished the live event %(obj)s."),
+        _l("Live event finished")),
+    "live.open": ActionText(
+        _l("%(actor)s opened a question of “%(part)s” in the live event %(obj)s."),
+        _l("Live question opened")),
+    "live.mark_right": ActionText(
+        _l("%(actor)s marked the buzzer answer of %(team)s right (%(points)s points) in %(obj)s."),
+        _l("Buzzer answer marked right")),
+    "live.mark_wrong": ActionText(
+        _l("%(actor)s marked the buzzer answer of %(team)s wrong (%(points)s points) in %(obj)s."),
+        _l("Buzzer answer marked wrong")),
+    "live.correct": ActionText(
+        _l("%(actor)s corrected the points of %(team)s from %(before)s to %(points)s in %(obj)s: "
+          "“%(reason)s”."),
+        _l("Live points corrected")),
+    "live.skip": ActionText(
+        _l("%(actor)s replaced the question on screen by a reserve question in %(obj)s: “%(reason)s”."),
+        _l("Reserve question used")),
+    "live.judge_score": ActionText(
+        _l("%(actor)s scored %(team)s %(points)s in “%(part)s” of %(obj)s."),
+        _l("Judge's score")),
+    "live.judge_rescore": ActionText(
+        _l("%(actor)s changed their score for %(team)s from %(before)s to %(points)s in "
+          "“%(part)s” of %(obj)s."),
+        _l("Judge's score changed")),
 }
 FALLBACK = _l("%(actor)s performed “%(action)s” on %(obj)s.")
 
@@ -250,7 +283,8 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if d.get("extra_attempts"):
         extra.append(_("%(n)s extra attempts", n=d["extra_attempts"]))
     out["extra"] = _(" and ").join(extra)
-    for key in ("created", "updated", "count", "document", "filename", "year"):
+    for key in ("created", "updated", "count", "document", "filename", "year", "team", "part", "reason", "points",
+                "before"):
         if key in d:
             out[key] = d[key]
     return out

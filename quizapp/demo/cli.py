@@ -19,6 +19,15 @@ def load() -> None:
     click.echo(f"Questions imported: {result['questions']}")
     click.echo(f"Contest: {result['contest'] or 'already loaded'}")
     click.echo(f"Communication plan: {result['plan'] or 'already loaded'}")
+    event = result.get("live_event")
+    if event is not None:
+        click.echo(f"Live event (hội thi): {event.title}; audience code {event.audience_code}")
+        for team in event.teams:
+            click.echo(f"  Team {team.name}: code {team.join_code}")
+        from quizapp.live.demo import DEMO_JUDGES
+
+        for phone, name, password in DEMO_JUDGES:
+            click.echo(f"  Judge {name}: {phone} / {password}")
     for phone, password, role in result["accounts"]:
         click.echo(f"Demo account ({role}): {phone} / {password}")
     if not result["accounts"]:

@@ -113,4 +113,8 @@ def load_all() -> dict:
     from quizapp.plans.demo import load_plans
 
     result["plan"] = load_plans()
+
+    from quizapp.live.demo import load_demo_event
+
+    result["live_event"] = load_demo_event()  # the live contest (hội thi), ready to start
     return result
