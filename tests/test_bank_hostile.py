@@ -33,6 +33,8 @@ SMALL = {  # the same attacks, built smaller where the size does not matter to t
     "xlsx_at_the_caps": lambda: hostile.xlsx_at_the_caps(2000),
     "docx_at_the_caps": lambda: hostile.docx_at_the_caps(2000),
     "moodle_xml_at_the_caps": lambda: hostile.moodle_xml_at_the_caps(2000),
+    "xlsx_understated_part": lambda: hostile.xlsx_understated_part(64),
+    "docx_understated_part": lambda: hostile.docx_understated_part(64),
 }
 
 

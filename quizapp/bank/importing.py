@@ -64,6 +64,7 @@ def import_records(
     category_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Validate, match and write parsed records: all of them or none."""
+    filename = "".join(ch for ch in filename if ch.isprintable())  # stored and audited: no NUL for PostgreSQL
     status = QuestionStatus(status)
     if status not in (QuestionStatus.DRAFT, QuestionStatus.APPROVED):
         raise ServiceError("bad_status", str(_l("Imported questions are drafts or approved.")))

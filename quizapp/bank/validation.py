@@ -137,6 +137,8 @@ def validate(
         if r.rejected:
             errors.extend(RowError(r.row, column, message, r.file) for column, message in errs)
             continue
+        _normalise_newlines(r)
+        _control_characters(r, errs)
 
         text = (r.text or "").strip()
         _length_error(text, TEXT_MAX, HEADINGS["text"], errs, "text")
@@ -235,6 +237,35 @@ def validate(
         row["content_hash"] = content_hash(row)
         clean.append(row)
     return clean, errors
+
+
+# Characters no question holds: NUL (PostgreSQL refuses it in text), BEL, VT, FF and the other C0/C1
+# controls (an Excel export and XML 1.0 cannot carry them).  Tab and newline are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_FIELDS = ("text", "explanation", "source", "external_id", "exclusion_group", "area")
+
+
+def _normalise_newlines(r: QuestionRecord) -> None:
+    """CRLF and CR (the web editor's textarea, old Mac files) are one newline: re-saving changes nothing."""
+    for name in _FIELDS:
+        value = getattr(r, name)
+        if isinstance(value, str) and "\r" in value:
+            setattr(r, name, value.replace("\r\n", "\n").replace("\r", "\n"))
+    for o in r.options:
+        if isinstance(o.text, str) and "\r" in o.text:
+            o.text = o.text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _control_characters(r: QuestionRecord, errs: list) -> None:
+    """A control character is refused where it is, named by its code (they are invisible)."""
+    columns = [(HEADINGS[name], getattr(r, name)) for name in _FIELDS]
+    columns += [(option_heading(min(i, 25)), o.text) for i, o in enumerate(r.options[:26])]
+    for column, value in columns:
+        m = _CONTROL.search(value) if isinstance(value, str) else None
+        if m:
+            errs.append((column, str(_l(
+                "The text holds an invisible control character (U+%(code)04X) at position %(pos)d; delete it "
+                "(it usually comes from copying out of another program).", code=ord(m.group()), pos=m.start() + 1))))
 
 
 def _where(first: QuestionRecord, current: QuestionRecord) -> str:

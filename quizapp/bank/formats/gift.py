@@ -38,6 +38,7 @@ _GROUP_COMMENT = re.compile(r"^//\s*(?:Nhóm loại trừ|Nhom loai tru|Exclusio
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _DIFFICULTY_TAG = re.compile(r"^(?:muc-do|difficulty)[-:]?([1-3])$", re.IGNORECASE)
+MAX_GIFT_OPTIONS = 26  # past the validator's 10: one error says it, without building millions of options
 _FORMAT_PREFIX = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 
 
@@ -151,6 +152,16 @@ def _gift_question(text: str, line_no: int, area: str) -> QuestionRecord:
     if general >= 0:
         record.explanation = _gift_post(answer[general + 4:], html_format)
         answer = answer[:general].strip()
+    # True/false first: its feedback ("{T#about ~5}") may hold a "~" that is not an option.
+    tf = answer.split("#", 1)[0].strip() if answer.find("#") > 0 else answer
+    if tf in ("T", "TRUE", "F", "FALSE"):
+        true = tf.startswith("T")
+        record.multiple = False
+        record.options = [OptionRecord(TRUE_LABEL, true), OptionRecord(FALSE_LABEL, not true)]
+        if after:
+            err.append(("", str(_l("Missing-word questions (text after the answer block) are not supported."))))
+            record.rejected = True
+        return record
     if not answer:
         kind = _l("Essay questions are not supported.")
     elif answer.startswith("#"):
@@ -160,20 +171,18 @@ def _gift_question(text: str, line_no: int, area: str) -> QuestionRecord:
     elif "=" in answer and "->" in answer:
         kind = _l("Matching questions are not supported.")
     else:
-        tf = answer.split("#", 1)[0].strip() if answer.find("#") > 0 else answer
-        if tf in ("T", "TRUE", "F", "FALSE"):
-            true = tf.startswith("T")
-            record.multiple = False
-            record.options = [OptionRecord(TRUE_LABEL, true), OptionRecord(FALSE_LABEL, not true)]
-            if after:
-                err.append(("", str(_l("Missing-word questions (text after the answer block) are not supported."))))
-                record.rejected = True
-            return record
         kind = _l("Short-answer questions are not supported.")
     if kind is None and after:
         kind = _l("Missing-word questions (text after the answer block) are not supported.")
     if kind is not None:
         err.append(("", str(kind)))
+        record.rejected = True
+        return record
+    parts_count = answer.count("~") + answer.count("=")
+    if parts_count > MAX_GIFT_OPTIONS:  # counted at C speed before any option is built
+        err.append((option_heading(10), str(_l(
+            "The answer block has %(n)d options (~ or =); a question has at most 10: split it or remove options.",
+            n=parts_count))))
         record.rejected = True
         return record
     single = "=" in answer

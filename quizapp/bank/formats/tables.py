@@ -92,6 +92,7 @@ def find_header(row_iter, name: str = "") -> tuple[int, list] | tuple[None, tupl
     for i, row in enumerate(row_iter):
         if i >= HEADER_SCAN_ROWS:
             break
+        row = list(row[:MAX_COLUMNS]) if isinstance(row, (list, tuple)) else row
         score, found = _header_score(row)
         if score == len(_REQUIRED_HEADINGS):
             return i, row

@@ -27,7 +27,7 @@ from quizapp.bank.formats.tables import (
 )
 from quizapp.core.cellformat import render_cell
 from quizapp.core.errors import ServiceError
-from quizapp.core.uploads import check_xlsx
+from quizapp.core.uploads import MAX_ROW_CELLS, check_xlsx
 
 
 def _xlsx_row(cells, date_iso: set[int] | None = None) -> list:
@@ -99,6 +99,12 @@ def read_csv(content: bytes) -> list[QuestionRecord]:
 
     text = decode_table_text(content)
     lines = text.split("\n")
+    if lines and len(max(lines, key=len)) > MAX_ROW_CELLS:  # csv.reader would build every field of a row
+        for number, line in enumerate(lines, start=1):
+            if len(line) > MAX_ROW_CELLS and max(line.count(d) for d in ",;\t") >= MAX_ROW_CELLS:
+                raise ServiceError("file_too_complex", str(_l(
+                    "Line %(line)d of the file has more than %(n)d cells; a question has at most %(cols)d columns: "
+                    "remove the extra separators.", line=number, n=MAX_ROW_CELLS, cols=MAX_COLUMNS)), 413)
     best = (0, set(), 0, [])
     try:
         for delimiter in (",", ";", "\t"):
