@@ -18,7 +18,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from quizapp.bank.formats.records import (
-    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, decode_text, option_heading,
+    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, decode_text, option_heading, strip_html_comments,
 )
 
 _GIFT_ESCAPES = {":": "\x01", "#": "\x02", "=": "\x03", "{": "\x04", "}": "\x05", "~": "\x06", "n": "\x07"}
@@ -27,8 +27,9 @@ _BACKSLASH = "\x08"
 _WEIGHT = re.compile(r"^%(-?[0-9]{1,3}(?:\.[0-9]*)?)%")
 # A tag's value never holds "[", so a search from each "[id:" stops at the next
 # bracket: linear even for a line of 80,000 unclosed "[id:".
-_ID_TAG = re.compile(r"\[id:((?:\\.|[^\]\[\\])+)\]")
-_TAG = re.compile(r"\[tag:((?:\\.|[^\]\[\\])+)\]")
+_ID_TAG = re.compile(r"\[id:((?:\\.|[^\]\[\\\n])+)\]")
+_TAG = re.compile(r"\[tag:((?:\\.|[^\]\[\\\n])+)\]")
+_OPEN_ID = re.compile(r"\[id:(?:\\.|[^\]\[\\\n])*$", re.MULTILINE)
 # Our own comments, read back so a GIFT export round-trips the fields GIFT has no place for.
 _SOURCE_COMMENT = re.compile(r"^//\s*(?:Nguồn|Nguon|Source)\s*:\s?(.*)$", re.IGNORECASE)
 _DATE_COMMENT = re.compile(r"^//\s*(?:Ngày tham chiếu|Ngay tham chieu|Reference date)\s*:\s*(.*)$", re.IGNORECASE)
@@ -51,6 +52,8 @@ def _gift_pre(text: str) -> str:
 
 
 def _gift_post(text: str, html_format: bool = False) -> str:
+    if "<!--" in text:
+        text = strip_html_comments(text)
     for placeholder, ch in _GIFT_UNESCAPE.items():
         text = text.replace(placeholder, ch)
     text = text.replace(_BACKSLASH, "\\")
@@ -106,6 +109,11 @@ def read_gift(content: bytes) -> list[QuestionRecord]:
         m = _ID_TAG.search(comments)
         if m:
             record.external_id = m.group(1).replace("\\]", "]").strip()
+        elif _OPEN_ID.search(comments):
+            record.errors.append(("", str(_l(
+                "The question id “[id:…]” is not closed on its comment line: write “// [id:CODE]” whole on one "
+                "line."))))
+            record.rejected = True
         for tag in _TAG.findall(comments):
             d = _DIFFICULTY_TAG.match(tag.strip())
             if d:
@@ -217,8 +225,11 @@ def _gift_question(text: str, line_no: int, area: str) -> QuestionRecord:
     return record
 
 
-def _gift_escape(text: str) -> str:
+def _gift_escape(text: str, prefixable: bool = False) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     out = text.replace("\\", "\\\\")
+    if prefixable and _FORMAT_PREFIX.match(out):  # "[html]…" is text here, not a format: say the format first
+        out = "[moodle]" + out
     for ch in "~=#{}:":
         out = out.replace(ch, "\\" + ch)
     return out.replace("\n", "\\n")
@@ -239,14 +250,14 @@ def to_gift(rows: list[dict]) -> str:
             out.append("// Ngày tham chiếu: " + r["reference_date"].isoformat())
         if r.get("exclusion_group"):
             out.append("// Nhóm loại trừ: " + _comment_escape(r["exclusion_group"]))
-        lines = [_gift_escape(r["text"]) + " {"]
+        lines = [_gift_escape(r["text"], prefixable=True) + " {"]
         correct = [o for o in r["options"] if o["correct"]]
         for o in r["options"]:
             if not r["multiple"]:
-                lines.append(("  =" if o["correct"] else "  ~") + _gift_escape(o["text"]))
+                lines.append(("  =" if o["correct"] else "  ~") + _gift_escape(o["text"], prefixable=True))
             else:
                 w = 100 / len(correct) if o["correct"] else -100
-                lines.append(f"  ~%{w:g}%" + _gift_escape(o["text"]))
+                lines.append(f"  ~%{w:g}%" + _gift_escape(o["text"], prefixable=True))
         if r["explanation"]:
             lines.append("  ####" + _gift_escape(r["explanation"]))
         lines.append("}\n")

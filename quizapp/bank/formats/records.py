@@ -82,6 +82,23 @@ def decode_text(content: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def strip_html_comments(text: str) -> str:
+    """HTML comments ("<!-- note to the author -->") never reach entrants; linear for unclosed "<!--"."""
+    out, pos = [], 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            break
+        end = text.find("-->", start + 4)
+        out.append(text[pos:start])
+        if end < 0:
+            pos = len(text)
+            break
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def category_names(category: str) -> list[str]:
     """The names a Moodle category path may be known by: the whole path, then its last part."""
     parts = [p.strip() for p in category.strip().split("/") if p.strip()]

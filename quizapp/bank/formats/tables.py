@@ -51,6 +51,8 @@ class Table:
     rows: list[list]
     first_row: int  # sheet row number of rows[0] (1-based)
     name: str = ""
+    cell_errors: dict = None  # {(index in rows, column index): message} found while reading the cells
+    numbers: list = None  # the sheet row number of each of rows when blank rows were left out
 
 
 def heading_key(value) -> str:
@@ -154,7 +156,14 @@ def read_table(table: Table) -> list[QuestionRecord]:
     data = [[(str(c) if c is not None else "") for c in r[:len(header)]] + [""] * (len(header) - len(r))
             for r in table.rows]
     frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header)
-    return read_frame(frame, table.first_row)
+    records = read_frame(frame, table.first_row, table.numbers)
+    if table.cell_errors:
+        by_row = {r.row: r for r in records}
+        for (i, j), message in sorted(table.cell_errors.items()):
+            record = by_row.get(table.numbers[i] if table.numbers else i + table.first_row)
+            if record is not None and j < len(table.header):
+                record.errors.append((str(table.header[j] or "").strip(), message))
+    return records
 
 
 def _columns(frame: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
@@ -174,7 +183,14 @@ def _columns(frame: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     missing += [option_heading(i) for i in (0, 1) if i not in options]
     if missing:
         raise ServiceError("columns_missing", str(_l("Missing columns: %(cols)s", cols=", ".join(missing))))
-    option_cols = [options[i] for i in range(max(options) + 1) if i in options]
+    gaps = [i for i in range(max(options)) if i not in options]
+    if gaps:  # never shift a later column into the gap: D's text would become option C
+        later = next(i for i in sorted(options) if i > gaps[0])
+        raise ServiceError("columns_missing", str(_l(
+            "There is a column “%(later)s” but no column “%(gap)s”: add the column “%(gap)s” (it may stay empty "
+            "in rows with fewer options) or rename the columns so the letters follow each other.",
+            later=option_heading(later), gap=option_heading(gaps[0]))))
+    option_cols = [options[i] for i in range(max(options) + 1)]
     return found, option_cols
 
 
@@ -195,7 +211,7 @@ def _column(series: pd.Series) -> tuple[list[str], list[bool] | None]:
     return values, (formula.tolist() if formula.any() else None)
 
 
-def read_frame(frame: pd.DataFrame, first_row: int = 2) -> list[QuestionRecord]:
+def read_frame(frame: pd.DataFrame, first_row: int = 2, numbers: list | None = None) -> list[QuestionRecord]:
     cols, option_cols = _columns(frame)
     fields = {key: _column(frame[col]) for key, col in cols.items()}
     options_data = [_column(frame[col]) for col in option_cols]
@@ -237,7 +253,7 @@ def read_frame(frame: pd.DataFrame, first_row: int = 2) -> list[QuestionRecord]:
         elif raw_multiple:
             errors.append((HEADINGS["multiple"], str(_l("Write “Có” or “Không”."))))
         records.append(QuestionRecord(
-            row=i + first_row,
+            row=numbers[i] if numbers else i + first_row,
             area=(values["area"] or empty)[i],
             difficulty=(values["difficulty"] or absent)[i],
             multiple=multiple,

@@ -30,10 +30,21 @@ from quizapp.core.errors import ServiceError
 from quizapp.core.uploads import MAX_ROW_CELLS, check_xlsx
 
 
-def _xlsx_row(cells, date_iso: set[int] | None = None) -> list:
+# Excel keeps 15 significant digits: a longer number typed into a Number cell is already rounded
+# (12345678901234567890 is stored as 12345678901234567000 and read back as 12345678901234569216).
+MAX_EXACT_NUMBER = 10**15
+
+
+def _xlsx_row(cells, date_iso: set[int] | None = None, problems: dict | None = None, index: int = 0) -> list:
     out = []
     for j, cell in enumerate(cells):
         value = getattr(cell, "value", None)
+        if (problems is not None and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and abs(value) >= MAX_EXACT_NUMBER):
+            problems[(index, j)] = str(_l(
+                "The cell holds a number of more than 15 digits, which Excel has already rounded (%(value)s): "
+                "format the column as Text and type the digits again (or write them with an apostrophe: '123…).",
+                value=f"{value:.6g}"))
         if date_iso is not None and j in date_iso and isinstance(value, (datetime, date)):
             out.append(value.date().isoformat() if isinstance(value, datetime) else value.isoformat())
         else:
@@ -66,13 +77,18 @@ def read_xlsx(content: bytes) -> list[QuestionRecord]:
             while header and not str(header[-1] or "").strip():
                 header.pop()
             dates = {j for j, h in enumerate(header) if heading_field(heading_key(h)) == ("reference_date", None)}
-            rows = []
+            # Blank rows are skipped (openpyxl makes up every row above a stray cell at row 1,048,576);
+            # only rows with something in them count towards the limit, and keep their sheet row number.
+            rows, numbers, problems = [], [], {}
             for n, r in enumerate(sheet.iter_rows(min_row=index + 2, max_col=max(len(header), 1))):
-                if n >= MAX_TABLE_ROWS:
+                if all(getattr(c, "value", None) is None for c in r):
+                    continue
+                if len(rows) >= MAX_TABLE_ROWS:
                     raise ServiceError("file_too_many_rows", str(_l(
                         "The file has more than %(n)d questions.", n=MAX_QUESTIONS)))
-                rows.append(_xlsx_row(r, dates))
-            return read_table(Table(header, rows, index + 2, sheet.title))
+                rows.append(_xlsx_row(r, dates, problems, len(rows)))
+                numbers.append(index + 2 + n)
+            return read_table(Table(header, rows, index + 2, sheet.title, problems, numbers))
         raise missing_columns_error(best, 1, best_sheet if len(book.worksheets) > 1 else "")
     except ServiceError:
         raise
