@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from flask_babel import lazy_gettext as _l
 
 from quizapp.bank.formats.records import (
-    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, option_heading, strip_html_comments,
+    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, echo, option_heading, strip_html_comments,
 )
 from quizapp.core.errors import ServiceError
 
@@ -154,7 +154,7 @@ def read_moodle_xml(content: bytes) -> list[QuestionRecord]:
         if kind not in ("multichoice", "truefalse"):
             record.rejected = True
             record.errors.append(("", str(_l(
-                "Moodle question type “%(type)s” is not supported (only multichoice and truefalse).", type=kind))))
+                "Moodle question type “%(type)s” is not supported (only multichoice and truefalse).", type=echo(kind)))))
             continue
         record.text = _plain(q.find("questiontext"))
         record.explanation = _plain(q.find("generalfeedback"))

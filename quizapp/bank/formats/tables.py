@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
@@ -86,20 +87,31 @@ _REQUIRED_HEADINGS = (HEADINGS["text"], option_heading(0), option_heading(1), HE
 
 
 def find_header(row_iter, name: str = "") -> tuple[int, list] | tuple[None, tuple]:
-    """The first row among the first rows of a sheet that holds every required heading.
+    """The first row among the first rows of a sheet that holds every required heading (alone, or
+    together with the row above it: a two-level heading).
 
     Returns (index, row) or (None, (score, found, index, row)) for the best near miss.
     """
     best = (0, set(), 0, [])
+    previous: list | None = None
     for i, row in enumerate(row_iter):
         if i >= HEADER_SCAN_ROWS:
             break
-        row = list(row[:MAX_COLUMNS]) if isinstance(row, (list, tuple)) else row
+        row = list(row[:MAX_COLUMNS])
         score, found = _header_score(row)
         if score == len(_REQUIRED_HEADINGS):
             return i, row
+        if previous is not None and score:
+            # A two-level heading: "Phương án" merged over a row of A | B | C | D, "Câu hỏi" and "Đáp án"
+            # in the row above.  The lower row's heading counts where it has one, else the upper row's.
+            merged = [cell if heading_field(heading_key(cell)) else upper
+                      for cell, upper in zip_longest(row, previous, fillvalue="")]
+            merged_score, merged_found = _header_score(merged)
+            if merged_score == len(_REQUIRED_HEADINGS):
+                return i, merged
         if score > best[0]:
             best = (score, found, i, row)
+        previous = row
     return None, best
 
 

@@ -132,7 +132,7 @@ def read_csv(content: bytes) -> list[QuestionRecord]:
             rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
             if len(rows) > MAX_TABLE_ROWS:
                 raise ServiceError("file_too_many_rows", str(_l("The file has more than %(n)d questions.", n=MAX_QUESTIONS)))
-            return read_table(Table(rows[index], rows[index + 1:], index + 2))
+            return read_table(Table(found, rows[index + 1:], index + 2))
     except csv.Error:
         raise ServiceError("file_corrupt", str(_l("The file could not be read. Is it a valid .csv file?")))
     raise missing_columns_error(best)
