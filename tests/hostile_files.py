@@ -345,7 +345,7 @@ def csv_nul() -> tuple[str, bytes]:
 
 def csv_control_characters() -> tuple[str, bytes]:
     """BEL, VT and FF inside cells (they broke the Excel export and the XML round trip)."""
-    return "dieu-khien.csv", (",".join(HEADER) + "\nTTHC,Hỏi\x07?,Có\x0b,Không\x0c,A\n").encode()
+    return "dieu-khien.csv", (",".join(HEADER) + "\nTTHC,Hỏi\x07?,C\x0bó,Khô\x0cng,A\n").encode()
 
 
 ALL_REFUSED.update({

@@ -179,7 +179,7 @@ def check_docx_body(content: bytes) -> None:
     longest = max(range(len(pieces)), key=lambda i: len(pieces[i]))
     if len(pieces[longest]) > MAX_DOCUMENT_PIECE:
         text = pieces[longest].partition(b">")[2][:200].decode("utf-8", "replace")
-        start = " ".join(text.split())[:40] or "…"
+        start = " ".join(text.split())[:60] or "…"
         raise ServiceError("file_long_paragraph", str(_l(
             "A paragraph of the Word file (starting “%(start)s”) is longer than %(n)d characters — a question "
             "has at most 1,000 and an explanation 4,000: shorten it or split it into several paragraphs.",

@@ -113,7 +113,8 @@ def _plain(node: _Node | None, path=("text",)) -> str:
         pieces = []
         for piece, pre in _pre_blocks(text):
             if pre:  # preformatted: line ends and indentation are the text
-                pieces.append(html.unescape(_TAG.sub("", _BREAK.sub("\n", piece))))
+                piece = html.unescape(_TAG.sub("", _BREAK.sub("\n", piece)))
+                pieces.append(piece[1:] if pieces and pieces[-1].endswith("\n") else piece)
                 continue
             piece = _BREAK.sub("\n", re.sub(r"[\r\n]+", " ", piece))  # source line ends are spaces in HTML
             piece = html.unescape(_TAG.sub("", piece)).replace("\xa0", " ")  # an HTML editor's &nbsp;
