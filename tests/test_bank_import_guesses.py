@@ -16,6 +16,7 @@ from quizapp.bank import editor, exporting, importing
 from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.bank.models import Question, QuestionStatus, ReformArea
 from quizapp.core.errors import ServiceError
+from tests.test_bank_import import _docx
 
 HEAD = ["Lĩnh vực", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Đáp án đúng"]
 
@@ -41,16 +42,6 @@ def _xlsx(rows: list[list], extra=None) -> bytes:
         extra(book.active)
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
-
-
-def _docx(build) -> bytes:
-    import docx
-
-    document = docx.Document()
-    build(document)
-    buf = io.BytesIO()
-    document.save(buf)
     return buf.getvalue()
 
 
