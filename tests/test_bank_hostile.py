@@ -104,7 +104,8 @@ def test_excel_unicode_text_csv_is_accepted(app, db):
 
 
 @pytest.mark.parametrize("name", ["xlsx_wide_row", "gift_html_lt", "gift_id_tags", "gift_blank_lines",
-                                  "docx_many_paragraphs", "gift_tilde_flood", "yaml_merge_flood"])
+                                  "docx_many_paragraphs", "gift_tilde_flood", "gift_weight_flood", "yaml_merge_flood",
+                                  "yaml_many_questions"])
 def test_guard_full_size_hostile_file_stays_within_generous_bounds_in_a_fresh_process(name):
     """Full-size files at the 10 MB upload limit; the budget (5 s, 300 MB) is measured in bench/.
 
