@@ -226,3 +226,141 @@ ALL_REFUSED.update({
     "gift_open_brace_equals": (gift_open_brace_equals, None),
     "docx_long_spaces": (docx_long_spaces, None),
 })
+
+
+# --- issue 20, item 16: the files an outside attack still found past the budget ---------------------------
+
+def gift_tilde_flood(mb: int = 9) -> tuple[str, bytes]:
+    """One GIFT question whose answer block is millions of "~" (each one an option)."""
+    return "nga.gift", "Hỏi? {=A ".encode() + b"~" * (mb * 2**20) + b"}\n"
+
+
+def gift_weight_flood(n: int = 1_900_000) -> tuple[str, bytes]:
+    """One GIFT question of millions of weighted empty options ("~%50%")."""
+    return "trong-so.gift", "Hỏi? {".encode() + b"~%50%" * n + b"}\n"
+
+
+def xlsx_shared_strings_flood(mb: int = 30) -> tuple[str, bytes]:
+    """Under the unpacked caps: 30 MB of shared strings, two million tiny distinct-looking texts."""
+    parts = _xlsx_parts()
+    chunk = b"<si><t>x</t></si>"
+    return "chuoi-chia-se.xlsx", _zip(parts, (
+        "xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">', chunk,
+        b"</sst>", mb * 2**20 // len(chunk)))
+
+
+def docx_style_chain(mb: int = 31) -> tuple[str, bytes]:
+    """A styles part of 31 MB: a chain of styles each based on the one before."""
+    parts = _docx_parts()
+    head, tail = parts["word/styles.xml"].split(b"</w:styles>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in parts.items():
+            if name != "word/styles.xml":
+                z.writestr(name, data)
+        with z.open("word/styles.xml", "w", force_zip64=True) as f:
+            f.write(head)
+            i, size = 0, 0
+            while size < mb * 2**20:
+                block = b"".join(b'<w:style w:type="paragraph" w:styleId="s%d"><w:name w:val="s%d"/>'
+                                 b'<w:basedOn w:val="s%d"/></w:style>' % (j, j, j - 1) for j in range(i, i + 5000))
+                f.write(block)
+                size += len(block)
+                i += 5000
+            f.write(b"</w:styles>" + tail)
+    return "chuoi-kieu.docx", out.getvalue()
+
+
+def csv_wide_row(columns: int = 4_000_000) -> tuple[str, bytes]:
+    head = ",".join(HEADER) + "\n"
+    return "cot-rong.csv", head.encode() + "TTHC,Hỏi?,Có,Không,A".encode() + b"," * columns + b"\n"
+
+
+def yaml_merge_flood(n: int = 200_000) -> tuple[str, bytes]:
+    """Merge keys (<<) that copy one mapping into every question again and again."""
+    head = "area: TTHC\nbase: &b {text: Hỏi?, options: [{text: Có, correct: true}, {text: Không}]}\nquestions:\n"
+    return "lu-gop.yaml", (head + "".join("  - {<<: [*b, *b, *b, *b]}\n" for _ in range(n))).encode()
+
+
+def yaml_many_questions(n: int = 25_000) -> tuple[str, bytes]:
+    """More questions than the limit (20,000), each one valid."""
+    lines = ["area: TTHC", "questions:"]
+    for i in range(n):
+        lines.append(f"  - text: Câu hỏi số {i} về thủ tục hành chính tại bộ phận một cửa?")
+        lines.append("    options: [{text: Có, correct: true}, {text: Không}, {text: Chưa rõ}, {text: Tùy nơi}]")
+    return "nhieu-cau.yaml", ("\n".join(lines) + "\n").encode()
+
+
+def yaml_long_number(digits: int = 100_000) -> tuple[str, bytes]:
+    return "so-dai.yaml", ("area: TTHC\nquestions:\n  - text: Hỏi?\n    external_id: " + "7" * digits +
+                           "\n    options: [{text: Có, correct: true}, {text: Không}]\n").encode()
+
+
+def _understated(parts: dict[str, bytes], name: str, filename: str, mb: int) -> tuple[str, bytes]:
+    """A zip whose central directory states ``name`` at a few KB while it inflates to ``mb`` MB."""
+    head, sep, tail = parts[name].rpartition(b"</")
+    data = _zip(parts, (name, head, b" " * 1024, sep + tail, mb * 1024))
+    stated = len(parts[name])
+    pos = 0
+    while True:
+        at = data.find(b"PK\x01\x02", pos)
+        if at < 0:
+            raise AssertionError(name)
+        name_len = int.from_bytes(data[at + 28:at + 30], "little")
+        extra_len = int.from_bytes(data[at + 30:at + 32], "little")
+        if data[at + 46:at + 46 + name_len] == name.encode():
+            break
+        pos = at + 4
+    entry = bytearray(data[at:at + 46 + name_len + extra_len])
+    extra = entry[46 + name_len:]
+    if entry[24:28] == b"\xff\xff\xff\xff":  # zip64: the real size lives in the extra field
+        i = 0
+        while i < len(extra):
+            tag, size = int.from_bytes(extra[i:i + 2], "little"), int.from_bytes(extra[i + 2:i + 4], "little")
+            if tag == 1:
+                extra[i + 4:i + 12] = stated.to_bytes(8, "little")
+                break
+            i += 4 + size
+        entry[46 + name_len:] = extra
+    else:
+        entry[24:28] = stated.to_bytes(4, "little")
+    return filename, data[:at] + bytes(entry) + data[at + len(entry):]
+
+
+def xlsx_understated_part(mb: int = 551) -> tuple[str, bytes]:
+    return _understated(_xlsx_parts(), "xl/worksheets/sheet1.xml", "khai-thieu.xlsx", mb)
+
+
+def docx_understated_part(mb: int = 551) -> tuple[str, bytes]:
+    return _understated(_docx_parts(), "word/document.xml", "khai-thieu.docx", mb)
+
+
+def gift_nul() -> tuple[str, bytes]:
+    return "nul.gift", "::Q1:: Bộ phận một cửa\x00 đặt ở đâu? {=Ủy ban ~Nhà văn hóa}\n".encode()
+
+
+def csv_nul() -> tuple[str, bytes]:
+    return "nul.csv", (",".join(HEADER) + "\nTTHC,Hỏi\x00?,Có,Không,A\n").encode()
+
+
+def csv_control_characters() -> tuple[str, bytes]:
+    """BEL, VT and FF inside cells (they broke the Excel export and the XML round trip)."""
+    return "dieu-khien.csv", (",".join(HEADER) + "\nTTHC,Hỏi\x07?,C\x0bó,Khô\x0cng,A\n").encode()
+
+
+ALL_REFUSED.update({
+    "gift_tilde_flood": (gift_tilde_flood, None),
+    "gift_weight_flood": (gift_weight_flood, None),
+    "xlsx_shared_strings_flood": (xlsx_shared_strings_flood, "file_too_complex"),
+    "docx_style_chain": (docx_style_chain, "file_too_complex"),
+    "csv_wide_row": (csv_wide_row, "file_too_complex"),
+    "yaml_merge_flood": (yaml_merge_flood, "file_yaml_alias"),
+    "yaml_many_questions": (yaml_many_questions, "file_too_many_rows"),
+    "yaml_long_number": (yaml_long_number, None),
+    "xlsx_understated_part": (xlsx_understated_part, "file_corrupt"),
+    "docx_understated_part": (docx_understated_part, "file_corrupt"),
+    "gift_nul": (gift_nul, None),
+    "csv_nul": (csv_nul, None),
+    "csv_control_characters": (csv_control_characters, None),
+    "docx_long_spaces": (docx_long_spaces, "file_long_paragraph"),
+})

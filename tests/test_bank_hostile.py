@@ -33,6 +33,8 @@ SMALL = {  # the same attacks, built smaller where the size does not matter to t
     "xlsx_at_the_caps": lambda: hostile.xlsx_at_the_caps(2000),
     "docx_at_the_caps": lambda: hostile.docx_at_the_caps(2000),
     "moodle_xml_at_the_caps": lambda: hostile.moodle_xml_at_the_caps(2000),
+    "xlsx_understated_part": lambda: hostile.xlsx_understated_part(64),
+    "docx_understated_part": lambda: hostile.docx_understated_part(64),
 }
 
 
@@ -102,7 +104,8 @@ def test_excel_unicode_text_csv_is_accepted(app, db):
 
 
 @pytest.mark.parametrize("name", ["xlsx_wide_row", "gift_html_lt", "gift_id_tags", "gift_blank_lines",
-                                  "docx_many_paragraphs"])
+                                  "docx_many_paragraphs", "gift_tilde_flood", "gift_weight_flood", "yaml_merge_flood",
+                                  "yaml_many_questions"])
 def test_guard_full_size_hostile_file_stays_within_generous_bounds_in_a_fresh_process(name):
     """Full-size files at the 10 MB upload limit; the budget (5 s, 300 MB) is measured in bench/.
 
@@ -121,6 +124,8 @@ def test_guard_full_size_hostile_file_stays_within_generous_bounds_in_a_fresh_pr
     (lambda: hostile.xlsx_many_entries(600), "file_too_complex"),
     (hostile.xlsx_wide_row, "file_too_complex"),
     (hostile.xlsx_many_rows, "file_too_many_rows"),
+    (lambda: hostile.xlsx_understated_part(64), "file_corrupt"),
+    (hostile.xlsx_shared_strings_flood, "file_too_complex"),
 ])
 def test_the_unit_import_refuses_the_same_xlsx_bombs_before_parsing(app, db, builder, code):
     from quizapp.units import services as units
@@ -129,3 +134,63 @@ def test_the_unit_import_refuses_the_same_xlsx_bombs_before_parsing(app, db, bui
     with pytest.raises(ServiceError) as exc:
         units.import_units(content, filename)
     assert exc.value.code == code and _vietnamese(exc.value.message)
+
+
+# --- issue 20, item 16 ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["gift_nul", "csv_nul"])
+def test_a_nul_byte_in_an_upload_is_a_row_error_naming_the_field_not_a_500(client, db, make, auth, name):
+    """PostgreSQL refuses NUL in text: the import ended in a 500 there (run this on both databases)."""
+    from quizapp.auth.models import Role
+    from tests.test_bank_editor import csrf_token
+
+    auth.login(make.user(role=Role.ORGANISER))
+    filename, content = getattr(hostile, name)()
+    area = db.session.scalar(sa.text("SELECT id FROM reform_areas WHERE code = 'TTHC'"))
+    resp = client.post("/admin/bank/import", data={
+        "csrf_token": csrf_token(client, "/admin/bank/import"), "status": "approved", "default_area_id": area,
+        "default_difficulty": 1, "file": (io.BytesIO(content), "h\x00" + filename)},
+        content_type="multipart/form-data")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "ký tự điều khiển vô hình (U+0000)" in html and "Câu hỏi" in html
+    assert _bank_rows(db) == 0
+
+
+def test_control_characters_are_refused_in_the_row_and_column_they_are_in(app, db):
+    """BEL, VT and FF were stored and then broke the Excel export and the Moodle XML round trip."""
+    filename, content = hostile.csv_control_characters()
+    report = bank.import_file(content, filename)
+    assert not report.ok and _bank_rows(db) == 0
+    assert [(e.row, e.column, e.message.split("(")[1][:6]) for e in report.errors] == [
+        (2, "Câu hỏi", "U+0007"), (2, "Phương án A", "U+000B"), (2, "Phương án B", "U+000C")]
+
+
+def test_the_editor_refuses_control_characters_too(app, db):
+    from quizapp.bank import editor
+    from quizapp.bank.formats.records import OptionRecord, QuestionRecord
+
+    with pytest.raises(editor.QuestionInvalid) as exc:
+        editor.create_question(QuestionRecord(row=1, area="TTHC", text="Hỏi\x0c?", options=[
+            OptionRecord("Có", True), OptionRecord("Không")]), None)
+    assert [(e.column, "U+000C" in e.message) for e in exc.value.errors] == [("Câu hỏi", True)]
+    assert _bank_rows(db) == 0
+
+
+def test_a_zip_part_that_inflates_past_its_stated_size_is_refused_without_inflating_it(app, db):
+    """The stated size was believed: 551 MB were inflated before an unhandled BadZipFile."""
+    import resource
+
+    filename, content = hostile.xlsx_understated_part(551)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ServiceError) as exc:
+        bank.import_file(content, filename)
+    assert exc.value.code == "file_corrupt" and "xl/worksheets/sheet1.xml" in exc.value.message
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KB: far below 551 MB
+
+
+def test_a_long_yaml_number_is_kept_as_written_not_a_500(app, db):
+    filename, content = hostile.yaml_long_number()
+    report = bank.import_file(content, filename)
+    assert not report.ok and report.errors[0].column == "Mã câu hỏi"
+    assert "Nội dung dài quá 64 ký tự (hiện có 100000)" in report.errors[0].message

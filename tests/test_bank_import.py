@@ -254,7 +254,7 @@ LONG = "x" * 1001
     ({"Đáp án đúng": "A, B", "Nhiều đáp án đúng": "Không"}, "Đáp án đúng", "chỉ có một đáp án"),
     ({"Phương án C": "đáp án ĐÚNG 3"}, "Phương án C", "trùng với phương án A"),
     ({"Phương án B": "", "Phương án C": ""}, "Phương án B", "ít nhất 2 phương án"),
-    ({"Lĩnh vực": "Thể thao"}, "Lĩnh vực", "Không có lĩnh vực cải cách “Thể thao”"),
+    ({"Lĩnh vực": "Thể thao"}, "Lĩnh vực", "Không có lĩnh vực cải cách “Thể thao”: hãy ghi một trong các mã hoặc tên sau: TC (Cải cách thể chế)"),
     ({"Câu hỏi": "   "}, "Câu hỏi", "trống"),
     ({"Câu hỏi": LONG}, "Câu hỏi", "1000 ký tự"),
     ({"Phương án B": "y" * 501}, "Phương án B", "500 ký tự"),

@@ -64,11 +64,15 @@ def import_records(
     category_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Validate, match and write parsed records: all of them or none."""
+    filename = "".join(ch for ch in filename if ch.isprintable())  # stored and audited: no NUL for PostgreSQL
     status = QuestionStatus(status)
     if status not in (QuestionStatus.DRAFT, QuestionStatus.APPROVED):
         raise ServiceError("bad_status", str(_l("Imported questions are drafts or approved.")))
     if not records:
-        raise ServiceError("file_empty", str(_l("The file holds no questions.")))
+        raise ServiceError("file_empty", str(_l(
+            "The file holds no questions. In Word or a text file, start each question with “Câu 1:” or “1.” "
+            "and each option with “A.”, then a line “Đáp án: B”; in Excel or CSV, put the headings Câu hỏi, "
+            "Phương án A, Phương án B and Đáp án đúng in one row above the questions.")))
     if progress:
         progress("validate", 0, len(records))
     clean, errors = validate(records, default_area_id, default_difficulty, category_map=category_map)

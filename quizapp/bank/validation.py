@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from quizapp.bank.formats.records import (
-    HEADINGS, LETTERS, OptionRecord, QuestionRecord, category_names, option_heading, parse_date,
+    HEADINGS, LETTERS, OptionRecord, QuestionRecord, category_names, echo, option_heading, parse_date,
 )
 from quizapp.bank.models import ReformArea
 from quizapp.core.db import db
@@ -47,16 +47,43 @@ class RowError:
     file: str = ""
 
 
+# An area written as the Government's programme (NQ 76/NQ-CP) words it, or with its usual abbreviations,
+# is the same area: "Cải cách TTHC", "Xây dựng và phát triển Chính phủ điện tử, Chính phủ số",
+# "Lĩnh vực cải cách tổ chức bộ máy HCNN".  The key keeps the words that tell the areas apart.
+_AREA_ABBREVIATIONS = {"tthc": "thu tuc hanh chinh", "hcnn": "hanh chinh nha nuoc", "cpdt": "chinh phu dien tu",
+                       "cp": "chinh phu", "cps": "chinh phu so", "cchc": "cai cach hanh chinh", "bmhc": "bo may hanh chinh"}
+_AREA_FILLER = re.compile(r"\b(?:linh vuc|noi dung|cai cach|xay dung|phat trien|va)\b")
+
+
+def area_key(text: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
+    expanded = " ".join(_AREA_ABBREVIATIONS.get(w, w) for w in words)
+    return " ".join(_AREA_FILLER.sub(" ", expanded).split())
+
+
 def area_index() -> dict[str, ReformArea]:
-    """Areas by folded code and folded name."""
+    """Areas by folded code, folded name and the name's key (:func:`area_key`)."""
     out = {}
-    for area in db.session.scalars(sa.select(ReformArea)):
+    areas = list(db.session.scalars(sa.select(ReformArea).order_by(ReformArea.position, ReformArea.code)))
+    for area in areas:
         name = fold(area.name)
         out.setdefault(name.removeprefix("cai cach "), area)  # "Thủ tục hành chính" (a GIFT category)
+        out.setdefault("\x00" + area_key(area.name), area)
         out[name] = area
-    for area in db.session.scalars(sa.select(ReformArea)):
+    for area in areas:
         out[fold(area.code)] = area
     return out
+
+
+def find_area(areas: dict[str, ReformArea], text: str) -> ReformArea | None:
+    return areas.get(fold(text)) or areas.get("\x00" + area_key(text))
+
+
+def _unknown_area(areas: dict[str, ReformArea], text: str) -> str:
+    listed = {a.id: a for a in areas.values()}.values()
+    names = "; ".join(f"{a.code} ({a.name})" for a in sorted(listed, key=lambda a: (a.position or 0, a.code)))
+    return str(_l("Unknown reform area “%(area)s”: write one of the codes or names %(names)s.",
+                  area=echo(text), names=names))
 
 
 def _difficulty(raw, default: int) -> int | None:
@@ -137,6 +164,8 @@ def validate(
         if r.rejected:
             errors.extend(RowError(r.row, column, message, r.file) for column, message in errs)
             continue
+        _normalise_newlines(r)
+        _control_characters(r, errs)
 
         text = (r.text or "").strip()
         _length_error(text, TEXT_MAX, HEADINGS["text"], errs, "text")
@@ -151,27 +180,29 @@ def validate(
 
         area = None
         if r.area:
-            area = areas.get(fold(r.area))
+            area = find_area(areas, r.area)
             if area is None:
-                errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=r.area))))
+                errs.append((HEADINGS["area"], _unknown_area(areas, r.area)))
         elif r.category:
             names = category_names(r.category)
             mapped = next((categories[fold(n)] for n in names if fold(n) in categories), None)
             if mapped is not None:
-                area = areas.get(fold(mapped))
+                area = find_area(areas, mapped)
                 if area is None:
-                    errs.append((HEADINGS["area"], str(_l("Unknown reform area “%(area)s”.", area=mapped))))
+                    errs.append((HEADINGS["area"], _unknown_area(areas, mapped)))
             else:
-                area = next((areas[fold(n)] for n in names if fold(n) in areas), None) or default_area
+                area = next((find_area(areas, n) for n in names if find_area(areas, n)), None) or default_area
             if area is None and mapped is None:
                 errs.append((HEADINGS["area"], str(_l(
                     "The Moodle category “%(category)s” names no reform area: map it to an area "
                     "(“%(category)s = area code”) or choose a default area.",
-                    category=names[-1] if names else r.category))))
+                    category=echo(names[-1] if names else r.category)))))
         elif default_area is not None:
             area = default_area
         else:
-            errs.append((HEADINGS["area"], str(_l("The reform area is missing."))))
+            errs.append((HEADINGS["area"], str(_l(
+                "The reform area is missing: fill the column “Lĩnh vực” (a code such as TTHC, or a name), write a "
+                "line “Lĩnh vực: TTHC” above the questions in Word, or choose a default area on the import form."))))
 
         difficulty = _difficulty(r.difficulty, default_difficulty)
         if difficulty is None:
@@ -182,7 +213,7 @@ def validate(
         except ValueError:
             reference_date = None
             errs.append((HEADINGS["reference_date"], str(_l(
-                "“%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).", value=str(r.reference_date)))))
+                "“%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).", value=echo(r.reference_date)))))
 
         options: list[OptionRecord] = []
         seen_options: dict[str, int] = {}
@@ -235,6 +266,35 @@ def validate(
         row["content_hash"] = content_hash(row)
         clean.append(row)
     return clean, errors
+
+
+# Characters no question holds: NUL (PostgreSQL refuses it in text), BEL, VT, FF and the other C0/C1
+# controls (an Excel export and XML 1.0 cannot carry them).  Tab and newline are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_FIELDS = ("text", "explanation", "source", "external_id", "exclusion_group", "area")
+
+
+def _normalise_newlines(r: QuestionRecord) -> None:
+    """CRLF and CR (the web editor's textarea, old Mac files) are one newline: re-saving changes nothing."""
+    for name in _FIELDS:
+        value = getattr(r, name)
+        if isinstance(value, str) and "\r" in value:
+            setattr(r, name, value.replace("\r\n", "\n").replace("\r", "\n"))
+    for o in r.options:
+        if isinstance(o.text, str) and "\r" in o.text:
+            o.text = o.text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _control_characters(r: QuestionRecord, errs: list) -> None:
+    """A control character is refused where it is, named by its code (they are invisible)."""
+    columns = [(HEADINGS[name], getattr(r, name)) for name in _FIELDS]
+    columns += [(option_heading(min(i, 25)), o.text) for i, o in enumerate(r.options[:26])]
+    for column, value in columns:
+        m = _CONTROL.search(value) if isinstance(value, str) else None
+        if m:
+            errs.append((column, str(_l(
+                "The text holds an invisible control character (U+%(code)04X) at position %(pos)d; delete it "
+                "(it usually comes from copying out of another program).", code=ord(m.group()), pos=m.start() + 1))))
 
 
 def _where(first: QuestionRecord, current: QuestionRecord) -> str:

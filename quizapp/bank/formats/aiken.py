@@ -1,6 +1,7 @@
 """Aiken (Moodle's simplest plain-text format): read it.
 
-Owns: question lines, ``A.`` / ``A)`` options and the ``ANSWER:`` line (also
+Owns: question lines (several lines before the first option are one
+question; "Câu 1:" / "1." numbering is dropped), ``A.`` / ``A)`` / ``A-`` options and the ``ANSWER:`` line (also
 "Answer:", "Đáp án:"); several letters on it make a multiple-answer question.
 Problems are reported per question with their line.
 
@@ -14,9 +15,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from quizapp.bank.formats.records import LETTERS, OptionRecord, QuestionRecord, decode_text
+from quizapp.bank.formats.records import LETTERS, OptionRecord, QuestionRecord, decode_text, strip_question_number
 
-_AIKEN_OPTION = re.compile(r"^([A-Za-z])[).][ \t]?")
+# "A." and "A)" as Moodle reads them, and "A-" / "A:" as people type them ("A- Sở Nội vụ").
+_AIKEN_OPTION = re.compile(r"^([A-Za-z])(?:[).:]|[ \t]*+[-–](?=[ \t]))[ \t]*+")
 # "ANSWER: A" as Moodle reads it, and as people write it: "Answer: B", "ANSWER : B", "Đáp án: B".
 _AIKEN_ANSWER = re.compile(r"^(?:answer|đáp án|dap an)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
 # One way to match each character (spaces, then an optional separator and its spaces): a long
@@ -58,14 +60,18 @@ def read_aiken(content: bytes) -> list[QuestionRecord]:
                     ("", str(_l("An option comes before any question.")))]))
                 continue
             current.options.append(OptionRecord(line[_AIKEN_OPTION.match(line).end():].strip()))
+        elif current is not None and not current.options:
+            current.text += "\n" + line  # a question written over several lines, before its options
         else:
             if current is not None:
-                current.errors.append(("", str(_l("The question has no ANSWER line."))))
+                current.errors.append(("", str(_l(
+                    "The question has no ANSWER line: add “ANSWER: B” after its last option (line %(line)d is "
+                    "read as the next question).", line=number))))
                 current.rejected = True
                 records.append(current)
-            current = QuestionRecord(row=number, text=line, multiple=False)
+            current = QuestionRecord(row=number, text=strip_question_number(line), multiple=False)
     if current is not None:
-        current.errors.append(("", str(_l("The question has no ANSWER line."))))
+        current.errors.append(("", str(_l("The question has no ANSWER line: add “ANSWER: B” after its last option."))))
         current.rejected = True
         records.append(current)
     return records

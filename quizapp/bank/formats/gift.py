@@ -18,7 +18,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from quizapp.bank.formats.records import (
-    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, decode_text, option_heading,
+    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, decode_text, option_heading, strip_html_comments,
 )
 
 _GIFT_ESCAPES = {":": "\x01", "#": "\x02", "=": "\x03", "{": "\x04", "}": "\x05", "~": "\x06", "n": "\x07"}
@@ -27,8 +27,9 @@ _BACKSLASH = "\x08"
 _WEIGHT = re.compile(r"^%(-?[0-9]{1,3}(?:\.[0-9]*)?)%")
 # A tag's value never holds "[", so a search from each "[id:" stops at the next
 # bracket: linear even for a line of 80,000 unclosed "[id:".
-_ID_TAG = re.compile(r"\[id:((?:\\.|[^\]\[\\])+)\]")
-_TAG = re.compile(r"\[tag:((?:\\.|[^\]\[\\])+)\]")
+_ID_TAG = re.compile(r"\[id:((?:\\.|[^\]\[\\\n])+)\]")
+_TAG = re.compile(r"\[tag:((?:\\.|[^\]\[\\\n])+)\]")
+_OPEN_ID = re.compile(r"\[id:(?:\\.|[^\]\[\\\n])*$", re.MULTILINE)
 # Our own comments, read back so a GIFT export round-trips the fields GIFT has no place for.
 _SOURCE_COMMENT = re.compile(r"^//\s*(?:Nguồn|Nguon|Source)\s*:\s?(.*)$", re.IGNORECASE)
 _DATE_COMMENT = re.compile(r"^//\s*(?:Ngày tham chiếu|Ngay tham chieu|Reference date)\s*:\s*(.*)$", re.IGNORECASE)
@@ -38,6 +39,7 @@ _GROUP_COMMENT = re.compile(r"^//\s*(?:Nhóm loại trừ|Nhom loai tru|Exclusio
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _DIFFICULTY_TAG = re.compile(r"^(?:muc-do|difficulty)[-:]?([1-3])$", re.IGNORECASE)
+MAX_GIFT_OPTIONS = 26  # past the validator's 10: one error says it, without building millions of options
 _FORMAT_PREFIX = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 
 
@@ -50,6 +52,8 @@ def _gift_pre(text: str) -> str:
 
 
 def _gift_post(text: str, html_format: bool = False) -> str:
+    if "<!--" in text:
+        text = strip_html_comments(text)
     for placeholder, ch in _GIFT_UNESCAPE.items():
         text = text.replace(placeholder, ch)
     text = text.replace(_BACKSLASH, "\\")
@@ -105,6 +109,11 @@ def read_gift(content: bytes) -> list[QuestionRecord]:
         m = _ID_TAG.search(comments)
         if m:
             record.external_id = m.group(1).replace("\\]", "]").strip()
+        elif _OPEN_ID.search(comments):
+            record.errors.append(("", str(_l(
+                "The question id “[id:…]” is not closed on its comment line: write “// [id:CODE]” whole on one "
+                "line."))))
+            record.rejected = True
         for tag in _TAG.findall(comments):
             d = _DIFFICULTY_TAG.match(tag.strip())
             if d:
@@ -151,6 +160,16 @@ def _gift_question(text: str, line_no: int, area: str) -> QuestionRecord:
     if general >= 0:
         record.explanation = _gift_post(answer[general + 4:], html_format)
         answer = answer[:general].strip()
+    # True/false first: its feedback ("{T#about ~5}") may hold a "~" that is not an option.
+    tf = answer.split("#", 1)[0].strip() if answer.find("#") > 0 else answer
+    if tf in ("T", "TRUE", "F", "FALSE"):
+        true = tf.startswith("T")
+        record.multiple = False
+        record.options = [OptionRecord(TRUE_LABEL, true), OptionRecord(FALSE_LABEL, not true)]
+        if after:
+            err.append(("", str(_l("Missing-word questions (text after the answer block) are not supported."))))
+            record.rejected = True
+        return record
     if not answer:
         kind = _l("Essay questions are not supported.")
     elif answer.startswith("#"):
@@ -160,20 +179,18 @@ def _gift_question(text: str, line_no: int, area: str) -> QuestionRecord:
     elif "=" in answer and "->" in answer:
         kind = _l("Matching questions are not supported.")
     else:
-        tf = answer.split("#", 1)[0].strip() if answer.find("#") > 0 else answer
-        if tf in ("T", "TRUE", "F", "FALSE"):
-            true = tf.startswith("T")
-            record.multiple = False
-            record.options = [OptionRecord(TRUE_LABEL, true), OptionRecord(FALSE_LABEL, not true)]
-            if after:
-                err.append(("", str(_l("Missing-word questions (text after the answer block) are not supported."))))
-                record.rejected = True
-            return record
         kind = _l("Short-answer questions are not supported.")
     if kind is None and after:
         kind = _l("Missing-word questions (text after the answer block) are not supported.")
     if kind is not None:
         err.append(("", str(kind)))
+        record.rejected = True
+        return record
+    parts_count = answer.count("~") + answer.count("=")
+    if parts_count > MAX_GIFT_OPTIONS:  # counted at C speed before any option is built
+        err.append((option_heading(10), str(_l(
+            "The answer block has %(n)d options (~ or =); a question has at most 10: split it or remove options.",
+            n=parts_count))))
         record.rejected = True
         return record
     single = "=" in answer
@@ -208,8 +225,11 @@ def _gift_question(text: str, line_no: int, area: str) -> QuestionRecord:
     return record
 
 
-def _gift_escape(text: str) -> str:
+def _gift_escape(text: str, prefixable: bool = False) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     out = text.replace("\\", "\\\\")
+    if prefixable and _FORMAT_PREFIX.match(out):  # "[html]…" is text here, not a format: say the format first
+        out = "[moodle]" + out
     for ch in "~=#{}:":
         out = out.replace(ch, "\\" + ch)
     return out.replace("\n", "\\n")
@@ -230,14 +250,14 @@ def to_gift(rows: list[dict]) -> str:
             out.append("// Ngày tham chiếu: " + r["reference_date"].isoformat())
         if r.get("exclusion_group"):
             out.append("// Nhóm loại trừ: " + _comment_escape(r["exclusion_group"]))
-        lines = [_gift_escape(r["text"]) + " {"]
+        lines = [_gift_escape(r["text"], prefixable=True) + " {"]
         correct = [o for o in r["options"] if o["correct"]]
         for o in r["options"]:
             if not r["multiple"]:
-                lines.append(("  =" if o["correct"] else "  ~") + _gift_escape(o["text"]))
+                lines.append(("  =" if o["correct"] else "  ~") + _gift_escape(o["text"], prefixable=True))
             else:
                 w = 100 / len(correct) if o["correct"] else -100
-                lines.append(f"  ~%{w:g}%" + _gift_escape(o["text"]))
+                lines.append(f"  ~%{w:g}%" + _gift_escape(o["text"], prefixable=True))
         if r["explanation"]:
             lines.append("  ####" + _gift_escape(r["explanation"]))
         lines.append("}\n")

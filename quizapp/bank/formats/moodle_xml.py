@@ -7,7 +7,8 @@ switches the category (mapped to an area like GIFT's ``$CATEGORY``); types
 other than multichoice and truefalse are reported, with their line, as
 unsupported.  The export adds two elements Moodle ignores,
 ``<quizapp_source>`` and ``<quizapp_reference_date>``, so export → import
-round-trips every field.
+round-trips every field; the texts are exported as ``plain_text`` (the bank
+holds plain text), so spaces, line ends and non-breaking spaces come back as they were.
 
 Must not: map categories to areas (the validator does, with
 :func:`.records.category_names`), validate, or touch the database.
@@ -22,7 +23,7 @@ from xml.sax.saxutils import escape
 from flask_babel import lazy_gettext as _l
 
 from quizapp.bank.formats.records import (
-    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, option_heading,
+    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, echo, option_heading, strip_html_comments,
 )
 from quizapp.core.errors import ServiceError
 
@@ -108,10 +109,33 @@ def _plain(node: _Node | None, path=("text",)) -> str:
         return ""
     text = node.value(*path)
     if node.attrs.get("format", "html") in ("html", "moodle_auto_format", "markdown"):
-        text = _BREAK.sub("\n", re.sub(r"[\r\n]+", " ", text))  # source line ends are spaces in HTML
-        text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
-        text = "\n".join(line.strip(" \t") for line in text.split("\n"))
+        text = strip_html_comments(text) if "<!--" in text else text
+        pieces = []
+        for piece, pre in _pre_blocks(text):
+            if pre:  # preformatted: line ends and indentation are the text
+                piece = html.unescape(_TAG.sub("", _BREAK.sub("\n", piece)))
+                pieces.append(piece[1:] if pieces and pieces[-1].endswith("\n") else piece)
+                continue
+            piece = _BREAK.sub("\n", re.sub(r"[\r\n]+", " ", piece))  # source line ends are spaces in HTML
+            piece = html.unescape(_TAG.sub("", piece)).replace("\xa0", " ")  # an HTML editor's &nbsp;
+            pieces.append("\n".join(line.strip(" \t") for line in piece.split("\n")))
+        text = "".join(pieces)
     return text.strip()
+
+
+def _pre_blocks(text: str):
+    """(piece, inside <pre>?) in order; found with str.find (linear, even for unclosed tags)."""
+    low, pos = text.lower(), 0
+    while True:
+        start = low.find("<pre", pos)
+        end = low.find("</pre>", start) if start >= 0 else -1
+        if start < 0 or end < 0:
+            yield text[pos:], False
+            return
+        yield text[pos:start], False
+        open_end = low.find(">", start)
+        yield "\n" + text[open_end + 1:end].strip("\r\n") + "\n", True
+        pos = end + len("</pre>")
 
 
 def read_moodle_xml(content: bytes) -> list[QuestionRecord]:
@@ -131,7 +155,7 @@ def read_moodle_xml(content: bytes) -> list[QuestionRecord]:
         if kind not in ("multichoice", "truefalse"):
             record.rejected = True
             record.errors.append(("", str(_l(
-                "Moodle question type “%(type)s” is not supported (only multichoice and truefalse).", type=kind))))
+                "Moodle question type “%(type)s” is not supported (only multichoice and truefalse).", type=echo(kind)))))
             continue
         record.text = _plain(q.find("questiontext"))
         record.explanation = _plain(q.find("generalfeedback"))
@@ -178,11 +202,8 @@ def _fraction(answer: _Node) -> float | None:
     return value if -1.0 <= value <= 1.0 else None
 
 
-def _html(text: str) -> str:
-    return escape(text).replace("\n", "<br>")
-
-
 def _cdata_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "<text><![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]></text>"
 
 
@@ -199,8 +220,8 @@ def to_moodle_xml(rows: list[dict]) -> str:
         name = r["external_id"] or r["text"][:60]
         out.append('  <question type="multichoice">')
         out.append(f"    <name><text>{escape(name)}</text></name>")
-        out.append(f'    <questiontext format="html">{_cdata_text(_html(r["text"]))}</questiontext>')
-        out.append(f'    <generalfeedback format="html">{_cdata_text(_html(r["explanation"] or ""))}</generalfeedback>')
+        out.append(f'    <questiontext format="plain_text">{_cdata_text(r["text"])}</questiontext>')
+        out.append(f'    <generalfeedback format="plain_text">{_cdata_text(r["explanation"] or "")}</generalfeedback>')
         out.append("    <defaultgrade>1</defaultgrade><penalty>0</penalty><hidden>0</hidden>")
         if r["external_id"]:
             out.append(f"    <idnumber>{escape(r['external_id'])}</idnumber>")
@@ -211,7 +232,7 @@ def to_moodle_xml(rows: list[dict]) -> str:
                 fraction = f"{100 / len(correct):.5f}".rstrip("0").rstrip(".") if o["correct"] else "-100"
             else:
                 fraction = "100" if o["correct"] else "0"
-            out.append(f'    <answer fraction="{fraction}" format="html">{_cdata_text(_html(o["text"]))}'
+            out.append(f'    <answer fraction="{fraction}" format="plain_text">{_cdata_text(o["text"])}'
                        "<feedback format=\"html\"><text></text></feedback></answer>")
         if r["source"]:
             out.append(f"    <quizapp_source>{escape(r['source'])}</quizapp_source>")

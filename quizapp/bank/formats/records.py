@@ -11,6 +11,7 @@ builds on this one), parse a whole file, or touch the database.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -80,6 +81,38 @@ def decode_text(content: bytes) -> str:
     except UnicodeDecodeError:
         raise ServiceError("file_encoding", str(_l("The file must be saved as UTF-8 text.")))
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def strip_html_comments(text: str) -> str:
+    """HTML comments ("<!-- note to the author -->") never reach entrants; linear for unclosed "<!--"."""
+    out, pos = [], 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            break
+        end = text.find("-->", start + 4)
+        out.append(text[pos:start])
+        if end < 0:
+            pos = len(text)
+            break
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def echo(value, limit: int = 60) -> str:
+    """A value quoted back in an error message, cut short: a 9 MB cell is not repeated whole."""
+    text = " ".join(str(value).split()) if len(str(value)) <= 10 * limit else " ".join(str(value)[:10 * limit].split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# "Câu 1:", "Câu hỏi 12.", "1." or "1)" in front of a question: numbering, never the question's text.
+QUESTION_NUMBER = re.compile(r"^\s*+(?:c[aâ]u(?:\s++h[oỏ]i)?\s*+\d{1,5}\s*+[:.)\-–]|\d{1,4}\s*+[.)](?=\s))\s*+",
+                             re.IGNORECASE)
+
+
+def strip_question_number(text: str) -> str:
+    return text[QUESTION_NUMBER.match(text).end():] if QUESTION_NUMBER.match(text) else text
 
 
 def category_names(category: str) -> list[str]:

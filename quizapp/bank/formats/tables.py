@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
@@ -51,6 +52,8 @@ class Table:
     rows: list[list]
     first_row: int  # sheet row number of rows[0] (1-based)
     name: str = ""
+    cell_errors: dict = None  # {(index in rows, column index): message} found while reading the cells
+    numbers: list = None  # the sheet row number of each of rows when blank rows were left out
 
 
 def heading_key(value) -> str:
@@ -84,19 +87,31 @@ _REQUIRED_HEADINGS = (HEADINGS["text"], option_heading(0), option_heading(1), HE
 
 
 def find_header(row_iter, name: str = "") -> tuple[int, list] | tuple[None, tuple]:
-    """The first row among the first rows of a sheet that holds every required heading.
+    """The first row among the first rows of a sheet that holds every required heading (alone, or
+    together with the row above it: a two-level heading).
 
     Returns (index, row) or (None, (score, found, index, row)) for the best near miss.
     """
     best = (0, set(), 0, [])
+    previous: list | None = None
     for i, row in enumerate(row_iter):
         if i >= HEADER_SCAN_ROWS:
             break
+        row = list(row[:MAX_COLUMNS])
         score, found = _header_score(row)
         if score == len(_REQUIRED_HEADINGS):
             return i, row
+        if previous is not None and score:
+            # A two-level heading: "Phương án" merged over a row of A | B | C | D, "Câu hỏi" and "Đáp án"
+            # in the row above.  The lower row's heading counts where it has one, else the upper row's.
+            merged = [cell if heading_field(heading_key(cell)) else upper
+                      for cell, upper in zip_longest(row, previous, fillvalue="")]
+            merged_score, merged_found = _header_score(merged)
+            if merged_score == len(_REQUIRED_HEADINGS):
+                return i, merged
         if score > best[0]:
             best = (score, found, i, row)
+        previous = row
     return None, best
 
 
@@ -153,7 +168,14 @@ def read_table(table: Table) -> list[QuestionRecord]:
     data = [[(str(c) if c is not None else "") for c in r[:len(header)]] + [""] * (len(header) - len(r))
             for r in table.rows]
     frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header)
-    return read_frame(frame, table.first_row)
+    records = read_frame(frame, table.first_row, table.numbers)
+    if table.cell_errors:
+        by_row = {r.row: r for r in records}
+        for (i, j), message in sorted(table.cell_errors.items()):
+            record = by_row.get(table.numbers[i] if table.numbers else i + table.first_row)
+            if record is not None and j < len(table.header):
+                record.errors.append((str(table.header[j] or "").strip(), message))
+    return records
 
 
 def _columns(frame: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
@@ -173,7 +195,14 @@ def _columns(frame: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     missing += [option_heading(i) for i in (0, 1) if i not in options]
     if missing:
         raise ServiceError("columns_missing", str(_l("Missing columns: %(cols)s", cols=", ".join(missing))))
-    option_cols = [options[i] for i in range(max(options) + 1) if i in options]
+    gaps = [i for i in range(max(options)) if i not in options]
+    if gaps:  # never shift a later column into the gap: D's text would become option C
+        later = next(i for i in sorted(options) if i > gaps[0])
+        raise ServiceError("columns_missing", str(_l(
+            "There is a column “%(later)s” but no column “%(gap)s”: add the column “%(gap)s” (it may stay empty "
+            "in rows with fewer options) or rename the columns so the letters follow each other.",
+            later=option_heading(later), gap=option_heading(gaps[0]))))
+    option_cols = [options[i] for i in range(max(options) + 1)]
     return found, option_cols
 
 
@@ -194,7 +223,7 @@ def _column(series: pd.Series) -> tuple[list[str], list[bool] | None]:
     return values, (formula.tolist() if formula.any() else None)
 
 
-def read_frame(frame: pd.DataFrame, first_row: int = 2) -> list[QuestionRecord]:
+def read_frame(frame: pd.DataFrame, first_row: int = 2, numbers: list | None = None) -> list[QuestionRecord]:
     cols, option_cols = _columns(frame)
     fields = {key: _column(frame[col]) for key, col in cols.items()}
     options_data = [_column(frame[col]) for col in option_cols]
@@ -236,7 +265,7 @@ def read_frame(frame: pd.DataFrame, first_row: int = 2) -> list[QuestionRecord]:
         elif raw_multiple:
             errors.append((HEADINGS["multiple"], str(_l("Write “Có” or “Không”."))))
         records.append(QuestionRecord(
-            row=i + first_row,
+            row=numbers[i] if numbers else i + first_row,
             area=(values["area"] or empty)[i],
             difficulty=(values["difficulty"] or absent)[i],
             multiple=multiple,

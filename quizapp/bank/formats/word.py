@@ -2,9 +2,10 @@
 
 Read (python-docx), in document order:
 
-- paragraphs ``Câu 1: …`` (or a numbered list item) start a question; more
+- paragraphs ``Câu 1: …``, ``1. …`` (or a numbered list item) start a question; more
   paragraphs before the first option continue its text;
-- ``A. …`` / ``a) …`` (or a lettered / second-level list item) are options;
+- ``A. …`` / ``a) …`` / ``A- …`` (or a lettered, second-level or bulleted list
+  item under a question) are options;
   several may share one line when separated by tabs or wide spaces
   (``A. 2019<tab>B. 2020``);
 - ``Đáp án: B`` (``Đáp án đúng: A, C``) names the right options; without it,
@@ -39,10 +40,12 @@ from quizapp.core.text import fold
 from quizapp.core.uploads import check_docx_body, check_zip
 
 # Possessive runs of spaces and one way to match each: every pattern here is linear in the paragraph.
-_QUESTION = re.compile(r"^\s*+c[aâ]u(?:\s++h[oỏ]i)?\s*+(\d{1,5})\s*+(?:\([^)]{0,40}\)\s*+)?[:.)\-–]\s*(.*)$",
-                       re.IGNORECASE | re.DOTALL)
-_OPTION = re.compile(r"^\s*+([A-Ja-j])\s*+[.)]\s++", re.DOTALL)
-_NEXT_OPTION = re.compile(r"(?<!\s)(?: *+\t\s*+|\s{2,}+)(?=[B-Jb-j]\s*+[.)]\s)")
+# "Câu 1: …", "Câu hỏi 2 (1 điểm). …", and numbering typed by hand: "1. …", "12) …".
+_QUESTION = re.compile(r"^\s*+(?:c[aâ]u(?:\s++h[oỏ]i)?\s*+\d{1,5}\s*+(?:\([^)]{0,40}\)\s*+)?[:.)\-–]|"
+                       r"\d{1,4}\s*+[.)](?=\s))\s*(?P<body>.*)$", re.IGNORECASE | re.DOTALL)
+# "A. …", "a) …" and "A- …" / "A – …" as people type them.
+_OPTION = re.compile(r"^\s*+([A-Ja-j])(?:\s*+[.)]|\s*+[-–](?=\s))\s++", re.DOTALL)
+_NEXT_OPTION = re.compile(r"(?<!\s)(?: *+\t\s*+|\s{2,}+)(?=[B-Jb-j](?:\s*+[.)]|\s*+[-–])\s)")
 _ANSWER = re.compile(r"^\s*+(?:đáp án(?:\s++đúng)?|dap an(?:\s++dung)?|đa|answer)\s*+(?:là\s*+)?[:.]\s*(.*)$",
                      re.IGNORECASE | re.DOTALL)
 _ANSWER_LETTERS = re.compile(r"^([A-Ja-j](?:\s*+(?:[,;&/]\s*+)?[A-Ja-j](?![^\s,;&/]))*+)(?![^\s,;&/.)])")
@@ -59,7 +62,7 @@ class _Line:
     number: int
     text: str
     marked: bytearray  # per character: 1 if bold, underlined or highlighted (a byte each, not a list)
-    numbering: str | None = None  # "question" / "option" for a list item, else None
+    numbering: str | None = None  # "question" / "option" / "bullet" for a list item, else None
     heading: bool = False
 
 
@@ -113,9 +116,13 @@ class _Numbering:
 
     def kind(self, paragraph) -> str | None:
         num_pr = paragraph.find(f"{_w('pPr')}/{_w('numPr')}")
+        second_level = False
         if num_pr is None:
             style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
-            num_pr = self.styles.get(style.get(_w("val"))) if style is not None else None
+            style_id = (style.get(_w("val")) or "") if style is not None else ""
+            num_pr = self.styles.get(style_id)
+            # "List Number 2", "List Bullet 3": Word's styles for the second level of a list (the options)
+            second_level = style_id[-1:] in "23456789" and style_id[-1:] != ""
         if num_pr is None:
             return None
         num_id = num_pr.find(_w("numId"))
@@ -125,8 +132,10 @@ class _Numbering:
         if num_id in (None, "0"):
             return None
         fmt = self.formats.get((num_id, level), "")
+        if second_level:
+            return "option"
         if fmt == "bullet":
-            return None
+            return "bullet"  # an option when it follows a question, else ignored
         if fmt in _LETTER_FORMATS or (fmt != "decimal" and level != "0"):
             return "option"
         return "question"
@@ -220,7 +229,7 @@ def read_docx(content: bytes) -> list[QuestionRecord]:
             if index is None:
                 continue  # a layout table, not questions
             close()
-            for r in read_table(Table(rows[index], rows[index + 1:], first + index + 1)):
+            for r in read_table(Table(found, rows[index + 1:], first + index + 1)):
                 if not r.area and section.get("area"):
                     r.area = str(section["area"])
                 if r.difficulty in (None, "") and section.get("difficulty"):
@@ -240,7 +249,7 @@ def read_docx(content: bytes) -> list[QuestionRecord]:
         question = _QUESTION.match(text)
         if question or (line.numbering == "question" and not field_match and not _ANSWER.match(text)):
             close()
-            body = question.group(2).strip() if question else text
+            body = question.group("body").strip() if question else text
             current = _Open(QuestionRecord(row=number, area=str(section.get("area", "")),
                                            difficulty=section.get("difficulty")))
             current.record.text = body
@@ -263,7 +272,7 @@ def read_docx(content: bytes) -> list[QuestionRecord]:
             current.answer = answer.group(1).strip()
             current.answer_line = number
             continue
-        option = _OPTION.match(line.text.lstrip()) or (line.numbering == "option")
+        option = _OPTION.match(line.text.lstrip()) or (line.numbering in ("option", "bullet"))
         if option and current is not None and current.answer is None:
             offset = len(line.text) - len(line.text.lstrip())
             stripped, marks = line.text[offset:], line.marked[offset:]

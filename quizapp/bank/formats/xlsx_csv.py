@@ -27,13 +27,24 @@ from quizapp.bank.formats.tables import (
 )
 from quizapp.core.cellformat import render_cell
 from quizapp.core.errors import ServiceError
-from quizapp.core.uploads import check_xlsx
+from quizapp.core.uploads import MAX_ROW_CELLS, check_xlsx
 
 
-def _xlsx_row(cells, date_iso: set[int] | None = None) -> list:
+# Excel keeps 15 significant digits: a longer number typed into a Number cell is already rounded
+# (12345678901234567890 is stored as 12345678901234567000 and read back as 12345678901234569216).
+MAX_EXACT_NUMBER = 10**15
+
+
+def _xlsx_row(cells, date_iso: set[int] | None = None, problems: dict | None = None, index: int = 0) -> list:
     out = []
     for j, cell in enumerate(cells):
         value = getattr(cell, "value", None)
+        if (problems is not None and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and abs(value) >= MAX_EXACT_NUMBER):
+            problems[(index, j)] = str(_l(
+                "The cell holds a number of more than 15 digits, which Excel has already rounded (%(value)s): "
+                "format the column as Text and type the digits again (or write them with an apostrophe: '123…).",
+                value=f"{value:.6g}"))
         if date_iso is not None and j in date_iso and isinstance(value, (datetime, date)):
             out.append(value.date().isoformat() if isinstance(value, datetime) else value.isoformat())
         else:
@@ -66,13 +77,18 @@ def read_xlsx(content: bytes) -> list[QuestionRecord]:
             while header and not str(header[-1] or "").strip():
                 header.pop()
             dates = {j for j, h in enumerate(header) if heading_field(heading_key(h)) == ("reference_date", None)}
-            rows = []
+            # Blank rows are skipped (openpyxl makes up every row above a stray cell at row 1,048,576);
+            # only rows with something in them count towards the limit, and keep their sheet row number.
+            rows, numbers, problems = [], [], {}
             for n, r in enumerate(sheet.iter_rows(min_row=index + 2, max_col=max(len(header), 1))):
-                if n >= MAX_TABLE_ROWS:
+                if all(getattr(c, "value", None) is None for c in r):
+                    continue
+                if len(rows) >= MAX_TABLE_ROWS:
                     raise ServiceError("file_too_many_rows", str(_l(
                         "The file has more than %(n)d questions.", n=MAX_QUESTIONS)))
-                rows.append(_xlsx_row(r, dates))
-            return read_table(Table(header, rows, index + 2, sheet.title))
+                rows.append(_xlsx_row(r, dates, problems, len(rows)))
+                numbers.append(index + 2 + n)
+            return read_table(Table(header, rows, index + 2, sheet.title, problems, numbers))
         raise missing_columns_error(best, 1, best_sheet if len(book.worksheets) > 1 else "")
     except ServiceError:
         raise
@@ -99,6 +115,12 @@ def read_csv(content: bytes) -> list[QuestionRecord]:
 
     text = decode_table_text(content)
     lines = text.split("\n")
+    if lines and len(max(lines, key=len)) > MAX_ROW_CELLS:  # csv.reader would build every field of a row
+        for number, line in enumerate(lines, start=1):
+            if len(line) > MAX_ROW_CELLS and max(line.count(d) for d in ",;\t") >= MAX_ROW_CELLS:
+                raise ServiceError("file_too_complex", str(_l(
+                    "Line %(line)d of the file has more than %(n)d cells; a question has at most %(cols)d columns: "
+                    "remove the extra separators.", line=number, n=MAX_ROW_CELLS, cols=MAX_COLUMNS)), 413)
     best = (0, set(), 0, [])
     try:
         for delimiter in (",", ";", "\t"):
@@ -110,7 +132,7 @@ def read_csv(content: bytes) -> list[QuestionRecord]:
             rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
             if len(rows) > MAX_TABLE_ROWS:
                 raise ServiceError("file_too_many_rows", str(_l("The file has more than %(n)d questions.", n=MAX_QUESTIONS)))
-            return read_table(Table(rows[index], rows[index + 1:], index + 2))
+            return read_table(Table(found, rows[index + 1:], index + 2))
     except csv.Error:
         raise ServiceError("file_corrupt", str(_l("The file could not be read. Is it a valid .csv file?")))
     raise missing_columns_error(best)

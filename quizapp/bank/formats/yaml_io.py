@@ -14,36 +14,88 @@ from datetime import date
 import yaml
 from flask_babel import lazy_gettext as _l
 
-from quizapp.bank.formats.records import HEADINGS, OptionRecord, QuestionRecord, decode_text, option_heading
+from quizapp.bank.formats.records import HEADINGS, MAX_QUESTIONS, OptionRecord, QuestionRecord, decode_text, option_heading
 from quizapp.core.errors import ServiceError
 
 class _AliasRefused(yaml.YAMLError):
-    def __init__(self, mark):
-        self.problem_mark = mark
+    def __init__(self, mark, merge: bool = False):
+        self.problem_mark, self.merge = mark, merge
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """safe_load (libyaml's parser when present) that remembers the line of each mapping
-    (as ``__line__``) and refuses aliases.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser (when present) and the safe resolver and scalar constructors; nothing else."""
 
-    An alias (``*name``) makes the same node appear again; a "billion laughs"
-    file nests them so that walking the data takes forever.  The bank never
-    needs them, so the second use of any node is refused at once.
+
+MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 25  # a longer number is kept as the text written (Python refuses int() past 4,300 digits)
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NO_KEY = object()
+
+
+def _scalar(loader, event):
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _MERGE_TAG or (tag in _NUMBER_TAGS and len(event.value) > MAX_NUMBER_DIGITS):
+        return event.value, tag
+    constructor = loader.yaml_constructors.get(tag)
+    if constructor is None:
+        raise yaml.constructor.ConstructorError(None, None, f"tag {tag[:40]}", event.start_mark)
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    return constructor(loader, node), tag
+
+
+def _load(text: str):
+    """The document as plain dicts/lists/scalars, built from the event stream: no node graph.
+
+    PyYAML composes the whole file into nodes first (a 10 MB file of 25,000
+    questions took 320 MB) and expands aliases and merge keys (``<<: *x``)
+    node by node.  Here events are read one at a time, an alias or a merge key
+    is refused where it appears, every mapping remembers its line (as
+    ``__line__``), and a list longer than the question limit stops the read.
     """
-
-    def construct_object(self, node, deep=False):
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise _AliasRefused(node.start_mark)
-        return super().construct_object(node, deep)
-
-
-def _mapping_with_line(loader, node):
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+    loader = _Loader(text)
+    stack: list[list] = []  # [container, pending key] per open mapping/sequence
+    root = None
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise _AliasRefused(event.start_mark)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    raise yaml.YAMLError("too deep")
+                container = {"__line__": event.start_mark.line + 1} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append([container, _NO_KEY])
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                value, tag = stack.pop()[0], None
+            elif isinstance(event, yaml.ScalarEvent):
+                value, tag = _scalar(loader, event)
+            else:
+                continue  # stream and document start/end
+            if not stack:
+                root = value if root is None else root
+                continue
+            top = stack[-1]
+            if isinstance(top[0], list):
+                top[0].append(value)
+                if len(top[0]) > MAX_QUESTIONS:
+                    raise ServiceError("file_too_many_rows", str(_l(
+                        "The file has more than %(n)d questions.", n=MAX_QUESTIONS)))
+            elif top[1] is _NO_KEY:
+                if tag == _MERGE_TAG:
+                    raise _AliasRefused(event.start_mark, merge=True)
+                if isinstance(value, (dict, list)):
+                    raise yaml.YAMLError("a key that is not text")
+                top[1] = value
+            else:
+                top[0][top[1]] = value
+                top[1] = _NO_KEY
+    finally:
+        loader.dispose()
+    return root
 
 
 def _yaml_text(value, column: str, errors: list) -> str:
@@ -58,13 +110,17 @@ def _yaml_text(value, column: str, errors: list) -> str:
 def read_yaml(content: bytes) -> list[QuestionRecord]:
     text = decode_text(content)
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no arbitrary objects
+        data = _load(text)  # safe constructors only: no arbitrary objects
     except _AliasRefused as exc:
+        if exc.merge:
+            raise ServiceError("file_yaml_alias", str(_l(
+                "The YAML file uses a merge key (<<) near line %(line)d; write the values out in full.",
+                line=exc.problem_mark.line + 1)))
         raise ServiceError("file_yaml_alias", str(_l(
             "The YAML file uses an alias (*name) near line %(line)d; write the value out in full.",
             line=exc.problem_mark.line + 1)))
-    except (yaml.YAMLError, RecursionError) as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 0
         raise ServiceError("file_corrupt", str(_l("The YAML file is invalid near line %(line)d.", line=line)))
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
