@@ -171,3 +171,157 @@ def test_wrong_key_needs_a_distractor_clearly_ahead_of_the_key():
     # Ahead by more than 10 points in the upper group, or by more than 0.10 in point-biserial: flag.
     assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, 5.0, 30.0, 0.02, 45.0, 0.0))
     assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, -10.0, 30.0, -0.1, 30.0, 0.05))
+
+
+# --- samples real rounds produce (issue 21 item 4) ---------------------------------------
+
+def _drawn_sample(n_attempts, per_attempt, pool, seed=0, p_right=0.6):
+    """Attempts of ``per_attempt`` questions drawn at random from ``pool`` questions."""
+    rng = np.random.default_rng(seed)
+    items = {i: ItemMeta(i, (10 * i, 10 * i + 1), frozenset({10 * i})) for i in range(pool)}
+    ability = rng.normal(0, 1, n_attempts)
+    responses = []
+    for a in range(n_attempts):
+        for q in rng.choice(pool, per_attempt, replace=False):
+            right = bool(rng.random() < 1 / (1 + np.exp(-(ability[a] + np.log(p_right / (1 - p_right))))))
+            responses.append(Response(a, int(q), right, (10 * int(q),) if right else (10 * int(q) + 1,)))
+    return responses, items
+
+
+def test_the_105_percent_reliability_was_questions_seen_by_one_attempt_counted_as_zero_variance():
+    """The 105,3 % was the CIC of a round of 20 questions drawn from a pool larger than the entrants
+    could cover: every question seen by one attempt got variance 0, so CIC = 100 × 20/19 = 105,26 %.
+    A question seen once has an unknown variance: the CIC is not computed, and the page says why."""
+    responses, items = _drawn_sample(10, 20, 400, seed=3)
+    seen = pd.Series([r.question_id for r in responses]).value_counts()
+    assert (seen == 1).any()
+    _figures, test = engine.compute(responses, items, min_n=1)
+    assert test.cic is None and test.error_ratio is None and test.standard_error is None
+    assert test.cic_note == engine.CIC_QUESTION_SEEN_ONCE
+    assert test.mean is not None and test.sd is not None  # the other figures stay
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_cic_is_never_above_100_percent_and_matches_kr20(seed):
+    """Every attempt shown the same questions: KR-20 computed by numpy, and never above 100 %
+    (var(ΣX) ≤ P·Σvar(X_i)); random draws: out-of-range approximations are withheld, not shown."""
+    rng = np.random.default_rng(seed)
+    n, p = int(rng.integers(2, 40)), int(rng.integers(2, 12))
+    matrix = (rng.random((n, p)) < rng.random()).astype(int)
+    _figures, test = engine.compute(*_binary_sample(matrix.tolist()), min_n=1)
+    t = matrix.sum(axis=1)
+    if t.var(ddof=1) == 0:
+        assert test.cic is None and test.cic_note == engine.CIC_NO_SPREAD
+    else:
+        kr20 = 100 * p / (p - 1) * (1 - matrix.var(axis=0, ddof=1).sum() / t.var(ddof=1))
+        assert test.cic == pytest.approx(kr20, abs=1e-3) and test.cic <= 100
+    responses, items = _drawn_sample(int(rng.integers(3, 30)), 5, 12, seed=seed)
+    _figures, drawn = engine.compute(responses, items, min_n=1)
+    assert drawn.cic is None or drawn.cic <= 100
+    assert (drawn.cic is None) == (drawn.cic_note is not None)
+
+
+def test_no_attempts():
+    figures, test = engine.compute([], {})
+    assert figures == {} and test.n_attempts == 0
+    assert (test.mean, test.median, test.sd, test.cic, test.standard_error) == (None,) * 5
+    assert test.cic_note == engine.CIC_TOO_FEW_ATTEMPTS
+    empty = engine.Columns.build([], [], [], [])
+    assert engine.compute_columns(empty, {})[1].n_attempts == 0
+
+
+def test_one_attempt():
+    figures, test = engine.compute(*_binary_sample([[1, 0, 1]]), min_n=1)
+    assert test.n_attempts == 1 and test.mean == pytest.approx(66.6667) and test.median == pytest.approx(66.6667)
+    assert test.sd is None and test.skewness is None and test.cic is None
+    assert test.cic_note == engine.CIC_TOO_FEW_ATTEMPTS
+    assert figures[0].n == 1 and figures[0].facility == 100.0
+    assert figures[0].sd is None and figures[0].discrimination is None and figures[0].efficiency is None
+    assert [o.share for o in figures[0].options] == [100.0, 0.0]
+
+
+def test_a_one_question_round_has_no_consistency_coefficient():
+    """P = 1: P/(P − 1) would divide by zero; the rest of the test is empty."""
+    figures, test = engine.compute(*_binary_sample([[1], [0], [1], [1]]), min_n=1)
+    assert test.n_questions == 1 and test.mean == 75.0 and test.sd == pytest.approx(50.0)
+    assert test.cic is None and test.error_ratio is None and test.standard_error is None
+    assert test.cic_note == engine.CIC_ONE_QUESTION
+    assert figures[0].facility == 75.0 and figures[0].discrimination is None  # R is 0 for everyone
+
+
+def test_everyone_on_the_same_score():
+    """var(T) = 0: no CIC and no standard error (it was None / 100)."""
+    figures, test = engine.compute(*_binary_sample([[1, 0], [0, 1], [1, 0], [0, 1]]), min_n=1)
+    assert test.sd == 0.0 and test.skewness is None and test.kurtosis is None
+    assert test.cic is None and test.error_ratio is None and test.standard_error is None
+    assert test.cic_note == engine.CIC_NO_SPREAD
+    assert figures[0].facility == 50.0
+
+
+def test_a_question_seen_by_one_attempt():
+    items = {i: ItemMeta(i, (10 * i, 10 * i + 1), frozenset({10 * i})) for i in range(3)}
+    # Attempts 0-3 saw questions 0 and 1; attempt 4 saw 0 and 2 (question 2 seen once).
+    rows = [(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 0), (2, 0, 0), (2, 1, 0), (3, 0, 1), (3, 1, 1),
+            (4, 0, 0), (4, 2, 1)]
+    responses = [Response(a, q, bool(v), (10 * q,) if v else (10 * q + 1,)) for a, q, v in rows]
+    figures, test = engine.compute(responses, items, min_n=1)
+    once = figures[2]
+    assert once.n == 1 and once.facility == 100.0 and once.sd is None
+    assert once.discrimination is None and once.efficiency is None
+    assert figures[0].n == 5 and figures[0].facility == 60.0
+    assert test.cic is None and test.cic_note == engine.CIC_QUESTION_SEEN_ONCE
+
+
+def test_attempts_with_different_numbers_of_questions_get_no_cic():
+    items = {i: ItemMeta(i, (10 * i, 10 * i + 1), frozenset({10 * i})) for i in range(3)}
+    rows = [(0, 0, 1), (0, 1, 0), (1, 0, 1), (1, 1, 1), (1, 2, 0), (2, 0, 0), (2, 1, 1), (3, 0, 1), (3, 2, 1)]
+    responses = [Response(a, q, bool(v), ()) for a, q, v in rows]
+    _figures, test = engine.compute(responses, items, min_n=1)
+    assert test.n_questions is None
+    assert test.cic is None and test.error_ratio is None and test.standard_error is None
+    assert test.cic_note == engine.CIC_DIFFERENT_LENGTHS
+    # Scores are % of each attempt's own maximum: 50, 66.7, 50, 100.
+    assert test.mean == pytest.approx((50 + 200 / 3 + 50 + 100) / 4, abs=1e-3)
+
+
+def test_multiple_answer_option_counts_keep_every_chosen_option():
+    """A multiple-answer question: an attempt choosing A and C counts for both A and C."""
+    items = {0: ItemMeta(0, (1, 2, 3, 4), frozenset({1, 3}), multiple=True)}
+    picks = [(1, 3), (1, 3), (1, 2, 3), (2, 4), (1,), (3, 4)]
+    responses = [Response(a, 0, set(p) == {1, 3}, p) for a, p in enumerate(picks)]
+    figures, _test = engine.compute(responses, items, min_n=1)
+    share = {o.option_id: o.share for o in figures[0].options}
+    assert share == {1: pytest.approx(400 / 6, abs=1e-3), 2: pytest.approx(200 / 6, abs=1e-3),
+                     3: pytest.approx(400 / 6, abs=1e-3), 4: pytest.approx(200 / 6, abs=1e-3)}
+    assert engine.chosen_mask({1: 0, 2: 1, 3: 2, 4: 3}, (1, 3)) == 0b101
+    assert engine.chosen_mask({1: 0, 2: 1, 3: 2, 4: 3}, (4, 1, 2)) == 0b1011
+    assert engine.chosen_mask({1: 0}, (99,)) == 0 and engine.chosen_mask({1: 0}, None) == 0
+
+
+def _right_of(n, right):
+    """n attempts of two questions: question 0 right for ``right`` of them, question 1 varied."""
+    return [[1 if a < right else 0, a % 2] for a in range(n)]
+
+
+def test_flags_start_at_exactly_30_attempts():
+    assert engine.MIN_N == 30
+    figures, _ = engine.compute(*_binary_sample(_right_of(29, 29)))
+    assert figures[0].n == 29 and figures[0].flags == []
+    figures, _ = engine.compute(*_binary_sample(_right_of(30, 30)))
+    assert figures[0].n == 30 and engine.FLAG_TOO_EASY in figures[0].flags
+
+
+def test_too_easy_and_too_hard_at_the_exact_edges():
+    """90.0 % is not too easy, just above is; 30.0 % is not too hard, just below is."""
+    figures, _ = engine.compute(*_binary_sample(_right_of(30, 27)))  # 27/30 = 90.0 %
+    assert figures[0].facility == 90.0 and engine.FLAG_TOO_EASY not in figures[0].flags
+    figures, _ = engine.compute(*_binary_sample(_right_of(30, 28)))  # 93.3 %
+    assert engine.FLAG_TOO_EASY in figures[0].flags
+    figures, _ = engine.compute(*_binary_sample(_right_of(30, 9)))  # 30.0 %
+    assert figures[0].facility == 30.0 and engine.FLAG_TOO_HARD not in figures[0].flags
+    figures, _ = engine.compute(*_binary_sample(_right_of(30, 8)))  # 26.7 %
+    assert engine.FLAG_TOO_HARD in figures[0].flags
+    for facility, easy, hard in [(90.0, False, False), (90.01, True, False), (30.0, False, False),
+                                 (29.99, False, True), (60.0, False, False)]:
+        flags = engine.flags_of(_figures(100, 50.0, facility=facility))
+        assert (engine.FLAG_TOO_EASY in flags, engine.FLAG_TOO_HARD in flags) == (easy, hard), facility
