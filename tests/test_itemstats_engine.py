@@ -325,3 +325,73 @@ def test_too_easy_and_too_hard_at_the_exact_edges():
                                  (29.99, False, True), (60.0, False, False)]:
         flags = engine.flags_of(_figures(100, 50.0, facility=facility))
         assert (engine.FLAG_TOO_EASY in flags, engine.FLAG_TOO_HARD in flags) == (easy, hard), facility
+
+
+# --- pinned by mutation testing (docs/testing.md) -------------------------------------------
+
+def test_random_guess_edges():
+    assert engine.random_guess(1, False) == 100.0 and engine.random_guess(2, False) == 50.0
+    assert engine.random_guess(3, True) == pytest.approx(100 / 7)
+    assert engine.random_guess(0, False) == 0.0 and engine.random_guess(0, True) == 0.0
+
+
+def test_each_question_carries_its_id_random_guess_and_option_positions():
+    items = {7: ItemMeta(7, (70, 71, 72), frozenset({70, 72}), multiple=True),
+             8: ItemMeta(8, (80, 81, 82, 83), frozenset({81}))}
+    responses = [Response(a, 7, a % 2 == 0, (70, 72) if a % 2 == 0 else (71,)) for a in range(4)]
+    responses += [Response(a, 8, a < 2, (81,) if a < 2 else (80,)) for a in range(4)]
+    figures, _test = engine.compute(responses, items, min_n=1)
+    assert figures[7].question_id == 7 and figures[8].question_id == 8
+    assert figures[7].random_guess == pytest.approx(100 / 7, abs=1e-4)  # several answers: 1/(2^3 − 1)
+    assert figures[8].random_guess == 25.0
+    assert [o.position for o in figures[8].options] == [0, 1, 2, 3]
+    assert [o.option_id for o in figures[8].options] == [80, 81, 82, 83]
+    assert [o.correct for o in figures[7].options] == [True, False, True]
+
+
+def test_two_attempts_have_an_sd_a_discrimination_and_an_efficiency():
+    """The smallest sample with a spread: every figure that needs n − 1 ≥ 1 is there."""
+    figures, test = engine.compute(*_binary_sample([[1, 1], [0, 0]]), min_n=1)
+    assert figures[0].sd == pytest.approx(100 * np.std([1, 0], ddof=1), abs=1e-3)
+    assert figures[0].discrimination == 100.0 and figures[0].efficiency == 100.0
+    assert test.sd == pytest.approx(np.std([100, 0], ddof=1), abs=1e-3)
+
+
+def test_kelley_groups_are_27_percent_and_break_ties_in_attempt_order():
+    """Upper and lower groups hold round(27 % of S) attempts (at least one); among attempts with the
+    same rest score the earlier ones go to the lower group (a stable sort), at every size."""
+    # Four attempts: one in each group.
+    figures, _ = engine.compute(*_binary_sample([[1, 1], [0, 1], [1, 0], [0, 0]]), min_n=1)
+    key = figures[0].options[0]
+    # Item 0's rest scores 1, 1, 0, 0: lower = attempt 2 (first of rest 0, right), upper = attempt 1
+    # (last of rest 1, wrong).
+    assert key.upper == 0.0 and key.lower == 100.0
+    # Sixty attempts, rest scores full of ties: compare with a stable pure-Python sort.
+    rng = np.random.default_rng(4)
+    matrix = (rng.random((60, 4)) < 0.5).astype(int).tolist()
+    figures, _ = engine.compute(*_binary_sample(matrix), min_n=1)
+    for item in range(4):
+        rest = [sum(row) - row[item] for row in matrix]
+        order = sorted(range(60), key=lambda a: rest[a])  # Python's sort is stable
+        g = round(0.27 * 60)
+        upper = 100 * np.mean([matrix[a][item] for a in order[-g:]])
+        lower = 100 * np.mean([matrix[a][item] for a in order[:g]])
+        key = figures[item].options[0]
+        assert (key.upper, key.lower) == (pytest.approx(upper, abs=1e-3), pytest.approx(lower, abs=1e-3))
+
+
+def test_columns_built_from_stored_rows_give_the_same_figures():
+    """``services`` streams rows into ``Columns.build`` (any attempt keys); the figures must be those
+    of ``compute`` on the same responses."""
+    responses, items = _hand_sample()
+    positions = {qid: engine.option_positions(meta) for qid, meta in items.items()}
+    cols = engine.Columns.build([r.attempt for r in responses], [r.question_id for r in responses],
+                                [r.correct for r in responses],
+                                [engine.chosen_mask(positions[r.question_id], r.selected) for r in responses])
+    assert cols.attempt.dtype == np.int64 and cols.attempt.shape == (len(responses),)
+    assert sorted(set(cols.attempt.tolist())) == list(range(len(HAND)))
+    by_columns, test_columns = engine.compute_columns(cols, items, min_n=1)
+    by_rows, test_rows = engine.compute(responses, items, min_n=1)
+    assert test_columns == test_rows
+    for qid in items:
+        assert by_columns[qid] == by_rows[qid]
