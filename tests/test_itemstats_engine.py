@@ -395,3 +395,75 @@ def test_columns_built_from_stored_rows_give_the_same_figures():
     assert test_columns == test_rows
     for qid in items:
         assert by_columns[qid] == by_rows[qid]
+
+
+def test_skewness_and_kurtosis_of_a_skewed_round():
+    """The worked example is symmetric (skewness 0 whatever the formula): a skewed round pins them."""
+    matrix = [[1, 1, 1, 1]] * 6 + [[1, 1, 1, 0]] * 3 + [[1, 0, 0, 0], [0, 0, 0, 0]]
+    _figures, test = engine.compute(*_binary_sample(matrix), min_n=1)
+    scores = 100 * np.array([sum(r) for r in matrix]) / 4
+    dev = scores - scores.mean()
+    m2, m3, m4 = (dev ** 2).mean(), (dev ** 3).mean(), (dev ** 4).mean()
+    assert test.skewness == pytest.approx(m3 / m2 ** 1.5, abs=1e-3) and test.skewness < -1
+    assert test.kurtosis == pytest.approx(m4 / m2 ** 2 - 3, abs=1e-3)
+    assert test.n_questions == 4
+
+
+def test_one_attempt_still_says_how_many_questions_it_had():
+    _figures, test = engine.compute(*_binary_sample([[1, 0, 1]]), min_n=1)
+    assert test.n_questions == 3
+
+
+def test_a_perfectly_consistent_round_has_a_cic_of_exactly_100():
+    _figures, test = engine.compute(*_binary_sample([[1, 1], [0, 0], [1, 1], [0, 0]]), min_n=1)
+    assert test.cic == 100.0 and test.error_ratio == 0.0 and test.standard_error == 0.0
+    assert test.cic_note is None
+
+
+def test_an_approximation_above_100_percent_is_withheld_with_its_reason():
+    """Random draws where each question's attempts all agree: Σ var = 0 with var(T) > 0, CIC 200 %."""
+    items = {i: ItemMeta(i, (10 * i, 10 * i + 1), frozenset({10 * i})) for i in range(4)}
+    rows = [(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1), (2, 2, 0), (2, 3, 0), (3, 2, 0), (3, 3, 0)]
+    responses = [Response(a, q, bool(v), ()) for a, q, v in rows]
+    _figures, test = engine.compute(responses, items, min_n=1)
+    assert test.cic is None and test.error_ratio is None and test.standard_error is None
+    assert test.cic_note == engine.CIC_OUT_OF_RANGE and test.cic_approximate is True
+
+
+def test_rest_of_test_is_the_share_right_among_the_other_questions():
+    """Across attempts of different lengths R = (T − x) / (P − 1) keeps the scales comparable;
+    D is the correlation with that R (pandas recomputes it)."""
+    items = {i: ItemMeta(i, (10 * i, 10 * i + 1), frozenset({10 * i})) for i in range(5)}
+    sheets = [((0, 1), (1, 1)), ((0, 1, 2, 3), (1, 0, 1, 1)), ((0, 2), (0, 1)), ((0, 1, 2, 3, 4), (1, 1, 0, 0, 0)),
+              ((0, 3), (0, 0)), ((0, 1, 2, 3), (1, 1, 1, 0)), ((0, 4), (0, 1)), ((0, 1, 2), (1, 0, 0))]
+    responses = [Response(a, q, bool(v), ()) for a, (qs, vs) in enumerate(sheets) for q, v in zip(qs, vs)]
+    figures, _test = engine.compute(responses, items, min_n=1)
+    x = pd.Series([vs[0] for _qs, vs in sheets], dtype=float)  # question 0: every attempt saw it
+    rest = pd.Series([(sum(vs) - vs[0]) / (len(vs) - 1) for _qs, vs in sheets])
+    assert figures[0].discrimination == pytest.approx(100 * x.corr(rest), abs=1e-3)
+    cov_max = np.cov(np.sort(x), np.sort(rest))[0, 1]
+    assert figures[0].efficiency == pytest.approx(100 * np.cov(x, rest)[0, 1] / cov_max, abs=1e-3)
+
+
+def test_the_confidence_bound_of_the_discrimination_index():
+    """Fisher z, one-sided 90 %: tanh(atanh(D/100) + 1.2816 / sqrt(n − 3))."""
+    for d, n in ((12.0, 125), (-20.0, 40), (3.0, 1000), (50.0, 30)):
+        expected = 100 * np.tanh(np.arctanh(d / 100) + 1.2816 / np.sqrt(n - 3))
+        assert engine.discrimination_upper_bound(d, n) == pytest.approx(expected, abs=1e-6)
+
+
+def test_wrong_key_margins_at_their_exact_edges():
+    """A distractor exactly 10 points ahead in the upper group, or exactly 0.10 ahead in point-biserial,
+    is not enough; a key nobody in the upper group chose (0 %) counts as 0, not as missing."""
+    assert engine.FLAG_WRONG_KEY not in engine.flags_of(_figures(125, 40.0, 30.0, 0.5, 40.0, 0.5))
+    assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, 40.0, 30.0, 0.5, 40.5, 0.5))
+    assert engine.FLAG_WRONG_KEY not in engine.flags_of(_figures(125, 40.0, 30.0, 0.5, 30.0, 0.6))
+    assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, 40.0, 30.0, 0.5, 30.0, 0.61))
+    assert engine.FLAG_WRONG_KEY in engine.flags_of(_figures(125, 40.0, 0.0, 0.5, 10.5, 0.5))
+    # A question with only keys (or only distractors) cannot have a wrong key.
+    only_keys = engine.ItemFigures(question_id=1, n=125, facility=60.0, discrimination=40.0, options=[
+        engine.OptionFigures(1, 0, True, 60.0, 0.0, 30.0, 0.3)])
+    assert engine.FLAG_WRONG_KEY not in engine.flags_of(only_keys)
+    only_distractors = engine.ItemFigures(question_id=1, n=125, facility=60.0, discrimination=40.0, options=[
+        engine.OptionFigures(1, 0, False, 60.0, 90.0, 30.0, 0.3)])
+    assert engine.FLAG_WRONG_KEY not in engine.flags_of(only_distractors)
