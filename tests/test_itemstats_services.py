@@ -203,6 +203,54 @@ def test_bank_list_marks_questions_the_statistics_flag(app, db, client, auth, ma
     assert "Có thể sai đáp án" not in honest
 
 
+def test_the_csv_has_both_samples_and_the_option_analysis_with_formulas_escaped(app, db, make, closed_round,
+                                                                              tmp_path):
+    """Issue 21 item 4: the CSV lacked the option analysis and the all-attempts sample."""
+    import csv as csv_module
+
+    rnd, questions, users = closed_round
+    questions[4].external_id = "=HYPERLINK(\"http://evil.example\")"
+    sit(db, rnd, users[0], {q: 0 for q in questions}, number=2)  # a second attempt: all-attempts sample only
+    db.session.commit()
+    result = services.run_item_statistics({"round_id": rnd.id}, None, tmp_path)
+    with open(result["path"], encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv_module.DictReader(fh))
+    assert list(rows[0]) == services.CSV_HEADER
+    by = {(r["sample"], int(r["question_id"]), r["option"]): r for r in rows}
+    assert {r["sample"] for r in rows} == {"first_attempts", "all_attempts"}
+    assert by[("first_attempts", questions[0].id, "A")]["n"] == "40"
+    assert by[("all_attempts", questions[0].id, "A")]["n"] == "41"
+    for all_attempts, label in ((False, "first_attempts"), (True, "all_attempts")):
+        for row in services.item_rows(StatsScope.ROUND, rnd.id, all_attempts):
+            for o in row.stat.options:
+                line = by[(label, row.question.id, "ABCD"[o["position"]])]
+                assert line["key"] == ("yes" if o["correct"] else "no")
+                assert float(line["chosen"]) == pytest.approx(o["share"])
+                assert float(line["upper_27"]) == pytest.approx(o["upper"])
+                assert float(line["lower_27"]) == pytest.approx(o["lower"])
+                pb = o["point_biserial"]  # None when nobody (or everybody) chose the option
+                assert (line["point_biserial"] == "") if pb is None else float(line["point_biserial"]) == pytest.approx(pb)
+    # The miskeyed question: its distractor B is chosen by the whole upper group.
+    assert float(by[("first_attempts", questions[4].id, "B")]["upper_27"]) == 100.0
+    assert by[("first_attempts", questions[4].id, "A")]["external_id"].startswith("'=")
+
+
+def test_the_page_says_why_the_consistency_coefficient_is_missing(app, db, client, auth, make):
+    """A one-question round: no CIC, and the page says it needs two questions (not a bare dash)."""
+    question = make.question("TC", n_options=4, correct=(0,), text="Câu duy nhất?")
+    now = utcnow()
+    rnd = make.round(quotas=(("TC", 0, 1),), opens_at=now - timedelta(days=7), closes_at=now - timedelta(hours=1))
+    for i, user in enumerate(_entrants(db, make, 4)):
+        sit(db, rnd, user, {question: 0 if i % 2 else 1})
+    db.session.commit()
+    services.compute_sample(StatsScope.ROUND, rnd.id)
+    db.session.commit()
+    assert services.sample(StatsScope.ROUND, rnd.id).cic_note == engine.CIC_ONE_QUESTION
+    auth.login(make.user(Role.ORGANISER))
+    page = client.get(f"/admin/stats/rounds/{rnd.id}").get_data(as_text=True)
+    assert "Không tính được: mỗi bài chỉ có một câu hỏi" in page
+
+
 def test_compute_now_goes_through_dispatch_so_a_queue_can_take_it(app, db, client, auth, make, closed_round,
                                                                    monkeypatch):
     rnd, _q, _u = closed_round
@@ -233,7 +281,8 @@ def test_compute_now_only_queues_the_job_and_its_page_follows_it(app, db, client
         assert "Thống kê đang được tính" in client.get(resp.headers["Location"]).get_data(as_text=True)
         assert services.sample(StatsScope.ROUND, rnd.id) is None  # nothing computed in the request
         csv_file, _page = run_and_download(client, db, job)
-    assert csv_file.mimetype == "text/csv" and len(csv_file.get_data(as_text=True).splitlines()) == 6
+    # Header + 2 samples (first attempts, all attempts) × 5 questions × 4 options.
+    assert csv_file.mimetype == "text/csv" and len(csv_file.get_data(as_text=True).splitlines()) == 1 + 2 * 5 * 4
     assert services.sample(StatsScope.ROUND, rnd.id) is not None
 
 

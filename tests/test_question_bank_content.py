@@ -122,6 +122,22 @@ NOT_REVEALING = {
     ("TC-004", "TCBM-033"),                                                # another law, same day
     ("KH-019", "CQS-036"), ("TC-021", "KH-011"), ("TCBM-009", "TTHC-013"), ("TCBM-009", "TTHC-014"),
     ("TCBM-057", "TCC-007"),
+
+    # Dates, document numbers and short figures (the second test below), reviewed as not giving
+    # the key away: the same date belongs to another document or event (1/7/2025 is when the
+    # two-tier local government, the 2025 civil-service law and several decrees took effect) ...
+    *{(a, b) for a in ("CV-012", "CV-040", "TC-011", "TTHC-019")
+      for b in ("TTHC-010", "TCBM-035", "TCBM-036", "TCBM-040", "TCBM-041", "TCBM-042")},
+    ("CQS-029", "TCC-045"), ("CQS-029", "TCC-046"), ("CV-011", "TC-048"), ("TC-005", "TC-020"),
+    ("TC-025", "TCBM-034"), ("TCBM-025", "CV-008"), ("TCBM-025", "CV-009"),
+    ("CV-009", "CV-008"),                                                  # CV-009's own stem gives the date
+    # ... the same percentage is another target; "nhóm 1" is named, not what it funds ...
+    ("CQS-036", "TCBM-067"), ("TCC-035", "TTHC-024"), ("TCC-028", "TCC-027"),
+    # ... a stem names the document as the source of one target (a 2021 resolution), not as the
+    # instrument the key question asks for (TC-001: which document enacts the 2021–2030 programme;
+    # TTHC-012: which decree NĐ 107/2021 amends).
+    *{("TC-001", b) for b in ("CQS-036", "CQS-037", "TTHC-023", "TTHC-024", "TTHC-025")},
+    *{("TTHC-012", b) for b in ("TTHC-009", "TTHC-010", "TTHC-011")},
 }
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -152,10 +168,55 @@ def test_a_question_whose_text_states_another_key_shares_its_exclusion_group():
     assert unmarked == []
 
 
+# A date (9/11, 17/9/2001), a document number (112/2020/NĐ-CP, 76/NQ-CP) or a short figure
+# ("90%", "nhóm 1") is shorter than the 10 characters the test above needs to compare whole keys.
+_DOCUMENT_NUMBER = re.compile(r"(?<![\d/])\d+[a-z]?/(?:\d{4}/)?[a-zđ]+(?:-[a-zđ]+)*|(?<![\d/])\d+/\d{4}(?![/\d])")
+_DATE = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])")
+
+
+def _telling_parts(key: str) -> set[str]:
+    """The parts of a (normalised) key that give it away wherever they appear: its dates and
+    document numbers, and the whole key when it is a short figure (but not a bare digit)."""
+    parts = set(_DOCUMENT_NUMBER.findall(key)) | set(_DATE.findall(key))
+    if len(key) < 10 and re.search(r"\d", key) and not re.fullmatch(r"\d", key):
+        parts.add(key)
+    return parts
+
+
+def test_a_date_document_number_or_figure_of_a_key_in_another_text_shares_its_group():
+    """TC-019's stem said "(9/11 hằng năm)", TC-018's key; CV-033/034/035 said NĐ 112/2020 was
+    replaced by NĐ 172/2025, CV-037's key; TCBM-006 named QĐ 136/2001/QĐ-TTg, TCBM-004's key."""
+    texts = {q["external_id"]: _normalised(q["text"]) for _, _, q in QUESTIONS}
+    groups = {q["external_id"]: q.get("exclusion_group") for _, _, q in QUESTIONS}
+    unmarked = []
+    for _, _, q in QUESTIONS:
+        a = q["external_id"]
+        for o in q["options"]:
+            if not o.get("correct"):
+                continue
+            for part in _telling_parts(_normalised(o["text"])):
+                pattern = re.compile(r"(?<![\w/.,])" + re.escape(part) + r"(?![\w/]|[.,]\d)")
+                for b, text in texts.items():
+                    if a != b and (a, b) not in NOT_REVEALING and pattern.search(text) \
+                            and (not groups[a] or groups[a] != groups[b]):
+                        unmarked.append((a, b, part))
+    assert unmarked == []
+
+
+def test_the_telling_parts_of_a_key():
+    assert _telling_parts(_normalised("Ngày 9/11")) == {"9/11", "ngay 9/11"}
+    assert "112/2020/nd-cp" in _telling_parts(_normalised("Nghị định 112/2020/NĐ-CP và Nghị định 71/2023/NĐ-CP"))
+    assert _telling_parts(_normalised("Quyết định 136/2001/QĐ-TTg ngày 17/9/2001")) == {"136/2001/qd-ttg", "17/9/2001"}
+    assert _telling_parts(_normalised("90%")) == {"90%"} and _telling_parts("3") == set()
+    assert _telling_parts(_normalised("Sở Nội vụ")) == set()
+
+
 def test_known_revealing_pairs_are_grouped_and_groups_are_well_formed():
     groups = {q["external_id"]: q.get("exclusion_group") for _, _, q in QUESTIONS}
     for a, b in [("TCBM-037", "TCBM-038"), ("CQS-007", "CQS-008"), ("TC-001", "TC-003"),
-                 ("TCBM-040", "TCBM-041"), ("TCBM-040", "TTHC-041")]:
+                 ("TCBM-040", "TCBM-041"), ("TCBM-040", "TTHC-041"), ("TC-018", "TC-019"),
+                 ("CV-037", "CV-033"), ("CV-037", "CV-034"), ("CV-037", "CV-035"), ("TCBM-004", "TCBM-006"),
+                 ("TC-001", "TCBM-007")]:
         assert groups[a] and groups[a] == groups[b], (a, b)
     members = Counter(g for g in groups.values() if g)
     for group, n in members.items():
@@ -195,3 +256,24 @@ def test_the_former_provinces_bodies_are_asked_about_as_history():
     for area, _, q in QUESTIONS:
         if area != "KH" and re.search(r"Bà Rịa|Vũng Tàu", q["text"]):
             assert history.search(q["text"]), q["external_id"]
+
+
+# ---- Issue 21 item 13: minor corrections ------------------------------------------------------
+def test_the_2021_government_cites_its_resolution_with_its_date():
+    q = BY_ID["TCBM-016"]
+    assert "Nghị quyết 08/2021/QH15 ngày 23/7/2021" in q["source"]
+    assert q["reference_date"] == date(2021, 7, 23)
+
+
+def test_the_1946_constitution_was_adopted_not_promulgated_on_9_11():
+    q = BY_ID["TC-019"]
+    key = next(o["text"] for o in q["options"] if o.get("correct"))
+    assert "thông qua" in key and "ban hành" not in key and "ban hành" not in q["explanation"]
+
+
+def test_the_vung_tau_operations_centre_question_claims_only_what_its_source_says():
+    """cchc-facts.md [F47]: opened 21/12/2020, app "Vungtauioc"; nothing about a mobile app launched there."""
+    q = BY_ID["CQS-041"]
+    blob = " ".join([q["text"], q["explanation"]])
+    assert "thiết bị di động" not in blob and "giới thiệu" not in blob
+    assert "21/12/2020" in q["source"] and "239365" in q["source"] and q["reference_date"] == date(2020, 12, 21)

@@ -43,6 +43,17 @@ FLAG_TOO_HARD = "too_hard"
 FLAG_NOT_DISCRIMINATING = "not_discriminating"
 FLAGS = (FLAG_WRONG_KEY, FLAG_TOO_EASY, FLAG_TOO_HARD, FLAG_NOT_DISCRIMINATING)
 
+# Why the coefficient of internal consistency (and with it the error ratio and the standard
+# error) was not computed; the page says it in words.
+CIC_TOO_FEW_ATTEMPTS = "too_few_attempts"  # fewer than two attempts: no variance
+CIC_ONE_QUESTION = "one_question"  # P = 1: P / (P - 1) divides by zero
+CIC_DIFFERENT_LENGTHS = "different_lengths"  # attempts with different numbers of questions
+CIC_NO_SPREAD = "no_spread"  # everyone on the same score: var(T) = 0
+CIC_QUESTION_SEEN_ONCE = "question_seen_once"  # a question's variance over one attempt is unknown
+CIC_OUT_OF_RANGE = "approximation_out_of_range"  # random draws: the approximation left 0..100 %
+CIC_REASONS = (CIC_TOO_FEW_ATTEMPTS, CIC_ONE_QUESTION, CIC_DIFFERENT_LENGTHS, CIC_NO_SPREAD,
+               CIC_QUESTION_SEEN_ONCE, CIC_OUT_OF_RANGE)
+
 
 @dataclass(frozen=True)
 class ItemMeta:
@@ -102,6 +113,7 @@ class SampleFigures:
     error_ratio: float | None = None
     standard_error: float | None = None
     cic_approximate: bool = False  # per-question variances over the attempts that saw them (random draws)
+    cic_note: str | None = None  # one of CIC_REASONS when the CIC was not computed
 
 
 def random_guess(k: int, multiple: bool) -> float:
@@ -198,7 +210,7 @@ def discrimination_upper_bound(d: float | None, n: int) -> float:
 
 
 def sample_figures(totals: np.ndarray, lengths: np.ndarray, item_var_sums: np.ndarray,
-                 approximate: bool = False) -> SampleFigures:
+                   approximate: bool = False, unknown_variance: bool = False) -> SampleFigures:
     """Round figures over the attempts: scores as % of the maximum.
 
     Skewness and kurtosis are the moment forms m3/m2^1.5 and m4/m2^2 - 3
@@ -206,32 +218,56 @@ def sample_figures(totals: np.ndarray, lengths: np.ndarray, item_var_sums: np.nd
     CIC needs every attempt to have the same number of questions P; each
     attempt's Σ var(x_i) runs over its own questions (``item_var_sums``), and
     their mean stands for Σ var(x_i) when questions are drawn at random.
+
+    The CIC is left out, with the reason in ``cic_note``, when it has no
+    meaning: fewer than two attempts, one question per attempt, attempts of
+    different lengths, everyone on the same score, or a question whose
+    variance is unknown because one attempt alone saw it (``unknown_variance``:
+    counting it as 0 inflates the coefficient to P / (P - 1), e.g. 105,3 % for
+    20 questions).  With every attempt shown the same questions the CIC cannot
+    exceed 100 % (var(ΣX) ≤ P Σ var(X_i)); with random draws the approximation
+    can, and a value above 100 % is reported as out of range, never shown.
     """
     n = len(totals)
     same_p = n > 0 and bool((lengths == lengths[0]).all())
     fig = SampleFigures(n_attempts=n, n_questions=int(lengths[0]) if same_p else None)
     if n == 0:
+        fig.cic_note = CIC_TOO_FEW_ATTEMPTS
         return fig
     scores = 100.0 * totals / np.maximum(lengths, 1)
     fig.mean = _clean(scores.mean())
     fig.median = _clean(float(np.median(scores)))
     if n < 2:
+        fig.cic_note = CIC_TOO_FEW_ATTEMPTS
         return fig
-    fig.sd = _clean(scores.std(ddof=1))
+    sd = float(scores.std(ddof=1))
+    fig.sd = _clean(sd)
     dev = scores - scores.mean()
     m2, m3, m4 = (dev ** 2).mean(), (dev ** 3).mean(), (dev ** 4).mean()
     if m2 > 0:
         fig.skewness = _clean(m3 / m2 ** 1.5)
         fig.kurtosis = _clean(m4 / m2 ** 2 - 3)
-    p = int(lengths[0]) if same_p else 0
-    var_t = totals.var(ddof=1)
-    if p > 1 and var_t > 0:
-        cic = 100.0 * (p / (p - 1)) * (1 - item_var_sums.mean() / var_t)
-        fig.cic = _clean(cic)
-        if cic <= 100:
-            fig.error_ratio = _clean(100.0 * math.sqrt(max(0.0, 1 - cic / 100)))
-            fig.standard_error = _clean(fig.error_ratio / 100 * scores.std(ddof=1))
-        fig.cic_approximate = approximate
+    var_t = float(totals.var(ddof=1))
+    if not same_p:
+        fig.cic_note = CIC_DIFFERENT_LENGTHS
+    elif int(lengths[0]) < 2:
+        fig.cic_note = CIC_ONE_QUESTION
+    elif var_t <= 0:
+        fig.cic_note = CIC_NO_SPREAD
+    elif unknown_variance:
+        fig.cic_note = CIC_QUESTION_SEEN_ONCE
+    if fig.cic_note is not None:
+        return fig
+    p = int(lengths[0])
+    cic = 100.0 * (p / (p - 1)) * (1 - float(item_var_sums.mean()) / var_t)
+    fig.cic_approximate = approximate
+    if cic > 100.0 + 1e-9:
+        fig.cic_note = CIC_OUT_OF_RANGE
+        return fig
+    fig.cic = _clean(cic)
+    error_ratio = 100.0 * math.sqrt(max(0.0, 1 - cic / 100))
+    fig.error_ratio = _clean(error_ratio)
+    fig.standard_error = _clean(error_ratio / 100 * sd)
     return fig
 
 
@@ -301,12 +337,17 @@ def compute_columns(cols: Columns, items: dict[int, ItemMeta],
     starts = np.flatnonzero(np.diff(cols.question[order])) + 1
     figures: dict[int, ItemFigures] = {}
     row_variance = np.zeros(len(cols.attempt))
+    unknown_variance = False
     for rows in np.split(order, starts):
         qid = int(cols.question[rows[0]])
         x = cols.correct[rows]
         figures[qid] = item_figures(items[qid], x, rest[rows], cols.chosen[rows], min_n)
-        row_variance[rows] = float(x.var(ddof=1)) if len(x) > 1 else 0.0
+        if len(x) > 1:
+            row_variance[rows] = float(x.var(ddof=1))
+        else:
+            unknown_variance = True  # one attempt saw it: its variance is unknown, not 0
     var_sums = np.bincount(cols.attempt, weights=row_variance, minlength=n_attempts)
     # Every attempt saw every question of the sample exactly when each saw as many as there are.
     approximate = bool((lengths != len(figures)).any())
-    return figures, sample_figures(totals, lengths, var_sums, approximate=approximate)
+    return figures, sample_figures(totals, lengths, var_sums, approximate=approximate,
+                                   unknown_variance=unknown_variance)

@@ -70,4 +70,5 @@ class SampleStatistic(db.Model):
     error_ratio: Mapped[Optional[float]]
     standard_error: Mapped[Optional[float]]
     cic_approximate: Mapped[bool] = mapped_column(default=False)
+    cic_note: Mapped[Optional[str]] = mapped_column(sa.String(40))  # engine.CIC_REASONS: why no CIC
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

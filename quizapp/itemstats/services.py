@@ -152,8 +152,8 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
     params: ``round_id`` (the round, its contest and the whole bank are
     recomputed), or ``contest_id`` (the contest and the bank), or neither
     (the bank across all rounds).  Both samples (first attempts, all
-    attempts) are computed.  Writes a CSV of the first sample's questions to
-    ``output_dir`` and returns its path.  A job runs outside any request, so it commits
+    attempts) are computed.  Writes a CSV of both samples' questions with their
+    option analysis (``write_csv``) to ``output_dir`` and returns its path.  A job runs outside any request, so it commits
     each sample itself."""
     samples = _samples_for(params)
     counts = _compute_samples(samples, progress or _no_progress)
@@ -161,18 +161,41 @@ def run_item_statistics(params: dict, progress: Progress | None, output_dir) -> 
     rows = item_rows(scope, scope_id, False)
     filename = f"thong-ke-cau-hoi-{scope.value}-{scope_id}.csv"
     path = Path(output_dir) / filename
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        out = csv.writer(fh)
-        out.writerow(["question_id", "external_id", "n", "facility", "sd", "random_guess", "discrimination",
-                      "efficiency", "flags"])
-        for row in rows:
-            s = row.stat
-            out.writerow([s.question_id, safe_cell(row.question.external_id or ""), s.n, s.facility, s.sd, s.random_guess,
-                          s.discrimination, s.efficiency, s.flags])
+    write_csv(path, scope, scope_id)
     return {"path": str(path), "filename": filename, "mimetype": "text/csv",
             "questions": counts[(scope, scope_id, False)],
             "flagged": sum(1 for r in rows if r.stat.flags and r.stat.n >= engine.MIN_N),
             "scope": scope.value, "scope_id": scope_id}
+
+
+CSV_HEADER = ["sample", "question_id", "external_id", "n", "facility", "sd", "random_guess", "discrimination",
+              "efficiency", "flags", "option", "key", "chosen", "upper_27", "lower_27", "point_biserial"]
+
+
+def _option_label(position: int) -> str:
+    return "ABCDEFGHIJ"[position] if position < 10 else str(position + 1)
+
+
+def write_csv(path: Path, scope: StatsScope, scope_id: int) -> None:
+    """Both samples of a scope, one row per option of each question (the question's figures
+    repeated on each, so a filter in Excel keeps them together); a question without options
+    stored gets one row with the option columns empty.  Text cells go through ``safe_cell``
+    (no formula runs when the file is opened)."""
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        out = csv.writer(fh)
+        out.writerow(CSV_HEADER)
+        for all_attempts in (False, True):
+            label = "all_attempts" if all_attempts else "first_attempts"
+            for row in item_rows(scope, scope_id, all_attempts):
+                s = row.stat
+                head = [label, s.question_id, safe_cell(row.question.external_id or ""), s.n, s.facility, s.sd,
+                        s.random_guess, s.discrimination, s.efficiency, s.flags]
+                options = sorted(s.options or [], key=lambda o: o.get("position", 0))
+                if not options:
+                    out.writerow(head + [""] * 6)
+                for o in options:
+                    out.writerow(head + [_option_label(int(o.get("position", 0))), "yes" if o.get("correct") else "no",
+                                         o.get("share"), o.get("upper"), o.get("lower"), o.get("point_biserial")])
 
 
 def compute_pending(now=None, progress: Progress | None = None) -> list[int]:

@@ -24,6 +24,23 @@ FLAG_LABELS = {
     engine.FLAG_NOT_DISCRIMINATING: _l("Not discriminating"),
 }
 
+# Why the coefficient of internal consistency is missing (engine.CIC_REASONS).
+CIC_NOTES = {
+    engine.CIC_TOO_FEW_ATTEMPTS: _l("Not computed: it needs at least two attempts."),
+    engine.CIC_ONE_QUESTION: _l("Not computed: each attempt has only one question."),
+    engine.CIC_DIFFERENT_LENGTHS: _l("Not computed: the attempts do not all have the same number of questions."),
+    engine.CIC_NO_SPREAD: _l("Not computed: every attempt has the same score."),
+    engine.CIC_QUESTION_SEEN_ONCE: _l("Not computed: some questions were seen by only one attempt, so their "
+                                      "variance is unknown."),
+    engine.CIC_OUT_OF_RANGE: _l("Not computed: questions were drawn at random and too few attempts saw each "
+                                "one for the approximation to hold."),
+}
+
+
+@bp.app_template_filter("cic_note")
+def _cic_note(note: str | None) -> str:
+    return str(CIC_NOTES.get(note, "")) if note else ""
+
 
 @bp.app_template_filter("stat_flag")
 def _flag_label(flag: str) -> str:

@@ -148,3 +148,40 @@ def test_an_entrant_practises_on_a_phone(live_server, browser, signed_in):
         expect(page.get_by_text(re.compile(r"Bạn đã ôn 1/\d+ câu"))).to_be_visible()
     finally:
         page.context.close()
+
+
+def test_flags_stay_on_screen_on_a_phone(live_server, browser, signed_in):
+    """Issue 21 item 4: on a 360 × 740 phone the flags column and "Quá khó" sat off-screen to the
+    right of a scrolling table.  Each question is now a card with its flags under its name."""
+    base = live_server["url"]
+    seed = (SEED.replace("kiem-dinh-cau-hoi", "kiem-dinh-dien-thoai").replace("0966", "0967")
+            .replace('"QA-KEY"', '"QP-KEY"').replace('f"QA-{k}"', 'f"QP-{k}"')
+            .replace("Hội thi kiểm định câu hỏi", "Hội thi kiểm định trên điện thoại"))
+    seeded = app_script(live_server, seed)
+    context = browser.new_context(locale="vi-VN", bypass_csp=True, storage_state=signed_in("organiser"),
+                                  viewport={"width": 360, "height": 740}, device_scale_factor=1, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/admin/stats/rounds/{seeded['round_id']}")
+        for name, flag in (("QP-KEY", "Có thể sai đáp án"), ("QP-3", "Quá khó")):
+            row = page.locator("tr", has=page.get_by_role("link", name=name, exact=True))
+            badge = row.locator(".badge", has_text=flag)
+            # Scroll the page down to the row, never the table sideways (which would hide the fault).
+            row.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 80)")
+            expect(badge).to_be_visible()
+            box = badge.bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 360, (name, box)
+            facility = row.locator('td[data-label="Độ dễ"]')
+            expect(facility).to_be_visible()
+            box = facility.bounding_box()
+            assert box["x"] + box["width"] <= 360, box
+        sideways = page.locator(".stats-table").evaluate(
+            "t => { const w = t.closest('.table-wrap'); return [w.scrollLeft, w.scrollWidth - w.clientWidth]; }")
+        assert sideways[0] == 0 and sideways[1] <= 1, sideways  # nothing hidden to the right
+        assert layout_problems(page) == []
+        assert axe_violations(page) == []
+        page.evaluate("window.scrollTo(0, 0)")
+        screenshot(page, "item-stats-round-phone-360")
+    finally:
+        page.context.close()
