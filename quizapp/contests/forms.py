@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from quizapp.auth.forms import category_choices
 from quizapp.contests import contests, rounds, settings
@@ -44,7 +44,10 @@ def _choices(labels: dict) -> list[tuple[str, object]]:
 
 
 class CommaDecimalField(DecimalField):
-    """A decimal typed and shown the Vietnamese way: "12,5" (a dot is read too), never "12.50"."""
+    """A decimal typed and shown the Vietnamese way: "12,5" (a dot is read too), never "12.50".
+    A text box with the decimal keypad: a number box would show and want the browser's own format."""
+
+    widget = TextInput()
 
     def _value(self):
         if self.raw_data:
