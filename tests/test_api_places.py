@@ -12,24 +12,18 @@ from datetime import timedelta
 import pytest
 
 from quizapp.auth.models import EntrantCategory, Role
-from quizapp.contests.models import RoundQuota
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import places, unit_ranking
 from tests.leaderboards_support import export_via_job
 from tests.leaderboards_support import live  # noqa: F401 - autouse: rankings see every submission
 from tests.test_attempts_api import Api, start
+from tests.test_fairness_draws import grouped_round  # noqa: F401 - five TC, three TTHC, students their own quota
 
 
 @pytest.fixture()
-def grouped(make, db):
-    """A round whose students answer their own questions and are ranked on their own."""
-    for _ in range(5):
-        make.question(area_code="TC")
-    for _ in range(3):
-        make.question(area_code="TTHC")
-    rnd = make.round(quotas=(("TC", 0, 4),))
-    rnd.quotas.append(RoundQuota(area_id=make.area("TTHC").id, difficulty=0, count=2,
-                                 entrant_group=EntrantCategory.STUDENT.value))
+def grouped(make, db, grouped_round):  # noqa: F811
+    """The round whose students answer their own questions, now ranked on their own."""
+    rnd = grouped_round
     rnd.rank_groups_separately = True
     db.session.commit()
     unit = make.unit("Trường Đại học Bà Rịa – Vũng Tàu", headcount=10)
