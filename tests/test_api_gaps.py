@@ -143,4 +143,6 @@ def test_the_api_and_the_page_list_my_attempts_from_one_service_in_one_order(api
     page = api.client.get("/my/attempts").get_data(as_text=True)
     assert [a["id"] for a in mine] == [slow.id, quick.id]
     assert page.index("Vòng chậm") < page.index("Vòng nhanh")
-    assert [a["counted"] for a in mine] == [True, True] and "place" not in mine[0]
+    assert [a["counted"] for a in mine] == [True, True]
+    # Issue 21 item 3: with the place the page shows (each alone in its round: first of one).
+    assert [(a["place"]["rank"], a["place"]["entrants"]) for a in mine] == [(1, 1), (1, 1)]

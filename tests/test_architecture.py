@@ -27,8 +27,9 @@ FLOORS = {
     "contests": 5,
     "leaderboards": 6,
     "attempts": 7,
-    "campaign": 8, "itemstats": 8, "main": 8, "ops": 8, "practice": 8,
+    "campaign": 8, "itemstats": 8, "ops": 8, "practice": 8,
     "live": 9,  # certificates through the campaign kit
+    "main": 9,  # the home page tells a winner she won (campaign)
     "plans": 10,  # extends the campaign kit's report; counts contests and live events as activities
     "audit": 11, "demo": 11,
     "__init__": 12,  # the app factory wires every room

@@ -224,7 +224,7 @@ def test_prizes_follow_the_ranking_and_a_bad_line_is_named(world, db):
     contest, rnd, organiser = world["contest"], world["round"], world["organiser"]
     n = services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
     db.session.commit()
-    assert n == 3
+    assert n.total == 3
     got = [(a.prize, a.recipient_name, a.unit_name, a.rank) for a in services.prize_awards(contest.id)]
     # 4/4 in 50 s beats 4/4 in 70 s; then 3/4.
     assert got == [("Giải Nhất", "Nguyễn Thị Hương", "Sở Nội vụ", 1), ("Giải Nhì", "Lê Thị Ánh", "Sở Tư pháp", 2),
@@ -234,11 +234,11 @@ def test_prizes_follow_the_ranking_and_a_bad_line_is_named(world, db):
     assert "Line 2" in exc.value.message
     units = services.mark_prizes(contest, rnd.id, AwardKind.UNIT, "Giải Nhất tập thể: 1", organiser)
     db.session.commit()
-    assert units == 1
+    assert units.total == 1
     unit_award = db.session.scalar(sa.select(Award).where(Award.kind == AwardKind.UNIT))
     assert unit_award.recipient_name == "Sở Nội vụ"  # 3 of 4 took part, against 2 of 10
-    # Marking again replaces that ranking's prizes.
-    services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Đặc biệt: 1", organiser)
+    # Marking again with other prizes revokes the earlier ones (with a reason: tests/test_certificates_kept.py).
+    services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Đặc biệt: 1", organiser, reason="Sai cơ cấu giải")
     db.session.commit()
     assert [a.prize for a in services.prize_awards(contest.id) if a.kind == AwardKind.INDIVIDUAL] == ["Giải Đặc biệt"]
 
@@ -301,6 +301,11 @@ def test_entrant_downloads_his_own_certificate_from_the_result_page_and_no_one_e
     winner = world["users"]["Nguyễn Thị Hương"]
     auth.login(winner)
     attempt_id = db.session.scalar(sa.select(Attempt.id).where(Attempt.user_id == winner.id))
+    # Not before the winners list is published (the organiser may still mark again).
+    assert f"/my/certificates/{first.id}.pdf" not in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert client.get(f"/my/certificates/{first.id}.pdf").status_code == 404
+    services.publish_winners(world["contest"].id, world["organiser"].id)
+    db.session.commit()
     page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert f"/my/certificates/{first.id}.pdf" in page
     resp = client.get(f"/my/certificates/{first.id}.pdf")
@@ -386,7 +391,7 @@ def test_finishers_beyond_the_inline_limit_are_certified_by_a_job(client, auth, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Award).where(
         Award.kind == AwardKind.FINISHER)) == 5
     result = runner.invoke(args=["campaign", "finishers", str(world["contest"].id)])  # the command stays
-    assert result.exit_code == 0 and "5 certificates of completion" in result.output
+    assert result.exit_code == 0 and "0 new certificates of completion" in result.output  # each holds one already
 
 
 def test_cli_writes_the_certificates_zip(runner, world, db, tmp_path):

@@ -33,7 +33,7 @@ from quizapp.core.arrival import arrival_time
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.core.pipeline import skip_commit
-from quizapp.leaderboards import services as leaderboards
+from quizapp.leaderboards.places import Place, own_place
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -186,7 +186,16 @@ def submit(attempt_id: int):
     except TimeUp:
         close_after_time_up(attempt_id)
         raise
-    return jsonify(result=result_json(view))
+    # The ranking is recomputed every few seconds: the place is read from the result (docs/api.md).
+    return jsonify(result={**result_json(view), "place": None})
+
+
+def place_json(place: Place | None) -> dict | None:
+    """The entrant's place as the results pages show it: ``rank`` among ``entrants`` of the ranking
+    it is counted in (``group``: the entrant category a round ranks on its own, else null)."""
+    return None if place is None else {
+        "rank": place.rank, "entrants": place.entrants, "group": place.group, "final": place.final,
+        "as_of": datetime.fromtimestamp(place.as_of, timezone.utc).isoformat()}
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -196,18 +205,15 @@ def result(attempt_id: int):
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ServiceError("attempt_in_progress", _("This attempt has not been submitted yet."), 409)
     out = result_json(result_view(attempt))
-    place = leaderboards.own_place(attempt.round_id, current_user)
-    out["place"] = None if place is None else {
-        "rank": place.rank, "entrants": place.entrants, "final": place.final,
-        "as_of": datetime.fromtimestamp(place.as_of, timezone.utc).isoformat()}
+    out["place"] = place_json(own_place(attempt.round_id, current_user))
     return jsonify(result=out)
 
 
 @bp.route("/attempts")
 @requires(Role.PARTICIPANT)
 def my_attempts():
-    # The same list as the page "Bài thi của tôi" (history.my_attempts), without the place.
-    return jsonify(attempts=[history_json(item) for item in history.my_attempts(current_user, places=False)])
+    # The same list as the page "Bài thi của tôi" (history.my_attempts), with the same place.
+    return jsonify(attempts=[history_json(item) for item in history.my_attempts(current_user)])
 
 
 def history_json(item: history.HistoryItem) -> dict:
@@ -220,4 +226,5 @@ def history_json(item: history.HistoryItem) -> dict:
         "status": a.status.value, "started_at": iso(a.started_at), "deadline": iso(a.deadline_at),
         "submitted_at": iso(a.submitted_at), "finish_reason": a.finish_reason.value if a.finish_reason else None,
         "score": a.score, "max_score": a.max_score, "duration_ms": a.duration_ms, "counted": item.counted,
+        "place": place_json(item.place_detail),
     }

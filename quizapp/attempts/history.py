@@ -4,7 +4,7 @@ that opened for them.
 Owns: ``my_attempts``, the one list of an entrant's attempts both the page and the API show,
 and ``reviews_opened`` (the home page's notice).
 Must not: decide when a review opens (``review.review_visible`` / the contests rule) or rank
-(the place comes from ``leaderboards.services.own_place``).
+(the place comes from ``leaderboards.places.own_place``).
 """
 from __future__ import annotations
 
@@ -30,30 +30,31 @@ class HistoryItem:
     place: int | None  # the entrant's place in the round (for the counted attempt), if results are shown
     counted: bool  # this attempt is the one the round's ranking counts
     review: bool  # the right answers may be shown now
+    place_detail: object = None  # leaderboards.places.Place behind ``place`` (rank among how many, final)
 
 
 def _counted_and_places(user, round_ids: set[int],
-                        places_wanted: bool = True) -> tuple[dict[int, int], dict[int, int | None]]:
-    """(round id → counted attempt id, round id → place); a place only where the
+                        places_wanted: bool = True) -> tuple[dict[int, int], dict]:
+    """(round id → counted attempt id, round id → ``Place``); a place only where the
     entrant may see the round's results (and none unless ``places_wanted``)."""
-    from quizapp.leaderboards import services as boards
     from quizapp.leaderboards.models import Standing
+    from quizapp.leaderboards.places import own_place
 
     counted = dict(db.session.execute(
         sa.select(Standing.round_id, Standing.attempt_id)
         .where(Standing.user_id == user.id, Standing.round_id.in_(round_ids))).all()) if round_ids else {}
-    places: dict[int, int | None] = {}
+    places: dict = {}
     # The place the results pages show, from the cached snapshot (no row query).
     for round_id in counted if places_wanted else ():
-        place = boards.own_place(round_id, user)
+        place = own_place(round_id, user)
         if place is not None:
-            places[round_id] = place.rank
+            places[round_id] = place
     return counted, places
 
 
 def my_attempts(user, now: datetime | None = None, places: bool = True) -> list[HistoryItem]:
     """Every attempt of ``user``, newest first (by submission, else start), with score, time,
-    place (unless ``places`` is false: the API does not show it) and whether the review may
+    place (unless ``places`` is false) and whether the review may
     be shown."""
     now = now or utcnow()
     attempts = db.session.scalars(
@@ -61,13 +62,14 @@ def my_attempts(user, now: datetime | None = None, places: bool = True) -> list[
         .where(Attempt.user_id == user.id)
         .order_by(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at).desc(), Attempt.id.desc())
     ).all()
-    counted, rank = _counted_and_places(user, {a.round_id for a in attempts
-                                               if a.status == AttemptStatus.SUBMITTED}, places)
+    counted, found = _counted_and_places(user, {a.round_id for a in attempts
+                                                if a.status == AttemptStatus.SUBMITTED}, places)
     items = []
     for a in attempts:
         is_counted = counted.get(a.round_id) == a.id
-        items.append(HistoryItem(a, a.round, a.round.contest, rank.get(a.round_id) if is_counted else None,
-                                 is_counted, review_visible(a, now)))
+        place = found.get(a.round_id) if is_counted else None
+        items.append(HistoryItem(a, a.round, a.round.contest, place.rank if place is not None else None,
+                                 is_counted, review_visible(a, now), place))
     return items
 
 

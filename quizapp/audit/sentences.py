@@ -167,7 +167,27 @@ ACTIONS: dict[str, ActionText] = {
         _l("%(actor)s changed their score for %(team)s from %(before)s to %(points)s in "
           "“%(part)s” of %(obj)s."),
         _l("Judge's score changed")),
+    "campaign.prizes": ActionText(
+        _l("%(actor)s marked the %(award_kind)s prizes of %(scope)s in the contest %(obj)s: %(added)s new, "
+           "%(kept)s kept as issued, %(revoked)s revoked."),
+        _l("Prizes marked")),
+    "campaign.publish_winners": ActionText(
+        _l("%(actor)s published the winners list of the contest %(obj)s."),
+        _l("Winners list published")),
+    "campaign.hide_winners": ActionText(
+        _l("%(actor)s hid the winners list of the contest %(obj)s."),
+        _l("Winners list hidden")),
+    "campaign.finishers": ActionText(
+        _l("%(actor)s issued %(count)s certificates of completion for %(scope)s in the contest %(obj)s."),
+        _l("Certificates of completion issued")),
+    "campaign.revoke": ActionText(
+        _l("%(actor)s revoked the certificate %(code)s (%(prize)s) in the contest %(obj)s."),
+        _l("Certificate revoked")),
+    "campaign.certificates_zip": ActionText(
+        _l("%(actor)s downloaded %(count)s certificates of %(scope)s in the contest %(obj)s as a ZIP."),
+        _l("Certificates downloaded (ZIP)")),
 }
+AWARD_KINDS = {"individual": _l("individual"), "unit": _l("unit"), "finisher": _l("completion")}
 FALLBACK = _l("%(actor)s performed “%(action)s” on %(obj)s.")
 
 FIELD_LABELS = {
@@ -214,7 +234,7 @@ class _Names:
             if e.object_type in ids and (e.object_id or "").isdigit():
                 ids[e.object_type].add(int(e.object_id))
             for key, kind in (("into", "unit"), ("parent_id", "unit"), ("contest_id", "contest"), ("user_id", "user"),
-                              ("unit_id", "unit")):
+                              ("unit_id", "unit"), ("round_id", "round")):
                 if isinstance(d.get(key), int):
                     ids[kind].add(d[key])
             for key in ("sources", "units"):
@@ -283,8 +303,12 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if d.get("extra_attempts"):
         extra.append(_("%(n)s extra attempts", n=d["extra_attempts"]))
     out["extra"] = _(" and ").join(extra)
+    if "round_id" in d:  # a prize or certificate decision: one round's ranking, or the whole contest's
+        out["scope"] = names.link("round", d["round_id"]) if d["round_id"] else _("the whole contest")
+    if "award_kind" in d:
+        out["award_kind"] = AWARD_KINDS.get(d["award_kind"], d["award_kind"])
     for key in ("created", "updated", "count", "document", "filename", "year", "team", "part", "reason", "points",
-                "before"):
+                "before", "added", "kept", "revoked", "code", "prize"):
         if key in d:
             out[key] = d[key]
     return out

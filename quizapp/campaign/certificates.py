@@ -137,8 +137,9 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
     """Every certificate of a contest (or one round) in one ZIP, streamed to ``output_dir``.
 
     params: ``contest_id``; optional ``round_id`` (only that round's), ``kinds`` (list of
-    'individual', 'unit', 'finisher'; default all) and ``base_url`` (of the verify links;
-    default the ``PUBLIC_BASE_URL`` setting).  ``progress(done, total)`` is called as it goes."""
+    'individual', 'unit', 'finisher'; default all), ``base_url`` (of the verify links;
+    default the ``PUBLIC_BASE_URL`` setting) and ``actor_id`` (who asked: the audit log says who
+    took the ZIP).  Revoked certificates are left out.  ``progress(done, total)`` is called as it goes."""
     from flask import current_app
 
     contest = db.session.get(Contest, int(params["contest_id"]))
@@ -188,6 +189,11 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
         if pool is not None:
             pool.shutdown()
     os.replace(tmp, path)
+    from quizapp.core import audit
+
+    audit.record(params.get("actor_id"), "campaign.certificates_zip", "contest", contest.id,
+                 round_id=int(round_id) if round_id is not None else None, count=done)
+    db.session.flush()
     return {"path": str(path), "filename": filename, "mimetype": "application/zip", "count": done,
             "contest_id": contest.id}
 
@@ -220,18 +226,21 @@ def _pool(workers: int):
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def certificates_zip_bytes(contest_id: int, round_id: int | None, base_url: str) -> tuple[bytes, str, int]:
+def certificates_zip_bytes(contest_id: int, round_id: int | None, base_url: str,
+                           actor_id: int | None = None) -> tuple[bytes, str, int]:
     """A small batch, in memory (``tasks.certificates_zip_now`` builds it so up to ``CAMPAIGN_INLINE_CERTIFICATES``)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = run_certificates_zip({"contest_id": contest_id, "round_id": round_id, "base_url": base_url},
+        result = run_certificates_zip({"contest_id": contest_id, "round_id": round_id, "base_url": base_url,
+                                       "actor_id": actor_id},
                                       lambda done, total: None, tmp)
         return Path(result["path"]).read_bytes(), result["filename"], result["count"]
 
 
 def count_certificates(contest_id: int, round_id: int | None = None) -> int:
-    q = sa.select(sa.func.count()).select_from(Award).where(Award.contest_id == contest_id)
+    """Certificates in force (revoked ones are not in the ZIP)."""
+    q = sa.select(sa.func.count()).select_from(Award).where(Award.contest_id == contest_id, Award.revoked_at.is_(None))
     if round_id is not None:
         q = q.where(Award.round_id == round_id)
     return int(db.session.scalar(q) or 0)

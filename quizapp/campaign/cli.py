@@ -39,13 +39,13 @@ def certificates_command(contest_id: int, round_id: int | None, base_url: str | 
 @click.option("--round", "round_id", type=int, default=None, help="Only that round's finishers.")
 @click.option("--prize", default="Hoàn thành cuộc thi", help="The wording on the certificate.")
 def finishers_command(contest_id: int, round_id: int | None, prize: str) -> None:
-    """Give every finisher of a contest (or one round) a certificate of completion."""
+    """Give every finisher of a contest (or one round) who holds none yet a certificate of completion."""
     try:
         result = certificates.run_mark_finishers({"contest_id": contest_id, "round_id": round_id, "prize": prize},
                                                  _progress)
     except (ValueError, ServiceError) as exc:
         raise click.ClickException(getattr(exc, "message", str(exc)))
-    click.echo(f"{result['count']} certificates of completion.")
+    click.echo(f"{result['count']} new certificates of completion (those who hold one keep it).")
 
 
 @campaign_cli.command("report")

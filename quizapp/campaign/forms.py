@@ -25,7 +25,14 @@ class PrizesForm(Form):
     kind = SelectField(_l("Prizes for"), choices=[("individual", _l("Individuals")), ("unit", _l("Units"))])
     tiers = TextAreaField(_l("Prizes, one per line: name, colon, how many"), default=DEFAULT_TIERS,
                           validators=[DataRequired(), Length(max=4000)])
+    reason = TextAreaField(_l("Reason, if marking again revokes certificates already issued"),
+                           validators=[Optional(), Length(max=500)])
     mark = SubmitField(_l("Mark the prizes"))
+
+
+class RevokeForm(Form):
+    reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)])
+    revoke = SubmitField(_l("Revoke"))
 
 
 class FinishersForm(Form):

@@ -49,6 +49,9 @@ class Award(db.Model):
     certificate and its verify page stay as issued.  The verification code is
     derived from the id (see ``services.verification_code``), so marking every
     finisher is one INSERT ... SELECT.
+
+    A row, once written, is a record: it is never deleted nor rewritten.  Taking a
+    certificate back sets ``revoked_at`` with a reason, and its verify page says so.
     """
 
     __tablename__ = "campaign_awards"
@@ -72,6 +75,13 @@ class Award(db.Model):
     max_score: Mapped[Optional[int]]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class CampaignSettings(db.Model):

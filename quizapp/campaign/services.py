@@ -237,10 +237,8 @@ def _scope_filter(contest_id: int, round_id: int | None, kinds: Iterable[AwardKi
                    Award.kind.in_(list(kinds)))
 
 
-def _ranked_entrants(contest: Contest, rnd: Round | None, needed: int, organiser: User):
+def _ranked_entrants(contest: Contest, rnd: Round | None, needed: int, organiser: User, boards):
     """The first ``needed`` rows of the round's (or contest's) official ranking."""
-    from quizapp.leaderboards import services as boards
-
     rows, page = [], 1
     while len(rows) < needed:
         board = (boards.round_board(rnd.id, organiser, page=page) if rnd is not None
@@ -252,22 +250,58 @@ def _ranked_entrants(contest: Contest, rnd: Round | None, needed: int, organiser
     return rows[:needed]
 
 
-def mark_prizes(contest: Contest, round_id: int | None, kind: AwardKind, tiers_text: str, organiser: User) -> int:
-    """Give the prizes from the top of the ranking (replacing that scope's earlier marking).
+@dataclass(frozen=True)
+class Marking:
+    """What marking a ranking's prizes did: certificates added, kept as issued, revoked."""
+
+    added: int
+    kept: int
+    revoked: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.kept
+
+
+REASON_MAX = 500
+
+
+def clean_reason(reason: str | None) -> str:
+    reason = nfc(reason).strip()
+    if len(reason) > REASON_MAX:
+        raise _err("reason_long", _l("The reason is too long (at most %(max)d characters).", max=REASON_MAX),
+                   field="reason")
+    return reason
+
+
+def _revoke(award: Award, reason: str, actor_id: int | None, now) -> None:
+    award.revoked_at = now
+    award.revoked_reason = reason
+    award.revoked_by_id = actor_id
+
+
+def mark_prizes(contest: Contest, round_id: int | None, kind: AwardKind, tiers_text: str, organiser: User,
+                reason: str = "") -> Marking:
+    """Give the prizes from the top of the ranking.
 
     Individual prizes follow the individual ranking of the round (or the
     contest); unit prizes follow the round's unit ranking, units not ranked
-    (below the minimum participation, no entrants) never get one.  Returns how
-    many were marked."""
-    from quizapp.leaderboards import services as boards
+    (below the minimum participation, no entrants) never get one.
+
+    Marking a ranking again never deletes a certificate already issued: a winner
+    who keeps the same prize keeps the same certificate (and verification code),
+    new winners are added, and a certificate the new marking no longer gives is
+    revoked with ``reason`` (refused without one, naming who would lose it)."""
+    from quizapp.core import audit
+    from quizapp.leaderboards import boards, unit_ranking
 
     tiers = parse_tiers(tiers_text)
+    reason = clean_reason(reason)
     rnd = _scope(contest, round_id)
     needed = sum(t.count for t in tiers)
     now = utcnow()
-    awards = []
     if kind == AwardKind.INDIVIDUAL:
-        rows = _ranked_entrants(contest, rnd, needed, organiser)
+        rows = _ranked_entrants(contest, rnd, needed, organiser, boards)
         units = dict(db.session.execute(
             sa.select(Standing.user_id, Standing.unit_id).where(
                 Standing.user_id.in_([r.user_id for r in rows]),
@@ -280,40 +314,90 @@ def mark_prizes(contest: Contest, round_id: int | None, kind: AwardKind, tiers_t
         if rnd is None:
             raise _err("unit_prize_round", _l("Unit prizes follow a round's unit ranking: choose a round."),
                        field="round_id")
-        ranking = boards.unit_ranking(rnd.id)
+        ranking = unit_ranking.unit_ranking(rnd.id)
         entries = [(None, r.unit_id, r.name, r.name, r.rank, None, None) for r in ranking.rows
                    if r.rank is not None][:needed]
     else:
         raise _err("kind_unknown", _l("Unknown prize kind."), field="kind")
     if not entries:
         raise _err("nobody_ranked", _l("Nobody is ranked yet: there is nothing to give prizes to."), field="tiers")
-    db.session.execute(sa.delete(Award).where(_scope_filter(contest.id, round_id, [kind])))
+
+    def recipient(user_id, unit_id):
+        return ("user", user_id) if kind == AwardKind.INDIVIDUAL else ("unit", unit_id)
+
+    wanted = []  # (recipient key, prize, entry, position)
     position = 0
     for tier in tiers:
         for _ in range(tier.count):
             if position >= len(entries):
                 break
-            user_id, unit_id, name, unit_name, rank, score, max_score = entries[position]
+            entry = entries[position]
             position += 1
-            awards.append(Award(contest_id=contest.id, round_id=round_id, kind=kind, user_id=user_id,
-                                unit_id=unit_id, recipient_name=nfc(name), unit_name=nfc(unit_name or ""),
-                                prize=tier.prize, position=position, rank=rank, score=score, max_score=max_score,
-                                created_at=now, created_by_id=organiser.id))
-    db.session.add_all(awards)
+            wanted.append((recipient(entry[0], entry[1]), tier.prize, entry, position))
+    current = {(recipient(a.user_id, a.unit_id), a.prize): a for a in db.session.scalars(
+        sa.select(Award).where(_scope_filter(contest.id, round_id, [kind]), Award.revoked_at.is_(None)))}
+    keys = {(who, prize) for who, prize, _e, _p in wanted}
+    losing = sorted((a for key, a in current.items() if key not in keys), key=lambda a: a.position)
+    if losing and not reason:
+        names = ", ".join(f"{a.recipient_name} ({a.prize})" for a in losing[:5]) + (" …" if len(losing) > 5 else "")
+        raise _err("reason_required", _l("Marking again would revoke %(n)d certificates already issued (%(names)s). "
+                                         "Write the reason for revoking them.", n=len(losing), names=names),
+                   field="reason")
+    added = kept = 0
+    for who, prize, entry, pos in wanted:
+        found = current.get((who, prize))
+        user_id, unit_id, name, unit_name, rank, score, max_score = entry
+        if found is not None:  # the same prize to the same winner: the certificate stays as issued
+            found.position, found.rank = pos, rank
+            kept += 1
+            continue
+        db.session.add(Award(contest_id=contest.id, round_id=round_id, kind=kind, user_id=user_id, unit_id=unit_id,
+                             recipient_name=nfc(name), unit_name=nfc(unit_name or ""), prize=prize, position=pos,
+                             rank=rank, score=score, max_score=max_score, created_at=now,
+                             created_by_id=organiser.id))
+        added += 1
+    for award in losing:
+        _revoke(award, reason, organiser.id, now)
     db.session.flush()
-    return len(awards)
+    audit.record(organiser.id, "campaign.prizes", "contest", contest.id, round_id=round_id, award_kind=kind.value,
+                 added=added, kept=kept, revoked=len(losing))
+    return Marking(added, kept, len(losing))
+
+
+def revoke_award(contest: Contest, award_id: int, reason: str, actor: User) -> Award:
+    """Take one certificate back, with a reason: its verify page then says it was revoked, and when."""
+    from quizapp.core import audit
+
+    award = db.session.get(Award, award_id)
+    if award is None or award.contest_id != contest.id:
+        raise _err("award_not_found", _l("This certificate does not exist."), 404)
+    if award.revoked_at is not None:
+        raise _err("award_revoked", _l("This certificate has already been revoked."), 409, "reason")
+    reason = clean_reason(reason)
+    if not reason:
+        raise _err("reason_required", _l("Write the reason for revoking the certificate."), field="reason")
+    _revoke(award, reason, actor.id, utcnow())
+    db.session.flush()
+    audit.record(actor.id, "campaign.revoke", "contest", contest.id, round_id=award.round_id,
+                 code=verification_code(award.id), prize=award.prize)
+    return award
 
 
 def mark_finishers(contest: Contest, round_id: int | None, organiser_id: int | None,
                    prize: str = FINISHER_PRIZE) -> int:
-    """A certificate of completion for everyone who finished the round (or any round of the contest):
-    one INSERT ... SELECT, so it stays quick at 200,000 entrants."""
+    """A certificate of completion for everyone who finished the round (or any round of the contest)
+    and holds none yet: one INSERT ... SELECT, so it stays quick at 200,000 entrants.  Certificates
+    issued before stay as they are (a record is never deleted).  Returns how many were added."""
+    from quizapp.core import audit
+
     rnd = _scope(contest, round_id)
     prize = nfc(prize).strip()[:120] or FINISHER_PRIZE
-    db.session.execute(sa.delete(Award).where(_scope_filter(contest.id, round_id, [AwardKind.FINISHER])))
+    scope = _scope_filter(contest.id, round_id, [AwardKind.FINISHER])
+    before = _count(sa.and_(scope, Award.revoked_at.is_(None)))
     where = (Standing.round_id == rnd.id) if rnd is not None else Standing.round_id.in_(
         sa.select(Round.id).where(Round.contest_id == contest.id))
-    first = (sa.select(Standing.user_id, sa.func.min(Standing.id).label("sid")).where(where)
+    holds = sa.exists().where(scope, Award.revoked_at.is_(None), Award.user_id == Standing.user_id)
+    first = (sa.select(Standing.user_id, sa.func.min(Standing.id).label("sid")).where(where, ~holds)
              .group_by(Standing.user_id).subquery())
     select = (
         sa.select(sa.literal(contest.id), sa.literal(round_id, sa.Integer), sa.literal(AwardKind.FINISHER.value),
@@ -328,8 +412,13 @@ def mark_finishers(contest: Contest, round_id: int | None, organiser_id: int | N
          "position", "created_at", "created_by_id"], select))
     db.session.flush()
     # (psycopg reports no row count for INSERT ... SELECT through the ORM session: count them.)
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Award).where(
-        _scope_filter(contest.id, round_id, [AwardKind.FINISHER]))) or 0)
+    added = _count(sa.and_(scope, Award.revoked_at.is_(None))) - before
+    audit.record(organiser_id, "campaign.finishers", "contest", contest.id, round_id=round_id, count=added)
+    return added
+
+
+def _count(where) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Award).where(where)) or 0)
 
 
 def finisher_count(contest: Contest, round_id: int | None) -> int:
@@ -340,37 +429,47 @@ def finisher_count(contest: Contest, round_id: int | None) -> int:
     return int(db.session.scalar(sa.select(sa.func.count(sa.distinct(Standing.user_id))).where(where)) or 0)
 
 
-def clear_awards(contest_id: int, round_id: int | None, kind: AwardKind) -> int:
-    return int(db.session.execute(sa.delete(Award).where(_scope_filter(contest_id, round_id, [kind]))).rowcount or 0)
-
-
 def awards_query(contest_id: int, round_id: int | None = None, kinds: Iterable[AwardKind] | None = None,
-                 any_scope: bool = True):
+                 any_scope: bool = True, with_revoked: bool = False):
+    """The contest's certificates in the order of the lists; revoked ones only with ``with_revoked``."""
     q = sa.select(Award).where(Award.contest_id == contest_id)
+    if not with_revoked:
+        q = q.where(Award.revoked_at.is_(None))
     if not any_scope:
         q = q.where(Award.round_id.is_(None) if round_id is None else Award.round_id == round_id)
     if kinds:
         q = q.where(Award.kind.in_(list(kinds)))
-    return q.order_by(Award.round_id.is_not(None), Award.round_id, Award.kind, Award.position, Award.id)
+    return q.order_by(Award.round_id.is_not(None), Award.round_id, Award.kind, Award.revoked_at.is_not(None),
+                      Award.position, Award.id)
 
 
-def prize_awards(contest_id: int) -> list[Award]:
-    """Individual and unit prizes of the contest (finishers' certificates are not listed)."""
-    return list(db.session.scalars(awards_query(contest_id, kinds=[AwardKind.INDIVIDUAL, AwardKind.UNIT])))
+def prize_awards(contest_id: int, with_revoked: bool = False) -> list[Award]:
+    """Individual and unit prizes of the contest (finishers' certificates are not listed); the
+    organiser's page also lists the revoked ones (``with_revoked``), the public list never."""
+    return list(db.session.scalars(awards_query(contest_id, kinds=[AwardKind.INDIVIDUAL, AwardKind.UNIT],
+                                                with_revoked=with_revoked)))
 
 
 def award_counts(contest_id: int) -> dict[str, int]:
-    return {str(k): int(n) for k, n in db.session.execute(
-        sa.select(Award.kind, sa.func.count()).where(Award.contest_id == contest_id).group_by(Award.kind))}
+    """Certificates in force per kind (revoked ones under ``revoked``)."""
+    counts = {str(k): int(n) for k, n in db.session.execute(
+        sa.select(Award.kind, sa.func.count()).where(Award.contest_id == contest_id, Award.revoked_at.is_(None))
+        .group_by(Award.kind))}
+    counts["revoked"] = _count(sa.and_(Award.contest_id == contest_id, Award.revoked_at.is_not(None)))
+    return counts
 
 
-def publish_winners(contest_id: int, publish: bool = True) -> None:
+def publish_winners(contest_id: int, actor_id: int | None, publish: bool = True) -> None:
+    """Publish (or hide again) the winners list; winners download their certificates once it is published."""
+    from quizapp.core import audit
+
     row = db.session.get(CampaignSettings, contest_id)
     if row is None:
         row = CampaignSettings(contest_id=contest_id, **default_settings())
         db.session.add(row)
     row.winners_published_at = utcnow() if publish else None
     db.session.flush()
+    audit.record(actor_id, "campaign.publish_winners" if publish else "campaign.hide_winners", "contest", contest_id)
 
 
 def winners_published(contest_id: int) -> bool:
@@ -378,10 +477,21 @@ def winners_published(contest_id: int) -> bool:
     return row is not None and row.winners_published_at is not None
 
 
-def my_awards(user_id: int, contest_id: int | None = None) -> list[Award]:
-    q = sa.select(Award).where(Award.user_id == user_id)
+def _released():
+    """An award its recipient may see and download: in force, and a prize only once the winners
+    list is published (a certificate of completion as soon as it is issued)."""
+    published = sa.exists().where(CampaignSettings.contest_id == Award.contest_id,
+                                  CampaignSettings.winners_published_at.is_not(None))
+    return sa.and_(Award.revoked_at.is_(None), sa.or_(Award.kind == AwardKind.FINISHER, published))
+
+
+def my_awards(user_id: int, contest_id: int | None = None, kinds: Iterable[AwardKind] | None = None) -> list[Award]:
+    """The certificates the entrant may download (``_released``), newest first."""
+    q = sa.select(Award).where(Award.user_id == user_id, _released())
     if contest_id is not None:
         q = q.where(Award.contest_id == contest_id)
+    if kinds:
+        q = q.where(Award.kind.in_(list(kinds)))
     return list(db.session.scalars(q.order_by(Award.created_at.desc(), Award.id)))
 
 
@@ -431,10 +541,14 @@ def award_by_code(code: str) -> Award | None:
 
 
 def get_award_for(code_or_id, user: User) -> Award:
-    """An award its recipient (or an organiser) may download; 404 otherwise."""
+    """An award in force its recipient may download (a prize once the winners list is published),
+    or any award in force for an organiser; 404 otherwise."""
     from quizapp.auth.models import Role
 
     award = db.session.get(Award, code_or_id) if isinstance(code_or_id, int) else award_by_code(code_or_id)
-    if award is None or not (award.user_id == user.id or user.has_role(Role.ORGANISER)):
+    if award is not None and award.revoked_at is None and user.has_role(Role.ORGANISER):
+        return award
+    if award is None or award.user_id != user.id or not db.session.scalar(
+            sa.select(sa.literal(True)).where(Award.id == award.id, _released())):
         raise _err("award_not_found", _l("This certificate does not exist."), 404)
     return award

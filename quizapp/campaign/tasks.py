@@ -45,13 +45,14 @@ def certificates_fit_inline(total: int) -> bool:
     return jobs.runs_inline(total, _limit("CAMPAIGN_INLINE_CERTIFICATES", 300))
 
 
-def certificates_zip_now(contest_id: int, round_id: int | None, base_url: str):
+def certificates_zip_now(contest_id: int, round_id: int | None, base_url: str, actor_id: int | None = None):
     """``(data, filename, count)`` of the certificates ZIP built now, up to ``CAMPAIGN_INLINE_CERTIFICATES``;
     else ``JobNeeded`` (the download is a GET and starts nothing: the page offers the job)."""
     return jobs.run_or_queue(
-        CERTIFICATES_JOB, None, {"contest_id": contest_id, "round_id": round_id, "base_url": base_url},
+        CERTIFICATES_JOB, actor_id,
+        {"contest_id": contest_id, "round_id": round_id, "base_url": base_url, "actor_id": actor_id},
         size=certificates.count_certificates(contest_id, round_id), limit=_limit("CAMPAIGN_INLINE_CERTIFICATES", 300),
-        now=lambda: certificates.certificates_zip_bytes(contest_id, round_id, base_url), queue=False)
+        now=lambda: certificates.certificates_zip_bytes(contest_id, round_id, base_url, actor_id), queue=False)
 
 
 def report_now(params: dict, annex: bool):

@@ -15,7 +15,7 @@ from quizapp import jobs
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import Role
 from quizapp.campaign import cards, certificates, posters, render, reports, services, tasks
-from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, SettingsForm
+from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, RevokeForm, SettingsForm
 from quizapp.campaign.models import ArrivalKind, AwardKind
 from quizapp.contests import services as contests
 from quizapp.contests.models import Contest, ContestStatus, Round
@@ -169,24 +169,50 @@ def _round_choices(contest: Contest, with_contest: bool = True) -> list[tuple[st
     return choices + [(str(r.id), r.title) for r in contest.rounds]
 
 
+def _tiers_of(awards) -> str:
+    """The tiers text that gave ``awards`` (in force, one ranking), e.g. "Giải Nhất: 1\nGiải Nhì: 2"."""
+    counts: dict[str, int] = {}
+    for a in sorted(awards, key=lambda a: a.position):
+        counts[a.prize] = counts.get(a.prize, 0) + 1
+    return "\n".join(f"{prize}: {n}" for prize, n in counts.items())
+
+
+def _prizes_form(contest: Contest, awards) -> PrizesForm:
+    """The prize form as last used: the ranking and kind of the last marking (or of the query's
+    ``round_id``/``kind``), its tiers as they were given, so marking again starts from them."""
+    form = PrizesForm()
+    in_force = [a for a in awards if a.revoked_at is None]
+    round_arg, kind_arg = request.args.get("round_id"), request.args.get("kind")
+    if round_arg is None and in_force:
+        last = max(in_force, key=lambda a: (a.created_at, a.id))
+        round_arg, kind_arg = str(last.round_id or ""), last.kind.value
+    if round_arg is not None:
+        form.round_id.data = round_arg
+        form.kind.data = kind_arg if kind_arg in {k.value for k in (AwardKind.INDIVIDUAL, AwardKind.UNIT)} else "individual"
+        scope = [a for a in in_force if str(a.round_id or "") == round_arg and a.kind.value == form.kind.data]
+        if scope:
+            form.tiers.data = _tiers_of(scope)
+    return form
+
+
 def _campaign_page(contest: Contest, status: int = 200, settings_form=None, prizes_form=None, finishers_form=None):
     settings = services.settings_for(contest.id)
     if settings_form is None:
         settings_form = SettingsForm(obj=settings)
-    prizes_form = prizes_form or PrizesForm()
+    awards = services.prize_awards(contest.id, with_revoked=True)
+    prizes_form = prizes_form or _prizes_form(contest, awards)
     prizes_form.round_id.choices = _round_choices(contest)
     finishers_form = finishers_form or FinishersForm()
     finishers_form.round_id.choices = _round_choices(contest)
     titles = {r.id: r.title for r in contest.rounds}
-    awards = services.prize_awards(contest.id)
     total_certificates = certificates.count_certificates(contest.id)
     return render_template(
         "campaign/manage.html", contest=contest, settings_form=settings_form, prizes_form=prizes_form,
-        finishers_form=finishers_form, publish_form=PublishForm(), awards=awards, titles=titles,
-        counts=services.award_counts(contest.id), channels=services.channel_report(contest.id),
+        finishers_form=finishers_form, publish_form=PublishForm(), revoke_form=RevokeForm(), awards=awards,
+        titles=titles, counts=services.award_counts(contest.id), channels=services.channel_report(contest.id),
         published=services.winners_published(contest.id), unit_choices=units.choice_labels(),
         total_certificates=total_certificates, certificates_inline=tasks.certificates_fit_inline(total_certificates),
-        code=services.verification_code,
+        code=services.verification_code, now=utcnow(),
     ), status
 
 
@@ -216,22 +242,23 @@ def _round_arg(raw) -> int | None:
     return int(raw) if raw and str(raw).isdigit() else None
 
 
-def _award_post(contest_id: int, form_class, page_arg: str, mark, message: str, anchor: str):
-    """The prize and finisher forms: validate, call the service, show a refusal beside its field."""
+def _award_post(contest_id: int, form_class, page_arg: str, mark, message, target):
+    """The prize and finisher forms: validate, call the service, show a refusal beside its field;
+    ``target(form)`` is where the page goes back to after a success."""
     contest = db.get_or_404(Contest, contest_id)
     form = form_class()
     form.round_id.choices = _round_choices(contest)
     if not form.validate_on_submit():
         return _campaign_page(contest, 422, **{page_arg: form})
     try:
-        n = mark(contest, form)
+        outcome = mark(contest, form)
     except ServiceError as exc:
         (getattr(form, exc.field or "", None) or form.round_id).errors.append(exc.message)
         return _campaign_page(contest, exc.status, **{page_arg: form})
-    if not isinstance(n, int):  # the work went to a job: its page
-        return n
-    flash(message(n), "success")
-    return redirect(url_for("campaign.manage", contest_id=contest.id) + anchor)
+    if not isinstance(outcome, (int, services.Marking)):  # the work went to a job: its page
+        return outcome
+    flash(message(outcome), "success")
+    return redirect(target(contest, form))
 
 
 @bp.route("/admin/contests/<int:contest_id>/campaign/prizes", methods=["POST"])
@@ -240,8 +267,33 @@ def mark_prizes(contest_id: int):
     return _award_post(
         contest_id, PrizesForm, "prizes_form",
         lambda contest, form: services.mark_prizes(contest, _round_arg(form.round_id.data), AwardKind(form.kind.data),
-                                                   form.tiers.data, current_user._get_current_object()),
-        lambda n: _("%(n)d prizes have been marked.", n=n), "#prizes")
+                                                   form.tiers.data, current_user._get_current_object(),
+                                                   form.reason.data or ""),
+        lambda m: _("%(n)d prizes have been marked.", n=m.total) + (
+            " " + _("%(added)d new certificates, %(kept)d kept as issued, %(revoked)d revoked.",
+                    added=m.added, kept=m.kept, revoked=m.revoked) if m.kept or m.revoked else ""),
+        lambda contest, form: url_for("campaign.manage", contest_id=contest.id, round_id=form.round_id.data or "",
+                                      kind=form.kind.data) + "#prizes")
+
+
+@bp.route("/admin/contests/<int:contest_id>/campaign/awards/<int:award_id>/revoke", methods=["POST"])
+@requires(Role.ORGANISER)
+def revoke(contest_id: int, award_id: int):
+    """Take one certificate back, with a reason (it stays on record; /verify says it was revoked)."""
+    contest = db.get_or_404(Contest, contest_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("Write the reason for revoking the certificate."), "error")
+        return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
+    try:
+        award = services.revoke_award(contest, award_id, form.reason.data, current_user._get_current_object())
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+        return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
+    flash(_("The certificate %(code)s has been revoked.", code=services.verification_code(award.id)), "success")
+    return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
 
 
 @bp.route("/admin/contests/<int:contest_id>/campaign/finishers", methods=["POST"])
@@ -250,7 +302,8 @@ def give_finishers(contest_id: int):
     return _award_post(
         contest_id, FinishersForm, "finishers_form",
         lambda contest, form: _finishers(contest, _round_arg(form.round_id.data), form.prize.data),
-        lambda n: _("%(n)d certificates of completion have been issued.", n=n), "#certificates")
+        lambda n: _("%(n)d certificates of completion have been issued.", n=n),
+        lambda contest, form: url_for("campaign.manage", contest_id=contest.id) + "#certificates")
 
 
 def _finishers(contest: Contest, round_id: int | None, prize: str):
@@ -268,7 +321,7 @@ def publish(contest_id: int):
     form = PublishForm()
     if not form.validate_on_submit():
         abort(400)
-    services.publish_winners(contest.id, form.publish.data == "1")
+    services.publish_winners(contest.id, current_user.id, form.publish.data == "1")
     flash(_("The winners list is published.") if form.publish.data == "1" else _("The winners list is hidden."),
           "success")
     return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
@@ -280,7 +333,7 @@ def certificates_zip(contest_id: int):
     """A small batch while the organiser waits; a large one is built by a job (``certificates_job``)."""
     contest = db.get_or_404(Contest, contest_id)
     round_id = request.args.get("round", type=int)
-    outcome = tasks.certificates_zip_now(contest.id, round_id, _base_url())
+    outcome = tasks.certificates_zip_now(contest.id, round_id, _base_url(), current_user.id)
     if isinstance(outcome, jobs.JobNeeded):
         flash(_("%(n)d certificates are too many to build while you wait: build the ZIP in the background.",
                 n=outcome.size), "error")
@@ -298,7 +351,8 @@ def certificates_job(contest_id: int):
     if round_id is not None:
         services.round_of(contest, round_id)  # 404 for a round of another contest
     job = jobs.start_job(tasks.CERTIFICATES_JOB, current_user.id,
-                         {"contest_id": contest.id, "round_id": round_id, "base_url": _base_url()})
+                         {"contest_id": contest.id, "round_id": round_id, "base_url": _base_url(),
+                          "actor_id": current_user.id})
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 

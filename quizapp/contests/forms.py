@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from quizapp.auth.forms import category_choices
 from quizapp.contests import contests, rounds, settings
@@ -43,6 +43,26 @@ def _choices(labels: dict) -> list[tuple[str, object]]:
     return [(str(k), v) for k, v in labels.items()]
 
 
+class CommaDecimalField(DecimalField):
+    """A decimal typed and shown the Vietnamese way: "12,5" (a dot is read too), never "12.50".
+    A text box with the decimal keypad: a number box would show and want the browser's own format."""
+
+    widget = TextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = format(self.data.normalize(), "f") if hasattr(self.data, "normalize") else str(self.data)
+        return text.replace(".", ",")
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].strip().replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
 class ContestForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
@@ -58,9 +78,9 @@ class ContestForm(Form):
                             default=ContestAggregate.SUM.value)
     unit_ranking_order = SelectField(_l("Unit ranking criteria"), choices=_choices(settings.UNIT_RANKING_ORDERS),
                                      default=DEFAULT_UNIT_RANKING)
-    min_participation_rate = DecimalField(
+    min_participation_rate = CommaDecimalField(
         _l("Minimum participation rate for unit prizes (%)"), places=2, default=0,
-        validators=[InputRequired(), NumberRange(min=0, max=100)])
+        validators=[InputRequired(), NumberRange(min=0, max=100)], render_kw={"inputmode": "decimal"})
     results_visibility = SelectField(_l("Who may see the results"), choices=_choices(settings.VISIBILITIES),
                                      default=ResultsVisibility.PUBLIC.value)
     submit = SubmitField(_l("Save"))

@@ -142,6 +142,8 @@ def _csv_value(kind: str, value):
         return value.strftime("%d/%m/%Y %H:%M:%S")
     if kind == "date":
         return value.strftime("%d/%m/%Y")
+    if kind == "decimal2":  # a rate or an average: two decimals, as the page shows it ("66,67")
+        return f"{float(value):.2f}".replace(".", ",")
     if isinstance(value, (Decimal, float)):
         return number_text(Decimal(str(value))).replace(".", ",")
     return value

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from quizapp.core.errors import ServiceError
+from quizapp.leaderboards import ranking
 from quizapp.leaderboards.boards import BoardRow, round_rows
-from quizapp.leaderboards.snapshots import round_snapshot
+from quizapp.leaderboards.snapshots import CATEGORY_CODES, round_snapshot
 from quizapp.leaderboards.visibility import get_round, results_access
 
 
@@ -26,9 +29,23 @@ def place_in_round(round_id: int, user_id: int) -> BoardRow | None:
 @dataclass(frozen=True)
 class Place:
     rank: int
-    entrants: int
+    entrants: int  # in the ranking the rank is counted in (the entrant's group when groups rank separately)
     final: bool  # the round is finalised: this place will not change
     as_of: float  # when the ranking was computed (epoch seconds)
+    group: str | None = None  # the entrant category ranked on its own, None for the common (or only) ranking
+
+
+def _group_of(rnd, snap, pos: int) -> tuple[str | None, int]:
+    """(the entrant's ranking group, how many entrants it holds): a category the round ranks
+    separately (``ranking.separate_groups``) restarts the ranks, so the place counts in it."""
+    groups = [g for g in ranking.separate_groups(rnd) if g in CATEGORY_CODES]
+    if not groups:
+        return None, len(snap)
+    codes = [CATEGORY_CODES.index(g) for g in groups]
+    mine = int(snap.categories[pos])
+    if mine in codes:
+        return CATEGORY_CODES[mine], int((snap.categories == mine).sum())
+    return None, int((~np.isin(snap.categories, codes)).sum())
 
 
 def own_place(round_id: int, viewer) -> Place | None:
@@ -45,4 +62,5 @@ def own_place(round_id: int, viewer) -> Place | None:
     pos = snap.position_of(viewer.id)
     if pos is None:
         return None
-    return Place(int(snap.ranks[pos]), len(snap), snap.final, snap.computed_at)
+    group, entrants = _group_of(rnd, snap, pos)
+    return Place(int(snap.ranks[pos]), entrants, snap.final, snap.computed_at, group)

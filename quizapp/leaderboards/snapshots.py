@@ -88,12 +88,17 @@ class Snapshot:
         return np.flatnonzero(mask)
 
     def first_position_by_unit(self, leaving_out: list[int] | None = None) -> dict[int, int]:
-        """Unit id → index of its best-placed entrant (not one of the users ``leaving_out``)."""
+        """Unit id → index of its best-placed entrant (not one of the users ``leaving_out``).
+
+        "Best" is the best rank, across the groups a round ranks separately (each restarts at 1,
+        so the order of the snapshot alone would always prefer the common ranking); between equal
+        ranks, the earlier in the snapshot (the common ranking, then the groups in order)."""
         if not len(self):
             return {}
         positions = np.arange(len(self))
         if leaving_out:
             positions = positions[~np.isin(self.user_ids, np.asarray(leaving_out, dtype=np.int64))]
+        positions = positions[np.lexsort((positions, self.ranks[positions]))]  # by rank, then snapshot order
         ids, first = np.unique(self.unit_ids[positions], return_index=True)
         return {int(u): int(positions[p]) for u, p in zip(ids, first) if u}
 

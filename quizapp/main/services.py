@@ -27,9 +27,10 @@ def home_page(user=None) -> dict:
 
 def _entrant_part(user, open_rounds, now) -> dict:
     """For a logged-in entrant: attempts in progress in the open rounds (the button says
-    "continue") and the rounds whose answers were published since they took them."""
+    "continue"), the rounds whose answers were published since they took them, and the
+    prizes she won (once the winners list is published; revoked ones are not shown)."""
     if user is None:
-        return {"in_progress": {}, "reviews_opened": []}
+        return {"in_progress": {}, "reviews_opened": [], "prizes_won": []}
     from quizapp.attempts import history
     from quizapp.attempts.models import Attempt, AttemptStatus
 
@@ -38,7 +39,20 @@ def _entrant_part(user, open_rounds, now) -> dict:
         sa.select(Attempt.round_id, Attempt.id).where(
             Attempt.user_id == user.id, Attempt.status == AttemptStatus.IN_PROGRESS,
             Attempt.round_id.in_(ids), Attempt.deadline_at > now)).all()) if ids else {}
-    return {"in_progress": in_progress, "reviews_opened": history.reviews_opened(user, now)}
+    return {"in_progress": in_progress, "reviews_opened": history.reviews_opened(user, now),
+            "prizes_won": _prizes_won(user)}
+
+
+def _prizes_won(user) -> list[tuple[object, str]]:
+    """(award, what it is for: 'Giải Nhất – Tuần thi thứ 1, Cuộc thi ...') of the entrant's published prizes."""
+    from quizapp.campaign import services as campaign
+    from quizapp.campaign.models import AwardKind
+    from quizapp.contests.models import Contest
+
+    awards = campaign.my_awards(user.id, kinds=[AwardKind.INDIVIDUAL])[:5]
+    titles = dict(db.session.execute(sa.select(Contest.id, Contest.title).where(
+        Contest.id.in_({a.contest_id for a in awards}))).all()) if awards else {}
+    return [(a, campaign.achievement(a, titles.get(a.contest_id, ""), campaign.award_scope_title(a))) for a in awards]
 
 
 def _units_part() -> dict:

@@ -15,6 +15,14 @@ from quizapp.ops import metrics, services
 bp = Blueprint("ops", __name__, template_folder="templates")
 
 
+@bp.app_template_filter("ops_num")
+def ops_num(value, digits: int = 1) -> str:
+    """A figure as the page's language writes it: '1.234,5' in Vietnamese (ops.js does the same)."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="#,##0." + "#" * digits) if value is not None else "–"
+
+
 @bp.route("/ops")
 @requires(Role.ORGANISER)
 def live():

@@ -143,6 +143,7 @@ def test_import_build_publish_watch_and_export(live_server, browser, desktop, tm
     assert "Cải cách thể chế (Bất kỳ): 2; Cải cách thủ tục hành chính (Bất kỳ): 1" in rounds.inner_text()
     assert "10 phút" in rounds.inner_text()
     page.get_by_role("button", name="Công bố").click()
+    page.get_by_role("dialog").get_by_role("button", name="Công bố").click()  # the page asks first (issue 21)
     expect(page.locator("main .facts").first).to_contain_text("Đã công bố")
     screenshot(page, "desktop-contest-manage")
 

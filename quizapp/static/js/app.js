@@ -97,6 +97,53 @@
   markScrollableTables();
   window.addEventListener("resize", markScrollableTables);
 
+  // Buttons that need a second thought (publish, delete, archive): the form's data-confirm asks in a
+  // dialog styled as the page (not the browser's confirm()); data-confirm-yes / -no name the buttons.
+  var confirmForms = document.querySelectorAll("form[data-confirm]");
+  if (confirmForms.length && typeof HTMLDialogElement === "function") {
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-dialog-text");
+    var question = document.createElement("p");
+    question.id = "confirm-dialog-text";
+    var buttons = document.createElement("div");
+    buttons.className = "actions";
+    var yes = document.createElement("button");
+    yes.type = "button";
+    yes.className = "button";
+    var no = document.createElement("button");
+    no.type = "button";
+    no.className = "button secondary";
+    buttons.appendChild(yes);
+    buttons.appendChild(no);
+    dialog.appendChild(question);
+    dialog.appendChild(buttons);
+    document.body.appendChild(dialog);
+    var pending = null;
+    no.addEventListener("click", function () { pending = null; dialog.close(); });
+    dialog.addEventListener("cancel", function () { pending = null; });
+    yes.addEventListener("click", function () {
+      var go = pending;
+      pending = null;
+      dialog.close();
+      if (!go) { return; }
+      go.form.setAttribute("data-confirmed", "1");
+      if (go.form.requestSubmit) { go.form.requestSubmit(go.submitter || undefined); } else { go.form.submit(); }
+    });
+    confirmForms.forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (form.getAttribute("data-confirmed") === "1") { form.removeAttribute("data-confirmed"); return; }
+        ev.preventDefault();
+        pending = { form: form, submitter: ev.submitter };
+        question.textContent = form.getAttribute("data-confirm");
+        yes.textContent = form.getAttribute("data-confirm-yes") || "OK";
+        no.textContent = form.getAttribute("data-confirm-no") || "×";
+        dialog.showModal();
+        no.focus();
+      });
+    });
+  }
+
   // On wide screens the navigation is always open.
   var menu = document.querySelector(".nav-menu");
   if (menu && window.matchMedia("(min-width: 720px)").matches) { menu.open = true; }

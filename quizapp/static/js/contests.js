@@ -51,10 +51,5 @@
     inputs.forEach(function (i) { i.addEventListener("input", update); });
   });
 
-  // Buttons that need a second thought (delete, archive).
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (ev) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }
-    });
-  });
+  // Buttons that need a second thought (publish, delete, archive): app.js asks, in the page's style.
 })();
