@@ -102,7 +102,11 @@ def contest_leaderboard(contest_id: int):
 
 
 def _unit_args() -> tuple[str | None, bool]:
-    return (request.args.get("bloc") or "").strip()[:64] or None, request.args.get("subtree") == "1"
+    """Bloc and view; without ``subtree`` the ranking opens on the view the dashboard and reports use."""
+    from quizapp.leaderboards.participation import SUBTREE
+
+    subtree = request.args.get("subtree")
+    return (request.args.get("bloc") or "").strip()[:64] or None, SUBTREE if subtree is None else subtree == "1"
 
 
 @bp.route("/rounds/<int:round_id>/units")

@@ -12,7 +12,8 @@ from quizapp.core.db import db
 from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
 from quizapp.units import services
-from quizapp.units.forms import ConfirmForm, UnitCreateForm, UnitEditForm, UnitImportForm, UnitMergeForm, UnitMoveForm
+from quizapp.units.forms import (ConfirmForm, ReportSettingsForm, UnitCreateForm, UnitEditForm, UnitImportForm,
+                                 UnitMergeForm, UnitMoveForm)
 from quizapp.units.models import Unit, UnitKind
 
 bp = Blueprint("units", __name__, template_folder="templates")
@@ -285,3 +286,28 @@ def confirm_members():
     queue = services.confirmation_queue(current_user, everything=everything)
     flags = services.units_over_headcount() if current_user.has_role(Role.ORGANISER) else []
     return render_template("units/confirm.html", queue=queue, form=form, everything=everything, flags=flags)
+
+
+@bp.route("/units/<int:unit_id>/report-settings", methods=["GET", "POST"])
+@requires(Role.UNIT_MANAGER)
+def report_settings(unit_id: int):
+    """The name, number and signer the unit's own periodic report carries."""
+    from quizapp.units import report_settings as settings
+
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit_scope(unit.id)
+    current = settings.for_unit(unit.id)
+    form = ReportSettingsForm(data=vars(current))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                settings.save(unit.id, {name: getattr(form, name).data for name in settings.FIELDS}, current_user.id)
+                db.session.commit()
+                flash(_("The unit's report settings are saved."), "success")
+                return redirect(url_for("units.report_settings", unit_id=unit.id))
+            except ServiceError as exc:
+                db.session.rollback()
+                getattr(form, exc.field).errors.append(exc.message)
+        status = 422
+    return render_template("units/report_settings.html", unit=unit, form=form, current=current), status
