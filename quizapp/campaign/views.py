@@ -167,6 +167,8 @@ def _round_choices(contest: Contest, with_contest: bool = True) -> list[tuple[st
 
 
 def _campaign_page(contest: Contest, status: int = 200, settings_form=None, prizes_form=None, finishers_form=None):
+    from quizapp.units import confirmations
+
     settings = services.settings_for(contest.id)
     if settings_form is None:
         settings_form = SettingsForm(obj=settings)
@@ -184,6 +186,7 @@ def _campaign_page(contest: Contest, status: int = 200, settings_form=None, priz
         published=services.winners_published(contest.id), unit_choices=units.choice_labels(),
         total_certificates=total_certificates, certificates_inline=tasks.certificates_fit_inline(total_certificates),
         code=services.verification_code,
+        confirmation_flags=confirmations.flags_for(contest.rounds),  # shown before "Xét giải"
     ), status
 
 

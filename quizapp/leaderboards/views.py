@@ -120,8 +120,13 @@ def unit_ranking(round_id: int):
     top = max([r.average for r in shown if r.average is not None] + [0])
     avg_chart = charts.hbars([(r.name, float(r.average or 0), r.average_text) for r in shown],
                              max_value=float(top) or None)
+    flags = []
+    if current_user.is_authenticated and current_user.has_role(Role.ORGANISER):
+        from quizapp.units import confirmations
+
+        flags = confirmations.flags_for([rnd])
     return render_template("leaderboards/units.html", ranking=result, round=rnd, rate_chart=rate_chart,
-                           avg_chart=avg_chart)
+                           avg_chart=avg_chart, confirmation_flags=flags)
 
 
 @bp.route("/rounds/<int:round_id>/stats")
