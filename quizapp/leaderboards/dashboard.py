@@ -140,5 +140,5 @@ def export_missing(unit_id: int, round_id: int, fmt: str) -> tuple[bytes, str, s
     name = f"chua-thi-vong-{rnd.id}-don-vi-{unit_id}.{fmt}"
     if fmt == "csv":
         return frame_to_csv(frame), "text/csv; charset=utf-8", name
-    return (frame_to_xlsx(frame, sheet_name="Chưa thi", title=f"Chưa tham gia: {rnd.title}"),
+    return (frame_to_xlsx(frame, sheet_name="Chưa thi", title=f"Chưa tham gia: {rnd.title}", filter_header=True),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
