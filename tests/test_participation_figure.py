@@ -59,7 +59,7 @@ def test_dashboard_ranking_and_report_give_one_figure_for_a_unit_whose_members_s
     ranking = client.get(f"/rounds/{w['round'].id}/units").get_data(as_text=True)  # no view chosen
     today = utcnow().date()
     params = reports.report_params("custom", start=today - timedelta(days=3), end=today + timedelta(days=1),
-                                   unit_id=w["city"].id, issuer_unit_id=w["city"].id)
+                                   unit_id=w["city"].id)
     doc = Document(reports.run_periodic_report(params, lambda d, t: None, tmp_path)["path"])
     report_rows = {r.cells[1].text.strip(): [c.text for c in r.cells] for r in doc.tables[1].rows[1:]}
 
