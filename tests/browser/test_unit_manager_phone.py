@@ -6,30 +6,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, app_script, axe_violations, layout_problems, login
 from tests.browser.seeding import seed
+from tests.browser.test_accounts_phone import MANAGER, shot, small_phone  # noqa: F401  (the 360×740 phone)
 
-SMALL_PHONE = {"width": 360, "height": 740}
-MANAGER = ("0900000003", "quanLy@2026")
 ORGANISER = ("0900000002", "toChuc@2026")
-
-
-@pytest.fixture()
-def small_phone(browser):
-    context = browser.new_context(locale="vi-VN", bypass_csp=True, viewport=SMALL_PHONE, device_scale_factor=1,
-                                  is_mobile=True, has_touch=True)
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def _signups(live_server, people: list[tuple[str, str]], round_id: int | None = None) -> dict:
@@ -57,6 +40,7 @@ def test_members_as_cards_reset_code_copy_and_back_on_a_360_phone(live_server, s
     base = live_server["url"]
     _signups(live_server, [("0955100001", "Nguyễn Thị Thẻ Thành Viên Có Tên Rất Dài Để Thử Xuống Dòng")])
     page = small_phone
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     login(page, base, *MANAGER)
     # Taps from the manager's home page to a member's reset code: counted as a person makes them.
     taps = 0
