@@ -58,6 +58,14 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "rankings read submitted attempts (models imported for queries)",
     ("quizapp.live.screens", "quizapp.audit.sentences"):
         "a live event's page shows its own record in the audit log's Vietnamese sentences",
+    ("quizapp.units.confirmations", "quizapp.auth.models"):
+        "a confirmation names the member and the manager (a model imported for a query)",
+    ("quizapp.units.confirmations", "quizapp.contests.models"):
+        "confirmations made while a round was open are flagged for that round (a model imported for a query)",
+    ("quizapp.units.confirmations", "quizapp.leaderboards.models"):
+        "only members a round counted are flagged (a model imported for a query)",
+    ("quizapp.units.views", "quizapp.contests.models"):
+        "the organiser's review of one unit's confirmations is about one round (a model imported for a lookup)",
     ("quizapp.units.services", "quizapp.auth.models"):
         "member lists query users (a model imported for a query)",
     ("quizapp.units.views", "quizapp.auth"):

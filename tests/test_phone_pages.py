@@ -39,17 +39,18 @@ def test_unit_dashboard_lists_non_participants_rates_reminder_and_export(client,
     assert f"/units/{district.id}/dashboard" in home  # one tap from the home page (and the menu)
     html = client.get(f"/units/{district.id}/dashboard").get_data(as_text=True)
     missing_part = html.split('<ul class="dash-people">')[1].split("</ul>")[0]
-    assert "Ngô Chưa Thi" in missing_part and "Trần Quản Lý" in missing_part
+    # the manager is not one of his own non-participants (issue 21 item 8)
+    assert "Ngô Chưa Thi" in missing_part and "Trần Quản Lý" not in missing_part
     assert "Lê Đã Thi" not in missing_part and "Người Ngoài" not in html
     assert "10,0" in html  # 1 entrant of a headcount of 4 + 6 → 10.0%
     reminder = html.split('id="dash-reminder"')[1].split("</textarea>")[0]
-    assert "Vòng 1" in reminder and f"/contests/{rnd.contest.slug}" in reminder and "2 đồng chí" in reminder
+    assert "Vòng 1" in reminder and f"/contests/{rnd.contest.slug}" in reminder and "1 đồng chí" in reminder
     xlsx = client.get(f"/units/{district.id}/rounds/{rnd.id}/missing.xlsx")
     assert xlsx.status_code == 200
     rows = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.iter_rows()]
     names = [r[0] for r in rows]
-    assert "Ngô Chưa Thi" in names and "Lê Đã Thi" not in names
-    assert client.get(f"/units/{district.id}/rounds/{rnd.id}/missing.csv").data.decode("utf-8-sig").count("\n") == 3
+    assert "Ngô Chưa Thi" in names and "Lê Đã Thi" not in names and "Trần Quản Lý" not in names
+    assert client.get(f"/units/{district.id}/rounds/{rnd.id}/missing.csv").data.decode("utf-8-sig").count("\n") == 2
 
 
 def test_unit_dashboard_is_scoped_to_the_managers_unit(client, auth, make):

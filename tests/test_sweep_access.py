@@ -29,7 +29,7 @@ ROLE_OF = {"anonymous": "anonymous", "participant": Role.PARTICIPANT, "participa
 ATTEMPT_ENDPOINTS = ("attempts.quiz", "attempts.result", "attempts.submit", "api_v1.show", "api_v1.save",
                      "api_v1.submit", "api_v1.result")
 UNIT_ENDPOINTS = ("units.members", "leaderboards.unit_people", "leaderboards.unit_dashboard",
-                  "leaderboards.unit_missing_export")
+                  "leaderboards.unit_missing_export", "units.report_settings")
 DRAFT_ENDPOINTS = ("contests.public_detail", "leaderboards.contest_leaderboard")
 PRACTICE_ENDPOINTS = ("practice.resume", "practice.question", "practice.answer", "practice.result")
 JOB_ENDPOINTS = ("jobs.show", "jobs.status", "jobs.download")

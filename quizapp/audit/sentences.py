@@ -56,6 +56,21 @@ ACTIONS: dict[str, ActionText] = {
     "unit.import": ActionText(
         _l("%(actor)s imported the unit list: %(created)s created, %(updated)s updated."),
         _l("Unit list imported")),
+    "user.confirm_membership": ActionText(
+        _l("%(actor)s confirmed %(obj)s as a member of %(unit)s (from %(address)s)."),
+        _l("Membership confirmed")),
+    "user.reject_membership": ActionText(
+        _l("%(actor)s refused %(obj)s as a member of %(unit)s (from %(address)s)."),
+        _l("Membership refused")),
+    "unit.accept_confirmations": ActionText(
+        _l("%(actor)s reviewed and accepted %(count)s confirmations of %(obj)s."),
+        _l("Confirmations accepted")),
+    "unit.strike_confirmations": ActionText(
+        _l("%(actor)s struck %(count)s confirmations of %(obj)s: those members no longer count."),
+        _l("Confirmations struck")),
+    "unit.report_settings": ActionText(
+        _l("%(actor)s changed the report settings of %(obj)s."),
+        _l("Unit report settings changed")),
     "user.update": ActionText(
         _l("%(actor)s changed %(fields)s of the account %(obj)s."),
         _l("Account changed")),
@@ -234,7 +249,7 @@ class _Names:
             if e.object_type in ids and (e.object_id or "").isdigit():
                 ids[e.object_type].add(int(e.object_id))
             for key, kind in (("into", "unit"), ("parent_id", "unit"), ("contest_id", "contest"), ("user_id", "user"),
-                              ("unit_id", "unit"), ("round_id", "round")):
+                              ("unit_id", "unit"), ("round_id", "round"), ("unit", "unit")):
                 if isinstance(d.get(key), int):
                     ids[kind].add(d[key])
             for key in ("sources", "units"):
@@ -289,6 +304,9 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
         out["user"] = names.link("user", d["user_id"])
     if "unit_id" in d:
         out["unit"] = names.link("unit", d["unit_id"])
+    if "unit" in d:
+        out["unit"] = names.link("unit", d["unit"])
+    out["address"] = d.get("address") or "?"
     for key in ("sources", "units"):
         if key in d:
             out[key] = Markup(", ").join(names.link("unit", i) for i in d[key] or [])
@@ -303,6 +321,8 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if d.get("extra_attempts"):
         extra.append(_("%(n)s extra attempts", n=d["extra_attempts"]))
     out["extra"] = _(" and ").join(extra)
+    if isinstance(d.get("users"), list) and "count" not in d:
+        out["count"] = len(d["users"])
     if "round_id" in d:  # a prize or certificate decision: one round's ranking, or the whole contest's
         out["scope"] = names.link("round", d["round_id"]) if d["round_id"] else _("the whole contest")
     if "award_kind" in d:

@@ -321,8 +321,10 @@ def issue_reset_code(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     code = services.issue_reset_code(current_user, user)
+    back = current_user.unit_id if current_user.role == Role.UNIT_MANAGER else user.unit_id
     return render_template("auth/reset_code_issued.html", user=user, code=code,
-                           hours=current_app.config.get("RESET_CODE_HOURS", 24))
+                           hours=current_app.config.get("RESET_CODE_HOURS", 24),
+                           back_url=url_for("units.members", unit_id=back, _anchor=f"member-{user.id}") if back else None)
 
 
 # --- administration ----------------------------------------------------------------------

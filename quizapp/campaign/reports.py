@@ -2,10 +2,15 @@
 a .docx in the layout of Vietnamese administrative documents (Nghị định 30/2020/NĐ-CP)
 with an .xlsx annex.  ``run_periodic_report`` is the job; ``compute_report`` the figures.
 
-A round belongs to the period in which it opened.  Participation per unit comes
-from the leaderboards' unit ranking (``leaderboards.services.unit_ranking`` with
-sub-units), so the report counts entrants and headcounts exactly as the unit
-ranking does.
+A round belongs to the period in which it opened; only rounds that had opened by the report
+date count (a round still to come does not lower the average).  Participation per unit is
+``leaderboards.participation`` (with sub-units, confirmed members): the figure of the unit
+dashboard and the unit ranking.  Every figure of the report — the summary, the score bands,
+the trend, the leaders and the reform areas as well as the unit table — counts confirmed
+members only, and the report says so.
+
+A unit manager's report is issued in his unit's name, number and signer
+(``units.report_settings``); an organiser's in the contest's (or the province's) print settings.
 """
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ PERIOD_KINDS = ("quarter", "half", "year", "custom")
 BANDS = [("full", "100% số câu đúng"), ("q75", "Từ 75% đến dưới 100%"), ("q25", "Từ 25% đến dưới 75%"),
          ("low", "Dưới 25% (trên 0)"), ("zero", "Không có câu đúng")]
 TOP_N = 10
+COUNTED_NOTE = ("Mọi số liệu của báo cáo chỉ tính thành viên đã được đơn vị xác nhận; tỷ lệ tham gia tính cả "
+                "các đơn vị trực thuộc và bình quân trên các vòng đã mở.")
 
 
 @dataclass(frozen=True)
@@ -85,17 +92,16 @@ class UnitLine:
     name: str
     depth: int
     headcount: int
-    entrants: int  # entrants summed over the period's rounds (sub-units included)
+    entrants: int  # confirmed entrants summed over the rounds counted (sub-units included)
     attempts: int
     score_sum: int
-    rounds: int  # rounds of the period
+    rounds: int  # rounds counted (opened by the report date)
+    figure: object = None  # participation.Participation over the rounds counted
 
     @property
     def rate(self) -> float | None:
-        """Average participation per round, in percent."""
-        if not self.headcount or not self.rounds:
-            return None
-        return 100 * self.entrants / (self.headcount * self.rounds)
+        """Average participation per round, in percent (``participation.Participation``)."""
+        return self.figure.rate_float if self.figure is not None else None
 
     @property
     def average(self) -> float | None:
@@ -123,6 +129,13 @@ class ReportData:
     settings: object = None
     number: str = ""
     generated_at: datetime = field(default_factory=utcnow)
+    rounds_not_open: int = 0  # rounds of the period that had not opened by the report date (not counted)
+
+
+def report_contests() -> list[Contest]:
+    """The contests the report form offers: published or archived, never a draft."""
+    return list(db.session.scalars(sa.select(Contest).where(Contest.status != ContestStatus.DRAFT)
+                                   .order_by(Contest.id.desc())))
 
 
 def _rounds_in(period: Period, contest_id: int | None) -> list[Round]:
@@ -135,52 +148,59 @@ def _rounds_in(period: Period, contest_id: int | None) -> list[Round]:
 
 
 def compute_report(unit_id: int | None, period: Period, contest_id: int | None = None,
-                   threshold: float = 50.0, progress=None) -> ReportData:
-    from quizapp.leaderboards import services as boards
+                   threshold: float = 50.0, progress=None, as_of: datetime | None = None) -> ReportData:
+    from quizapp.leaderboards import participation
+    from quizapp.leaderboards.unit_ranking import unit_ranking
     from quizapp.units import services as units
 
     progress = progress or (lambda done, total: None)
+    as_of = as_of or utcnow()
     root = db.session.get(Unit, unit_id) if unit_id else services._root_unit()
     if root is None:
         raise services._err("unit_not_found", _l("This unit does not exist."), 404, "unit_id")
     scope = set(units.subtree_ids(root.id))
-    rounds = _rounds_in(period, contest_id)
+    in_period = _rounds_in(period, contest_id)
+    rounds = participation.rounds_counted(in_period, as_of)
     total_steps = len(rounds) + 4
     unit_rows = {u.id: u for u in db.session.execute(
         sa.select(Unit.id, Unit.code, Unit.name, Unit.path, Unit.headcount, Unit.is_active)
         .where(Unit.id.in_(scope))).all()}
     lines = {uid: UnitLine(uid, u.code, u.name, u.path.count("/") - root.path.count("/"), 0, 0, 0, 0, len(rounds))
              for uid, u in unit_rows.items() if u.is_active or uid == root.id}
+    figures = participation.of_rounds(lines, rounds, as_of)
     trend = []
     for i, rnd in enumerate(rounds):
-        ranking = boards.unit_ranking(rnd.id, subtree=True)
         heads = {}
-        for row in ranking.rows:
+        for row in unit_ranking(rnd.id, subtree=participation.SUBTREE).rows:
             line = lines.get(row.unit_id)
             if line is None:
                 continue
-            line.entrants += row.entrants
             line.attempts += row.attempts
             line.score_sum += row.score_sum
             heads[row.unit_id] = row.headcount
         for uid, line in lines.items():
             # Headcount as the unit ranking counts it (sub-units included); the latest round's.
             line.headcount = heads.get(uid, line.headcount or _subtree_headcount(uid, unit_rows))
-        trend.append({"title": rnd.title, "contest": rnd.contest.title, "round_id": rnd.id})
+        trend.append({"title": rnd.title, "contest": rnd.contest.title, "round_id": rnd.id,
+                      "figure": participation.of_round(rnd.id, root.id)})
         progress(i + 1, total_steps)
+    for uid, line in lines.items():
+        line.figure = figures[uid]
+        line.entrants = figures[uid].entrants
     round_ids = [r.id for r in rounds]
-    in_scope = sa.and_(Standing.round_id.in_(round_ids), Standing.unit_id.in_(scope))
+    confirmed = sa.select(User.id).where(User.unit_confirmed).scalar_subquery()
+    # Confirmed members only, as the unit table (``participation``): one population for every figure.
+    in_scope = sa.and_(Standing.round_id.in_(round_ids), Standing.unit_id.in_(scope),
+                       Standing.user_id.in_(confirmed))
     s = Standing
     per_round = {rid: (int(n), int(att or 0), int(total or 0), int(mx or 0)) for rid, n, att, total, mx in
                  db.session.execute(sa.select(s.round_id, sa.func.count(), sa.func.sum(s.attempts_count),
                                               sa.func.sum(s.score), sa.func.sum(s.max_score))
                                     .where(in_scope).group_by(s.round_id))} if round_ids else {}
-    top = lines.get(root.id)
     for item in trend:
         n, att, total, mx = per_round.get(item["round_id"], (0, 0, 0, 0))
-        head = top.headcount if top else 0
         item.update(entrants=n, attempts=att, average=(total / n if n else None),
-                    avg_pct=(100 * total / mx if mx else None), rate=(100 * n / head if head else None))
+                    avg_pct=(100 * total / mx if mx else None), rate=item.pop("figure").rate_float)
     band = sa.case(
         ((s.max_score > 0) & (s.score == s.max_score), "full"), (s.score == 0, "zero"),
         (s.score * 4 >= s.max_score * 3, "q75"), (s.score * 4 >= s.max_score, "q25"), else_="low")
@@ -212,7 +232,7 @@ def compute_report(unit_id: int | None, period: Period, contest_id: int | None =
                 .join(Question, Question.id == AttemptQuestion.question_id)
                 .join(ReformArea, ReformArea.id == Question.area_id)
                 .where(Attempt.round_id.in_(round_ids), Attempt.unit_id.in_(scope),
-                       Attempt.status == AttemptStatus.SUBMITTED)
+                       Attempt.user_id.in_(confirmed), Attempt.status == AttemptStatus.SUBMITTED)
                 .group_by(ReformArea.name)):
             areas.append({"name": name, "answers": int(n), "correct": int(ok or 0),
                           "pct": 100 * int(ok or 0) / int(n) if n else 0.0})
@@ -231,7 +251,7 @@ def compute_report(unit_id: int | None, period: Period, contest_id: int | None =
         threshold=threshold, entrants=entrants, people=people, attempts=sum(v[1] for v in per_round.values()),
         average=score / entrants if entrants else None, avg_pct=100 * score / max_total if max_total else None,
         bands=[(label, int(band_counts.get(key, 0))) for key, label in BANDS], top_people=top_people,
-        top_units=ranked[:TOP_N], areas=areas)
+        top_units=ranked[:TOP_N], areas=areas, rounds_not_open=len(in_period) - len(rounds))
     progress(total_steps, total_steps)
     return data
 
@@ -386,7 +406,8 @@ def build_docx(data: ReportData, path: Path) -> None:
     settings = data.settings
     writer = DocxWriter()
     doc, para, table, center = writer.doc, writer.para, writer.table, writer.center
-    writer.header(settings.organiser, settings.issuer, data.number or "      /BC-BTC", settings.place,
+    writer.header(settings.organiser, settings.issuer,
+                  data.number or "      /" + (getattr(settings, "number_code", "") or "BC-BTC"), settings.place,
                   data.generated_at)
     para("BÁO CÁO", bold=True, size=14, align=center, space_after=0)
     para(f"Kết quả tổ chức cuộc thi trực tuyến về cải cách hành chính {data.period.label}", bold=True,
@@ -394,10 +415,13 @@ def build_docx(data: ReportData, path: Path) -> None:
     para(f"Phạm vi: {data.root_name} và các đơn vị trực thuộc", italic=True, size=14, align=center,
          space_after=12)
     contests = "; ".join(data.contest_titles) or "không có cuộc thi nào"
+    not_open = (f" ({data.rounds_not_open} vòng chưa mở đến ngày báo cáo, không tính)"
+                if data.rounds_not_open else "")
     para(f"Trong kỳ báo cáo ({data.period.start:%d/%m/%Y} – {data.period.end:%d/%m/%Y}), có {len(data.rounds)} "
-         f"vòng thi thuộc: {contests}. Tổng số {_int(data.people)} người dự thi, {_int(data.entrants)} lượt "
-         f"người dự thi các vòng, {_int(data.attempts)} lượt thi; điểm trung bình {_fmt(data.average, 2)} "
-         f"({_fmt(data.avg_pct)}% số điểm tối đa).", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+         f"vòng thi đã mở{not_open} thuộc: {contests}. Tổng số {_int(data.people)} người dự thi, "
+         f"{_int(data.entrants)} lượt người dự thi các vòng, {_int(data.attempts)} lượt thi; điểm trung bình "
+         f"{_fmt(data.average, 2)} ({_fmt(data.avg_pct)}% số điểm tối đa). {COUNTED_NOTE}",
+         align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
     para("I. TÌNH HÌNH THAM GIA CỦA CÁC ĐƠN VỊ", bold=True)
     table(["TT", "Đơn vị", "Biên chế", "Lượt người dự thi", "Tỷ lệ tham gia bình quân (%)", "Lượt thi",
@@ -479,7 +503,7 @@ def build_xlsx(data: ReportData, path: Path) -> None:
 
 
 def report_params(kind: str, year=None, number=None, start=None, end=None, unit_id=None, contest_id=None,
-                  threshold=50.0, doc_number: str = "") -> dict:
+                  threshold=50.0, doc_number: str = "", issuer_unit_id: int | None = None) -> dict:
     """Checked parameters for ``run_periodic_report`` (plain JSON-able values, for a job queue)."""
     period = period_of(kind, year, number, start, end)
     try:
@@ -489,7 +513,18 @@ def report_params(kind: str, year=None, number=None, start=None, end=None, unit_
     if not 0 <= threshold <= 100:
         raise services._err("threshold", _l("The threshold is a percentage from 0 to 100."), field="threshold")
     return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label,
-            "unit_id": unit_id, "contest_id": contest_id, "threshold": threshold, "number": doc_number[:40]}
+            "unit_id": unit_id, "contest_id": contest_id, "threshold": threshold, "number": doc_number[:40],
+            "issuer_unit_id": issuer_unit_id}
+
+
+def issuing_settings(issuer_unit_id: int | None, contest_id: int | None):
+    """Whose name, number and signer the report carries: a unit manager's report its unit's
+    (``units.report_settings``), an organiser's the contest's print settings or the province's."""
+    from quizapp.units import report_settings
+
+    if issuer_unit_id:
+        return report_settings.for_unit(issuer_unit_id)
+    return services.settings_for(contest_id) if contest_id else _province_settings()
 
 
 def run_periodic_report(params: dict, progress, output_dir) -> dict:
@@ -500,8 +535,7 @@ def run_periodic_report(params: dict, progress, output_dir) -> dict:
     period = Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), params["label"])
     data = compute_report(params.get("unit_id"), period, params.get("contest_id"),
                           float(params.get("threshold", 50)), progress)
-    contest_id = params.get("contest_id")
-    data.settings = services.settings_for(contest_id) if contest_id else _province_settings()
+    data.settings = issuing_settings(params.get("issuer_unit_id"), params.get("contest_id"))
     data.number = params.get("number") or ""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -196,6 +196,8 @@ def _prizes_form(contest: Contest, awards) -> PrizesForm:
 
 
 def _campaign_page(contest: Contest, status: int = 200, settings_form=None, prizes_form=None, finishers_form=None):
+    from quizapp.units import confirmations
+
     settings = services.settings_for(contest.id)
     if settings_form is None:
         settings_form = SettingsForm(obj=settings)
@@ -213,6 +215,7 @@ def _campaign_page(contest: Contest, status: int = 200, settings_form=None, priz
         published=services.winners_published(contest.id), unit_choices=units.choice_labels(),
         total_certificates=total_certificates, certificates_inline=tasks.certificates_fit_inline(total_certificates),
         code=services.verification_code, now=utcnow(),
+        confirmation_flags=confirmations.flags_for(contest.rounds),  # shown before "Xét giải"
     ), status
 
 
@@ -472,19 +475,26 @@ def _report_form(args):
     if not unit_choices:
         abort(403)
     today = render.local_date(utcnow())  # the quarter as it is in Vietnam
-    ctx = {"unit_choices": unit_choices, "contests": contests.all_contests(), "args": args,
+    organiser = current_user.has_role(Role.ORGANISER)
+    issuer_unit_id = None if organiser else current_user.unit_id  # a unit manager reports in his unit's name
+    choices = reports.report_contests()  # drafts are nobody's to report on
+    ctx = {"unit_choices": unit_choices, "contests": choices, "args": args,
            "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None, "size": None,
-           "job_fields": None}
+           "job_fields": None, "issuer_unit_id": issuer_unit_id,
+           "issuing": reports.issuing_settings(issuer_unit_id, args.get("contest_id", type=int))}
     if "kind" not in args:
         return ctx, None
     unit_id = args.get("unit_id", type=int) or unit_choices[0][0].id
     if unit_id not in {u.id for u, _label in unit_choices}:
         abort(403)
+    contest_id = args.get("contest_id", type=int)
+    if contest_id and contest_id not in {c.id for c in choices}:
+        abort(404)
     try:
         params = reports.report_params(
             args.get("kind", ""), args.get("year", type=int), args.get("number", type=int),
             _date_arg(args.get("start")), _date_arg(args.get("end")), unit_id, args.get("contest_id", type=int),
-            args.get("threshold", "50").replace(",", "."), args.get("doc_number", "").strip())
+            args.get("threshold", "50").replace(",", "."), args.get("doc_number", "").strip(), issuer_unit_id)
     except ServiceError as exc:
         return (render_template("campaign/report.html", **{**ctx, "error": exc.message, "field": exc.field}),
                 422), None

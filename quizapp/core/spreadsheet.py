@@ -42,8 +42,10 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Sheet1", title: str | None = None) -> bytes:
-    """An .xlsx with an optional title row above the headings, column widths set."""
+def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Sheet1", title: str | None = None,
+                  filter_header: bool = False) -> bytes:
+    """An .xlsx with an optional title row above the headings, column widths set; with
+    ``filter_header`` the headings stay in view when scrolling and carry Excel's filter buttons."""
     buf = io.BytesIO()
     start = 2 if title else 0
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
@@ -54,6 +56,10 @@ def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Sheet1", title: str | 
         for idx, col in enumerate(frame.columns, start=1):
             width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)]) + 2
             ws.column_dimensions[ws.cell(row=start + 1, column=idx).column_letter].width = min(width, 60)
+        if filter_header and len(frame.columns):
+            ws.freeze_panes = ws.cell(row=start + 2, column=1)
+            last = ws.cell(row=start + 1 + max(len(frame), 1), column=len(frame.columns))
+            ws.auto_filter.ref = f"A{start + 1}:{last.coordinate}"
     return buf.getvalue()
 
 

@@ -19,6 +19,7 @@ from quizapp.leaderboards import ranking
 from quizapp.leaderboards.cache import JsonCodec, cache_for
 from quizapp.leaderboards.models import Standing
 from quizapp.leaderboards.ranking import number_text
+from quizapp.leaderboards.participation import SUBTREE
 from quizapp.leaderboards.unit_ranking import unit_ranking
 from quizapp.leaderboards.visibility import check_results_access, get_round
 
@@ -94,7 +95,7 @@ def compute_round_stats(round_id: int) -> RoundStats:
         sa.select(day, sa.func.count(), sa.func.count(sa.distinct(Attempt.user_id)))
         .where(Attempt.round_id == round_id, Attempt.status == AttemptStatus.SUBMITTED)
         .group_by(day).order_by(day))]
-    ranking_rows = unit_ranking(round_id).rows
+    ranking_rows = unit_ranking(round_id, subtree=SUBTREE).rows  # the one participation figure
     unit_rows = sorted((r for r in ranking_rows if r.headcount), key=lambda r: (r.rate, r.name))
     truth = ranking.prediction_truth(rnd)
     return RoundStats(

@@ -98,7 +98,11 @@ def contest_leaderboard(contest_id: int):
 
 
 def _unit_args() -> tuple[str | None, bool]:
-    return (request.args.get("bloc") or "").strip()[:64] or None, request.args.get("subtree") == "1"
+    """Bloc and view; without ``subtree`` the ranking opens on the view the dashboard and reports use."""
+    from quizapp.leaderboards.participation import SUBTREE
+
+    subtree = request.args.get("subtree")
+    return (request.args.get("bloc") or "").strip()[:64] or None, SUBTREE if subtree is None else subtree == "1"
 
 
 @bp.route("/rounds/<int:round_id>/units")
@@ -112,8 +116,13 @@ def unit_ranking(round_id: int):
     top = max([r.average for r in shown if r.average is not None] + [0])
     avg_chart = charts.hbars([(r.name, float(r.average or 0), r.average_text) for r in shown],
                              max_value=float(top) or None)
+    flags = []
+    if current_user.is_authenticated and current_user.has_role(Role.ORGANISER):
+        from quizapp.units import confirmations
+
+        flags = confirmations.flags_for([rnd])
     return render_template("leaderboards/units.html", ranking=result, round=rnd, rate_chart=rate_chart,
-                           avg_chart=avg_chart)
+                           avg_chart=avg_chart, confirmation_flags=flags)
 
 
 @bp.route("/rounds/<int:round_id>/stats")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from quizapp.core.urls import public_base_url
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
 from quizapp.bank import services as bank
@@ -35,7 +36,7 @@ def _flash_error(exc: ServiceError) -> None:
 
 def public_base() -> str:
     """The address printed in QR codes: PUBLIC_BASE_URL (the request's host only on a dev machine without it)."""
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return public_base_url()
 
 
 def qr_data_uri(url: str, scale: int = 6) -> str:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from quizapp import jobs
+from quizapp.core.urls import external_url
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
 from quizapp.core.db import db
@@ -201,9 +202,8 @@ def unit_home(unit_id: int):
     kind, dyear, number, due = completion.next_deadline(activities.vn_today())
     period = completion.period(kind, dyear, number)
     silent = completion.silent_units(unit, period.start, period.end)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     reminder = completion.reminder_text([n for _, n in silent], period.label, due,
-                                        base + url_for("plans.home")) if silent else ""
+                                        external_url("plans.home")) if silent else ""
     return render_template("plans/unit_home.html", unit=unit, year=year, comp=comp, may_write=scope.may_write(
         _user(), unit.id), period=period, due=due, kind=kind, dyear=dyear, number=number, silent=silent,
         reminder=reminder, periods=completion.PERIODS)

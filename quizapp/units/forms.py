@@ -46,3 +46,14 @@ class ConfirmForm(Form):
     submit = SubmitField(_l("Confirm"))
 
 
+
+
+class ReportSettingsForm(Form):
+    """How the unit's own periodic report is issued (``report_settings``)."""
+    organiser = StringField(_l("Governing body (first header line)"), validators=[Optional(), Length(max=255)])
+    issuer = StringField(_l("Issuing unit"), validators=[Optional(), Length(max=255)])
+    number_code = StringField(_l("Number code (after the slash, e.g. BC-SNV)"), validators=[Optional(), Length(max=40)])
+    place = StringField(_l("Place (before the date)"), validators=[Optional(), Length(max=120)])
+    signer_title = StringField(_l("Signer's title"), validators=[Optional(), Length(max=120)])
+    signer_name = StringField(_l("Signer's name"), validators=[Optional(), Length(max=120)])
+    submit = SubmitField(_l("Save"))

@@ -465,20 +465,19 @@ def confirmation_queue(actor, everything: bool = False, limit: int = 500) -> lis
         stmt = _members_stmt(subtree_ids(actor.unit_id)).where(sa.not_(User.unit_confirmed), User.id != actor.id)
     else:
         return []
-    return [Member(*row) for row in db.session.execute(stmt.limit(limit))]
+    from quizapp.units.models import MembershipConfirmation, MembershipDecision
+
+    refused = sa.select(MembershipConfirmation.user_id).where(
+        MembershipConfirmation.decision == MembershipDecision.REJECTED)  # “Từ chối”: out of the queue
+    return [Member(*row) for row in db.session.execute(stmt.where(User.id.not_in(refused)).limit(limit))]
 
 
-def confirm_members(actor, user_ids: list[int]) -> int:
-    """Confirm these members (those the actor may confirm; others are skipped); audited."""
-    from quizapp.auth.models import User
+def confirm_members(actor, user_ids: list[int], address: str = "") -> int:
+    """Confirm these members (those the actor may confirm; others are skipped); audited with the
+    address (``confirmations.confirm``)."""
+    from quizapp.units import confirmations
 
-    count = 0
-    for user in db.session.scalars(sa.select(User).where(User.id.in_(list(user_ids)[:1000]))):
-        if not user.unit_confirmed and user.is_active_account and may_confirm(actor, user):
-            user.unit_confirmed = True
-            audit.record(actor.id, "user.confirm_membership", "user", user.id, unit=user.unit_id)
-            count += 1
-    return count
+    return confirmations.confirm(actor, user_ids, address)
 
 
 @dataclass(frozen=True)

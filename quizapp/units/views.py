@@ -12,7 +12,8 @@ from quizapp.core.db import db
 from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
 from quizapp.units import services
-from quizapp.units.forms import ConfirmForm, UnitCreateForm, UnitEditForm, UnitImportForm, UnitMergeForm, UnitMoveForm
+from quizapp.units.forms import (ConfirmForm, ReportSettingsForm, UnitCreateForm, UnitEditForm, UnitImportForm,
+                                 UnitMergeForm, UnitMoveForm)
 from quizapp.units.models import Unit, UnitKind
 
 bp = Blueprint("units", __name__, template_folder="templates")
@@ -271,17 +272,78 @@ def members(unit_id: int):
 @requires(Role.UNIT_MANAGER)
 def confirm_members():
     """The confirmation queue: one page, tick the people who really belong, confirm them
-    all at once (unit managers: their unit and sub-units; organisers: units without a
-    manager, or every unit with ?all=1)."""
+    all at once — or refuse them (“Từ chối”) (unit managers: their unit and sub-units; organisers:
+    units without a manager, or every unit with ?all=1).  Each decision is audited with the
+    address the request came from."""
+    from quizapp.units import confirmations
+
     everything = request.args.get("all") == "1" and current_user.has_role(Role.ORGANISER)
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             return redirect(url_for("units.confirm_members"))
         ids = [int(v) for v in request.form.getlist("user_id") if v.isdigit() and len(v) < 10]
-        n = services.confirm_members(current_user, ids)
-        flash(_("%(n)d member(s) confirmed.", n=n), "success")
+        if request.form.get("decision") == "reject":
+            n = confirmations.reject(current_user, ids, request.remote_addr or "")
+            flash(_("%(n)d person(s) refused.", n=n), "success")
+        else:
+            n = services.confirm_members(current_user, ids, request.remote_addr or "")
+            flash(_("%(n)d member(s) confirmed.", n=n), "success")
+        db.session.commit()
         return redirect(url_for("units.confirm_members", **({"all": "1"} if everything else {})))
     queue = services.confirmation_queue(current_user, everything=everything)
     flags = services.units_over_headcount() if current_user.has_role(Role.ORGANISER) else []
-    return render_template("units/confirm.html", queue=queue, form=form, everything=everything, flags=flags)
+    return render_template("units/confirm.html", queue=queue, form=form, everything=everything, flags=flags,
+                           identities=confirmations.identify([m.user_id for m in queue]))
+
+
+@bp.route("/admin/rounds/<int:round_id>/confirmations/<int:unit_id>", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def review_confirmations(round_id: int, unit_id: int):
+    """One page per flagged unit: its members counted in the round who were confirmed while the
+    round was open or in a burst from one address; accept or strike them."""
+    from quizapp.contests.models import Round
+    from quizapp.units import confirmations
+
+    rnd = db.get_or_404(Round, round_id)
+    unit = db.get_or_404(Unit, unit_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            ids = [int(v) for v in request.form.getlist("user_id") if v.isdigit() and len(v) < 10]
+            if request.form.get("decision") == "strike":
+                n = confirmations.strike(current_user, rnd.id, unit.id, ids)
+                flash(_("%(n)d confirmation(s) struck: those members no longer count.", n=n), "success")
+            else:
+                n = confirmations.accept(current_user, rnd.id, unit.id, ids)
+                flash(_("%(n)d confirmation(s) accepted.", n=n), "success")
+            db.session.commit()
+        return redirect(url_for("units.review_confirmations", round_id=rnd.id, unit_id=unit.id))
+    flagged = confirmations.review(rnd.id, unit.id)
+    return render_template("units/review_confirmations.html", round=rnd, unit=unit, flagged=flagged, form=form,
+                           burst=(confirmations.BURST_SIZE, confirmations.BURST_MINUTES))
+
+
+@bp.route("/units/<int:unit_id>/report-settings", methods=["GET", "POST"])
+@requires(Role.UNIT_MANAGER)
+def report_settings(unit_id: int):
+    """The name, number and signer the unit's own periodic report carries."""
+    from quizapp.units import report_settings as settings
+
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit_scope(unit.id)
+    current = settings.for_unit(unit.id)
+    form = ReportSettingsForm(data=vars(current))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                settings.save(unit.id, {name: getattr(form, name).data for name in settings.FIELDS}, current_user.id)
+                db.session.commit()
+                flash(_("The unit's report settings are saved."), "success")
+                return redirect(url_for("units.report_settings", unit_id=unit.id))
+            except ServiceError as exc:
+                db.session.rollback()
+                getattr(form, exc.field).errors.append(exc.message)
+        status = 422
+    return render_template("units/report_settings.html", unit=unit, form=form, current=current), status

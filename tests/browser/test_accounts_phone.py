@@ -138,7 +138,7 @@ def test_unit_manager_confirms_and_gives_a_reset_code_on_a_phone(live_server, br
     manager.locator("details.nav-menu summary").click()
     manager.locator("details.nav-menu").get_by_role("link", name="Đơn vị của tôi").click()
     manager.get_by_role("link", name="Thành viên", exact=True).click()
-    person = manager.locator("tr", has_text="Vũ Thị Chỉ Có Số")
+    person = manager.locator(".member-card", has_text="Vũ Thị Chỉ Có Số")
     expect(person).to_contain_text("đã xác nhận")
     person.get_by_role("button", name="Cấp mã đặt lại mật khẩu").click()
     code = manager.locator("#reset-code").inner_text()

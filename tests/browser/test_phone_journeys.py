@@ -324,7 +324,7 @@ def test_unit_manager_reaches_his_non_participants_in_one_tap(live_server, small
     page.get_by_role("button", name="Sao chép tin nhắc").click()
     expect(page.locator("#dash-reminder-status")).to_have_text("Đã sao chép: hãy dán vào nhóm Zalo.")
     expect(page.get_by_role("link", name="Tải danh sách (Excel)")).to_be_visible()
-    expect(page.locator(".dash-contest").first).to_contain_text("Tham gia cả cuộc thi")
+    expect(page.locator(".dash-contest").first).to_contain_text("Tỷ lệ tham gia bình quân")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải danh sách (Excel)").click()
     assert download.value.suggested_filename.endswith(".xlsx")

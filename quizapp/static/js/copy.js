@@ -7,11 +7,20 @@
     var status = document.getElementById(button.getAttribute("data-copy") + "-status");
     if (!field) { return; }
     button.addEventListener("click", function () {
-      field.focus();
-      field.select();
+      // A form field (the reminder) or any element (the reset code): copy its value or its text.
+      var text = typeof field.value === "string" ? field.value : field.textContent.trim();
+      if (typeof field.select === "function") {
+        field.focus();
+        field.select();
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(field);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+      }
       var done = function () { if (status) { status.textContent = button.getAttribute("data-copied"); } };
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+        navigator.clipboard.writeText(text).then(done, function () { document.execCommand("copy"); done(); });
       } else {
         document.execCommand("copy");
         done();
