@@ -40,11 +40,11 @@ def _peak_growth(before_kb: int) -> int:
 def baseline_child(db_url, prefix, round_id, queue):
     import xlsxwriter
 
-    from quizapp.leaderboards import exports, services
+    from quizapp.leaderboards import exports, visibility
 
     app = make_app(db_url, prefix, 1.5)
     with app.app_context():
-        rows = list(exports._round_rows(services.get_round(round_id), False))  # noqa: SLF001 - the same rows
+        rows = list(exports._round_rows(visibility.get_round(round_id), False))  # noqa: SLF001 - the same rows
     before = _vm("VmRSS")
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()

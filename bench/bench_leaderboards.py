@@ -222,7 +222,7 @@ def login(client, user_id):
 
 def upsert_costs(app, rounds: dict, samples: int = 300) -> dict:
     from quizapp.attempts.models import Attempt, AttemptStatus
-    from quizapp.attempts.services import record_standing
+    from quizapp.attempts.sweep import record_standing
     from quizapp.extensions import db
 
     out = {}
@@ -271,7 +271,7 @@ def reader(db_url, prefix, fresh, path, seconds, queue, barrier):
 
 def writer(db_url, prefix, fresh, round_id, entrants, seconds, rate, queue, barrier):
     from quizapp.attempts.models import Attempt, AttemptStatus
-    from quizapp.attempts.services import record_standing
+    from quizapp.attempts.sweep import record_standing
     from quizapp.extensions import db
 
     app = make_app(db_url, prefix, fresh)
@@ -444,7 +444,7 @@ def main() -> int:
         from flask_migrate import upgrade
 
         from quizapp.extensions import db
-        from quizapp.leaderboards import charts, services
+        from quizapp.leaderboards import boards, charts, places, snapshots, unit_ranking
         from quizapp.leaderboards.cache import cache_for
 
         app = make_app(db_url, prefix, args.fresh)
@@ -459,25 +459,25 @@ def main() -> int:
 
         with app.app_context():
             # Cost of one recomputation (what the cache saves on every other request).
-            snap_ms = timed(lambda: services.compute_round_snapshot(big), 3)
-            units_ms = timed(lambda: services.compute_unit_ranking(big), 3)
+            snap_ms = timed(lambda: snapshots.compute_round_snapshot(big), 3)
+            units_ms = timed(lambda: unit_ranking.compute_unit_ranking(big), 3)
             results["recompute"] = {"round_snapshot": summary(snap_ms), "unit_ranking": summary(units_ms)}
             log(f"snapshot recompute {summary(snap_ms)['median_ms']} ms, unit ranking {summary(units_ms)['median_ms']} ms")
 
         client = app.test_client()
         # Capture the same rows once, then serve them from memory as the baselines.
         with app.test_request_context():
-            board = services.round_board(big)
-            middle_pos = len(services.round_snapshot(big)) // 2
-            me_id = int(services.round_snapshot(big).user_ids[middle_pos])
-            me_row = services.place_in_round(big, me_id)
+            board = boards.round_board(big)
+            middle_pos = len(snapshots.round_snapshot(big)) // 2
+            me_id = int(snapshots.round_snapshot(big).user_ids[middle_pos])
+            me_row = places.place_in_round(big, me_id)
             rnd = SimpleNamespace(id=big, title=board.round.title, contest_id=board.contest.id,
                                   contest=SimpleNamespace(title=board.contest.title))
             contest = SimpleNamespace(id=board.contest.id, title=board.contest.title, aggregate=board.contest.aggregate)
-            mem_board = services.Board(board.title, contest, rnd, list(board.rows), board.total, board.entrants,
+            mem_board = boards.Board(board.title, contest, rnd, list(board.rows), board.total, board.entrants,
                                        board.page, board.pages, None, board.truth, board.final, board.computed_at)
-            mem_me = services.Board(**{**mem_board.__dict__, "me": me_row})
-            choices = services.unit_choices()
+            mem_me = boards.Board(**{**mem_board.__dict__, "me": me_row})
+            choices = boards.unit_choices()
             from quizapp.leaderboards.views import CATEGORY_LABELS
 
             # The share meta tags (campaign kit) are computed once from the real contest: the baseline
@@ -488,7 +488,7 @@ def main() -> int:
             common = {"unit_choices": choices, "categories": CATEGORY_LABELS,
                       "endpoint": "leaderboards.round_leaderboard", "endpoint_args": {"round_id": big},
                       "campaign_share": lambda *_a, **_k: share}
-            ranking = services.unit_ranking(big)
+            ranking = unit_ranking.unit_ranking(big)
             shown = [r for r in ranking.rows if r.entrants][:30]
             top = max([r.average for r in shown if r.average is not None] + [0])
             unit_ctx = {"ranking": ranking, "round": rnd, "campaign_share": lambda *_a, **_k: share,

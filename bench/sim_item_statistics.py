@@ -89,9 +89,9 @@ def _run(args, tmp) -> dict:
     from quizapp.attempts import draws
     from quizapp.attempts.models import Attempt, AttemptQuestion
     from quizapp.auth.models import User
-    from quizapp.bank import services as bank
+    from quizapp.bank import importing
     from quizapp.bank.models import Option, Question
-    from quizapp.contests import services as contests
+    from quizapp.contests import quotas
     from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
     from quizapp.core.db import db, utcnow
     from quizapp.itemstats import engine, services as itemstats
@@ -103,7 +103,7 @@ def _run(args, tmp) -> dict:
     started = time.perf_counter()
     with app.app_context():
         upgrade()
-        report = bank.import_path(ROOT / "question_bank")
+        report = importing.import_path(ROOT / "question_bank")
         assert report.ok, report.errors[:3]
         db.session.commit()
         questions = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
@@ -145,7 +145,7 @@ def _run(args, tmp) -> dict:
         rnd = Round(contest=contest, number=1, title="Tuần mô phỏng", opens_at=now - timedelta(days=7),
                     closes_at=now - timedelta(hours=1))
         rnd.quotas = [RoundQuota(area_id=q.area_id, difficulty=q.difficulty, count=q.count)
-                      for q in contests.default_quotas(20)]
+                      for q in quotas.default_quotas(20)]
         db.session.add(contest)
         db.session.commit()
 

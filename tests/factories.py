@@ -179,7 +179,7 @@ class Factory:
                  difficulty: int = 1, status: str = "approved", source: str | None = None,
                  external_id: str | None = None, **kw):
         """An approved question through the bank's own writer (so hashes and search text are right)."""
-        from quizapp.bank import services as bank
+        from quizapp.bank import editor
         from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 
         n = next(_seq)
@@ -189,7 +189,7 @@ class Factory:
             options=[OptionRecord(t, i in correct) for i, t in enumerate(options)],
             source=source or "", external_id=external_id or "", **kw,
         )
-        question = bank.create_question(record, None, status)
+        question = editor.create_question(record, None, status)
         self.db.session.commit()
         return question
 

@@ -748,7 +748,7 @@ def test_simultaneous_starts_on_postgresql_create_one_attempt(make, db, app):
 
 def test_submit_asks_the_contests_review_rule_on_the_columns_it_read(make, db, monkeypatch):
     """Issue 19 item 4: submit has no review-policy switch of its own; whether its result may
-    show the key is ``contests.services.review_time_reached`` (here a spy), asked once with
+    show the key is ``contests.review.review_time_reached`` (here a spy), asked once with
     the policy and times of submit's one read."""
     from quizapp.contests.models import ReviewPolicy
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role
-from quizapp.bank import services as bank
+from quizapp.bank import editor
+from quizapp.bank import importing
 from quizapp.bank.models import Question, QuestionStatus, ReformArea
 from tests.conftest import csrf_token
 
@@ -78,7 +79,7 @@ def test_filters(app, db, make, organiser, client):
     make.attempt_on(b)
 
     def listed(**f):
-        return {q.text for q in db.session.scalars(bank.list_select(bank.ListFilters(**f)))}
+        return {q.text for q in db.session.scalars(editor.list_select(editor.ListFilters(**f)))}
 
     assert listed(area_id=area_id(db, "CV")) == {"Câu hai?"}
     assert listed(difficulty=1) == {"Câu một?", "Câu ba?"}
@@ -190,8 +191,8 @@ def test_approved_counts_per_area_and_difficulty(client, db, make, organiser):
     make.bank_question(area="TTHC", difficulty=3)
     make.bank_question(area="CV", difficulty=2, status="draft")
     retired = make.bank_question(area="CV", difficulty=2)
-    bank.retire(retired)
-    counts = bank.approved_counts()
+    editor.retire(retired)
+    counts = editor.approved_counts()
     assert counts == {(area_id(db, "TTHC"), 1): 2, (area_id(db, "TTHC"), 3): 1}
     html = client.get("/admin/bank/dashboard").get_data(as_text=True)
     assert "Cải cách thủ tục hành chính" in html and ">2</a>" in html
@@ -270,7 +271,7 @@ def test_template_has_vietnamese_headings_one_example_row_and_imports_cleanly(cl
     assert headings[:5] == ["Mã câu hỏi", "Lĩnh vực", "Mức độ", "Nhiều đáp án đúng", "Câu hỏi"]
     assert "Phương án A" in headings and "Đáp án đúng" in headings and "Ngày tham chiếu" in headings
     assert ws.max_row == 2
-    report = bank.import_file(resp.data, "mau.xlsx")
+    report = importing.import_file(resp.data, "mau.xlsx")
     assert report.ok and report.created == 1
 
 

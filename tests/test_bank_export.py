@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from quizapp.bank import services as bank
+from quizapp.bank import editor
+from quizapp.bank import exporting
+from quizapp.bank import importing
 from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus
 
@@ -27,12 +29,12 @@ TRICKY = [
 
 
 def build_bank(db):
-    assert bank.import_path(SAMPLE_YAML).ok
+    assert importing.import_path(SAMPLE_YAML).ok
     for text, options, correct, multiple, extra in TRICKY:
         record = QuestionRecord(row=0, area=extra.pop("area", "TTHC"), difficulty=extra.pop("difficulty", 2),
                                 multiple=multiple, text=text,
                                 options=[OptionRecord(t, i in correct) for i, t in enumerate(options)], **extra)
-        bank.create_question(record, None, QuestionStatus.APPROVED)
+        editor.create_question(record, None, QuestionStatus.APPROVED)
     db.session.commit()
 
 
@@ -46,50 +48,50 @@ def wipe(db):
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_spreadsheet_export_then_import_round_trips_exactly(app, db, fmt):
     build_bank(db)
-    before = bank.export_rows()
+    before = exporting.export_rows()
     assert len(before) == 8
-    data = bank.export(fmt)
+    data = exporting.export(fmt)
 
     # Into the same bank: everything is recognised as unchanged.
-    report = bank.import_file(data, f"xuat.{fmt}")
+    report = importing.import_file(data, f"xuat.{fmt}")
     assert report.ok, report.errors
     assert (report.created, report.updated, report.unchanged) == (0, 0, 8)
 
     # Into an empty bank: the very same questions come back.
     wipe(db)
-    report = bank.import_file(data, f"xuat.{fmt}")
+    report = importing.import_file(data, f"xuat.{fmt}")
     assert report.ok, report.errors
     db.session.commit()
     assert report.created == 8
-    assert bank.export_rows() == before
+    assert exporting.export_rows() == before
 
 
 @pytest.mark.parametrize("fmt", ["gift", "xml"])
 def test_gift_and_moodle_xml_export_then_import_round_trips_every_field(app, db, fmt):
     build_bank(db)
-    before = bank.export_rows()
+    before = exporting.export_rows()
     assert any(r["source"] for r in before) and any(r["reference_date"] for r in before)
     assert sum(r["exclusion_group"] == "mot-cua" for r in before) == 2
-    data = bank.export(fmt)
+    data = exporting.export(fmt)
     # Into the same bank: nothing is new (source and reference date came back too).
-    report = bank.import_file(data, f"xuat.{fmt}")
+    report = importing.import_file(data, f"xuat.{fmt}")
     assert report.ok, report.errors
     assert (report.created, report.updated, report.unchanged) == (0, 0, 8)
     db.session.rollback()
     # Into an empty bank: the same questions.
     wipe(db)
-    report = bank.import_file(data, f"xuat.{fmt}")
+    report = importing.import_file(data, f"xuat.{fmt}")
     assert report.ok, report.errors
     db.session.commit()
-    assert sorted(bank.export_rows(), key=repr) == sorted(before, key=repr)
+    assert sorted(exporting.export_rows(), key=repr) == sorted(before, key=repr)
 
 
 def test_export_formats_look_right(app, db):
     build_bank(db)
-    gift = bank.export("gift").decode()
+    gift = exporting.export("gift").decode()
     assert "$CATEGORY: $course$/top/TTHC" in gift and "// [id:TTHC-001] [tag:muc-do-1]" in gift
     assert "\\=SUM(A1\\:A3) là công thức?" in gift
-    csv = bank.export("csv").decode("utf-8-sig")
+    csv = exporting.export("csv").decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Mã câu hỏi,Lĩnh vực,Mức độ,Nhiều đáp án đúng,Câu hỏi,Phương án A")
     assert "'-5 điểm" in csv and "'=SUM" in csv
 
@@ -97,9 +99,9 @@ def test_export_formats_look_right(app, db):
 def test_export_leaves_out_retired_and_old_versions(app, db):
     build_bank(db)
     retired = db.session.scalar(sa.select(Question).where(Question.external_id == "CV-07"))
-    bank.retire(retired)
+    editor.retire(retired)
     db.session.commit()
-    assert "CV-07" not in {r["external_id"] for r in bank.export_rows()}
+    assert "CV-07" not in {r["external_id"] for r in exporting.export_rows()}
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "xml"])
@@ -108,7 +110,7 @@ def test_cli_export(app, db, runner, tmp_path, suffix):
     out = tmp_path / f"bank.{suffix}"
     result = runner.invoke(args=["bank", "export", str(out)])
     assert result.exit_code == 0, result.output
-    assert bank.import_file(out.read_bytes(), out.name).unchanged == 8
+    assert importing.import_file(out.read_bytes(), out.name).unchanged == 8
 
 
 def test_moodle_xml_export_is_what_moodle_reads(client, db, make, auth):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from quizapp.bank import services as bank
+from quizapp.bank import importing
 from quizapp.bank.models import ImportBatch, Question
 from quizapp.core.errors import ServiceError
 from tests import hostile_files as hostile
@@ -52,11 +52,11 @@ def test_hostile_file_is_refused_with_a_vietnamese_message_and_the_bank_unchange
     filename, content = SMALL.get(name, builder)()
     if code:
         with pytest.raises(ServiceError) as exc:
-            bank.import_file(content, filename)
+            importing.import_file(content, filename)
         assert exc.value.code == code
         messages = [exc.value.message]
     else:
-        report = bank.import_file(content, filename)
+        report = importing.import_file(content, filename)
         assert not report.ok
         messages = [e.message for e in report.errors]
     assert messages and all(_vietnamese(m) for m in messages), messages[:3]
@@ -98,7 +98,7 @@ def test_an_odd_answer_cell_in_an_upload_is_a_row_error_not_a_500(client, db, ma
 
 def test_excel_unicode_text_csv_is_accepted(app, db):
     filename, content = hostile.csv_utf16_tabs()
-    report = bank.import_file(content, filename)
+    report = importing.import_file(content, filename)
     assert report.ok, report.errors
     assert db.session.scalar(sa.select(Question.text)) == "Bộ phận một cửa đặt ở đâu?"
 
@@ -160,7 +160,7 @@ def test_a_nul_byte_in_an_upload_is_a_row_error_naming_the_field_not_a_500(clien
 def test_control_characters_are_refused_in_the_row_and_column_they_are_in(app, db):
     """BEL, VT and FF were stored and then broke the Excel export and the Moodle XML round trip."""
     filename, content = hostile.csv_control_characters()
-    report = bank.import_file(content, filename)
+    report = importing.import_file(content, filename)
     assert not report.ok and _bank_rows(db) == 0
     assert [(e.row, e.column, e.message.split("(")[1][:6]) for e in report.errors] == [
         (2, "Câu hỏi", "U+0007"), (2, "Phương án A", "U+000B"), (2, "Phương án B", "U+000C")]
@@ -184,13 +184,13 @@ def test_a_zip_part_that_inflates_past_its_stated_size_is_refused_without_inflat
     filename, content = hostile.xlsx_understated_part(551)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ServiceError) as exc:
-        bank.import_file(content, filename)
+        importing.import_file(content, filename)
     assert exc.value.code == "file_corrupt" and "xl/worksheets/sheet1.xml" in exc.value.message
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KB: far below 551 MB
 
 
 def test_a_long_yaml_number_is_kept_as_written_not_a_500(app, db):
     filename, content = hostile.yaml_long_number()
-    report = bank.import_file(content, filename)
+    report = importing.import_file(content, filename)
     assert not report.ok and report.errors[0].column == "Mã câu hỏi"
     assert "Nội dung dài quá 64 ký tự (hiện có 100000)" in report.errors[0].message

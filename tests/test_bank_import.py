@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from quizapp.bank import services as bank
+from quizapp.bank import importing
 from quizapp.bank.models import ImportBatch, Option, Question, QuestionStatus, ReformArea
 from quizapp.core.errors import ServiceError
 
@@ -54,13 +54,13 @@ def sheet(rows: list[dict], fmt: str = "xlsx") -> bytes:
 
 
 def import_sheet(rows, fmt="xlsx", **kw):
-    return bank.import_file(sheet(rows, fmt), f"cau-hoi.{fmt}", **kw)
+    return importing.import_file(sheet(rows, fmt), f"cau-hoi.{fmt}", **kw)
 
 
 # --- each format -------------------------------------------------------------------------
 
 def test_yaml_file_imports_as_approved_questions_with_options_in_order(app, db):
-    report = bank.import_path(SAMPLE_YAML)
+    report = importing.import_path(SAMPLE_YAML)
     assert report.ok and (report.created, report.updated, report.unchanged) == (3, 0, 0)
     db.session.commit()
     q = current(db, "TTHC-001")
@@ -75,10 +75,10 @@ def test_yaml_file_imports_as_approved_questions_with_options_in_order(app, db):
 
 
 def test_importing_the_same_file_twice_changes_nothing(app, db):
-    assert bank.import_path(SAMPLE_YAML).created == 3
+    assert importing.import_path(SAMPLE_YAML).created == 3
     db.session.commit()
     before = db.session.execute(sa.select(Question.id, Question.content_hash, Question.status, Question.updated_at)).all()
-    report = bank.import_path(SAMPLE_YAML)
+    report = importing.import_path(SAMPLE_YAML)
     db.session.commit()
     assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
     assert db.session.execute(sa.select(Question.id, Question.content_hash, Question.status, Question.updated_at)).all() == before
@@ -91,21 +91,21 @@ def test_a_folder_is_one_all_or_nothing_import_and_errors_name_the_file(app, db,
         "area: CV\nquestions:\n  - external_id: CV-1\n    text: Hỏi?\n    options:\n      - text: Một\n      - text: Hai\n",
         encoding="utf-8")
     (tmp_path / "notes.txt").write_text("not a bank file", encoding="utf-8")
-    report = bank.import_path(tmp_path)
+    report = importing.import_path(tmp_path)
     assert not report.ok and count(db) == 0
     assert [(e.file, e.row, e.column) for e in report.errors] == [("b.yaml", 3, "Đáp án đúng")]
     assert "Không có phương án nào được đánh dấu đúng" in report.errors[0].message
 
     (tmp_path / "b.yaml").write_text((tmp_path / "b.yaml").read_text(encoding="utf-8").replace(
         "text: Một", "text: Một\n        correct: true"), encoding="utf-8")
-    report = bank.import_path(tmp_path)
+    report = importing.import_path(tmp_path)
     assert report.ok and report.created == 4
     assert db.session.scalar(sa.select(ImportBatch.filename)) == "a.yaml, b.yaml"
 
 
 def test_yaml_syntax_error_is_reported_with_its_line(app, db):
     with pytest.raises(ServiceError) as exc:
-        bank.import_file(b"area: TTHC\nquestions:\n  - text: [unclosed\n", "x.yaml")
+        importing.import_file(b"area: TTHC\nquestions:\n  - text: [unclosed\n", "x.yaml")
     assert exc.value.code == "file_corrupt" and "dòng" in exc.value.message
 
 
@@ -158,7 +158,7 @@ Cổng Dịch vụ công quốc gia có địa chỉ dichvucong.gov.vn.{T}
 
 
 def test_gift_import_reads_moodle_syntax(app, db):
-    report = bank.import_file(GIFT.encode(), "ngan-hang.gift")
+    report = importing.import_file(GIFT.encode(), "ngan-hang.gift")
     assert report.ok, report.errors
     assert report.created == 4
     q = current(db, "TTHC-1")
@@ -187,20 +187,20 @@ def test_gift_import_reads_moodle_syntax(app, db):
 ])
 def test_gift_question_types_the_app_cannot_hold_are_reported_with_their_line(app, db, block, reason):
     text = "// đầu tệp\n\nCâu đúng?{=A ~B}\n\n\n" + block + "\n"
-    report = bank.import_file(text.encode(), "x.txt", default_area_id=_area(db, "TC"))
+    report = importing.import_file(text.encode(), "x.txt", default_area_id=_area(db, "TC"))
     assert not report.ok and count(db) == 0
     assert [e.row for e in report.errors] == [6]
     assert reason in report.errors[0].message
 
 
 def test_gift_several_equals_signs_mean_several_correct_on_a_single_answer_question(app, db):
-    report = bank.import_file("Hỏi?{=A =B ~C}".encode(), "x.gift", default_area_id=_area(db, "TC"))
+    report = importing.import_file("Hỏi?{=A =B ~C}".encode(), "x.gift", default_area_id=_area(db, "TC"))
     assert [(e.row, e.column) for e in report.errors] == [(1, "Đáp án đúng")]
     assert "chỉ có một đáp án" in report.errors[0].message
 
 
 def test_gift_unknown_category_is_an_unknown_area(app, db):
-    report = bank.import_file("$CATEGORY: $course$/top/Thể thao\n\nHỏi?{=A ~B}".encode(), "x.gift")
+    report = importing.import_file("$CATEGORY: $course$/top/Thể thao\n\nHỏi?{=A ~B}".encode(), "x.gift")
     assert [(e.row, e.column) for e in report.errors] == [(3, "Lĩnh vực")]
     assert "Thể thao" in report.errors[0].message
 
@@ -220,7 +220,7 @@ ANSWER: A
 
 
 def test_aiken_import_uses_the_chosen_area_and_difficulty(app, db):
-    report = bank.import_file(AIKEN.encode(), "cau-hoi.txt", default_area_id=_area(db, "KH"), default_difficulty=3)
+    report = importing.import_file(AIKEN.encode(), "cau-hoi.txt", default_area_id=_area(db, "KH"), default_difficulty=3)
     assert report.ok, report.errors
     qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [q.area.code for q in qs] == ["KH", "KH"] and {q.difficulty for q in qs} == {3}
@@ -235,7 +235,7 @@ def test_aiken_import_uses_the_chosen_area_and_difficulty(app, db):
     ("Hỏi?\nA) X\nB) Y\nANSWER: E\n", 1, "“E”"),
 ])
 def test_aiken_errors(app, db, text, line, reason):
-    report = bank.import_file(text.encode(), "x.aiken", default_area_id=_area(db, "TC"))
+    report = importing.import_file(text.encode(), "x.aiken", default_area_id=_area(db, "TC"))
     assert not report.ok and count(db) == 0
     assert report.errors[0].row == line and reason in report.errors[0].message
 
@@ -286,7 +286,7 @@ def test_every_bad_row_is_reported_not_only_the_first(app, db):
 
 def test_text_formats_get_the_same_validation(app, db):
     text = "Hỏi?{=Một ~một ~Hai}"
-    report = bank.import_file(text.encode(), "x.gift", default_area_id=_area(db, "TC"))
+    report = importing.import_file(text.encode(), "x.gift", default_area_id=_area(db, "TC"))
     assert [(e.row, e.column) for e in report.errors] == [(1, "Phương án B")]
 
 
@@ -316,7 +316,7 @@ def _cp1258(text: str) -> bytes:
 ])
 def test_bad_files_are_refused_with_a_clear_message(app, db, content, name, code):
     with pytest.raises(ServiceError) as exc:
-        bank.import_file(content, name)
+        importing.import_file(content, name)
     assert exc.value.code == code
     assert count(db) == 0
 
@@ -378,7 +378,7 @@ def test_import_is_audited_and_recorded_as_a_batch(app, db, make):
     from quizapp.core.audit import AuditEntry
 
     user = make.user()
-    report = bank.import_path(SAMPLE_YAML, actor_id=user.id)
+    report = importing.import_path(SAMPLE_YAML, actor_id=user.id)
     db.session.commit()
     batch = db.session.get(ImportBatch, report.batch_id)
     assert (batch.created, batch.imported_by_id, batch.filename) == (3, user.id, "bank_sample.yaml")
@@ -461,7 +461,7 @@ def test_word_file_in_the_organisers_layout_imports(app, db):
         "Câu 4: Năm nào Chính phủ ban hành Nghị quyết 76/NQ-CP?",
         (("a) 2019    ", False), ("b) 2021", True), ("    c) 2023", False)),
     ]))
-    report = bank.import_file(data, "de-thi.docx", default_area_id=_area(db, "CV"))
+    report = importing.import_file(data, "de-thi.docx", default_area_id=_area(db, "CV"))
     assert report.ok, report.errors
     qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [q.area.code for q in qs] == ["TTHC"] * 4
@@ -503,7 +503,7 @@ def test_word_numbered_lists_and_underlined_answers(app, db):
         item("Cơ sở dữ liệu quốc gia về thủ tục hành chính", 1, underline=True)
         item("Báo Nhân dân", 1)
 
-    report = bank.import_file(_docx(build), "danh-so.docx", default_area_id=_area(db, "TTHC"))
+    report = importing.import_file(_docx(build), "danh-so.docx", default_area_id=_area(db, "TTHC"))
     assert report.ok, report.errors
     qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [q.text for q in qs] == ["Bộ phận Một cửa cấp tỉnh đặt ở đâu?", "Thủ tục hành chính được công bố ở đâu?"]
@@ -523,7 +523,7 @@ def test_word_table_with_vietnamese_headings_imports(app, db):
             for c, value in enumerate(values):
                 table.cell(r, c).text = value
 
-    report = bank.import_file(_docx(build), "bang.docx", default_area_id=_area(db, "TTHC"))
+    report = importing.import_file(_docx(build), "bang.docx", default_area_id=_area(db, "TTHC"))
     assert report.ok, report.errors
     qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [len(q.options) for q in qs] == [4, 4] and all(q.options[0].is_correct for q in qs)
@@ -536,7 +536,7 @@ def test_word_table_with_vietnamese_headings_imports(app, db):
     (["Câu 1: Hỏi?", "A. Có", "Đáp án: A"], 1, "ít nhất 2"),
 ])
 def test_word_file_errors_name_the_paragraph_and_import_nothing(app, db, lines, row, fragment):
-    report = bank.import_file(_docx(lambda d: _paragraphs(d, ["Câu 0: Đúng?", "A. Có", "B. Không", "Đáp án: A"] + lines)),
+    report = importing.import_file(_docx(lambda d: _paragraphs(d, ["Câu 0: Đúng?", "A. Có", "B. Không", "Đáp án: A"] + lines)),
                               "x.docx", default_area_id=_area(db, "TC"))
     assert not report.ok and count(db) == 0
     assert report.errors[0].row == row + 4 and fragment in report.errors[0].message, report.errors
@@ -548,7 +548,7 @@ def test_word_template_downloads_and_imports_as_it_is(client, db, make, auth):
     auth.login(make.user(role=Role.ORGANISER))
     resp = client.get("/admin/bank/template.docx")
     assert resp.status_code == 200 and "mau-nhap-cau-hoi.docx" in resp.headers["Content-Disposition"]
-    report = bank.import_file(resp.data, "mau-nhap-cau-hoi.docx")
+    report = importing.import_file(resp.data, "mau-nhap-cau-hoi.docx")
     assert report.ok, report.errors
     assert report.created == 3
     q = current(db, "TTHC-001")
@@ -585,7 +585,7 @@ def _typed_workbook() -> bytes:
 
 
 def test_typed_excel_cells_are_imported_as_the_organiser_saw_them(app, db):
-    report = bank.import_file(_typed_workbook(), "ngan-hang.xlsx")
+    report = importing.import_file(_typed_workbook(), "ngan-hang.xlsx")
     assert report.ok, report.errors
     qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [[o.text for o in q.options] for q in qs] == [
@@ -609,7 +609,7 @@ def test_rows_are_numbered_as_in_the_sheet_below_title_rows(app, db):
     ws.append(list(good_row(3, **{"Đáp án đúng": "9" * 5000}).values()))
     buf = io.BytesIO()
     book.save(buf)
-    report = bank.import_file(buf.getvalue(), "x.xlsx")
+    report = importing.import_file(buf.getvalue(), "x.xlsx")
     assert {(e.row, e.column) for e in report.errors} == {(4, "Đáp án đúng"), (5, "Đáp án đúng")}
     assert "“②”" in report.errors[0].message
     assert all(len(e.message) < 200 for e in report.errors)
@@ -631,7 +631,7 @@ def test_a_heading_organisers_misspell_is_named_with_what_to_rename(app, db, hea
     buf = io.BytesIO()
     book.save(buf)
     with pytest.raises(ServiceError) as exc:
-        bank.import_file(buf.getvalue(), "x.xlsx")
+        importing.import_file(buf.getvalue(), "x.xlsx")
     assert exc.value.code == "columns_missing" and "dòng 2" in exc.value.message
     assert fragment in exc.value.message, exc.value.message
 
@@ -640,7 +640,7 @@ def test_a_heading_organisers_misspell_is_named_with_what_to_rename(app, db, hea
 def test_csv_with_semicolons_or_excel_unicode_text_and_a_title_row(app, db, encoding, delimiter):
     rows = [good_row(1, **{"Câu hỏi": "Theo Nghị định 45, 61 và 42, ai tiếp nhận hồ sơ?"}), good_row(2)]
     text = "Ngân hàng câu hỏi\n" + pd.DataFrame(rows).to_csv(index=False, sep=delimiter)
-    report = bank.import_file(text.encode(encoding), "cau-hoi.csv")
+    report = importing.import_file(text.encode(encoding), "cau-hoi.csv")
     assert report.ok, report.errors
     assert current(db, "X-1").text == "Theo Nghị định 45, 61 và 42, ai tiếp nhận hồ sơ?"
 
@@ -655,7 +655,7 @@ def test_aiken_as_people_write_it(app, db):
         "Ai tiếp nhận hồ sơ?", "a) Bộ phận Một cửa", "b) Văn thư", "ANSWER : A", "",
         "Cơ quan thường trực CCHC của tỉnh?", "A. Sở Nội vụ", "B. Sở Tư pháp", "Đáp án: A",
     ])
-    report = bank.import_file(text.encode(), "aiken.txt", default_area_id=_area(db, "TC"))
+    report = importing.import_file(text.encode(), "aiken.txt", default_area_id=_area(db, "TC"))
     assert report.ok, report.errors
     qs = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [[o.is_correct for o in q.options] for q in qs] == [
@@ -669,7 +669,7 @@ def test_aiken_as_people_write_it(app, db):
 def test_gift_per_answer_format_markers_are_not_option_text(app, db):
     text = ("Màu nào?{\n ~[plain]xanh\n =[html]<b>đỏ</b>\n ~[markdown]vàng\n}\n\n"
             "[html]Is 3 < 5 and 7 > 6?{=<i>Yes</i> ~No}\n")
-    report = bank.import_file(text.encode(), "x.gift", default_area_id=_area(db, "TC"))
+    report = importing.import_file(text.encode(), "x.gift", default_area_id=_area(db, "TC"))
     assert report.ok, report.errors
     q1, q2 = db.session.scalars(sa.select(Question).order_by(Question.id)).all()
     assert [o.text for o in q1.options] == ["xanh", "đỏ", "vàng"]
@@ -677,7 +677,7 @@ def test_gift_per_answer_format_markers_are_not_option_text(app, db):
 
 
 def test_gift_partial_credit_in_a_single_answer_question_is_refused_naming_the_option(app, db):
-    report = bank.import_file("Hỏi?{=Đúng ~%50%Gần đúng ~Sai}".encode(), "x.gift", default_area_id=_area(db, "TC"))
+    report = importing.import_file("Hỏi?{=Đúng ~%50%Gần đúng ~Sai}".encode(), "x.gift", default_area_id=_area(db, "TC"))
     assert [(e.row, e.column) for e in report.errors] == [(1, "Phương án B")]
     assert "50%" in report.errors[0].message and count(db) == 0
 
@@ -685,9 +685,9 @@ def test_gift_partial_credit_in_a_single_answer_question_is_refused_naming_the_o
 def test_gift_moodle_categories_map_to_areas_or_fall_back_to_the_chosen_area(app, db, runner, tmp_path):
     text = ("$CATEGORY: $course$/top/Default for CCHC/Thủ tục\n\nHỏi một?{=A ~B}\n\n"
             "$CATEGORY: $course$/top/Chương 2\n\nHỏi hai?{=A ~B}\n")
-    report = bank.import_file(text.encode(), "x.gift")
+    report = importing.import_file(text.encode(), "x.gift")
     assert [e.row for e in report.errors] == [3, 7] and "Thủ tục" in report.errors[0].message
-    report = bank.import_file(text.encode(), "x.gift", category_map={"Thủ tục": "TTHC", "Chương 2": "CV"})
+    report = importing.import_file(text.encode(), "x.gift", category_map={"Thủ tục": "TTHC", "Chương 2": "CV"})
     assert report.ok, report.errors
     assert [q.area.code for q in db.session.scalars(sa.select(Question).order_by(Question.id))] == ["TTHC", "CV"]
     db.session.rollback()
@@ -744,7 +744,7 @@ MOODLE_XML = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_moodle_xml_multichoice_and_truefalse_import(app, db):
-    report = bank.import_file(MOODLE_XML.encode(), "moodle.xml")
+    report = importing.import_file(MOODLE_XML.encode(), "moodle.xml")
     assert report.ok, report.errors
     q = current(db, "TTHC-9")
     assert q.area.code == "TTHC" and q.difficulty == 3 and q.text == "Nghị định nào quy định một cửa?"
@@ -757,7 +757,7 @@ def test_moodle_xml_multichoice_and_truefalse_import(app, db):
 
 def test_moodle_xml_other_types_are_reported_as_unsupported_with_their_line(app, db):
     text = MOODLE_XML.replace('<question type="truefalse">', '<question type="shortanswer">')
-    report = bank.import_file(text.encode(), "moodle.xml")
+    report = importing.import_file(text.encode(), "moodle.xml")
     assert not report.ok and count(db) == 0
     line = text[:text.index('"shortanswer"')].count("\n") + 1
     assert [(e.row, e.column) for e in report.errors] == [(line, "")]
@@ -772,7 +772,7 @@ def test_moodle_xml_other_types_are_reported_as_unsupported_with_their_line(app,
 ])
 def test_moodle_xml_with_entities_doctype_or_deep_nesting_is_refused(app, db, content):
     with pytest.raises(ServiceError) as exc:
-        bank.import_file(content, "x.xml")
+        importing.import_file(content, "x.xml")
     assert exc.value.code == "file_corrupt" and count(db) == 0
 
 

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.auth.models import Role
-from quizapp.bank import services as bank
+from quizapp.bank import exporting
+from quizapp.bank import importing
 from quizapp.bank.models import Question, QuestionStatus, ReformArea
 from tests.conftest import csrf_token
 
@@ -42,18 +43,18 @@ def groups(db) -> dict[str, str | None]:
 
 
 def test_yaml_key_is_stored_and_spreadsheet_exports_round_trip(app, db):
-    assert bank.import_file(YAML.encode(), "tcbm.yaml").ok
+    assert importing.import_file(YAML.encode(), "tcbm.yaml").ok
     db.session.commit()
     assert groups(db) == {"TCBM-037": "TCBM-037", "TCBM-038": "TCBM-037", "TCBM-039": None}
     for fmt in ("xlsx", "csv"):
-        data = bank.export(fmt)
+        data = exporting.export(fmt)
         frame = pd.read_excel(io.BytesIO(data)) if fmt == "xlsx" else pd.read_csv(io.BytesIO(data))
         assert "Nhóm loại trừ" in frame.columns
-        report = bank.import_file(data, f"xuat.{fmt}")
+        report = importing.import_file(data, f"xuat.{fmt}")
         assert report.ok and (report.created, report.updated, report.unchanged) == (0, 0, 3), report
     # Changing a group is a change of the question (a new version), like any other field.
-    data = bank.export("csv").decode("utf-8-sig").replace("TCBM-037\n", "\n", 1)
-    report = bank.import_file(data.encode("utf-8-sig"), "sua.csv")
+    data = exporting.export("csv").decode("utf-8-sig").replace("TCBM-037\n", "\n", 1)
+    report = importing.import_file(data.encode("utf-8-sig"), "sua.csv")
     assert report.ok and report.updated == 1
     db.session.commit()
     assert sorted(g or "" for g in groups(db).values()) == ["", "", "TCBM-037"]
@@ -62,11 +63,11 @@ def test_yaml_key_is_stored_and_spreadsheet_exports_round_trip(app, db):
 def test_the_english_column_name_and_a_bad_value(app, db):
     head = "Mã câu hỏi,Lĩnh vực,Câu hỏi,Phương án A,Phương án B,Đáp án đúng,exclusion_group\n"
     ok = head + "X-1,TCBM,Câu một?,Có,Không,A,nhom-1\nX-2,TCBM,Câu hai?,Có,Không,A,nhom-1\n"
-    assert bank.import_file(ok.encode(), "a.csv").ok
+    assert importing.import_file(ok.encode(), "a.csv").ok
     db.session.commit()
     assert groups(db) == {"X-1": "nhom-1", "X-2": "nhom-1"}
     bad = head + "X-3,TCBM,Câu ba?,Có,Không,A,nhóm có dấu cách\n"
-    report = bank.import_file(bad.encode(), "b.csv")
+    report = importing.import_file(bad.encode(), "b.csv")
     assert not report.ok
     (error,) = report.errors
     assert error.row == 2 and error.column == "Nhóm loại trừ" and "không có dấu cách" in error.message

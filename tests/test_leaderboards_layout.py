@@ -57,18 +57,6 @@ def test_each_module_says_what_it_owns_and_what_it_must_not_do_and_stays_small()
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 500, name
 
 
-def test_services_is_only_a_re_export_of_the_names_other_packages_still_import():
-    tree = ast.parse((PACKAGE / "services.py").read_text(encoding="utf-8"))
-    body = tree.body[1:]  # after the docstring
-    assert body and all(isinstance(n, ast.ImportFrom) and n.module.startswith("quizapp.leaderboards.")
-                        for n in body)
-    services = importlib.import_module("quizapp.leaderboards.services")
-    for node in body:
-        home = importlib.import_module(node.module)
-        for alias in node.names:
-            assert getattr(services, alias.name) is getattr(home, alias.name)
-    # What attempts, campaign and the benchmarks import from it today.
-    for name in ("own_place", "round_board", "contest_board", "unit_ranking", "LoginRequired",
-                 "check_results_access", "get_round", "Board", "compute_round_snapshot", "compute_unit_ranking",
-                 "place_in_round", "round_snapshot", "unit_choices"):
-        assert hasattr(services, name), name
+def test_the_transitional_services_facade_is_gone():
+    """Issue 19: every caller imports the module that owns a name; no re-export is left."""
+    assert not (PACKAGE / "services.py").exists()

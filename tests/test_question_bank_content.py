@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from quizapp.bank import services as bank
+from quizapp.bank import importing
 from quizapp.bank.models import Question, QuestionStatus
 from quizapp.core.text import fold
 
@@ -72,13 +72,13 @@ def test_no_duplicate_ids_or_near_duplicate_questions():
 
 
 def test_the_whole_bank_imports_through_the_importer_and_is_idempotent(app, db):
-    report = bank.import_path(BANK)
+    report = importing.import_path(BANK)
     assert report.ok, report.errors[:5]
     assert report.created == len(QUESTIONS)
     approved = db.session.scalar(sa.select(sa.func.count()).select_from(Question)
                                  .where(Question.status == QuestionStatus.APPROVED))
     assert approved == len(QUESTIONS)
-    again = bank.import_path(BANK)
+    again = importing.import_path(BANK)
     assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, len(QUESTIONS))
 
 

@@ -173,7 +173,7 @@ USED_BEFORE_SECONDS = 60.0
 def used_in_earlier_rounds(contest_id: int, number: int) -> frozenset[int]:
     """Question ids some attempt of the contest's rounds numbered below ``number``
     drew: one query per process and minute, not per start."""
-    from quizapp.contests.services import used_question_ids
+    from quizapp.contests.quotas import used_question_ids
 
     cache = current_app.extensions.setdefault("quizapp.used_before", {})
     now = time.monotonic()

@@ -2,7 +2,7 @@
 
 Owns: which published, eligible rounds an entrant sees, and their attempts used/allowed.
 Must not: start, save or grade anything (``start``, ``answers``, ``submit``), or decide
-eligibility itself (``contests.services.is_eligible`` does).
+eligibility itself (``contests.eligibility.is_eligible`` does).
 """
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from quizapp.attempts.errors import err
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.auth.models import User
 from quizapp.contests.models import Contest, ContestStatus, Round
-from quizapp.contests.services import is_eligible, limits_for, round_state
+from quizapp.contests.eligibility import is_eligible
+from quizapp.contests.grants import limits_for
+from quizapp.contests.schedule import round_state
 from quizapp.core.db import db, utcnow
 
 

@@ -3,7 +3,7 @@
 Owns: ``review_visible`` and ``review`` (questions, the entrant's choices, the key,
 explanations and sources, in shown ids).
 Must not: decide when a review opens: that is the contests rule
-(``contests.services.review_time_reached``), called here and by ``submit``.
+(``contests.review.review_time_reached``), called here and by ``submit``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
 from quizapp.attempts.option_ids import OptionIds
 from quizapp.bank.models import Option, Question
-from quizapp.contests.services import review_time_reached
+from quizapp.contests.review import review_time_reached
 from quizapp.core.db import db
 
 

@@ -3,7 +3,7 @@
 Owns: ``begin_attempt`` (the hot path of a contest's opening minutes: its statement count
 is pinned by tests), the start's SQL on SQLite and PostgreSQL, the lost-race answer.
 Must not: choose questions itself (``draws`` does), decide eligibility or limits beyond
-applying ``contests.services.admits`` / ``EntrantLimits`` to the columns it reads, or add
+applying ``contests.eligibility.admits`` / ``EntrantLimits`` to the columns it reads, or add
 a statement to the hot path.
 """
 from __future__ import annotations
@@ -30,7 +30,9 @@ from quizapp.auth.models import User
 from quizapp.bank.models import Question
 from quizapp.contests.models import (Contest, ContestStatus, Grant, PredictionMode, Round, RoundQuota,
                                      contest_units)
-from quizapp.contests.services import EntrantLimits, admits, round_state
+from quizapp.contests.eligibility import admits
+from quizapp.contests.grants import EntrantLimits
+from quizapp.contests.schedule import round_state
 from quizapp.core.db import db, utcnow
 from quizapp.units.models import Unit
 

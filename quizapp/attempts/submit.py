@@ -3,7 +3,7 @@
 Owns: ``submit`` (the hot path of a round's last minutes: its statement count is pinned
 by tests), its slow path, ``ResultView``, and ``submit_form`` (the page without JavaScript).
 Must not: decide whether an answer is right (``grading.answer_is_right``) or when the key
-may be shown (``contests.services.review_time_reached``), or add a statement to the hot path.
+may be shown (``contests.review.review_time_reached``), or add a statement to the hot path.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from quizapp.attempts.shown import get_attempt
 from quizapp.auth.models import User
 from quizapp.bank.models import Option
 from quizapp.contests.models import Contest, CountedAttempt, PredictionMode, Round
-from quizapp.contests.services import review_time_reached
+from quizapp.contests.review import review_time_reached
 from quizapp.core.db import UTCDateTime, db, utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.leaderboards import standings
@@ -152,7 +152,7 @@ def _key(keys: str | None) -> set[int]:
 
 
 class _ReadRound:
-    """The submit's read as the round ``contests.services.review_time_reached`` reads: the policy
+    """The submit's read as the round ``contests.review.review_time_reached`` reads: the policy
     and times from the columns already read; the contest (a review after the contest needs its
     last closing time, rare) is loaded only if the rule asks for it."""
     __slots__ = ("review_policy", "opens_at", "closes_at", "_contest_id")

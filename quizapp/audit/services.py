@@ -8,10 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from quizapp.core.audit import AuditEntry
-# Transitional re-export: contests/services.py still imports ``record`` / ``record_detached``
-# from here while it is being split; its successors import them from quizapp.core.audit.
-# Remove once no caller is left.
-from quizapp.core.audit import record, record_detached  # noqa: F401
 from quizapp.core.db import db
 
 PER_PAGE = 50

@@ -17,7 +17,8 @@ from quizapp.auth.models import Role
 from quizapp.campaign import cards, certificates, posters, render, reports, services, tasks
 from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, RevokeForm, SettingsForm
 from quizapp.campaign.models import ArrivalKind, AwardKind
-from quizapp.contests import services as contests
+from quizapp.contests import catalogue
+from quizapp.contests import contests
 from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.core.db import db, utcnow
 from quizapp.core.downloads import download_response
@@ -45,7 +46,7 @@ def _base_url() -> str:
 
 def _visible_contest(slug: str) -> Contest:
     contest = contests.get_contest_by_slug(slug)
-    if contest is None or not contests.can_view(contest, _viewer()):
+    if contest is None or not catalogue.can_view(contest, _viewer()):
         abort(404)
     return contest
 
@@ -146,7 +147,7 @@ def campaign_share(contest: Contest, rnd: Round | None = None) -> dict:
 def short_link(short: str):
     contest_id = services.contest_id_from_code(short)
     contest = db.session.get(Contest, contest_id) if contest_id else None
-    if contest is None or not contests.can_view(contest, _viewer()):
+    if contest is None or not catalogue.can_view(contest, _viewer()):
         abort(404)
     tag = services.clean_tag(request.args.get("u"))
     return redirect(url_for("contests.public_detail", slug=contest.slug, **({"u": tag} if tag else {})), 302)
@@ -415,12 +416,12 @@ def verify(vcode: str):
 @bp.route("/contests/<slug>/winners")
 @public
 def winners(slug: str):
-    from quizapp.leaderboards import services as boards
+    from quizapp.leaderboards import visibility
 
     contest = _visible_contest(slug)
     try:
-        boards.check_results_access(contest, _viewer())
-    except boards.LoginRequired:
+        visibility.check_results_access(contest, _viewer())
+    except visibility.LoginRequired:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     titles = {r.id: r.title for r in contest.rounds}
     published = services.winners_published(contest.id)

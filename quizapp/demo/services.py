@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,9 +39,9 @@ def load_units() -> int:
 
 def load_bank() -> int:
     """The shipped question bank (question_bank/), through the same importer organisers use."""
-    from quizapp.bank import services as bank
+    from quizapp.bank import importing
 
-    report = bank.import_path(BANK_DIR)
+    report = importing.import_path(BANK_DIR)
     if not report.ok:  # pragma: no cover - the shipped bank is tested
         raise RuntimeError(f"the shipped question bank is invalid: {report.errors[:3]}")
     return report.created
@@ -77,7 +78,9 @@ def load_contest(now=None):
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
-    from quizapp.contests import services as contests
+    from quizapp.contests import contests
+    from quizapp.contests import quotas
+    from quizapp.contests import rounds
     from quizapp.contests.models import Contest
     from quizapp.core.db import utcnow
 
@@ -90,15 +93,15 @@ def load_contest(now=None):
     contest = contests.create_contest(
         contests.ContestData(title=DEMO_CONTEST_TITLE, description="Cuộc thi dành cho cán bộ, công chức, viên chức "
                              "và người lao động trên địa bàn tỉnh (dữ liệu minh họa).", rules=DEMO_RULES, blocs=blocs,
-                             min_participation_rate=contests.Decimal(50)),
+                             min_participation_rate=Decimal(50)),
         None,
     )
-    areas = {a.code: a.id for a in contests.reform_areas()}
-    quotas = [contests.QuotaItem(areas[code], 0, n) for code, n in
+    areas = {a.code: a.id for a in quotas.reform_areas()}
+    quotas = [quotas.QuotaItem(areas[code], 0, n) for code, n in
               [("TC", 3), ("TTHC", 3), ("TCBM", 3), ("CV", 3), ("TCC", 3), ("CQS", 3), ("KH", 2)] if code in areas]
     for week in range(3):
         start = datetime.combine(monday + timedelta(weeks=week), time(0, 0), vn)
-        contests.add_round(contest, contests.RoundData(
+        rounds.add_round(contest, rounds.RoundData(
             title=f"Vòng thi thứ {week + 1}", opens_at=start.astimezone(utcnow().tzinfo),
             closes_at=(start + timedelta(days=7)).astimezone(utcnow().tzinfo), quotas=quotas), None)
     contests.publish(contest, None)

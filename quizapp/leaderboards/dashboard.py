@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from quizapp.auth.models import User
 from quizapp.contests.models import Contest, ContestStatus, Round
-from quizapp.contests.services import round_state
+from quizapp.contests.schedule import round_state
 from quizapp.core.db import db, utcnow
 from quizapp.core.spreadsheet import frame_to_csv, frame_to_xlsx
 from quizapp.leaderboards import participation

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from quizapp.core.audit import record
 from quizapp.auth.models import User
 from quizapp.auth.services import normalize_login
-from quizapp.bank import services as bank
+from quizapp.bank import editor
 from quizapp.bank.models import Question, QuestionStatus
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
@@ -317,7 +317,7 @@ def draw_questions(part: LivePart, area_id: int | None, difficulty: int | None, 
         raise _err("poll_no_questions", _l("A poll has no bank questions: the audience votes for a team."), "count")
     if not 1 <= int(count or 0) <= MAX_ITEMS_PER_PART:
         raise _err("count", _l("Draw between 1 and 60 questions."), "count")
-    stmt = bank.list_select(bank.ListFilters(status=QuestionStatus.APPROVED.value, area_id=area_id or None,
+    stmt = editor.list_select(editor.ListFilters(status=QuestionStatus.APPROVED.value, area_id=area_id or None,
                                              difficulty=difficulty or None))
     used = _used_question_ids(part.event)
     if used:

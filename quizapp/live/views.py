@@ -9,7 +9,7 @@ from flask_login import current_user
 from quizapp.core.urls import public_base_url
 from quizapp.auth.access import requires
 from quizapp.auth.models import Role
-from quizapp.bank import services as bank
+from quizapp.bank import editor
 from quizapp.core.errors import ServiceError
 from quizapp.live import builder, play
 from quizapp.live.forms import DrawForm, EventForm, JudgeForm, MembersForm, PartForm, PickForm, TeamForm
@@ -53,7 +53,7 @@ def _team_form() -> TeamForm:
 
 def _draw_form(part_id: int) -> DrawForm:
     form = DrawForm(prefix=f"draw{part_id}")
-    form.area_id.choices = [(0, _("All areas"))] + [(a.id, f"{a.code} – {a.name}") for a in bank.areas()]
+    form.area_id.choices = [(0, _("All areas"))] + [(a.id, f"{a.code} – {a.name}") for a in editor.areas()]
     return form
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from quizapp.contests import services as contests
+from quizapp.contests import schedule
 from quizapp.core.db import db, utcnow
 from quizapp.units.models import Unit
 
@@ -13,14 +13,14 @@ def home_page(user=None) -> dict:
     when logged in: only contests they may enter)."""
     now = utcnow()
     if user is None:
-        open_rounds = contests.open_rounds_public(now)
+        open_rounds = schedule.open_rounds_public(now)
     else:
-        open_rounds = contests.open_rounds_for(user, now)
+        open_rounds = schedule.open_rounds_for(user, now)
     return {
         **_units_part(),
         "now": now,
         "open_rounds": open_rounds,
-        "upcoming_rounds": contests.upcoming_rounds_for(user, now, limit=5),
+        "upcoming_rounds": schedule.upcoming_rounds_for(user, now, limit=5),
         **_entrant_part(user, open_rounds, now),
     }
 

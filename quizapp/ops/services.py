@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from quizapp.attempts.models import Attempt, AttemptStatus
-from quizapp.attempts.services import sweep_after
+from quizapp.attempts.clock import sweep_after
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db, utcnow
 from quizapp.ops import metrics

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from quizapp.auth.access import public, requires
 from quizapp.auth.models import Role
-from quizapp.bank import services as bank
+from quizapp.bank import editor
 from quizapp.core.errors import ServiceError
 from quizapp.core.forms import Form
 from quizapp.practice import services
@@ -35,7 +35,7 @@ def _login_page():
 def _start_form() -> StartForm:
     form = StartForm()
     form.area_id.choices = [SelectChoice(0, _("All areas"))] + [
-        SelectChoice(a.id, f"{a.code} – {a.name}") for a in bank.areas()]
+        SelectChoice(a.id, f"{a.code} – {a.name}") for a in editor.areas()]
     return form
 
 

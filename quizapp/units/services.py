@@ -393,7 +393,7 @@ def export_units(fmt: str = "xlsx") -> bytes:
 #
 # Anyone may register into any unit; only members a unit manager (or, for units no
 # manager covers, an organiser) has confirmed count toward the unit's participation
-# and unit prizes (see leaderboards.services.compute_unit_ranking).
+# and unit prizes (see leaderboards.unit_ranking.compute_unit_ranking).
 
 @dataclass(frozen=True)
 class Member:

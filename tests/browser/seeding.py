@@ -67,16 +67,18 @@ def open_round(title: str, round_title: str, description: str = "", *, time_limi
     form's one minute (one UPDATE).  {"contest_id", "slug", "round_id"}."""
     import sqlalchemy as sa
 
-    from quizapp.contests import services as contests
+    from quizapp.contests import contests
+    from quizapp.contests import quotas
+    from quizapp.contests import rounds
     from quizapp.contests.models import ReviewPolicy, Round
     from quizapp.core.db import db, utcnow
 
     now = utcnow()
-    areas = {a.code: a.id for a in contests.reform_areas()}
+    areas = {a.code: a.id for a in quotas.reform_areas()}
     contest = contests.create_contest(contests.ContestData(title=title, description=description), None)
-    rnd = contests.add_round(contest, contests.RoundData(
+    rnd = rounds.add_round(contest, rounds.RoundData(
         title=round_title, opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=days_open),
-        quotas=[contests.QuotaItem(areas["TC"], 0, 3), contests.QuotaItem(areas["TTHC"], 0, 2)],
+        quotas=[quotas.QuotaItem(areas["TC"], 0, 3), quotas.QuotaItem(areas["TTHC"], 0, 2)],
         time_limit_minutes=time_limit_minutes, one_page=one_page, review_policy=ReviewPolicy.AFTER_ATTEMPT), None)
     contests.publish(contest, None)
     if seconds is not None:

@@ -16,7 +16,7 @@ from tests.browser.conftest import app_script, axe_violations, layout_problems, 
 SEED = r'''
 from datetime import timedelta
 from quizapp.attempts.models import Attempt, AttemptQuestion
-from quizapp.bank import services as bank
+from quizapp.bank import editor
 from quizapp.bank.formats.records import OptionRecord, QuestionRecord
 from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
 from quizapp.core.db import utcnow
@@ -25,7 +25,7 @@ from tests.browser import seeding
 import tempfile
 
 def make(text, options, right, ext):
-    return bank.create_question(QuestionRecord(row=0, area="TC", difficulty=2, text=text, external_id=ext,
+    return editor.create_question(QuestionRecord(row=0, area="TC", difficulty=2, text=text, external_id=ext,
         options=[OptionRecord(t, i == right) for i, t in enumerate(options)],
         explanation="", source=""), None, "approved")
 

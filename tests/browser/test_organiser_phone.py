@@ -15,7 +15,9 @@ SEED = """
 from datetime import timedelta
 import sqlalchemy as sa
 from quizapp.auth.models import EntrantCategory, User
-from quizapp.contests import services as contests
+from quizapp.contests import contests
+from quizapp.contests import quotas
+from quizapp.contests import rounds
 from quizapp.contests.models import RoundQuota
 from quizapp.core.db import utcnow
 from tests.browser import seeding
@@ -30,11 +32,11 @@ for phone, name, right in people:
     db.session.commit()
 # A draft contest with a round, one entrant group drawing its own questions, to publish from the phone.
 now = utcnow()
-areas = {a.code: a.id for a in contests.reform_areas()}
+areas = {a.code: a.id for a in quotas.reform_areas()}
 draft = contests.create_contest(contests.ContestData(title="Cuộc thi nháp trên điện thoại"), None)
-rnd = contests.add_round(draft, contests.RoundData(
+rnd = rounds.add_round(draft, rounds.RoundData(
     title="Vòng một", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),
-    quotas=[contests.QuotaItem(areas["TC"], 0, 3)]), None)
+    quotas=[quotas.QuotaItem(areas["TC"], 0, 3)]), None)
 rnd.quotas.append(RoundQuota(area_id=areas["TTHC"], difficulty=0, count=2, entrant_group=EntrantCategory.STUDENT.value))
 result = {**made, "draft": draft.id, "draft_round": rnd.id}
 """
