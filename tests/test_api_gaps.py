@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
-from quizapp.contests.models import ResultsVisibility, Round
+from quizapp.contests.models import PredictionMode, ResultsVisibility, Round
 from quizapp.core.db import utcnow
 from tests.test_attempts_api import Api, key_of, start, api  # noqa: F401 (the api fixture)
 
@@ -29,6 +29,8 @@ def _answer_all(api, db, attempt):
 
 
 def test_the_result_has_started_at_deadline_and_ones_place(api, app, make, db, rnd):
+    rnd.prediction_mode = PredictionMode.OFF  # places are live only without a prediction (issue 20, item 4)
+    db.session.commit()
     other = make.user()
     api.login(other)
     first = start(api, rnd)

@@ -123,6 +123,8 @@ class RoundForm(Form):
     group_category = SelectField(_l("Entrant group with its own questions"), choices=_group_choices,
                                  default="")
     rank_groups_separately = BooleanField(_l("Rank that group separately from the other entrants"), default=False)
+    live_results = BooleanField(_l("Show the ranking and statistics live while the round is open (rounds without "
+                                   "a prediction question only)"), default=True)
     submit = SubmitField(_l("Save"))
 
     areas: list = []
@@ -158,6 +160,7 @@ class RoundForm(Form):
         self.layout.data = "one_page" if data.one_page else "paged"
         self.fresh_questions.data = data.fresh_questions
         self.rank_groups_separately.data = data.rank_groups_separately
+        self.live_results.data = data.live_results
         self.group_category.data = next((q.entrant_group for q in data.quotas if q.entrant_group), "")
         for a in self.areas:
             for d in settings.DIFFICULTIES:
@@ -187,6 +190,7 @@ class RoundForm(Form):
             prediction_mode=self.prediction_mode.data, review_policy=self.review_policy.data,
             fresh_questions=bool(self.fresh_questions.data),
             rank_groups_separately=bool(self.rank_groups_separately.data and self.group_category.data),
+            live_results=bool(self.live_results.data),
         )
 
 

@@ -53,6 +53,7 @@ class RoundData:
     review_policy: ReviewPolicy = ReviewPolicy.AFTER_CLOSE
     fresh_questions: bool = False
     rank_groups_separately: bool = False
+    live_results: bool = True
 
 
 # Settings that must stay as they were once a round has attempts, so every
@@ -82,7 +83,7 @@ def round_data_of(rnd: Round) -> RoundData:
         counted_attempt=rnd.counted_attempt, shuffle_questions=rnd.shuffle_questions,
         shuffle_options=rnd.shuffle_options, one_page=rnd.one_page, prediction_mode=rnd.prediction_mode,
         review_policy=rnd.review_policy, fresh_questions=rnd.fresh_questions,
-        rank_groups_separately=rnd.rank_groups_separately,
+        rank_groups_separately=rnd.rank_groups_separately, live_results=rnd.live_results,
     )
 
 
@@ -101,6 +102,7 @@ def _round_values(data: RoundData) -> dict:
         "shuffle_options": data.shuffle_options, "one_page": data.one_page,
         "prediction_mode": data.prediction_mode, "review_policy": data.review_policy,
         "fresh_questions": data.fresh_questions, "rank_groups_separately": data.rank_groups_separately,
+        "live_results": data.live_results,
     }
 
 
@@ -146,7 +148,7 @@ def _clean_round_data(contest: Contest, data: RoundData, rnd: Round | None) -> R
         counted_attempt=counted, shuffle_questions=bool(data.shuffle_questions),
         shuffle_options=bool(data.shuffle_options), one_page=bool(data.one_page),
         prediction_mode=prediction, review_policy=review, fresh_questions=bool(data.fresh_questions),
-        rank_groups_separately=bool(data.rank_groups_separately),
+        rank_groups_separately=bool(data.rank_groups_separately), live_results=bool(data.live_results),
     )
 
 
