@@ -171,16 +171,20 @@ class RoundForm(Form):
             if f is not None:
                 f.data = q.count
 
-    def to_data(self) -> rounds.RoundData:
+    def quota_items(self) -> list[QuotaItem]:
         quotas = []
         for a in self.areas:
             for d in settings.DIFFICULTIES:
                 n = getattr(self, quota_field_name(a.id, d)).data
-                if n:
+                if n and isinstance(n, int):
                     quotas.append(QuotaItem(a.id, d, n))
                 n = getattr(self, quota_field_name(a.id, d, True)).data
-                if n and self.group_category.data:
+                if n and isinstance(n, int) and self.group_category.data:
                     quotas.append(QuotaItem(a.id, d, n, self.group_category.data))
+        return quotas
+
+    def to_data(self) -> rounds.RoundData:
+        quotas = self.quota_items()
         return rounds.RoundData(
             title=self.title.data or "", opens_at=vn_to_utc(self.opens_at.data),
             closes_at=vn_to_utc(self.closes_at.data), quotas=quotas,

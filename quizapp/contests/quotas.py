@@ -165,6 +165,42 @@ def used_question_ids(contest_id: int, before_number: int | None) -> set[int]:
     return set(db.session.scalars(stmt))
 
 
+POOL_FACTOR = 2  # a per-round pool smaller than twice a cell's quota hands most entrants the same questions
+
+
+def pool_warnings(contest: Contest, rnd: Round | None, items: list[QuotaItem], fresh_questions: bool) -> list[str]:
+    """The builder's warnings for a round with a per-round pool that has earlier rounds: each
+    quota cell whose remaining pool (questions no earlier round drew) is under ``POOL_FACTOR``
+    times its count. Under the count, attempts also draw questions of earlier rounds, whose
+    keys entrants may have seen; under twice the count, entrants get nearly the same questions."""
+    if not fresh_questions or not any(q.count for q in items):
+        return []
+    earlier = sa.select(sa.func.count()).select_from(Round).where(Round.contest_id == contest.id)
+    if rnd is not None:
+        earlier = earlier.where(Round.number < rnd.number)
+    if not db.session.scalar(earlier):
+        return []
+    fresh = fresh_counts(contest, rnd)
+    names = {a.id: a.name for a in reform_areas()}
+    out = []
+    for q in items:
+        left = fresh.get((q.area_id, q.difficulty), 0)
+        if not q.count or left >= POOL_FACTOR * q.count:
+            continue
+        where = f"{names.get(q.area_id, q.area_id)} – {DIFFICULTIES.get(q.difficulty, q.difficulty)}"
+        if left < q.count:
+            out.append(str(_l("%(cell)s: only %(left)d questions no earlier round has drawn, for %(count)d per "
+                              "attempt; attempts will also draw questions of earlier rounds, whose keys entrants "
+                              "may have seen. Add questions to this cell or lower its quota.",
+                              cell=where, left=left, count=q.count)))
+        else:
+            out.append(str(_l("%(cell)s: only %(left)d questions no earlier round has drawn, for %(count)d per "
+                              "attempt; entrants will get nearly the same questions and can pass the keys on. "
+                              "Aim for at least %(aim)d.", cell=where, left=left, count=q.count,
+                              aim=POOL_FACTOR * q.count)))
+    return out
+
+
 def fresh_counts(contest: Contest, rnd: Round | None) -> dict[tuple[int, int], int]:
     """Like ``available_counts`` but only questions no earlier round of the contest has
     drawn: the remaining pool of each quota cell, shown by the builder."""

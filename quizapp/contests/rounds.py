@@ -51,7 +51,8 @@ class RoundData:
     one_page: bool = True
     prediction_mode: PredictionMode = PredictionMode.PERFECT_COUNT
     review_policy: ReviewPolicy = ReviewPolicy.AFTER_CLOSE
-    fresh_questions: bool = False
+    # None: the default, a per-round pool for every round after the contest's first.
+    fresh_questions: bool | None = None
     rank_groups_separately: bool = False
     live_results: bool = True
 
@@ -147,7 +148,9 @@ def _clean_round_data(contest: Contest, data: RoundData, rnd: Round | None) -> R
         time_limit_minutes=int(data.time_limit_minutes), attempts_allowed=int(data.attempts_allowed),
         counted_attempt=counted, shuffle_questions=bool(data.shuffle_questions),
         shuffle_options=bool(data.shuffle_options), one_page=bool(data.one_page),
-        prediction_mode=prediction, review_policy=review, fresh_questions=bool(data.fresh_questions),
+        prediction_mode=prediction, review_policy=review,
+        fresh_questions=(bool(data.fresh_questions) if data.fresh_questions is not None
+                         else bool(round_count(contest, before=rnd) if rnd is not None else round_count(contest))),
         rank_groups_separately=bool(data.rank_groups_separately), live_results=bool(data.live_results),
     )
 
