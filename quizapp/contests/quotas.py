@@ -34,7 +34,7 @@ def approved_counts() -> dict[tuple[int, int], int]:
     1..3): the questions of one exclusion group count once, since a draw takes one of them."""
     rows = db.session.execute(
         sa.select(Question.area_id, Question.difficulty, Question.exclusion_group, sa.func.count())
-        .where(Question.status == QuestionStatus.APPROVED)
+        .where(Question.status == QuestionStatus.APPROVED, Question.for_practice.is_(False))
         .group_by(Question.area_id, Question.difficulty, Question.exclusion_group)
     ).all()
     out: dict[tuple[int, int], int] = {}
@@ -49,7 +49,7 @@ def area_capacity() -> dict[int, int]:
     key = sa.func.coalesce(Question.exclusion_group, sa.cast(Question.id, sa.String))
     return dict(db.session.execute(
         sa.select(Question.area_id, sa.func.count(sa.distinct(key)))
-        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
+        .where(Question.status == QuestionStatus.APPROVED, Question.for_practice.is_(False)).group_by(Question.area_id)).all())
 
 
 def available_counts() -> dict[tuple[int, int], int]:
@@ -206,7 +206,8 @@ def fresh_counts(contest: Contest, rnd: Round | None) -> dict[tuple[int, int], i
     drawn: the remaining pool of each quota cell, shown by the builder."""
     used = used_question_ids(contest.id, rnd.number if rnd is not None else None)
     rows = db.session.execute(
-        sa.select(Question.id, Question.area_id, Question.difficulty).where(Question.status == QuestionStatus.APPROVED)
+        sa.select(Question.id, Question.area_id, Question.difficulty)
+        .where(Question.status == QuestionStatus.APPROVED, Question.for_practice.is_(False))
     ).all()
     out: dict[tuple[int, int], int] = {}
     for qid, area_id, difficulty in rows:

@@ -214,6 +214,12 @@ def _round_of(contest_id: int, round_id: int) -> Round:
     return rnd
 
 
+def _whole_bank_published() -> bool:
+    from quizapp.practice import services as practice
+
+    return practice.whole_bank_published()
+
+
 def _pool_warnings(form, contest: Contest, rnd: Round | None) -> list[str]:
     return quotas.pool_warnings(contest, rnd, form.quota_items(), bool(form.fresh_questions.data))
 
@@ -230,7 +236,7 @@ def _round_page(form, contest: Contest, rnd: Round | None, status: int = 200):
     return render_template(
         "contests/round_form.html", form=form, contest=contest, rnd=rnd, counts=quotas.available_counts(),
         fresh=quotas.fresh_counts(contest, rnd) if rounds.round_count(contest, before=rnd) else None,
-        pool_warnings=_pool_warnings(form, contest, rnd),
+        pool_warnings=_pool_warnings(form, contest, rnd), whole_bank=_whole_bank_published(),
         locked=bool(rnd and contests.attempt_count(round_id=rnd.id)),
     ), status
 

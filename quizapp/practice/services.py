@@ -4,8 +4,14 @@ answer at once, keep the user's progress per reform area.
 Services add and flush; the request pipeline commits (core/pipeline.py).
 Practice is kept out of every contest figure: its answers live in their own
 tables (practice_sessions, practice_answers) that rankings, participation and
-item statistics never read.  While a contest round is open, the questions
-its attempts have drawn (every version of them) are not offered here.
+item statistics never read.
+
+What may be practised is a study set the organiser controls (``practisable``): questions
+marked for practice (``Question.for_practice``, which contest rounds never draw) and
+questions of closed rounds, never a question an open or upcoming round may draw (its quota
+cells) or has drawn. Only if the organiser publishes the whole bank for study
+(``PracticeSettings.whole_bank``, the settings say what that does to a contest) is every
+approved question offered, still minus those drawn by rounds open now.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from quizapp.attempts.grading import answer_is_right
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.core import audit
 from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
-from quizapp.contests.models import Round
+from quizapp.contests.models import Round, RoundQuota
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.practice.models import PracticeAnswer, PracticeSession, PracticeSettings
@@ -53,6 +59,55 @@ def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
     db.session.flush()
 
 
+def set_whole_bank(value: bool, actor_id: int | None) -> None:
+    row = db.session.get(PracticeSettings, 1)
+    if row is None:
+        row = PracticeSettings(id=1, open_to_anonymous=False)
+        db.session.add(row)
+    row.whole_bank = bool(value)
+    row.updated_by_id = actor_id
+    row.updated_at = utcnow()
+    audit.record(actor_id, "practice.whole_bank", "practice_settings", 1, whole_bank=bool(value))
+    db.session.flush()
+
+
+def whole_bank_published() -> bool:
+    return bool(settings().whole_bank)
+
+
+def mark_for_practice(references: str, value: bool, actor_id: int | None) -> int:
+    """Put questions into the study set (``value``) or take them out, by their codes or ids
+    (comma, space or line separated). All or nothing: an unknown reference is refused by name.
+    Every version of a question (its lineage) follows. Returns how many questions changed."""
+    refs = [r for r in (references or "").replace(",", " ").split() if r]
+    if not refs:
+        raise _err("references_required", _l("Questions: enter at least one question code."), 422, "references")
+    if len(refs) > 500:
+        raise _err("references_too_many", _l("Questions: at most 500 codes at a time."), 422, "references")
+    lineages: set[str] = set()
+    for ref in refs:
+        found = db.session.scalars(sa.select(Question.lineage).where(
+            sa.or_(Question.external_id == ref, Question.id == (int(ref) if ref.isdigit() and len(ref) <= 9 else -1)))).first()
+        if found is None:
+            raise _err("reference_unknown", _l("Questions: “%(ref)s” is not a question of the bank.", ref=ref[:64]),
+                       422, "references")
+        lineages.add(found)
+    changed = db.session.execute(
+        sa.update(Question).where(Question.lineage.in_(lineages), Question.for_practice.is_not(bool(value)))
+        .values(for_practice=bool(value))).rowcount or 0
+    audit.record(actor_id, "practice.study_set", "practice_settings", 1, added=bool(value),
+                 questions=sorted(refs)[:50], count=len(lineages))
+    db.session.flush()
+    return int(changed)
+
+
+def study_set(limit: int = 500) -> list[Question]:
+    """The questions marked for practice (their current approved version), by code."""
+    return list(db.session.scalars(
+        sa.select(Question).where(Question.for_practice.is_(True), Question.status == QuestionStatus.APPROVED)
+        .order_by(Question.external_id, Question.id).limit(limit)))
+
+
 def may_practise(user_id: int | None) -> bool:
     return user_id is not None or settings().open_to_anonymous
 
@@ -71,10 +126,39 @@ def running_round_lineages(now: datetime | None = None) -> sa.Select:
     )
 
 
+def closed_round_lineages(now: datetime | None = None) -> sa.Select:
+    """Lineages of the questions drawn by attempts of rounds closed by now."""
+    now = now or utcnow()
+    return (
+        sa.select(Question.lineage)
+        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(Round, Round.id == Attempt.round_id)
+        .where(Round.closes_at <= now)
+    )
+
+
+def in_coming_pools(now: datetime | None = None):
+    """SQL: the question lies in a quota cell (area, difficulty; 0 = any) of a round that is
+    open or upcoming, i.e. such a round may draw it."""
+    now = now or utcnow()
+    return sa.exists().where(
+        RoundQuota.round_id == Round.id, Round.closes_at > now, RoundQuota.count > 0,
+        RoundQuota.area_id == Question.area_id,
+        sa.or_(RoundQuota.difficulty == 0, RoundQuota.difficulty == Question.difficulty))
+
+
 def practisable(area_id: int | None = None, difficulty: int = 0, now: datetime | None = None) -> sa.Select:
-    """Approved questions of the area and difficulty (None/0 = any), minus those of running rounds."""
+    """The study set's approved questions of the area and difficulty (None/0 = any): marked for
+    practice, or drawn by a closed round and in no open or upcoming round's pool; never one a
+    round open now has drawn. With the whole bank published: every approved question but those."""
+    now = now or utcnow()
     stmt = sa.select(Question.id, Question.lineage).where(
         Question.status == QuestionStatus.APPROVED, Question.lineage.not_in(running_round_lineages(now)))
+    if not whole_bank_published():
+        stmt = stmt.where(sa.or_(
+            Question.for_practice.is_(True),
+            sa.and_(Question.lineage.in_(closed_round_lineages(now)), ~in_coming_pools(now))))
     if area_id:
         stmt = stmt.where(Question.area_id == area_id)
     if difficulty:
