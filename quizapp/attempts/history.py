@@ -30,6 +30,7 @@ class HistoryItem:
     place: int | None  # the entrant's place in the round (for the counted attempt), if results are shown
     counted: bool  # this attempt is the one the round's ranking counts
     review: bool  # the right answers may be shown now
+    regrades: tuple = ()  # RegradeChange rows: the score was changed after a key correction
 
 
 def _counted_and_places(user, round_ids: set[int],
@@ -63,11 +64,14 @@ def my_attempts(user, now: datetime | None = None, places: bool = True) -> list[
     ).all()
     counted, rank = _counted_and_places(user, {a.round_id for a in attempts
                                                if a.status == AttemptStatus.SUBMITTED}, places)
+    from quizapp.attempts.regrade import changes_of_attempts
+
+    regraded = changes_of_attempts([a.id for a in attempts])
     items = []
     for a in attempts:
         is_counted = counted.get(a.round_id) == a.id
         items.append(HistoryItem(a, a.round, a.round.contest, rank.get(a.round_id) if is_counted else None,
-                                 is_counted, review_visible(a, now)))
+                                 is_counted, review_visible(a, now), tuple(regraded.get(a.id, ()))))
     return items
 
 

@@ -113,6 +113,18 @@ ACTIONS: dict[str, ActionText] = {
     "round.delete": ActionText(
         _l("%(actor)s deleted the round %(obj)s of the contest %(contest)s."),
         _l("Round deleted")),
+    "attempts.regrade": ActionText(
+        _l("%(actor)s re-graded the round %(obj)s with a corrected key: %(count)s attempts changed."),
+        _l("Round re-graded")),
+    "attempts.regrade_void": ActionText(
+        _l("%(actor)s voided a question of the round %(obj)s: %(count)s attempts changed."),
+        _l("Question voided")),
+    "practice.whole_bank": ActionText(
+        _l("%(actor)s changed whether the whole question bank is published for practice."),
+        _l("Practice: whole bank")),
+    "practice.study_set": ActionText(
+        _l("%(actor)s changed the practice study set (%(count)s questions)."),
+        _l("Practice study set changed")),
     "grant.create": ActionText(
         _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
         _l("Extra time or attempts granted")),
