@@ -92,9 +92,9 @@ def test_entrant_count_mode_hides_the_counts(client, open_round, db):
     rnd = open_round["round"]
     rnd.prediction_mode = PredictionMode.ENTRANT_COUNT
     db.session.commit()
-    assert visibility.release(rnd, None) == visibility.EMBARGOED
     stats = client.get(f"/rounds/{rnd.id}/stats").get_data(as_text=True)
     assert 'id="lb-not-published"' in stats and "Submitted attempts" not in stats
+    assert visibility.release(rnd, None) == visibility.EMBARGOED
 
 
 def test_a_unit_managers_people_page_hides_scores_until_published(db, open_round):
