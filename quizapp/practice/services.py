@@ -114,28 +114,26 @@ def may_practise(user_id: int | None) -> bool:
 
 # --- what may be practised ------------------------------------------------------
 
-def running_round_lineages(now: datetime | None = None) -> sa.Select:
-    """Lineages of the questions drawn by attempts of rounds open now."""
-    now = now or utcnow()
+def _drawn_lineages(*where) -> sa.Select:
+    """Lineages of the questions drawn by attempts of the rounds matching ``where``."""
     return (
         sa.select(Question.lineage)
         .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(Round, Round.id == Attempt.round_id)
-        .where(Round.opens_at <= now, Round.closes_at > now)
+        .where(*where)
     )
+
+
+def running_round_lineages(now: datetime | None = None) -> sa.Select:
+    """Lineages of the questions drawn by attempts of rounds open now."""
+    now = now or utcnow()
+    return _drawn_lineages(Round.opens_at <= now, Round.closes_at > now)
 
 
 def closed_round_lineages(now: datetime | None = None) -> sa.Select:
     """Lineages of the questions drawn by attempts of rounds closed by now."""
-    now = now or utcnow()
-    return (
-        sa.select(Question.lineage)
-        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .join(Round, Round.id == Attempt.round_id)
-        .where(Round.closes_at <= now)
-    )
+    return _drawn_lineages(Round.closes_at <= (now or utcnow()))
 
 
 def in_coming_pools(now: datetime | None = None):
