@@ -368,9 +368,10 @@ class AreaProgress:
 
 def progress(user_id: int) -> list[AreaProgress]:
     """Per reform area, then the whole bank first: "Bạn đã ôn 120/320 câu, đúng 78 %"."""
+    offered = practisable().subquery()  # what may be practised now (the study set)
     totals = dict(db.session.execute(
         sa.select(Question.area_id, sa.func.count(sa.distinct(Question.lineage)))
-        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
+        .join(offered, offered.c.id == Question.id).group_by(Question.area_id)).all())
     answered = db.session.execute(
         sa.select(Question.area_id, sa.func.count(sa.distinct(Question.lineage)), sa.func.count(PracticeAnswer.id),
                   sa.func.sum(sa.case((PracticeAnswer.is_correct.is_(True), 1), else_=0)))
