@@ -142,6 +142,7 @@ FIELD_LABELS = {
     "counted_attempt": _l("the attempt that counts"), "shuffle_questions": _l("the question order"),
     "shuffle_options": _l("the option order"), "one_page": _l("the layout"),
     "prediction_mode": _l("the prediction question"), "review_policy": _l("when answers are shown"),
+    "live_results": _l("whether results are shown live"), "fresh_questions": _l("the per-round pool"),
     "full_name": _l("the full name"), "date_of_birth": _l("the date of birth"), "phone": _l("the phone number"),
     "email": _l("the e-mail"), "national_id": _l("the ID number"), "unit_id": _l("the unit"),
     "role": _l("the role"), "is_active_account": _l("the account status"),
