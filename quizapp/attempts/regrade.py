@@ -73,14 +73,14 @@ class Preview:
 
 # --- what can be re-graded -----------------------------------------------------------------
 
-def _question(question_id: int) -> Question:
+def load_question(question_id: int) -> Question:
     q = db.session.get(Question, question_id)
     if q is None:
         raise _err("question_not_found", _l("This question does not exist."), 404)
     return q
 
 
-def _round(round_id: int) -> Round:
+def load_round(round_id: int) -> Round:
     rnd = db.session.get(Round, round_id)
     if rnd is None:
         raise _err("round_not_found", _l("This round does not exist."), 404)
@@ -99,7 +99,7 @@ def current_version(q: Question) -> Question:
 
 def rounds_of_question(question_id: int) -> list[Round]:
     """The rounds whose attempts drew any version of the question (for the question's page)."""
-    q = _question(question_id)
+    q = load_question(question_id)
     return list(db.session.scalars(
         sa.select(Round).where(Round.id.in_(
             sa.select(Attempt.round_id).join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
@@ -109,7 +109,7 @@ def rounds_of_question(question_id: int) -> list[Round]:
 
 def questions_of_round(round_id: int) -> list[tuple[Question, int]]:
     """(latest version, attempts that drew it) for every question the round's attempts drew."""
-    _round(round_id)
+    load_round(round_id)
     rows = db.session.execute(
         sa.select(Question.lineage, sa.func.count(sa.distinct(AttemptQuestion.attempt_id)))
         .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
@@ -224,7 +224,6 @@ def _change(rnd: Round, corrected: Question, mode: str, actor_id: int | None, dr
                                .values(is_correct=now).execution_options(synchronize_session=False))
         old_scores = dict((a, (s, m)) for a, s, m in db.session.execute(
             sa.select(Attempt.id, Attempt.score, Attempt.max_score).where(Attempt.id.in_(list(changed_attempts)))))
-        users: set[int] = set()
         for attempt_id, (ds, dm) in changed_attempts.items():
             db.session.execute(sa.update(Attempt).where(Attempt.id == attempt_id)
                                .values(score=Attempt.score + ds, max_score=Attempt.max_score + dm)
@@ -280,8 +279,8 @@ def _check(round_id: int, question_id: int, mode: str) -> tuple[Round, Question]
     if mode not in MODES:
         raise _err("mode_unknown", _l("Choose how to re-grade: the corrected key, everyone gets it, or drop it."),
                    422, "mode")
-    rnd = _round(round_id)
-    return rnd, current_version(_question(question_id))
+    rnd = load_round(round_id)
+    return rnd, current_version(load_question(question_id))
 
 
 def dry_run(round_id: int, question_id: int, mode: str) -> Preview:
@@ -339,7 +338,7 @@ def flagged_awards(round_id: int) -> list[FlaggedAward]:
     from quizapp.campaign.models import Award
     from quizapp.leaderboards.models import Standing
 
-    rnd = _round(round_id)
+    rnd = load_round(round_id)
     changed = (sa.select(Attempt.user_id, sa.func.max(RegradeChange.created_at).label("at"))
                .join(RegradeChange, RegradeChange.attempt_id == Attempt.id)
                .where(Attempt.round_id == round_id).group_by(Attempt.user_id).subquery())

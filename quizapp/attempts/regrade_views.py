@@ -27,7 +27,7 @@ def _form(round_id: int) -> RegradeForm:
 @bp.route("/admin/rounds/<int:round_id>/regrade", methods=["GET", "POST"])
 @requires(Role.ORGANISER)
 def round_page(round_id: int):
-    rnd = regrade._round(round_id)
+    rnd = regrade.load_round(round_id)
     form = _form(round_id)
     if request.method == "GET" and request.args.get("question", type=int):
         form.question_id.data = request.args.get("question", type=int)
@@ -50,6 +50,6 @@ def round_page(round_id: int):
 @bp.route("/admin/questions/<int:question_id>/regrade")
 @requires(Role.ORGANISER)
 def question_page(question_id: int):
-    question = regrade.current_version(regrade._question(question_id))
+    question = regrade.current_version(regrade.load_question(question_id))
     return render_template("attempts/regrade_question.html", question=question,
                            rounds=regrade.rounds_of_question(question_id))
