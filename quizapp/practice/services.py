@@ -47,28 +47,25 @@ def settings() -> PracticeSettings:
     return db.session.get(PracticeSettings, 1) or PracticeSettings(id=1, open_to_anonymous=False)
 
 
-def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
+def _set(setting: str, value: bool, action: str, actor_id: int | None) -> None:
     row = db.session.get(PracticeSettings, 1)
     if row is None:
-        row = PracticeSettings(id=1)
+        row = PracticeSettings(id=1, open_to_anonymous=False, whole_bank=False)
         db.session.add(row)
-    row.open_to_anonymous = bool(value)
+    setattr(row, setting, bool(value))
     row.updated_by_id = actor_id
     row.updated_at = utcnow()
-    audit.record(actor_id, "practice.settings", "practice_settings", 1, open_to_anonymous=bool(value))
+    audit.record(actor_id, action, "practice_settings", 1, **{setting: bool(value)})
     db.session.flush()
+
+
+def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
+    _set("open_to_anonymous", value, "practice.settings", actor_id)
 
 
 def set_whole_bank(value: bool, actor_id: int | None) -> None:
-    row = db.session.get(PracticeSettings, 1)
-    if row is None:
-        row = PracticeSettings(id=1, open_to_anonymous=False)
-        db.session.add(row)
-    row.whole_bank = bool(value)
-    row.updated_by_id = actor_id
-    row.updated_at = utcnow()
-    audit.record(actor_id, "practice.whole_bank", "practice_settings", 1, whole_bank=bool(value))
-    db.session.flush()
+    """Publish the whole approved bank for study (or withdraw it): audited."""
+    _set("whole_bank", value, "practice.whole_bank", actor_id)
 
 
 def whole_bank_published() -> bool:
