@@ -61,6 +61,10 @@ class Config:
     LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per 5 minutes")
     # Registrations per address: generous, an office behind one address registers its staff.
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "300 per hour")
+    # Practice hands out one key per answer: sets started per account and per address, answers per both.
+    PRACTICE_START_RATE_LIMIT = os.environ.get("PRACTICE_START_RATE_LIMIT", "30 per hour")
+    PRACTICE_START_ADDRESS_RATE_LIMIT = os.environ.get("PRACTICE_START_ADDRESS_RATE_LIMIT", "120 per hour")
+    PRACTICE_ANSWER_RATE_LIMIT = os.environ.get("PRACTICE_ANSWER_RATE_LIMIT", "600 per hour")
     # Password recovery: requests per address (and per account for the code form).
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour")
     PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))  # e-mailed link

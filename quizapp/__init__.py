@@ -92,6 +92,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from quizapp.attempts.api import bp as api_v1_bp
+    from quizapp.attempts.regrade_views import bp as regrade_bp
     from quizapp.attempts.views import bp as attempts_bp
     from quizapp.audit.views import bp as audit_bp
     from quizapp.auth.views import bp as auth_bp
@@ -109,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from quizapp.units.views import bp as units_bp
 
     for bp in (main_bp, auth_bp, units_bp, bank_bp, contests_bp, attempts_bp, api_v1_bp, leaderboards_bp,
-               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp, plans_bp, live_bp):
+               audit_bp, practice_bp, itemstats_bp, jobs_bp, ops_bp, campaign_bp, plans_bp, live_bp, regrade_bp):
         app.register_blueprint(bp)
     if app.config.get("BENCH_ENDPOINTS"):
         # Benchmark baselines (bench/): never enabled in production.

@@ -120,6 +120,7 @@ def build_world(make, db, taint: str = "") -> World:
     db.session.commit()
     aq_id = in_progress.questions[0].id
     from quizapp.practice import services as practice
+    practice.mark_for_practice(str(bank_q.id), True, None)  # the organiser's study set (issue 20, item 7)
     practice_set = practice.start(pa.id, None, 0, 10, False)  # the bank question (not in a running round)
     grant = grants.grant(open_round, pa.id, 5, 1, f"{t}Lý do", users["organiser"].id)
     audit.record(users["admin"].id, f"{short}sweep.action", "unit", unit_a.id)

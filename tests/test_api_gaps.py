@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus, FinishReason
-from quizapp.contests.models import ResultsVisibility, Round
+from quizapp.contests.models import PredictionMode, ResultsVisibility, Round
 from quizapp.core.db import utcnow
 from tests.test_attempts_api import Api, key_of, start, api  # noqa: F401 (the api fixture)
 
@@ -29,6 +29,8 @@ def _answer_all(api, db, attempt):
 
 
 def test_the_result_has_started_at_deadline_and_ones_place(api, app, make, db, rnd):
+    rnd.prediction_mode = PredictionMode.OFF  # places are live only without a prediction (issue 20, item 4)
+    db.session.commit()
     other = make.user()
     api.login(other)
     first = start(api, rnd)
@@ -134,10 +136,13 @@ def test_the_api_and_the_page_list_my_attempts_from_one_service_in_one_order(api
         make.question()
     user = make.user()
     now = utcnow()
-    first = make.round(quotas=[("TC", 0, 3)], title="Vòng chậm")
-    second = make.round(quotas=[("TC", 0, 3)], title="Vòng nhanh")
-    slow = make.submission(first, user, 1, "1", start=now - timedelta(minutes=50), seconds=10 * 60)  # at -40 min
-    quick = make.submission(second, user, 1, "1", start=now - timedelta(minutes=45), seconds=60)  # at -44 min
+    from quizapp.contests.models import PredictionMode
+
+    # Rounds without a prediction publish their ranking while open (issue 20 item 4), so a place shows.
+    first = make.round(quotas=[("TC", 0, 3)], title="Vòng chậm", prediction_mode=PredictionMode.OFF)
+    second = make.round(quotas=[("TC", 0, 3)], title="Vòng nhanh", prediction_mode=PredictionMode.OFF)
+    slow = make.submission(first, user, 1, None, start=now - timedelta(minutes=50), seconds=10 * 60)  # at -40 min
+    quick = make.submission(second, user, 1, None, start=now - timedelta(minutes=45), seconds=60)  # at -44 min
     api.login(user)
     mine = api.get("/api/v1/attempts").json["attempts"]
     page = api.client.get("/my/attempts").get_data(as_text=True)

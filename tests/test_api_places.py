@@ -17,6 +17,7 @@ from quizapp.leaderboards import places, unit_ranking
 from tests.leaderboards_support import export_via_job
 from tests.leaderboards_support import live  # noqa: F401 - autouse: rankings see every submission
 from tests.test_attempts_api import Api, start
+from quizapp.contests.models import PredictionMode
 from tests.test_fairness_draws import grouped_round  # noqa: F401 - five TC, three TTHC, students their own quota
 
 
@@ -25,6 +26,7 @@ def grouped(make, db, grouped_round):  # noqa: F811
     """The round whose students answer their own questions, now ranked on their own."""
     rnd = grouped_round
     rnd.rank_groups_separately = True
+    rnd.prediction_mode = PredictionMode.OFF  # a round without a prediction publishes while open (issue 20.4)
     db.session.commit()
     unit = make.unit("Trường Đại học Bà Rịa – Vũng Tàu", headcount=10)
     other = make.unit("Sở Tư pháp", headcount=10)
@@ -38,7 +40,7 @@ def grouped(make, db, grouped_round):  # noqa: F811
     users = {}
     for name, (u, category, right, seconds) in people.items():
         users[name] = make.user(full_name=name, unit=u, category=category)
-        make.submission(rnd, users[name], right, "1", start=start_at, seconds=seconds)
+        make.submission(rnd, users[name], right, None, start=start_at, seconds=seconds)
     return {"round": rnd, "unit": unit, "other": other, "users": users}
 
 
@@ -76,11 +78,11 @@ def test_the_api_gives_the_place_of_my_attempts_and_the_group_count(client, grou
 def test_the_submit_answer_has_a_place_key_and_the_list_a_null_place_before_the_ranking(client, make, db):
     for _ in range(3):
         make.question()
-    rnd = make.round(quotas=(("TC", 0, 3),))
+    rnd = make.round(quotas=(("TC", 0, 3),), prediction_mode=PredictionMode.OFF)
     api = Api(client)
     api.login(make.user())
     attempt = start(api, rnd)
-    result = api.post(f"/api/v1/attempts/{attempt['id']}/submit", {"prediction": "1"}).json["result"]
+    result = api.post(f"/api/v1/attempts/{attempt['id']}/submit", {}).json["result"]
     assert "place" in result and result["place"] is None
     assert isinstance(result["duration_ms"], int)
     assert "place" in api.get("/api/v1/attempts").json["attempts"][0]
@@ -89,11 +91,11 @@ def test_the_submit_answer_has_a_place_key_and_the_list_a_null_place_before_the_
 def test_the_unit_ranking_csv_prints_rates_and_averages_as_the_page(client, auth, make, db):
     for _ in range(3):
         make.question()
-    rnd = make.round(quotas=(("TC", 0, 3),))
+    rnd = make.round(quotas=(("TC", 0, 3),), prediction_mode=PredictionMode.OFF)
     unit = make.unit("Phường Vũng Tàu", headcount=3)
     start_at = utcnow() - timedelta(hours=1)
-    make.submission(rnd, make.user(unit=unit), 2, "1", start=start_at)
-    make.submission(rnd, make.user(unit=unit), 1, "1", start=start_at)
+    make.submission(rnd, make.user(unit=unit), 2, None, start=start_at)
+    make.submission(rnd, make.user(unit=unit), 1, None, start=start_at)
     auth.login(make.user(role=Role.ORGANISER))
     page = client.get(f"/rounds/{rnd.id}/units").get_data(as_text=True)
     text = export_via_job(client, f"/rounds/{rnd.id}/units/export.csv").decode("utf-8-sig")

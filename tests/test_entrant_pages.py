@@ -27,11 +27,13 @@ def test_a_duration_reads_in_minutes_and_seconds_with_units(app, ms, vi, en):
 
 
 def test_the_result_page_history_and_ranking_show_the_same_time_and_her_place(client, auth, make, db):
-    rnd = make.round(quotas=(("TC", 0, 3),))
+    from quizapp.contests.models import PredictionMode
+
+    rnd = make.round(quotas=(("TC", 0, 3),), prediction_mode=PredictionMode.OFF)  # results live while open
     make.questions(6, "TC")
     her, other = make.user(), make.user()
-    make.submission(rnd, other, correct=3, prediction="5", seconds=30)
-    attempt = make.submission(rnd, her, correct=2, prediction="5", seconds=65)
+    make.submission(rnd, other, correct=3, seconds=30)
+    attempt = make.submission(rnd, her, correct=2, seconds=65)
     auth.login(her)
     pages = {path: client.get(path).get_data(as_text=True)
              for path in (f"/attempts/{attempt.id}/result", "/my/attempts", f"/rounds/{rnd.id}/leaderboard")}
@@ -43,6 +45,7 @@ def test_the_result_page_history_and_ranking_show_the_same_time_and_her_place(cl
 
 
 def _practice_set(make, user, n=10):
+    practice.set_whole_bank(True, None)  # the organiser published the whole bank for study
     make.questions(n, "TC")
     return practice.start(user.id, None, 0, n, False)
 

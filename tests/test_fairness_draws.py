@@ -23,7 +23,7 @@ from quizapp.attempts.option_ids import OptionIds
 from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import EntrantCategory, Role
 from quizapp.bank.models import Option, Question
-from quizapp.contests.models import ReviewPolicy
+from quizapp.contests.models import PredictionMode, ReviewPolicy
 from quizapp.contests.quotas import QuotaItem, fresh_counts, quota_shortages
 from quizapp.contests.rounds import RoundData, add_round, round_data_of, update_round
 from quizapp.core.db import utcnow
@@ -272,6 +272,8 @@ def test_groups_are_ranked_together_or_separately_as_the_organiser_chooses(make,
                     start=start, seconds=60)
     make.submission(grouped_round, make.user(full_name="CB 3 câu", category=EntrantCategory.CIVIL_SERVANT), 3, "1",
                     start=start, seconds=40)
+    grouped_round.prediction_mode = PredictionMode.OFF  # its results are live (issue 20, item 4)
+    db.session.commit()
     together = [(r.full_name, r.rank) for r in boards.round_board(grouped_round.id).rows]
     assert together == [("CB 4 câu", 1), ("CB 3 câu", 2), ("SV giỏi", 3)]
     grouped_round.rank_groups_separately = True

@@ -52,7 +52,9 @@ def test_a_failed_refresh_start_falls_back_to_recomputing_in_the_request(backend
 def board(make, db):
     for _ in range(4):
         make.question()
-    rnd = make.round(quotas=(("TC", 0, 4),))
+    from quizapp.contests.models import PredictionMode
+
+    rnd = make.round(quotas=(("TC", 0, 4),), prediction_mode=PredictionMode.OFF)  # live results (issue 20.4)
     start = utcnow() - timedelta(hours=1)
     make.submission(rnd, make.user(full_name="Người Thứ Nhất"), 4, "1", start=start)
     return rnd

@@ -69,7 +69,7 @@ def test_every_tie_break_step_in_the_default_order(make, db):
 
 
 def test_the_counted_attempt_is_the_best_and_attempts_are_counted(make, db):
-    rnd = new_round(make, attempts_allowed=3)
+    rnd = new_round(make, attempts_allowed=3, prediction_mode=PredictionMode.OFF)
     user = make.user(full_name="Lan")
     make.submission(rnd, user, 2, "1", start=at(0), seconds=60)
     make.submission(rnd, user, 4, "1", start=at(100), seconds=80)
@@ -113,6 +113,7 @@ def test_ranking_order_without_prediction_ignores_it(make, db):
     rnd = new_round(make, ranking_order="score,duration,submitted_at")
     make.submission(rnd, make.user(full_name="slow-exact"), 4, "2", start=at(0), seconds=90)
     make.submission(rnd, make.user(full_name="fast-far"), 4, "900", start=at(1), seconds=60)
+    finalised(db, rnd)  # the truth is known (and "slow-exact" guessed closer): still ignored
     assert names(boards.round_board(rnd.id)) == [("fast-far", 1), ("slow-exact", 2)]
 
 
@@ -129,7 +130,7 @@ def test_filters_by_unit_subtree_and_category_keep_the_official_rank(make, db):
     dept = make.unit("Sở Nội vụ", parent=province)
     commune = make.unit("Xã A", parent=dept)
     other = make.unit("Sở Tư pháp", parent=province)
-    rnd = new_round(make)
+    rnd = new_round(make, prediction_mode=PredictionMode.OFF)
     make.submission(rnd, make.user(full_name="top", unit=other), 4, "3", start=at(0))
     make.submission(rnd, make.user(full_name="dept", unit=dept), 3, "3", start=at(1))
     make.submission(rnd, make.user(full_name="commune", unit=commune, category=EntrantCategory.CITIZEN), 2, "3",
@@ -145,7 +146,7 @@ def test_filters_by_unit_subtree_and_category_keep_the_official_rank(make, db):
 
 def test_a_participant_always_sees_their_own_place_far_below_the_top(make, db, monkeypatch):
     monkeypatch.setattr(boards, "PAGE_SIZE", 2)
-    rnd = new_round(make)
+    rnd = new_round(make, prediction_mode=PredictionMode.OFF)
     me = None
     for i in range(5):
         user = make.user(full_name=f"P{i}")
@@ -301,6 +302,7 @@ def test_results_stay_with_the_unit_after_a_merge(make, db):
     make.submission(rnd2, mover, 4, "1", start=at(0))
     assert by_name(unit_ranking.compute_unit_ranking(rnd2.id))["Sở B"].entrants == 1
     assert by_name(unit_ranking.compute_unit_ranking(rnd.id))["Sở A"].entrants == 2
+    finalised(db, rnd)  # its results are published (the round has a prediction question)
     board = boards.round_board(rnd.id)
     assert {r.full_name: r.unit_name for r in board.rows}["A-two"] == "Sở A"
     # Roll-up: B's headcount includes A's; A's is not counted twice.
@@ -380,7 +382,7 @@ def test_statistics_list_units_lowest_participation_first(make, db):
 def test_unit_people_lists_who_has_not_taken_part_first(make, db):
     unit = make.unit("Sở X")
     sub = make.unit("Phòng Y", parent=unit)
-    rnd = new_round(make)
+    rnd = new_round(make, prediction_mode=PredictionMode.OFF)
     done = make.user(full_name="Đã thi", unit=sub)
     make.user(full_name="Chưa thi", unit=unit)
     make.user(full_name="Ngoài", unit=make.unit())

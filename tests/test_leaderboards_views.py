@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from quizapp.auth.models import Role
-from quizapp.contests.models import ContestStatus, ResultsVisibility
+from quizapp.contests.models import ContestStatus, PredictionMode, ResultsVisibility
 from quizapp.core.db import utcnow
 from quizapp.leaderboards import ranking
 from tests.conftest import csrf_token
@@ -42,6 +42,8 @@ def world(make, db):
     make.submission(rnd, second, 3, "1", start=start)
     make.submission(rnd, far, 1, "1", start=start)
     manager = make.user(role=Role.UNIT_MANAGER, unit=province, full_name="Quản lý")
+    rnd.prediction_mode = PredictionMode.OFF  # results shown live (issue 20, item 4); predictions kept
+    db.session.commit()
     return dict(round=rnd, contest=rnd.contest, province=province, dept=dept, other=other, star=star,
                 second=second, far=far, absent=absent, manager=manager,
                 organiser=make.user(role=Role.ORGANISER), participant=far)
@@ -164,6 +166,7 @@ def test_exports_are_for_organisers(client, auth, world, who, expected):
 
 def test_round_export_in_the_jury_layout(client, auth, db, world):
     world["second"].full_name = "=HYPERLINK(\"http://evil\")"
+    world["round"].prediction_mode = PredictionMode.PERFECT_COUNT
     db.session.commit()
     auth.login(world["organiser"])
     rows = _sheet(_export(client, f"/rounds/{world['round'].id}/export.xlsx"))

@@ -8,7 +8,7 @@ from datetime import timedelta
 import openpyxl
 
 from quizapp.auth.models import Role
-from quizapp.contests.models import ReviewPolicy
+from quizapp.contests.models import PredictionMode, ReviewPolicy
 from quizapp.core.db import utcnow
 from tests.leaderboards_support import live  # noqa: F401  (no ranking cache across tests)
 
@@ -67,7 +67,8 @@ def test_unit_dashboard_is_scoped_to_the_managers_unit(client, auth, make):
 def test_my_attempts_lists_score_time_place_and_review(client, auth, db, make):
     me = make.user(full_name="Phạm Thu")
     rival = make.user()
-    shown = _round(make, title="Vòng A", review_policy=ReviewPolicy.AFTER_ATTEMPT)
+    # Rounds without a prediction: places are live (issue 20, item 4).
+    shown = _round(make, title="Vòng A", review_policy=ReviewPolicy.AFTER_ATTEMPT, prediction_mode=PredictionMode.OFF)
     later = _round(make, title="Vòng B", review_policy=ReviewPolicy.AFTER_CLOSE)
     make.submission(shown, rival, 5, "1")
     make.submission(shown, me, 4, "1")
@@ -137,7 +138,7 @@ def test_ranking_offers_the_page_around_me_and_marks_my_unit(client, auth, db, m
 
     monkeypatch.setattr(boards, "PAGE_SIZE", 2)
     unit = make.unit("Phường Một")
-    rnd = _round(make, title="Vòng xếp hạng")
+    rnd = _round(make, title="Vòng xếp hạng", prediction_mode=PredictionMode.OFF)  # live results (issue 20.4)
     for score in (5, 4, 3):
         make.submission(rnd, make.user(), score, "1")
     me = make.user(unit=unit, full_name="Tôi Ở Cuối")

@@ -16,6 +16,15 @@ from quizapp.practice import services
 from tests.conftest import csrf_token
 
 
+@pytest.fixture(autouse=True)
+def whole_bank(app, db):
+    """These tests are about practising itself, from any approved question: the organiser has
+    published the whole bank. Which questions form the study set otherwise (issue 20, item 7)
+    is tests/test_practice_study_set.py."""
+    services.set_whole_bank(True, None)
+    db.session.commit()
+
+
 def _bank(make, n=12, area="TC", difficulty=1):
     return [make.question(area, difficulty=difficulty, explanation=f"Vì luật {i}", source=f"Nguồn {i}")
             for i in range(n)]
@@ -175,7 +184,8 @@ def test_visitors_practise_only_when_the_organiser_allows(client, auth, make):
     organiser = make.user(role=__import__("quizapp.auth.models", fromlist=["Role"]).Role.ORGANISER)
     auth.login(organiser)
     token = csrf_token(client, "/practice")
-    assert client.post("/practice/settings", data={"open_to_anonymous": "y", "csrf_token": token}).status_code == 302
+    assert client.post("/practice/settings", data={"open_to_anonymous": "y", "whole_bank": "y",  # as published
+                                                   "csrf_token": token}).status_code == 302
     auth.logout()
     assert client.get("/practice").status_code == 200
     token = csrf_token(client, "/practice")

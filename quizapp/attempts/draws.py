@@ -63,8 +63,9 @@ class PoolEntry(NamedTuple):
 
 def drawable(area_ids) -> tuple:
     """The questions a round may draw: approved ones of its quota's areas
-    (``area_ids``: ids, or a subquery selecting them)."""
-    return Question.area_id.in_(area_ids), Question.status == QuestionStatus.APPROVED
+    (``area_ids``: ids, or a subquery selecting them), never the practice study set's."""
+    return (Question.area_id.in_(area_ids), Question.status == QuestionStatus.APPROVED,
+            Question.for_practice.is_(False))
 
 
 def draw_questions(quotas, rng: random.Random | None = None, pool: list[PoolEntry] | None = None,

@@ -31,6 +31,7 @@ class HistoryItem:
     counted: bool  # this attempt is the one the round's ranking counts
     review: bool  # the right answers may be shown now
     place_detail: object = None  # leaderboards.places.Place behind ``place`` (rank among how many, final)
+    regrades: tuple = ()  # RegradeChange rows: the score was changed after a key correction
 
 
 def _counted_and_places(user, round_ids: set[int],
@@ -64,12 +65,15 @@ def my_attempts(user, now: datetime | None = None, places: bool = True) -> list[
     ).all()
     counted, found = _counted_and_places(user, {a.round_id for a in attempts
                                                 if a.status == AttemptStatus.SUBMITTED}, places)
+    from quizapp.attempts.regrade import changes_of_attempts
+
+    regraded = changes_of_attempts([a.id for a in attempts])
     items = []
     for a in attempts:
         is_counted = counted.get(a.round_id) == a.id
         place = found.get(a.round_id) if is_counted else None
         items.append(HistoryItem(a, a.round, a.round.contest, place.rank if place is not None else None,
-                                 is_counted, review_visible(a, now), place))
+                                 is_counted, review_visible(a, now), place, tuple(regraded.get(a.id, ()))))
     return items
 
 

@@ -97,3 +97,21 @@ class AttemptQuestion(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
     question = relationship("Question")
+
+
+class RegradeChange(db.Model):
+    """One attempt's score changed by a re-grade (``attempts.regrade``): the entrant's
+    history shows it, and the organiser sees which certificates it concerns."""
+
+    __tablename__ = "regrade_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"))
+    mode: Mapped[str] = mapped_column(sa.String(16))  # key | void_all | void_drop
+    old_score: Mapped[int]
+    new_score: Mapped[int]
+    old_max_score: Mapped[int]
+    new_max_score: Mapped[int]
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -128,6 +128,18 @@ ACTIONS: dict[str, ActionText] = {
     "round.delete": ActionText(
         _l("%(actor)s deleted the round %(obj)s of the contest %(contest)s."),
         _l("Round deleted")),
+    "attempts.regrade": ActionText(
+        _l("%(actor)s re-graded the round %(obj)s with a corrected key: %(count)s attempts changed."),
+        _l("Round re-graded")),
+    "attempts.regrade_void": ActionText(
+        _l("%(actor)s voided a question of the round %(obj)s: %(count)s attempts changed."),
+        _l("Question voided")),
+    "practice.whole_bank": ActionText(
+        _l("%(actor)s changed whether the whole question bank is published for practice."),
+        _l("Practice: whole bank")),
+    "practice.study_set": ActionText(
+        _l("%(actor)s changed the practice study set (%(count)s questions)."),
+        _l("Practice study set changed")),
     "grant.create": ActionText(
         _l("%(actor)s granted %(user)s %(extra)s in the round %(obj)s."),
         _l("Extra time or attempts granted")),
@@ -216,6 +228,7 @@ FIELD_LABELS = {
     "counted_attempt": _l("the attempt that counts"), "shuffle_questions": _l("the question order"),
     "shuffle_options": _l("the option order"), "one_page": _l("the layout"),
     "prediction_mode": _l("the prediction question"), "review_policy": _l("when answers are shown"),
+    "live_results": _l("whether results are shown live"), "fresh_questions": _l("the per-round pool"),
     "full_name": _l("the full name"), "date_of_birth": _l("the date of birth"), "phone": _l("the phone number"),
     "email": _l("the e-mail"), "national_id": _l("the ID number"), "unit_id": _l("the unit"),
     "role": _l("the role"), "is_active_account": _l("the account status"),

@@ -67,6 +67,8 @@ class Question(TimestampMixin, db.Model):
     times_drawn: Mapped[int] = mapped_column(default=0)
     # Questions that reveal each other share a group: an attempt never draws two of one group.
     exclusion_group: Mapped[Optional[str]] = mapped_column(sa.String(32))
+    # In the practice study set (``practice.services``): contest rounds never draw it.
+    for_practice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
 
     area: Mapped[ReformArea] = relationship()

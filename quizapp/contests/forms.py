@@ -143,6 +143,8 @@ class RoundForm(Form):
     group_category = SelectField(_l("Entrant group with its own questions"), choices=_group_choices,
                                  default="")
     rank_groups_separately = BooleanField(_l("Rank that group separately from the other entrants"), default=False)
+    live_results = BooleanField(_l("Show the ranking and statistics live while the round is open (rounds without "
+                                   "a prediction question only)"), default=True)
     submit = SubmitField(_l("Save"))
 
     areas: list = []
@@ -178,6 +180,7 @@ class RoundForm(Form):
         self.layout.data = "one_page" if data.one_page else "paged"
         self.fresh_questions.data = data.fresh_questions
         self.rank_groups_separately.data = data.rank_groups_separately
+        self.live_results.data = data.live_results
         self.group_category.data = next((q.entrant_group for q in data.quotas if q.entrant_group), "")
         for a in self.areas:
             for d in settings.DIFFICULTIES:
@@ -188,16 +191,20 @@ class RoundForm(Form):
             if f is not None:
                 f.data = q.count
 
-    def to_data(self) -> rounds.RoundData:
+    def quota_items(self) -> list[QuotaItem]:
         quotas = []
         for a in self.areas:
             for d in settings.DIFFICULTIES:
                 n = getattr(self, quota_field_name(a.id, d)).data
-                if n:
+                if n and isinstance(n, int):
                     quotas.append(QuotaItem(a.id, d, n))
                 n = getattr(self, quota_field_name(a.id, d, True)).data
-                if n and self.group_category.data:
+                if n and isinstance(n, int) and self.group_category.data:
                     quotas.append(QuotaItem(a.id, d, n, self.group_category.data))
+        return quotas
+
+    def to_data(self) -> rounds.RoundData:
+        quotas = self.quota_items()
         return rounds.RoundData(
             title=self.title.data or "", opens_at=vn_to_utc(self.opens_at.data),
             closes_at=vn_to_utc(self.closes_at.data), quotas=quotas,
@@ -207,6 +214,7 @@ class RoundForm(Form):
             prediction_mode=self.prediction_mode.data, review_policy=self.review_policy.data,
             fresh_questions=bool(self.fresh_questions.data),
             rank_groups_separately=bool(self.rank_groups_separately.data and self.group_category.data),
+            live_results=bool(self.live_results.data),
         )
 
 

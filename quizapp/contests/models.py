@@ -126,6 +126,10 @@ class Round(TimestampMixin, db.Model):
     # Entrant groups with their own quotas (RoundQuota.entrant_group) are
     # ranked each on their own (True) or all together (False).
     rank_groups_separately: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A round without a prediction question shows its results live while it is open (True)
+    # or publishes them when it is finalised (False); a round with one always waits
+    # (``leaderboards.visibility.release``).
+    live_results: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # The true figure for the prediction once the round has closed.
     prediction_truth: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(20, 6))
     finalized_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -34,7 +34,7 @@ def approved_counts() -> dict[tuple[int, int], int]:
     1..3): the questions of one exclusion group count once, since a draw takes one of them."""
     rows = db.session.execute(
         sa.select(Question.area_id, Question.difficulty, Question.exclusion_group, sa.func.count())
-        .where(Question.status == QuestionStatus.APPROVED)
+        .where(Question.status == QuestionStatus.APPROVED, Question.for_practice.is_(False))
         .group_by(Question.area_id, Question.difficulty, Question.exclusion_group)
     ).all()
     out: dict[tuple[int, int], int] = {}
@@ -49,7 +49,7 @@ def area_capacity() -> dict[int, int]:
     key = sa.func.coalesce(Question.exclusion_group, sa.cast(Question.id, sa.String))
     return dict(db.session.execute(
         sa.select(Question.area_id, sa.func.count(sa.distinct(key)))
-        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
+        .where(Question.status == QuestionStatus.APPROVED, Question.for_practice.is_(False)).group_by(Question.area_id)).all())
 
 
 def available_counts() -> dict[tuple[int, int], int]:
@@ -165,12 +165,49 @@ def used_question_ids(contest_id: int, before_number: int | None) -> set[int]:
     return set(db.session.scalars(stmt))
 
 
+POOL_FACTOR = 2  # a per-round pool smaller than twice a cell's quota hands most entrants the same questions
+
+
+def pool_warnings(contest: Contest, rnd: Round | None, items: list[QuotaItem], fresh_questions: bool) -> list[str]:
+    """The builder's warnings for a round with a per-round pool that has earlier rounds: each
+    quota cell whose remaining pool (questions no earlier round drew) is under ``POOL_FACTOR``
+    times its count. Under the count, attempts also draw questions of earlier rounds, whose
+    keys entrants may have seen; under twice the count, entrants get nearly the same questions."""
+    if not fresh_questions or not any(q.count for q in items):
+        return []
+    earlier = sa.select(sa.func.count()).select_from(Round).where(Round.contest_id == contest.id)
+    if rnd is not None:
+        earlier = earlier.where(Round.number < rnd.number)
+    if not db.session.scalar(earlier):
+        return []
+    fresh = fresh_counts(contest, rnd)
+    names = {a.id: a.name for a in reform_areas()}
+    out = []
+    for q in items:
+        left = fresh.get((q.area_id, q.difficulty), 0)
+        if not q.count or left >= POOL_FACTOR * q.count:
+            continue
+        where = f"{names.get(q.area_id, q.area_id)} – {DIFFICULTIES.get(q.difficulty, q.difficulty)}"
+        if left < q.count:
+            out.append(str(_l("%(cell)s: only %(left)d questions no earlier round has drawn, for %(count)d per "
+                              "attempt; attempts will also draw questions of earlier rounds, whose keys entrants "
+                              "may have seen. Add questions to this cell or lower its quota.",
+                              cell=where, left=left, count=q.count)))
+        else:
+            out.append(str(_l("%(cell)s: only %(left)d questions no earlier round has drawn, for %(count)d per "
+                              "attempt; entrants will get nearly the same questions and can pass the keys on. "
+                              "Aim for at least %(aim)d.", cell=where, left=left, count=q.count,
+                              aim=POOL_FACTOR * q.count)))
+    return out
+
+
 def fresh_counts(contest: Contest, rnd: Round | None) -> dict[tuple[int, int], int]:
     """Like ``available_counts`` but only questions no earlier round of the contest has
     drawn: the remaining pool of each quota cell, shown by the builder."""
     used = used_question_ids(contest.id, rnd.number if rnd is not None else None)
     rows = db.session.execute(
-        sa.select(Question.id, Question.area_id, Question.difficulty).where(Question.status == QuestionStatus.APPROVED)
+        sa.select(Question.id, Question.area_id, Question.difficulty)
+        .where(Question.status == QuestionStatus.APPROVED, Question.for_practice.is_(False))
     ).all()
     out: dict[tuple[int, int], int] = {}
     for qid, area_id, difficulty in rows:

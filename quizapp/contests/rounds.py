@@ -51,8 +51,10 @@ class RoundData:
     one_page: bool = True
     prediction_mode: PredictionMode = PredictionMode.PERFECT_COUNT
     review_policy: ReviewPolicy = ReviewPolicy.AFTER_CLOSE
-    fresh_questions: bool = False
+    # None: the default, a per-round pool for every round after the contest's first.
+    fresh_questions: bool | None = None
     rank_groups_separately: bool = False
+    live_results: bool = True
 
 
 # Settings that must stay as they were once a round has attempts, so every
@@ -82,7 +84,7 @@ def round_data_of(rnd: Round) -> RoundData:
         counted_attempt=rnd.counted_attempt, shuffle_questions=rnd.shuffle_questions,
         shuffle_options=rnd.shuffle_options, one_page=rnd.one_page, prediction_mode=rnd.prediction_mode,
         review_policy=rnd.review_policy, fresh_questions=rnd.fresh_questions,
-        rank_groups_separately=rnd.rank_groups_separately,
+        rank_groups_separately=rnd.rank_groups_separately, live_results=rnd.live_results,
     )
 
 
@@ -101,6 +103,7 @@ def _round_values(data: RoundData) -> dict:
         "shuffle_options": data.shuffle_options, "one_page": data.one_page,
         "prediction_mode": data.prediction_mode, "review_policy": data.review_policy,
         "fresh_questions": data.fresh_questions, "rank_groups_separately": data.rank_groups_separately,
+        "live_results": data.live_results,
     }
 
 
@@ -145,8 +148,10 @@ def _clean_round_data(contest: Contest, data: RoundData, rnd: Round | None) -> R
         time_limit_minutes=int(data.time_limit_minutes), attempts_allowed=int(data.attempts_allowed),
         counted_attempt=counted, shuffle_questions=bool(data.shuffle_questions),
         shuffle_options=bool(data.shuffle_options), one_page=bool(data.one_page),
-        prediction_mode=prediction, review_policy=review, fresh_questions=bool(data.fresh_questions),
-        rank_groups_separately=bool(data.rank_groups_separately),
+        prediction_mode=prediction, review_policy=review,
+        fresh_questions=(bool(data.fresh_questions) if data.fresh_questions is not None
+                         else bool(round_count(contest, before=rnd) if rnd is not None else round_count(contest))),
+        rank_groups_separately=bool(data.rank_groups_separately), live_results=bool(data.live_results),
     )
 
 

@@ -214,10 +214,29 @@ def _round_of(contest_id: int, round_id: int) -> Round:
     return rnd
 
 
+def _whole_bank_published() -> bool:
+    from quizapp.practice import services as practice
+
+    return practice.whole_bank_published()
+
+
+def _pool_warnings(form, contest: Contest, rnd: Round | None) -> list[str]:
+    return quotas.pool_warnings(contest, rnd, form.quota_items(), bool(form.fresh_questions.data))
+
+
+def _round_saved(contest: Contest, rnd: Round) -> str:
+    """Where a saved round goes (the contest's page), with the per-round pool's warnings."""
+    items = [quotas.QuotaItem(q.area_id, q.difficulty, q.count, q.entrant_group or "") for q in rnd.quotas]
+    for w in quotas.pool_warnings(contest, rnd, items, rnd.fresh_questions):
+        flash(w, "warning")
+    return url_for("contests.manage", contest_id=contest.id)
+
+
 def _round_page(form, contest: Contest, rnd: Round | None, status: int = 200):
     return render_template(
         "contests/round_form.html", form=form, contest=contest, rnd=rnd, counts=quotas.available_counts(),
         fresh=quotas.fresh_counts(contest, rnd) if rounds.round_count(contest, before=rnd) else None,
+        pool_warnings=_pool_warnings(form, contest, rnd), whole_bank=_whole_bank_published(),
         locked=bool(rnd and contests.attempt_count(round_id=rnd.id)),
     ), status
 
@@ -231,12 +250,13 @@ def round_create(contest_id: int):
         form.title.data = _("Round %(n)d", n=len(contest.rounds) + 1)
         if rounds.round_count(contest):  # several rounds share the bank: keep the keys until the contest ends
             form.review_policy.data = ReviewPolicy.AFTER_CONTEST.value
+            form.fresh_questions.data = True  # ... and do not hand out questions earlier rounds drew
         for q in quotas.default_quotas():
             getattr(form, f"q_{q.area_id}_{q.difficulty}").data = q.count
     return _submit(
         form, lambda data: rounds.add_round(contest, data, current_user.id),
         lambda status: _round_page(form, contest, None, status), _l("The round has been added."),
-        lambda _rnd: url_for("contests.manage", contest_id=contest.id))
+        lambda rnd: _round_saved(contest, rnd))
 
 
 @bp.route("/admin/contests/<int:contest_id>/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -249,7 +269,7 @@ def round_edit(contest_id: int, round_id: int):
     return _submit(
         form, lambda data: rounds.update_round(rnd, data, current_user.id),
         lambda status: _round_page(form, rnd.contest, rnd, status), _l("The round has been saved."),
-        lambda _changed: url_for("contests.manage", contest_id=contest_id))
+        lambda _changed: _round_saved(rnd.contest, rnd))
 
 
 @bp.route("/admin/contests/<int:contest_id>/rounds/<int:round_id>/delete", methods=["POST"])

@@ -108,9 +108,26 @@ def load_contest(now=None):
     return contest
 
 
+def load_study_set(per_area: int = 10) -> int:
+    """The practice study set of the demo: the first ``per_area`` approved questions of each area
+    (contest rounds never draw them; the rest of the bank stays for the contest)."""
+    from quizapp.bank.models import Question, QuestionStatus
+    from quizapp.practice import services as practice
+
+    if db.session.scalar(sa.select(sa.func.count()).where(Question.for_practice.is_(True))):
+        return 0
+    ids = []
+    for area_id in db.session.scalars(sa.select(Question.area_id).distinct()):
+        ids += db.session.scalars(sa.select(Question.id).where(
+            Question.area_id == area_id, Question.status == QuestionStatus.APPROVED)
+            .order_by(Question.external_id, Question.id).limit(per_area)).all()
+    return practice.mark_for_practice(" ".join(map(str, ids)), True, None) if ids else 0
+
+
 def load_all() -> dict:
     result = {"units": load_units(), "accounts": load_accounts()}
     result["questions"] = load_bank()
+    result["study_set"] = load_study_set()
     contest = load_contest()
     result["contest"] = contest.title if contest else None
     from quizapp.plans.demo import load_plans

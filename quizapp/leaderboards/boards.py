@@ -174,7 +174,7 @@ def round_board(round_id: int, viewer=None, *, unit_id: int | None = None, categ
                 page: int = 1) -> Board:
     """One page of a round's individual ranking, and the viewer's own place."""
     rnd = get_round(round_id, recent=True)
-    check_results_access(rnd.contest, viewer)
+    check_results_access(rnd.contest, viewer, rnd)
     snap = round_snapshot(round_id)
     return _board("round", round_id, snap, round_rows, title=rnd.title, contest=rnd.contest, rnd=rnd,
                   unit_id=unit_id, category=category, page=page, viewer_id=viewer_id(viewer))
@@ -184,7 +184,7 @@ def contest_board(contest_id: int, viewer=None, *, unit_id: int | None = None, c
                   page: int = 1) -> Board:
     """One page of the contest-wide ranking (sum or best of the rounds)."""
     contest = get_contest(contest_id)
-    check_results_access(contest, viewer)
+    check_results_access(contest, viewer, contest)
     snap = contest_snapshot(contest_id)
     return _board("contest", contest_id, snap, _contest_rows, title=contest.title, contest=contest, rnd=None,
                   unit_id=unit_id, category=category, page=page, viewer_id=viewer_id(viewer))

@@ -35,7 +35,7 @@ from quizapp.core.spreadsheet import safe_cell
 from quizapp.leaderboards.contest_ranking import contest_entries, contest_partition
 from quizapp.leaderboards.ranking import number_text, ranked_subquery
 from quizapp.leaderboards.unit_ranking import UnitRanking, compute_unit_ranking
-from quizapp.leaderboards.visibility import get_contest, get_round
+from quizapp.leaderboards.visibility import contest_embargoed, get_contest, get_round, round_embargoed
 from quizapp.leaderboards.models import Standing
 from quizapp.units.models import Unit
 
@@ -251,6 +251,12 @@ class ExportPlan:
     total: int
 
 
+def _unpublished(held: bool) -> str:
+    """Results not published yet (``visibility.release``) are exported for the organisers
+    only, marked confidential in the title."""
+    return "MẬT — CHƯA CÔNG BỐ — " if held else ""
+
+
 def _plan(params: dict) -> ExportPlan:
     what, fmt, personal = params["what"], params["fmt"], bool(params.get("personal"))
     if what == "round":
@@ -259,20 +265,21 @@ def _plan(params: dict) -> ExportPlan:
         cols = PEOPLE_COLUMNS + (PERSONAL_COLUMNS if personal else [])
         suffix = "-hoi-dong" if personal else ""
         return ExportPlan(f"ket-qua-{rnd.contest.slug}-tuan-{rnd.number}{suffix}.{fmt}",
-                          f"Kết quả cá nhân — {rnd.contest.title} — {rnd.title}", "Kết quả", cols,
+                          _unpublished(round_embargoed(rnd)) + f"Kết quả cá nhân — {rnd.contest.title} — {rnd.title}",
+                          "Kết quả", cols,
                           _round_rows(rnd, personal), total)
     if what == "contest":
         contest = get_contest(int(params["contest_id"]))
         cols = CONTEST_COLUMNS + (PERSONAL_COLUMNS if personal else [])
         suffix = "-hoi-dong" if personal else ""
-        return ExportPlan(f"ket-qua-{contest.slug}{suffix}.{fmt}", f"Kết quả cá nhân toàn cuộc thi — {contest.title}",
+        return ExportPlan(f"ket-qua-{contest.slug}{suffix}.{fmt}", _unpublished(contest_embargoed(contest)) + f"Kết quả cá nhân toàn cuộc thi — {contest.title}",
                           "Kết quả", cols, _contest_rows(contest, personal), 0)
     if what == "units":
         rnd = get_round(int(params["round_id"]))
         bloc, subtree = (params.get("bloc") or "").strip() or None, bool(params.get("subtree"))
         ranking = compute_unit_ranking(rnd.id, bloc, subtree)
         scope = "gồm đơn vị trực thuộc" if subtree else "thành viên trực tiếp"
-        title = (f"Xếp hạng đơn vị — {rnd.contest.title} — {rnd.title}"
+        title = (_unpublished(round_embargoed(rnd)) + f"Xếp hạng đơn vị — {rnd.contest.title} — {rnd.title}"
                  + (f" — Khối {ranking.bloc}" if ranking.bloc else "") + f" ({scope})")
         return ExportPlan(f"xep-hang-don-vi-{rnd.contest.slug}-tuan-{rnd.number}.{fmt}", title, "Đơn vị",
                           UNIT_COLUMNS, _unit_rows(ranking), len(ranking.rows))

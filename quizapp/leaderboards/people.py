@@ -46,7 +46,7 @@ def unit_people(unit_id: int, round_id: int, subtree: bool = True, viewer=None) 
     like every other view of results (``results_visible``); whether someone has
     taken part is always shown (the manager reminds those who have not)."""
     rnd = get_round(round_id)
-    shown = results_visible(rnd.contest, viewer)
+    shown = results_visible(rnd.contest, viewer, rnd)
     ids = units.subtree_ids(unit_id) if subtree else [unit_id]
     current = sa.orm.aliased(Unit)
     counted = sa.orm.aliased(Unit)

@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import sqlalchemy as sa
 
+from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 from quizapp.leaderboards import ranking
+from quizapp.leaderboards.models import Standing
 from quizapp.leaderboards.boards import BoardRow, round_rows
 from quizapp.leaderboards.snapshots import CATEGORY_CODES, round_snapshot
 from quizapp.leaderboards.visibility import get_round, results_access
@@ -54,7 +57,7 @@ def own_place(round_id: int, viewer) -> Place | None:
     them yet (it is recomputed every few seconds)."""
     rnd = get_round(round_id, recent=True)
     try:
-        if results_access(rnd.contest, viewer) != "ok":
+        if results_access(rnd.contest, viewer, rnd) != "ok":
             return None
     except ServiceError:
         return None
@@ -64,3 +67,27 @@ def own_place(round_id: int, viewer) -> Place | None:
         return None
     group, entrants = _group_of(rnd, snap, pos)
     return Place(int(snap.ranks[pos]), entrants, snap.final, snap.computed_at, group)
+
+
+@dataclass(frozen=True)
+class OwnResult:
+    round_title: str
+    score: int
+    max_score: int
+    duration_ms: int
+
+
+def own_results(rounds, viewer) -> list[OwnResult]:
+    """The viewer's own counted result in each of ``rounds`` he took (what a page of results
+    not published yet still shows him: ``visibility.ResultsEmbargoed``)."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return []
+    titles = {r.id: r.title for r in rounds}
+    if not titles:
+        return []
+    rows = db.session.execute(
+        sa.select(Standing.round_id, Standing.score, Standing.max_score, Standing.duration_ms)
+        .where(Standing.user_id == viewer.id, Standing.round_id.in_(list(titles)))).all()
+    order = list(titles)
+    return [OwnResult(titles[r.round_id], r.score, r.max_score, r.duration_ms)
+            for r in sorted(rows, key=lambda r: order.index(r.round_id))]

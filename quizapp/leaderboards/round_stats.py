@@ -109,7 +109,8 @@ def compute_round_stats(round_id: int) -> RoundStats:
 
 
 def round_stats_page(round_id: int, viewer=None) -> RoundStats:
-    check_results_access(get_round(round_id, recent=True).contest, viewer)
+    rnd = get_round(round_id, recent=True)
+    check_results_access(rnd.contest, viewer, rnd)
     return round_stats(round_id)
 
 

@@ -201,7 +201,8 @@ def compute_unit_ranking(round_id: int, bloc: str | None = None, subtree: bool =
 
 def unit_ranking_page(round_id: int, viewer=None, bloc: str | None = None, subtree: bool = False) -> UnitRanking:
     """The unit ranking as the public page shows it (after the contest's visibility check)."""
-    check_results_access(get_round(round_id, recent=True).contest, viewer)
+    rnd = get_round(round_id, recent=True)
+    check_results_access(rnd.contest, viewer, rnd)
     return unit_ranking(round_id, bloc, subtree)
 
 

@@ -41,6 +41,22 @@ def _login_first(exc):
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+@bp.errorhandler(visibility.ResultsEmbargoed)
+def _not_published(exc):
+    """Results not published yet: the viewer's own result and when they will be."""
+    from quizapp.leaderboards.places import own_results
+
+    args = request.view_args or {}
+    if "round_id" in args:
+        rnd = visibility.get_round(args["round_id"], recent=True)
+        contest, rounds = rnd.contest, [rnd]
+    else:
+        contest, rnd = visibility.get_contest(args.get("contest_id", 0)), None
+        rounds = sorted(contest.rounds, key=lambda r: r.number)
+    return render_template("leaderboards/not_published.html", contest=contest, round=rnd,
+                           mine=own_results(rounds, current_user))
+
+
 @bp.app_template_filter("vn_date")
 def _vn_date(iso: str) -> str:
     """'2026-12-04' → '04/12/2026' (the Vietnamese way)."""
@@ -74,6 +90,7 @@ def _unit_choices():
 def _board_response(board, **context):
     pending = boards.prediction_pending(board.contest, board.round)
     confidential = boards.confidential_truth(board.round, current_user) if board.round else None
+    context.setdefault("release", visibility.release(board.round or board.contest, current_user))
     resp = make_response(render_template("leaderboards/board.html", board=board, unit_choices=_unit_choices(),
                                          categories=CATEGORY_LABELS, prediction_pending=pending,
                                          confidential_truth=confidential, **context))
@@ -122,6 +139,7 @@ def unit_ranking(round_id: int):
 
         flags = confirmations.flags_for([rnd])
     return render_template("leaderboards/units.html", ranking=result, round=rnd, rate_chart=rate_chart,
+                           release=visibility.release(rnd, current_user),
                            avg_chart=avg_chart, confirmation_flags=flags)
 
 
@@ -135,6 +153,7 @@ def round_stats(round_id: int):
     unit_chart = charts.hbars([(n, float(r or 0), r) for n, r, _e, _h in stats.units[:40]], max_value=100)
     return render_template("leaderboards/stats.html", stats=stats, round=rnd, day_chart=day_chart,
                            confidential_truth=boards.confidential_truth(rnd, current_user),
+                           release=visibility.release(rnd, current_user),
                            score_chart=score_chart, unit_chart=unit_chart)
 
 
@@ -173,7 +192,7 @@ def unit_people(unit_id: int, round_id: int):
     people = people_of_unit(unit.id, round_id, subtree, current_user)
     rnd = visibility.get_round(round_id)
     return render_template("leaderboards/people.html", unit=unit, round=rnd, people=people, subtree=subtree,
-                           results_shown=visibility.results_visible(rnd.contest, current_user),
+                           results_shown=visibility.results_visible(rnd.contest, current_user, rnd),
                            missing=sum(1 for p in people if not p.took_part))
 
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, SubmitField
+from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import Length
 from wtforms.fields.choices import SelectChoice
 
 from quizapp.core.forms import Form
@@ -21,4 +22,11 @@ class StartForm(Form):
 
 class SettingsForm(Form):
     open_to_anonymous = BooleanField(_l("Visitors without an account may practise too"))
+    whole_bank = BooleanField(_l("Publish the whole question bank for study"))
     submit = SubmitField(_l("Save"))
+
+
+class StudySetForm(Form):
+    references = TextAreaField(_l("Question codes"), validators=[Length(max=20000)])
+    add = SubmitField(_l("Add to the study set"))
+    remove = SubmitField(_l("Remove from the study set"))

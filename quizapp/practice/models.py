@@ -20,6 +20,8 @@ class PracticeSettings(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     open_to_anonymous: Mapped[bool] = mapped_column(default=False)
+    # The organiser published the whole approved bank for study (instead of the study set).
+    whole_bank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 

@@ -4,8 +4,14 @@ answer at once, keep the user's progress per reform area.
 Services add and flush; the request pipeline commits (core/pipeline.py).
 Practice is kept out of every contest figure: its answers live in their own
 tables (practice_sessions, practice_answers) that rankings, participation and
-item statistics never read.  While a contest round is open, the questions
-its attempts have drawn (every version of them) are not offered here.
+item statistics never read.
+
+What may be practised is a study set the organiser controls (``practisable``): questions
+marked for practice (``Question.for_practice``, which contest rounds never draw) and
+questions of closed rounds, never a question an open or upcoming round may draw (its quota
+cells) or has drawn. Only if the organiser publishes the whole bank for study
+(``PracticeSettings.whole_bank``, the settings say what that does to a contest) is every
+approved question offered, still minus those drawn by rounds open now.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from quizapp.attempts.grading import answer_is_right
 from quizapp.attempts.models import Attempt, AttemptQuestion
 from quizapp.core import audit
 from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
-from quizapp.contests.models import Round
+from quizapp.contests.models import Round, RoundQuota
 from quizapp.core.db import db, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.practice.models import PracticeAnswer, PracticeSession, PracticeSettings
@@ -41,16 +47,62 @@ def settings() -> PracticeSettings:
     return db.session.get(PracticeSettings, 1) or PracticeSettings(id=1, open_to_anonymous=False)
 
 
-def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
+def _set(setting: str, value: bool, action: str, actor_id: int | None) -> None:
     row = db.session.get(PracticeSettings, 1)
     if row is None:
-        row = PracticeSettings(id=1)
+        row = PracticeSettings(id=1, open_to_anonymous=False, whole_bank=False)
         db.session.add(row)
-    row.open_to_anonymous = bool(value)
+    setattr(row, setting, bool(value))
     row.updated_by_id = actor_id
     row.updated_at = utcnow()
-    audit.record(actor_id, "practice.settings", "practice_settings", 1, open_to_anonymous=bool(value))
+    audit.record(actor_id, action, "practice_settings", 1, **{setting: bool(value)})
     db.session.flush()
+
+
+def set_open_to_anonymous(value: bool, actor_id: int | None) -> None:
+    _set("open_to_anonymous", value, "practice.settings", actor_id)
+
+
+def set_whole_bank(value: bool, actor_id: int | None) -> None:
+    """Publish the whole approved bank for study (or withdraw it): audited."""
+    _set("whole_bank", value, "practice.whole_bank", actor_id)
+
+
+def whole_bank_published() -> bool:
+    return bool(settings().whole_bank)
+
+
+def mark_for_practice(references: str, value: bool, actor_id: int | None) -> int:
+    """Put questions into the study set (``value``) or take them out, by their codes or ids
+    (comma, space or line separated). All or nothing: an unknown reference is refused by name.
+    Every version of a question (its lineage) follows. Returns how many questions changed."""
+    refs = [r for r in (references or "").replace(",", " ").split() if r]
+    if not refs:
+        raise _err("references_required", _l("Questions: enter at least one question code."), 422, "references")
+    if len(refs) > 500:
+        raise _err("references_too_many", _l("Questions: at most 500 codes at a time."), 422, "references")
+    lineages: set[str] = set()
+    for ref in refs:
+        found = db.session.scalars(sa.select(Question.lineage).where(
+            sa.or_(Question.external_id == ref, Question.id == (int(ref) if ref.isdigit() and len(ref) <= 9 else -1)))).first()
+        if found is None:
+            raise _err("reference_unknown", _l("Questions: “%(ref)s” is not a question of the bank.", ref=ref[:64]),
+                       422, "references")
+        lineages.add(found)
+    changed = db.session.execute(
+        sa.update(Question).where(Question.lineage.in_(lineages), Question.for_practice.is_not(bool(value)))
+        .values(for_practice=bool(value))).rowcount or 0
+    audit.record(actor_id, "practice.study_set", "practice_settings", 1, added=bool(value),
+                 questions=sorted(refs)[:50], count=len(lineages))
+    db.session.flush()
+    return int(changed)
+
+
+def study_set(limit: int = 500) -> list[Question]:
+    """The questions marked for practice (their current approved version), by code."""
+    return list(db.session.scalars(
+        sa.select(Question).where(Question.for_practice.is_(True), Question.status == QuestionStatus.APPROVED)
+        .order_by(Question.external_id, Question.id).limit(limit)))
 
 
 def may_practise(user_id: int | None) -> bool:
@@ -59,22 +111,49 @@ def may_practise(user_id: int | None) -> bool:
 
 # --- what may be practised ------------------------------------------------------
 
-def running_round_lineages(now: datetime | None = None) -> sa.Select:
-    """Lineages of the questions drawn by attempts of rounds open now."""
-    now = now or utcnow()
+def _drawn_lineages(*where) -> sa.Select:
+    """Lineages of the questions drawn by attempts of the rounds matching ``where``."""
     return (
         sa.select(Question.lineage)
         .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(Round, Round.id == Attempt.round_id)
-        .where(Round.opens_at <= now, Round.closes_at > now)
+        .where(*where)
     )
 
 
+def running_round_lineages(now: datetime | None = None) -> sa.Select:
+    """Lineages of the questions drawn by attempts of rounds open now."""
+    now = now or utcnow()
+    return _drawn_lineages(Round.opens_at <= now, Round.closes_at > now)
+
+
+def closed_round_lineages(now: datetime | None = None) -> sa.Select:
+    """Lineages of the questions drawn by attempts of rounds closed by now."""
+    return _drawn_lineages(Round.closes_at <= (now or utcnow()))
+
+
+def in_coming_pools(now: datetime | None = None):
+    """SQL: the question lies in a quota cell (area, difficulty; 0 = any) of a round that is
+    open or upcoming, i.e. such a round may draw it."""
+    now = now or utcnow()
+    return sa.exists().where(
+        RoundQuota.round_id == Round.id, Round.closes_at > now, RoundQuota.count > 0,
+        RoundQuota.area_id == Question.area_id,
+        sa.or_(RoundQuota.difficulty == 0, RoundQuota.difficulty == Question.difficulty))
+
+
 def practisable(area_id: int | None = None, difficulty: int = 0, now: datetime | None = None) -> sa.Select:
-    """Approved questions of the area and difficulty (None/0 = any), minus those of running rounds."""
+    """The study set's approved questions of the area and difficulty (None/0 = any): marked for
+    practice, or drawn by a closed round and in no open or upcoming round's pool; never one a
+    round open now has drawn. With the whole bank published: every approved question but those."""
+    now = now or utcnow()
     stmt = sa.select(Question.id, Question.lineage).where(
         Question.status == QuestionStatus.APPROVED, Question.lineage.not_in(running_round_lineages(now)))
+    if not whole_bank_published():
+        stmt = stmt.where(sa.or_(
+            Question.for_practice.is_(True),
+            sa.and_(Question.lineage.in_(closed_round_lineages(now)), ~in_coming_pools(now))))
     if area_id:
         stmt = stmt.where(Question.area_id == area_id)
     if difficulty:
@@ -296,9 +375,10 @@ class AreaProgress:
 
 def progress(user_id: int) -> list[AreaProgress]:
     """Per reform area, then the whole bank first: "Bạn đã ôn 120/320 câu, đúng 78 %"."""
+    offered = practisable().subquery()  # what may be practised now (the study set)
     totals = dict(db.session.execute(
         sa.select(Question.area_id, sa.func.count(sa.distinct(Question.lineage)))
-        .where(Question.status == QuestionStatus.APPROVED).group_by(Question.area_id)).all())
+        .join(offered, offered.c.id == Question.id).group_by(Question.area_id)).all())
     answered = db.session.execute(
         sa.select(Question.area_id, sa.func.count(sa.distinct(Question.lineage)), sa.func.count(PracticeAnswer.id),
                   sa.func.sum(sa.case((PracticeAnswer.is_correct.is_(True), 1), else_=0)))

@@ -6,7 +6,7 @@ form posts or JSON, both CSRF-protected.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -17,7 +17,8 @@ from quizapp.bank import editor
 from quizapp.core.errors import ServiceError
 from quizapp.core.forms import Form
 from quizapp.practice import services
-from quizapp.practice.forms import SettingsForm, StartForm
+from quizapp.extensions import limiter
+from quizapp.practice.forms import SettingsForm, StartForm, StudySetForm
 
 bp = Blueprint("practice", __name__, template_folder="templates")
 TOKEN_KEY = "practice_token"
@@ -30,6 +31,27 @@ def _user_id() -> int | None:
 def _login_page():
     """Practice is for registered users unless the organiser opened it: say so, with the way in."""
     return render_template("practice/login_needed.html")
+
+
+def _address() -> str:
+    return "practice-address:" + (request.remote_addr or "-")
+
+
+def _account() -> str:
+    """Per account; a visitor (when the organiser opened practice) by address."""
+    return f"practice-account:{current_user.id}" if current_user.is_authenticated else _address()
+
+
+def _start_limit() -> str:
+    return current_app.config.get("PRACTICE_START_RATE_LIMIT") or "30 per hour"
+
+
+def _start_address_limit() -> str:
+    return current_app.config.get("PRACTICE_START_ADDRESS_RATE_LIMIT") or "120 per hour"
+
+
+def _answer_limit() -> str:
+    return current_app.config.get("PRACTICE_ANSWER_RATE_LIMIT") or "600 per hour"
 
 
 def _start_form() -> StartForm:
@@ -47,6 +69,8 @@ def _owned(session_id: int):
 
 
 @bp.route("/practice", methods=["GET", "POST"])
+@limiter.limit(_start_limit, methods=["POST"], key_func=_account, scope="practice-start-account")
+@limiter.limit(_start_address_limit, methods=["POST"], key_func=_address, scope="practice-start-address")
 @public
 def index():
     user_id = _user_id()
@@ -69,9 +93,13 @@ def index():
             error = _("Check the choices below.")
     settings_form = None
     if current_user.is_authenticated and current_user.has_role(Role.ORGANISER):
-        settings_form = SettingsForm(formdata=None, open_to_anonymous=services.settings().open_to_anonymous)
+        current = services.settings()
+        settings_form = SettingsForm(formdata=None, open_to_anonymous=current.open_to_anonymous,
+                                     whole_bank=current.whole_bank)
     status = 422 if error else 200
-    return render_template("practice/index.html", form=form, error=error, settings_form=settings_form,
+    study = (dict(form=StudySetForm(formdata=None), questions=services.study_set())
+             if settings_form is not None else None)
+    return render_template("practice/index.html", form=form, error=error, settings_form=settings_form, study=study,
                            progress=services.progress(user_id) if user_id else None), status
 
 
@@ -101,6 +129,8 @@ def question(session_id: int, position: int):
 
 
 @bp.route("/practice/<int:session_id>/<int:position>/answer", methods=["POST"])
+@limiter.limit(_answer_limit, key_func=_account, scope="practice-answer-account")
+@limiter.limit(_answer_limit, key_func=_address, scope="practice-answer-address")
 @public
 def answer(session_id: int, position: int):
     practice = _owned(session_id)
@@ -141,7 +171,25 @@ def update_settings():
     form = SettingsForm()
     if form.validate_on_submit():
         services.set_open_to_anonymous(bool(form.open_to_anonymous.data), current_user.id)
+        if bool(form.whole_bank.data) != services.whole_bank_published():
+            services.set_whole_bank(bool(form.whole_bank.data), current_user.id)
         flash(_("The practice settings have been saved."), "success")
     else:
         flash(_("Your session has expired or the form is invalid. Please reload the page and try again."), "error")
     return redirect(url_for("practice.index"))
+
+
+@bp.route("/practice/study-set", methods=["POST"])
+@requires(Role.ORGANISER)
+def update_study_set():
+    form = StudySetForm()
+    if not form.validate_on_submit():
+        flash(_("Your session has expired or the form is invalid. Please reload the page and try again."), "error")
+        return redirect(url_for("practice.index"))
+    try:
+        n = services.mark_for_practice(form.references.data, not form.remove.data, current_user.id)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("The study set has been updated (%(n)d questions changed).", n=n), "success")
+    return redirect(url_for("practice.index") + "#study-h")

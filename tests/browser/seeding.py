@@ -61,16 +61,18 @@ def participants(people: list[list[str]], password: str = PASSWORD, born: str | 
 
 
 def open_round(title: str, round_title: str, description: str = "", *, time_limit_minutes: int = 20,
-               one_page: bool = True, seconds: int | None = None, days_open: int = 1) -> dict:
+               one_page: bool = True, seconds: int | None = None, days_open: int = 1,
+               prediction: bool = True) -> dict:
     """A published contest with one round open now (3 questions of TC and 2 of TTHC, review after the
     attempt), made through the organiser's services; ``seconds`` shortens its time limit below the
-    form's one minute (one UPDATE).  {"contest_id", "slug", "round_id"}."""
+    form's one minute (one UPDATE); ``prediction=False``: no prediction question, so its ranking is
+    shown live.  {"contest_id", "slug", "round_id"}."""
     import sqlalchemy as sa
 
     from quizapp.contests import contests
     from quizapp.contests import quotas
     from quizapp.contests import rounds
-    from quizapp.contests.models import ReviewPolicy, Round
+    from quizapp.contests.models import PredictionMode, ReviewPolicy, Round
     from quizapp.core.db import db, utcnow
 
     now = utcnow()
@@ -79,7 +81,8 @@ def open_round(title: str, round_title: str, description: str = "", *, time_limi
     rnd = rounds.add_round(contest, rounds.RoundData(
         title=round_title, opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=days_open),
         quotas=[quotas.QuotaItem(areas["TC"], 0, 3), quotas.QuotaItem(areas["TTHC"], 0, 2)],
-        time_limit_minutes=time_limit_minutes, one_page=one_page, review_policy=ReviewPolicy.AFTER_ATTEMPT), None)
+        time_limit_minutes=time_limit_minutes, one_page=one_page, review_policy=ReviewPolicy.AFTER_ATTEMPT,
+        prediction_mode=PredictionMode.PERFECT_COUNT if prediction else PredictionMode.OFF), None)
     contests.publish(contest, None)
     if seconds is not None:
         db.session.execute(sa.update(Round).where(Round.id == rnd.id).values(time_limit_seconds=seconds))

@@ -175,7 +175,8 @@ def test_zalo_link_to_result_and_my_attempts(live_server, small_phone, world):
     expect(item).to_contain_text(world_round_title(live_server, world["demo_round"]))
     assert re.search(r"\d+/\d+", item.locator(".history-score").inner_text())
     expect(item).to_contain_text("Thời gian làm bài")
-    expect(item.locator(".history-place")).to_have_text(re.compile(r"^\d+$"), timeout=10000)
+    # The demo round has a prediction question: its places are published when it is finalised (issue 20.4).
+    expect(item.locator(".history-place")).to_have_count(0)
     assert_accessible(page, "my-attempts")
 
 
@@ -344,6 +345,9 @@ from quizapp.units.models import Unit
 from tests.browser import seeding
 
 round_id = ROUND_ID
+from quizapp.contests.models import PredictionMode, Round
+# The ranking is shown live only without a prediction question (issue 20, item 4).
+db.session.execute(sa.update(Round).where(Round.id == round_id).values(prediction_mode=PredictionMode.OFF))
 units = list(db.session.scalars(sa.select(Unit.id).where(Unit.is_active).order_by(Unit.id).limit(12)))
 for i in range(55):  # 1 to 5 right answers: everybody above the viewer (0)
     u = seeding.add_participant(f"09780{i:05d}", f"Thí sinh {i:02d}", units[i % 12], password=None)
