@@ -1,7 +1,12 @@
 """The base forms and form fields shared by every capability's forms."""
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import wtforms
+import wtforms.validators
+import wtforms.widgets
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -52,3 +57,60 @@ class IntegerField(wtforms.IntegerField):
             self.data = None
             raise ValueError(str(_l("Enter a whole number.")))
         super().process_formdata(valuelist)
+
+
+class VnDateField(wtforms.DateField):
+    """A date typed as dd/mm/yyyy whatever the browser's locale (issue 21 item 10).
+
+    A text input (not ``type=date``, whose order follows the phone's language) with a
+    pattern, the numeric keypad and a dd/mm/yyyy placeholder.  Read on the server:
+    ``03/02/1970``, ``3/2/1970``, ``03-02-1970``, ``03.02.1970``, ``03021970`` (a numeric
+    keypad may have no "/") and ISO ``1970-02-03`` (links and older pages); anything else,
+    or a day that is not on the calendar, is refused with a message naming the form."""
+
+    PATTERN = r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{4}|[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+    _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+    widget = wtforms.widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, autocomplete: str = "off", **kwargs):
+        render_kw = {"inputmode": "numeric", "pattern": self.PATTERN, "placeholder": "dd/mm/yyyy",
+                     "autocomplete": autocomplete, "maxlength": "10", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, format="%d/%m/%Y", render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        if self.raw_data:  # what she typed comes back as typed
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    @classmethod
+    def parse(cls, raw: str | None) -> date | None:
+        """The date in ``raw`` (None when blank); ValueError with a Vietnamese message when unreadable."""
+        text = (raw or "").strip()
+        if not text:
+            return None
+        if m := cls._ISO.fullmatch(text):
+            year, month, day = m.groups()
+        elif m := cls._DAY_FIRST.fullmatch(text):
+            day, month, year = m.groups()
+        elif re.fullmatch(r"\d{8}", text):
+            day, month, year = text[:2], text[2:4], text[4:]
+        else:
+            raise ValueError(str(_l("Type the date as day/month/year, e.g. 03/02/1970.")))
+        if not 1900 <= int(year) <= 2100:
+            raise ValueError(str(_l("Check the year of %(date)s: type it with 4 digits, e.g. 1970.", date=text)))
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(str(_l("%(date)s is not a date on the calendar: check the day and the month.",
+                                    date=text))) from None
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        self.data = self.parse(" ".join(valuelist))
+
+    def pre_validate(self, form):
+        if self.process_errors:  # unreadable: its own message, not "This field is required."
+            raise wtforms.validators.StopValidation()
