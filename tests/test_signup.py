@@ -3,14 +3,16 @@ for and answers the same whatever was registered before; dates typed day first; 
 never claim a mail was sent when none can be."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from docx import Document
 from flask import g
 
-from quizapp.auth.models import User
+from quizapp.auth.models import Role, User
 from quizapp.core.forms import VnDateField
 from tests.conftest import csrf_token
 
@@ -133,3 +135,18 @@ def test_favicon_is_served(client):
     href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
     png = client.get(href)
     assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_reports_custom_dates_are_typed_day_first(client, auth, make):
+    unit = make.unit()
+    auth.login(make.user(role=Role.UNIT_MANAGER, unit=unit))
+    form = client.get("/reports").get_data(as_text=True)
+    tag = re.search(r'<input id="r-start"[^>]*>', form).group(0)
+    assert 'type="text"' in tag and 'inputmode="numeric"' in tag and 'placeholder="dd/mm/yyyy"' in tag
+    base = f"/reports?kind=custom&unit_id={unit.id}&fmt=docx"
+    ok = client.get(base + "&start=01/01/2026&end=31/03/2026")
+    assert ok.status_code == 200 and ok.mimetype.endswith("wordprocessingml.document")
+    text = "\n".join(p.text for p in Document(io.BytesIO(ok.data)).paragraphs)
+    assert "từ ngày 01/01/2026 đến ngày 31/03/2026" in text
+    bad = client.get(base + "&start=31/02/2026&end=31/03/2026")
+    assert bad.status_code == 422 and "31/02/2026 không phải là một ngày có thật" in bad.get_data(as_text=True)

@@ -68,7 +68,7 @@ class VnDateField(wtforms.DateField):
     keypad may have no "/") and ISO ``1970-02-03`` (links and older pages); anything else,
     or a day that is not on the calendar, is refused with a message naming the form."""
 
-    PATTERN = r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{4}|[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    PATTERN = r"[0-9]{1,2}[\/.\-][0-9]{1,2}[\/.\-][0-9]{4}|[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
     _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
     _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
     widget = wtforms.widgets.TextInput()
