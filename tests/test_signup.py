@@ -150,3 +150,32 @@ def test_the_reports_custom_dates_are_typed_day_first(client, auth, make):
     assert "từ ngày 01/01/2026 đến ngày 31/03/2026" in text
     bad = client.get(base + "&start=31/02/2026&end=31/03/2026")
     assert bad.status_code == 422 and "31/02/2026 không phải là một ngày có thật" in bad.get_data(as_text=True)
+
+
+def test_a_rounds_times_are_typed_day_first_in_vietnam_time(client, db, make, auth):
+    from quizapp.contests.models import Contest, Round
+    from tests.test_contests_views import post_form, round_form_data
+
+    auth.login(make.user(role=Role.ORGANISER))
+    assert post_form(client, "/admin/contests/new", {
+        "title": "Ngày giờ kiểu Việt", "open_to_all": "y", "ranking_order": "score,prediction,duration,submitted_at",
+        "aggregate": "sum", "unit_ranking_order": "participation,average", "min_participation_rate": "0",
+        "results_visibility": "public"}).status_code == 302
+    contest = db.session.scalar(sa.select(Contest))
+    make.questions(3, "TC")
+    path = f"/admin/contests/{contest.id}/rounds/new"
+    html = client.get(path).get_data(as_text=True)
+    tag = re.search(r'<input[^>]*name="opens_at"[^>]*>', html).group(0)
+    assert 'type="text"' in tag and 'placeholder="dd/mm/yyyy hh:mm"' in tag and 'inputmode="numeric"' in tag
+    bad = post_form(client, path, round_form_data(make, opens="31/02/2030 08:00", closes="08/03/2030 23h59"))
+    assert bad.status_code == 422 and "31/02/2030 không phải là một ngày có thật" in bad.get_data(as_text=True)
+    late = post_form(client, path, round_form_data(make, opens="02/03/2030 25:00", closes="08/03/2030 23:59"))
+    assert late.status_code == 422 and "25:00 không phải là giờ trong ngày" in late.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Round)) == 0
+    ok = post_form(client, path, round_form_data(make, opens="02/03/2030 08:00", closes="08/03/2030 23h59"))
+    assert ok.status_code == 302
+    rnd = db.session.scalar(sa.select(Round))
+    assert rnd.opens_at.isoformat() == "2030-03-02T01:00:00+00:00"  # 08:00 in Vietnam = 01:00 UTC
+    assert rnd.closes_at.isoformat() == "2030-03-08T16:59:00+00:00"
+    edit = client.get(f"/admin/contests/{contest.id}/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="opens_at"[^>]*value="02/03/2030 08:00"', edit)
