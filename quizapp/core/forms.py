@@ -59,7 +59,36 @@ class IntegerField(wtforms.IntegerField):
         super().process_formdata(valuelist)
 
 
-class VnDateField(wtforms.DateField):
+class _TypedDate:
+    """What the day-first date fields share: a text input with a pattern, the numeric keypad and
+    a placeholder; what was typed comes back as typed; read by ``parse`` (ValueError: refused)."""
+
+    PLACEHOLDER = DISPLAY = PATTERN = ""
+    widget = wtforms.widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, autocomplete: str = "off", **kwargs):
+        render_kw = {"inputmode": "numeric", "pattern": self.PATTERN, "placeholder": self.PLACEHOLDER,
+                     "autocomplete": autocomplete, "maxlength": str(len(self.PLACEHOLDER) + 3),
+                     **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, format=self.DISPLAY, render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        if self.raw_data:  # what was typed comes back as typed
+            return " ".join(self.raw_data)
+        return self.data.strftime(self.DISPLAY) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        self.data = self.parse(" ".join(valuelist))
+
+    def pre_validate(self, form):
+        if self.process_errors:  # unreadable: its own message, not "This field is required."
+            raise wtforms.validators.StopValidation()
+
+
+class VnDateField(_TypedDate, wtforms.DateField):
     """A date typed as dd/mm/yyyy whatever the browser's locale (issue 21 item 10).
 
     A text input (not ``type=date``, whose order follows the phone's language) with a
@@ -69,19 +98,9 @@ class VnDateField(wtforms.DateField):
     or a day that is not on the calendar, is refused with a message naming the form."""
 
     PATTERN = r"[0-9]{1,2}[\/.\-][0-9]{1,2}[\/.\-][0-9]{4}|[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    PLACEHOLDER, DISPLAY = "dd/mm/yyyy", "%d/%m/%Y"
     _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
     _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-    widget = wtforms.widgets.TextInput()
-
-    def __init__(self, label=None, validators=None, autocomplete: str = "off", **kwargs):
-        render_kw = {"inputmode": "numeric", "pattern": self.PATTERN, "placeholder": "dd/mm/yyyy",
-                     "autocomplete": autocomplete, "maxlength": "10", **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, format="%d/%m/%Y", render_kw=render_kw, **kwargs)
-
-    def _value(self):
-        if self.raw_data:  # what she typed comes back as typed
-            return " ".join(self.raw_data)
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
 
     @classmethod
     def parse(cls, raw: str | None) -> date | None:
@@ -105,38 +124,18 @@ class VnDateField(wtforms.DateField):
             raise ValueError(str(_l("%(date)s is not a date on the calendar: check the day and the month.",
                                     date=text))) from None
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.data = None
-        self.data = self.parse(" ".join(valuelist))
 
-    def pre_validate(self, form):
-        if self.process_errors:  # unreadable: its own message, not "This field is required."
-            raise wtforms.validators.StopValidation()
-
-
-class VnDateTimeField(wtforms.DateTimeField):
+class VnDateTimeField(_TypedDate, wtforms.DateTimeField):
     """A date and time typed ``dd/mm/yyyy hh:mm`` (Vietnam time) whatever the browser's locale.
 
     Read: the day-first date of :class:`VnDateField`, then a time ``8:00``, ``08:00``, ``08h00``,
     ``08.00`` or ``0800`` (a numeric keypad may have no ":"); also ISO ``2026-12-06T08:00`` (older
     pages, links).  Refused with a message that shows the expected form."""
 
-    _TIME = re.compile(r"(\d{1,2})[:hH.]?(\d{2})")
     PATTERN = (r"[0-9]{1,2}[\/.\-][0-9]{1,2}[\/.\-][0-9]{4}[ ,T]+[0-9]{1,2}[:hH.]?[0-9]{2}"
                r"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
-    widget = wtforms.widgets.TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": "numeric", "pattern": self.PATTERN, "placeholder": "dd/mm/yyyy hh:mm",
-                     "autocomplete": "off", "maxlength": "19", **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, format="%d/%m/%Y %H:%M", render_kw=render_kw, **kwargs)
-
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.strftime("%d/%m/%Y %H:%M") if self.data else ""
+    PLACEHOLDER, DISPLAY = "dd/mm/yyyy hh:mm", "%d/%m/%Y %H:%M"
+    _TIME = re.compile(r"(\d{1,2})[:hH.]?(\d{2})")
 
     @classmethod
     def parse(cls, raw: str | None) -> datetime | None:
@@ -157,13 +156,3 @@ class VnDateTimeField(wtforms.DateTimeField):
         if hour > 23 or minute > 59:
             raise ValueError(str(_l("%(time)s is not a time of day: hours 0–23, minutes 0–59.", time=m.group(2))))
         return datetime(day.year, day.month, day.day, hour, minute)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.data = None
-        self.data = self.parse(" ".join(valuelist))
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise wtforms.validators.StopValidation()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import app_script
-from tests.browser.test_phone_journeys import SMALL_PHONE, Taps, assert_accessible
+from tests.browser.test_phone_journeys import SMALL_PHONE, Taps, assert_accessible, small_phone  # noqa: F401
 
 PASSWORD = "matKhau@2026"
 RULES = "Mỗi người thi tối đa một lượt; kết quả xếp theo số câu đúng."
@@ -31,21 +31,6 @@ result = {{**made, "code": campaign.short_code(made["contest_id"])}}
 @pytest.fixture(scope="module")
 def world(live_server):
     return app_script(live_server, SEED)
-
-
-@pytest.fixture()
-def small_phone(browser):
-    contexts = []
-
-    def open_page(locale="vi-VN"):
-        context = browser.new_context(locale=locale, bypass_csp=True, viewport=SMALL_PHONE, device_scale_factor=1,
-                                      is_mobile=True, has_touch=True)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for c in contexts:
-        c.close()
 
 
 def test_share_link_to_first_question_for_a_new_entrant(live_server, small_phone, world):
@@ -106,10 +91,13 @@ def test_the_contest_page_from_a_share_link_offers_both_doors_to_the_open_round(
     expect(page).to_have_url(re.compile(rf"/register\?next={start}$"))
 
 
-def test_dates_are_typed_day_first_whatever_the_browser_locale(live_server, small_phone):
+def test_dates_are_typed_day_first_whatever_the_browser_locale(live_server, browser, request):
     """Item 10: an en-US phone types 03/02/1970 and gets 3 February, not March 2; a bad date is named."""
     base = live_server["url"]
-    page = small_phone(locale="en-US")
+    context = browser.new_context(locale="en-US", bypass_csp=True, viewport=SMALL_PHONE, is_mobile=True,
+                                  has_touch=True)
+    request.addfinalizer(context.close)
+    page = context.new_page()
     page.goto(base + "/register")
     dob = page.locator("#date_of_birth")
     assert dob.get_attribute("type") == "text" and dob.get_attribute("inputmode") == "numeric"
