@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     IntegerField,
-    DateField,
     EmailField,
     PasswordField,
     SelectField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from quizapp.auth.models import EntrantCategory, Role
-from quizapp.core.forms import Form
+from quizapp.core.forms import Form, VnDateField
 
 
 def category_choices():
@@ -41,29 +40,34 @@ def role_choices():
 
 
 class LoginForm(Form):
-    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Remember me"))
     submit = SubmitField(_l("Log in"))
 
 
 class IdentityFieldsMixin:
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
-    phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    date_of_birth = VnDateField(_l("Date of birth"), validators=[Optional()], autocomplete="bday")
+    phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)], render_kw={"autocomplete": "tel"})
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     national_id = StringField(_l("ID number (CCCD)"), validators=[Optional(), Length(max=12)])
 
 
 class RegisterForm(IdentityFieldsMixin, Form):
-    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
+    """What taking part needs: name, phone (the login), unit, password; the date of birth, e-mail
+    and CCCD are optional (the position is added later on "My account")."""
+
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
     category = SelectField(_l("Entrant category"), choices=category_choices)
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)],
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Register"))
 
@@ -124,4 +128,6 @@ class ResetPasswordForm(Form):
 
 class ResetCodeForm(ResetPasswordForm):
     login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
-    code = StringField(_l("Code from your unit manager"), validators=[DataRequired(), Length(max=20)])
+    # The numeric keypad on a phone; a code arriving by SMS can be offered by the keyboard.
+    code = StringField(_l("Code from your unit manager"), validators=[DataRequired(), Length(max=20)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "autocapitalize": "none"})

@@ -34,6 +34,11 @@ def _recipient_allowed(to: str) -> bool:
     return True
 
 
+def configured() -> bool:
+    """Whether this installation can send e-mail at all (``MAIL_SERVER`` is set)."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def send(to: str, subject: str, body: str) -> bool:
     cfg = current_app.config
     server = cfg.get("MAIL_SERVER")

@@ -388,6 +388,14 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
+def reset_mail_available() -> bool:
+    """Whether a reset link can be mailed here; without a mail server the pages point to the
+    one-time code a unit manager gives (and never say a link "has been sent")."""
+    from quizapp.auth import mail
+
+    return mail.configured()
+
+
 def request_password_reset(email: str) -> None:
     """Queue the e-mail of a single-use, expiring reset link to the account with this e-mail, if any.
 

@@ -136,14 +136,16 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    next_path = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             sign_in(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+            return redirect(next_path or url_for("main.index"))
+        # Shown at the password (the field to type again), described to both fields, focused.
         form.password.errors.append(_("Wrong phone number / e-mail or password."))
-        return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+        return render_template("auth/login.html", form=form, next_path=next_path, failed=True), 401
+    return render_template("auth/login.html", form=form, next_path=next_path)
 
 
 def _cfg(key: str) -> str:
@@ -187,6 +189,9 @@ def register():
         return redirect(url_for("main.index"))
     form = RegisterForm()
     form.unit_id.choices = [(0, _("— choose your unit —"))] + _unit_choices()
+    # The round she came for (a share link, "Vào thi"): carried to the login page, then followed.
+    next_path = safe_next(request.args.get("next"))
+    page = lambda: render_template("auth/register.html", form=form, next_path=next_path)  # noqa: E731
     if form.validate_on_submit():
         try:
             created = services.register(
@@ -197,22 +202,24 @@ def register():
                     email=form.email.data,
                     national_id=form.national_id.data,
                     unit_id=form.unit_id.data,
-                    position=form.position.data,
+                    position=None,  # added later on "My account": not needed to take part
                     category=EntrantCategory(form.category.data),
                     password=form.password.data,
                 )
             )
         except ServiceError as exc:
             getattr(form, exc.field or "full_name").errors.append(exc.message)
-            return render_template("auth/register.html", form=form), 422
+            return page(), 422
         # The same answer whether an account was created or the phone / e-mail / CCCD was
         # already registered (the owner and the admins are told by other means). The new
         # account's id stays on the server (g) for what counts registrations, e.g. campaign tags.
         g.registered_user_id = created.id if created is not None else None
-        flash(_("Your registration has been received. Log in with your phone number or e-mail and "
-                "the password you chose. If you already had an account, use “Forgot your password?”."),
-              "success")
-        return redirect(url_for("auth.login"))
+        # What happens next, in the order it happens; the login page fills in the phone she typed
+        # (auth.js, from this tab's sessionStorage: the server's answer stays the same for everyone).
+        flash(_("Your registration has been received. Log in now with your phone number and password to take "
+                "part. Your unit manager will then confirm that you belong to the unit: you can take part "
+                "meanwhile, and your results count for the unit once you are confirmed."), "success")
+        return redirect(url_for("auth.login", next=next_path) if next_path else url_for("auth.login"))
     if request.method == "POST":
         # Name every wrong field at once, the phone / e-mail / CCCD formats included.
         try:
@@ -221,8 +228,8 @@ def register():
             field = getattr(form, exc.field or "phone")
             if exc.message not in field.errors:
                 field.errors = list(field.errors) + [exc.message]
-        return render_template("auth/register.html", form=form), 422
-    return render_template("auth/register.html", form=form)
+        return page(), 422
+    return page()
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -271,12 +278,19 @@ def _reset_limit() -> str:
 @public
 def forgot_password():
     form = ForgotPasswordForm()
+    mail_available = services.reset_mail_available()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
+        if not mail_available:  # nothing can be mailed: never say it was; point to the unit manager's code
+            flash(_("If an account uses this e-mail address, a link still cannot be sent to it: this site has no "
+                    "mail server. Ask your unit manager (or the organisers) for a one-time code and enter it "
+                    "below."), "info")
+            return redirect(url_for("auth.reset_with_code"))
         flash(_("If an account uses this e-mail address, a link to set a new password has been sent to it. "
                 "It works once, within %(minutes)d minutes.", minutes=services.reset_token_minutes()), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form), (422 if request.method == "POST" else 200)
+    return render_template("auth/forgot.html", form=form, mail_available=mail_available), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

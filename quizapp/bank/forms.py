@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from quizapp.bank.validation import (EXCLUSION_GROUP_MAX, EXPLANATION_MAX, EXTERNAL_ID_MAX, MAX_OPTIONS, NOTE_MAX, OPTION_MAX,
                                    SOURCE_MAX, TEXT_MAX)
-from quizapp.core.forms import Form, SubForm
+from quizapp.core.forms import Form, SubForm, VnDateField
 
 IMPORT_EXTENSIONS = ["xlsx", "csv", "docx", "xml", "gift", "txt", "aiken", "yaml", "yml"]
 DIFFICULTY_CHOICES = [SelectChoice(1, _l("1 – easy")), SelectChoice(2, _l("2 – medium")), SelectChoice(3, _l("3 – hard"))]
@@ -44,7 +44,7 @@ class QuestionForm(Form):
     options = FieldList(FormField(OptionForm), min_entries=6, max_entries=MAX_OPTIONS)
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=EXPLANATION_MAX)])
     source = StringField(_l("Source document"), validators=[Optional(), Length(max=SOURCE_MAX)])
-    reference_date = DateField(_l("Reference date"), validators=[Optional()])
+    reference_date = VnDateField(_l("Reference date"), validators=[Optional()])
     external_id = StringField(_l("Question id"), validators=[Optional(), Length(max=EXTERNAL_ID_MAX)])
     exclusion_group = StringField(_l("Exclusion group"), validators=[Optional(), Length(max=EXCLUSION_GROUP_MAX)])
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="approved")
@@ -78,8 +78,8 @@ class FilterForm(Form):
         SelectChoice("retired", _l("Retired")), SelectChoice("superseded", _l("Old versions")), SelectChoice("all", _l("All versions")),
     ])
     source = StringField(_l("Source contains"), validators=[Optional(), Length(max=200)])
-    date_from = DateField(_l("Reference date from"), validators=[Optional()])
-    date_to = DateField(_l("Reference date to"), validators=[Optional()])
+    date_from = VnDateField(_l("Reference date from"), validators=[Optional()])
+    date_to = VnDateField(_l("Reference date to"), validators=[Optional()])
     used = SelectField(_l("Used in attempts"), default="", validators=[Optional()], choices=[
         SelectChoice("", _l("All")), SelectChoice("used", _l("Used")), SelectChoice("unused", _l("Not used yet"))])
     flagged = BooleanField(_l("Only flagged for review"))

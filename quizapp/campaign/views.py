@@ -23,6 +23,7 @@ from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.core.db import db, utcnow
 from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
+from quizapp.core.forms import VnDateField
 from quizapp.jobs.models import Job
 from quizapp.core.urls import external_path, external_url, public_base_url
 from quizapp.units import services as units
@@ -481,7 +482,7 @@ def _report_form(args):
     choices = reports.report_contests()  # drafts are nobody's to report on
     ctx = {"unit_choices": unit_choices, "contests": choices, "args": args,
            "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None, "size": None,
-           "job_fields": None, "issuer_unit_id": issuer_unit_id,
+           "job_fields": None, "issuer_unit_id": issuer_unit_id, "date_pattern": VnDateField.PATTERN,
            "issuing": reports.issuing_settings(issuer_unit_id, args.get("contest_id", type=int))}
     if "kind" not in args:
         return ctx, None
@@ -494,8 +495,9 @@ def _report_form(args):
     try:
         params = reports.report_params(
             args.get("kind", ""), args.get("year", type=int), args.get("number", type=int),
-            _date_arg(args.get("start")), _date_arg(args.get("end")), unit_id, args.get("contest_id", type=int),
-            args.get("threshold", "50").replace(",", "."), args.get("doc_number", "").strip(), issuer_unit_id)
+            _date_arg(args.get("start"), "start"), _date_arg(args.get("end"), "end"), unit_id,
+            args.get("contest_id", type=int), args.get("threshold", "50").replace(",", "."),
+            args.get("doc_number", "").strip(), issuer_unit_id)
     except ServiceError as exc:
         return (render_template("campaign/report.html", **{**ctx, "error": exc.message, "field": exc.field}),
                 422), None
@@ -530,8 +532,9 @@ def report_job():
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
-def _date_arg(raw: str | None) -> date | None:
+def _date_arg(raw: str | None, field: str) -> date | None:
+    """A date typed dd/mm/yyyy (or ISO, from older links); unreadable: refused at its field."""
     try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+        return VnDateField.parse(raw)
+    except ValueError as exc:
+        raise ServiceError("date_invalid", str(exc), field=field) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     HiddenField,
     SelectField,
@@ -29,9 +28,7 @@ from quizapp.contests.models import (
     ReviewPolicy,
 )
 from quizapp.contests.quotas import QuotaItem
-from quizapp.core.forms import Form, IntegerField
-
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+from quizapp.core.forms import Form, IntegerField, VnDateTimeField
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -119,10 +116,9 @@ class RoundForm(Form):
     is added per request by :func:`round_form`."""
 
     title = StringField(_l("Round title"), validators=[DataRequired(), Length(max=255)])
-    opens_at = DateTimeLocalField(_l("Opens at (Vietnam time)"), format=DATETIME_FORMATS,
-                                  validators=[DataRequired()])
-    closes_at = DateTimeLocalField(_l("Closes at (Vietnam time)"), format=DATETIME_FORMATS,
-                                   validators=[DataRequired()])
+    # Typed dd/mm/yyyy hh:mm whatever the browser's locale (issue 21 item 10); ISO still read.
+    opens_at = VnDateTimeField(_l("Opens at (Vietnam time)"), validators=[InputRequired()])
+    closes_at = VnDateTimeField(_l("Closes at (Vietnam time)"), validators=[InputRequired()])
     time_limit_minutes = IntegerField(_l("Time limit per attempt (minutes)"),
                                       default=settings.DEFAULT_TIME_LIMIT_MINUTES,
                                       validators=[InputRequired(), NumberRange(min=1, max=settings.MAX_TIME_LIMIT_MINUTES)])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from quizapp.auth.access import public
 from quizapp.auth.views import safe_next
@@ -25,8 +25,6 @@ def index():
 @bp.route("/lang/<code>", methods=["POST"])
 @public
 def set_language(code: str):
-    from flask import current_app
-
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
@@ -39,3 +37,10 @@ def health():
     return jsonify(status="ok")
 
 
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers and link previews ask for /favicon.ico whatever the page links: no 404."""
+    return current_app.send_static_file("favicon.ico")
