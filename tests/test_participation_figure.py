@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from quizapp.auth.models import Role
-from quizapp.contests.models import ContestStatus
+from quizapp.contests.models import ContestStatus, PredictionMode
 from quizapp.core.db import utcnow
 from quizapp.units.models import UnitKind
 from tests.leaderboards_support import live  # noqa: F401  (no ranking cache across tests)
@@ -27,16 +27,18 @@ def _city(make, db):
     contest = make.contest("Cuộc thi CCHC 2026", published=True)
     contest.min_participation_rate = 30
     db.session.commit()
-    rnd = make.round(quotas=(("TC", 0, 5),), contest=contest, title="Tuần 1", number=1)
+    # No prediction: its results are published while open (issue 20 item 4), as these pages show them.
+    rnd = make.round(quotas=(("TC", 0, 5),), contest=contest, title="Tuần 1", number=1,
+                     prediction_mode=PredictionMode.OFF)
     members = [make.user(unit=ward1, full_name=f"Phường Một {i}") for i in range(2)] + \
               [make.user(unit=ward2, full_name="Phường Hai 0")]
     for m in members:
-        make.submission(rnd, m, 3, "1", start=utcnow() - timedelta(hours=2))
+        make.submission(rnd, m, 3, None, start=utcnow() - timedelta(hours=2))
     newcomer = make.user(unit=ward2, full_name="Chưa Xác Nhận")
     newcomer.unit_confirmed = False
     db.session.commit()
-    make.submission(rnd, newcomer, 5, "1", start=utcnow() - timedelta(hours=2))
-    make.submission(rnd, make.user(unit=other, full_name="Người Sở"), 4, "1", start=utcnow() - timedelta(hours=2))
+    make.submission(rnd, newcomer, 5, None, start=utcnow() - timedelta(hours=2))
+    make.submission(rnd, make.user(unit=other, full_name="Người Sở"), 4, None, start=utcnow() - timedelta(hours=2))
     return {"province": province, "city": city, "other": other, "manager": manager, "contest": contest,
             "round": rnd}
 
@@ -96,7 +98,7 @@ def test_dashboard_shows_the_units_rank_and_the_gap_to_the_prize_floor(client, a
     rnd = w["round"]
     ward = next(u for u in w["city"].children if u.name == "Phường 2")
     for i in range(3):
-        make.submission(rnd, make.user(unit=ward, full_name=f"Thêm {i}"), 2, "1", start=utcnow() - timedelta(hours=1))
+        make.submission(rnd, make.user(unit=ward, full_name=f"Thêm {i}"), 2, None, start=utcnow() - timedelta(hours=1))
     standing = participation.standing(rnd.id, w["city"].id)
     assert standing.missing == 0 and standing.rank is not None
     html = client.get(f"/units/{w['city'].id}/dashboard").get_data(as_text=True)
