@@ -210,18 +210,22 @@ def compute_report(unit_id: int | None, period: Period, contest_id: int | None =
     people = int(db.session.scalar(sa.select(sa.func.count(sa.distinct(s.user_id))).where(in_scope)) or 0) \
         if round_ids else 0
     top_people = []
-    if round_ids:
+    # The leaders of each contest: scores are never added across contests (their rounds, question
+    # counts and rules differ), so a person leading two contests appears once per contest.
+    titles = {r.contest_id: r.contest.title for r in rounds}
+    for contest_id in sorted(titles, key=lambda cid: titles[cid]):
+        in_contest = [r.id for r in rounds if r.contest_id == contest_id]
         total_score = sa.func.sum(s.score).label("total")
         best = (sa.select(s.user_id, total_score, sa.func.sum(s.max_score).label("mx"),
                           sa.func.sum(s.duration_ms).label("ms"), sa.func.count().label("n"),
                           sa.func.max(s.unit_id).label("unit_id"))
-                .where(in_scope).group_by(s.user_id)
+                .where(in_scope, s.round_id.in_(in_contest)).group_by(s.user_id)
                 .order_by(total_score.desc(), sa.func.sum(s.duration_ms), s.user_id).limit(TOP_N).subquery())
         for r in db.session.execute(
                 sa.select(best, User.full_name, Unit.name.label("unit_name")).join(User, User.id == best.c.user_id)
                 .outerjoin(Unit, Unit.id == best.c.unit_id).order_by(best.c.total.desc(), best.c.ms, best.c.user_id)):
-            top_people.append({"name": r.full_name, "unit": r.unit_name or "", "score": int(r.total),
-                               "max": int(r.mx), "rounds": int(r.n), "ms": int(r.ms)})
+            top_people.append({"contest": titles[contest_id], "name": r.full_name, "unit": r.unit_name or "",
+                               "score": int(r.total), "max": int(r.mx), "rounds": int(r.n), "ms": int(r.ms)})
     progress(len(rounds) + 2, total_steps)
     areas = []
     if round_ids:
@@ -445,9 +449,9 @@ def build_docx(data: ReportData, path: Path) -> None:
     else:
         para("Không có đơn vị nào dưới ngưỡng.")
     para("V. CÁ NHÂN VÀ ĐƠN VỊ DẪN ĐẦU", bold=True)
-    table(["TT", "Họ và tên", "Đơn vị", "Tổng điểm", "Số vòng"],
-          [[i, p["name"], p["unit"], f"{p['score']}/{p['max']}", p["rounds"]]
-           for i, p in enumerate(data.top_people, start=1)], [10, 50, 60, 25, 20])
+    table(["TT", "Cuộc thi", "Họ và tên", "Đơn vị", "Tổng điểm", "Số vòng"],
+          [[i, p["contest"], p["name"], p["unit"], f"{p['score']}/{p['max']}", p["rounds"]]
+           for i, p in enumerate(data.top_people, start=1)], [10, 40, 40, 45, 20, 15])
     table(["TT", "Đơn vị", "Tỷ lệ tham gia bình quân (%)", "Điểm TB"],
           [[i, u.name, _fmt(u.rate), _fmt(u.average, 2)] for i, u in enumerate(data.top_units, start=1)],
           [10, 85, 40, 30])
@@ -495,8 +499,9 @@ def build_xlsx(data: ReportData, path: Path) -> None:
     sheet("Phân bố điểm", label, ["Mức kết quả", "Số lượt người"], [[lbl, n] for lbl, n in data.bands], [30, 14])
     sheet("Dưới ngưỡng", label, ["Mã", "Đơn vị", "Biên chế", "Tỷ lệ tham gia BQ (%)"],
           [[u.code, u.name, u.headcount, u.rate] for u in data.below], [12, 45, 10, 14])
-    sheet("Dẫn đầu", label, ["Họ và tên", "Đơn vị", "Tổng điểm", "Điểm tối đa", "Số vòng"],
-          [[p["name"], p["unit"], p["score"], p["max"], p["rounds"]] for p in data.top_people], [30, 40, 10, 10, 8])
+    sheet("Dẫn đầu", label, ["Cuộc thi", "Họ và tên", "Đơn vị", "Tổng điểm", "Điểm tối đa", "Số vòng"],
+          [[p["contest"], p["name"], p["unit"], p["score"], p["max"], p["rounds"]] for p in data.top_people],
+          [30, 30, 40, 10, 10, 8])
     sheet("Lĩnh vực", label, ["Lĩnh vực", "Số câu trả lời", "Số câu đúng", "Tỷ lệ đúng (%)"],
           [[a["name"], a["answers"], a["correct"], a["pct"]] for a in data.areas], [45, 14, 12, 12])
     wb.close()
