@@ -49,6 +49,7 @@ def hall(tmp_path_factory):
     })
     env.pop("REDIS_URL", None)
     port = _free_port()
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"  # production refuses to start without it (issue 20 item 1)
     if _redis_up():
         env.update({"LIVE_REDIS_URL": "redis://127.0.0.1:6379/7", "LIVE_REDIS_PREFIX": f"livetest{port}:"})
     jobs_dir = tmp_path_factory.mktemp("hall-jobs")
