@@ -9,9 +9,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from quizapp.core.forms import Form, IntegerField
 from quizapp.plans.models import Audience, FormGroup
 
-AUDIENCE_CHOICES = [(Audience.CIVIL_SERVANTS.value, _l("Civil servants")), (Audience.CITIZENS.value, _l("Citizens")),
+AUDIENCE_CHOICES = [(Audience.CIVIL_SERVANTS.value, _l("Civil servants and public employees")), (Audience.CITIZENS.value, _l("Citizens")),
                     (Audience.BUSINESSES.value, _l("Businesses"))]
-GROUP_CHOICES = [(FormGroup.CIVIL_SERVANTS.value, _l("Civil servants")),
+GROUP_CHOICES = [(FormGroup.CIVIL_SERVANTS.value, _l("Civil servants and public employees")),
                  (FormGroup.PUBLIC.value, _l("Organisations, citizens and businesses"))]
 
 
@@ -47,7 +47,7 @@ class ActivityForm(Form):
     held_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date (day/month/year)."))])
     form_id = SelectField(_l("Form of communication"), choices=[], validate_choice=False)
     title = StringField(_l("What was done"), validators=[DataRequired(), Length(max=255)])
-    audience = SelectField(_l("Audience"), choices=AUDIENCE_CHOICES, validate_choice=False)
+    audience = SelectField(_l("Who was reached"), choices=AUDIENCE_CHOICES, validate_choice=False)
     reached = IntegerField(_l("People reached"), default=0, validators=[Optional(), NumberRange(0, 10_000_000)])
     task_id = SelectField(_l("Plan task it serves"), choices=[], validate_choice=False)
     link = StringField(_l("Link (article, video, post)"), validators=[Optional(), Length(max=500)])

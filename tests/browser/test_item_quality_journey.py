@@ -143,7 +143,11 @@ def test_an_entrant_practises_on_a_phone(live_server, browser, signed_in):
         assert axe_violations(page) == []
         screenshot(page, "practice-feedback-phone")
         page.get_by_role("link", name="Kết thúc").click()
+        # Questions are left: the page asks first (issue 21 item 10), then lists what was missed.
+        expect(page.get_by_role("heading", name="Kết thúc lượt ôn tập?")).to_be_visible()
+        page.get_by_role("link", name="Kết thúc ngay").click()
         expect(page.get_by_text(re.compile(r"Đúng \d trên 1 câu đã trả lời"))).to_be_visible()
+        expect(page.get_by_role("heading", name="Các câu nên xem lại")).to_be_visible()
         page.goto(base + "/practice")
         expect(page.get_by_text(re.compile(r"Bạn đã ôn 1/\d+ câu"))).to_be_visible()
     finally:
