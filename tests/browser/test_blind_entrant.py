@@ -20,7 +20,7 @@ PHONE_390 = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def six_minute_round(live_server):
-    seed(live_server, "participants", people=[["0966000001", "Lê Văn Khiếm Thị"]])
+    seed(live_server, "participants", people=[["0966500001", "Lê Văn Khiếm Thị"]])
     return seed(live_server, "open_round", title="Thi thử cho người khiếm thị", round_title="Vòng nghe đọc",
                 description="Vòng thi sáu phút.", time_limit_minutes=6)
 
@@ -47,7 +47,7 @@ def test_a_blind_entrant_hears_the_time_and_each_save_once_and_confirms_with_the
                                   bypass_csp=True)  # only so axe-core can be injected
     page = context.new_page()
     page.clock.install()
-    login(page, base, "0966000001", "matKhau@2026")
+    login(page, base, "0966500001", "matKhau@2026")
     page.goto(f"{base}/rounds/{six_minute_round['round_id']}/start")
     page.get_by_role("button", name="Bắt đầu làm bài").click()
     page.wait_for_url(re.compile(r"/attempts/\d+$"))
