@@ -15,7 +15,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from quizapp.bank.formats.records import LETTERS, OptionRecord, QuestionRecord, decode_text, strip_question_number
+from quizapp.bank.formats.records import (
+    LETTERS, OptionRecord, QuestionRecord, decode_text, nonblank_lines,
+    strip_question_number,
+)
 
 # "A." and "A)" as Moodle reads them, and "A-" / "A:" as people type them ("A- Sở Nội vụ").
 _AIKEN_OPTION = re.compile(r"^([A-Za-z])(?:[).:]|[ \t]*+[-–](?=[ \t]))[ \t]*+")
@@ -31,7 +34,7 @@ def read_aiken(content: bytes) -> list[QuestionRecord]:
     text = decode_text(content)
     records: list[QuestionRecord] = []
     current: QuestionRecord | None = None
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in nonblank_lines(text):
         line = raw.strip()
         if len(line) < 2:
             continue

@@ -18,7 +18,8 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from quizapp.bank.formats.records import (
-    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, decode_text, option_heading, strip_html_comments,
+    FALSE_LABEL, TRUE_LABEL, OptionRecord, QuestionRecord, decode_text, nonblank_lines, option_heading,
+    strip_html_comments,
 )
 
 _GIFT_ESCAPES = {":": "\x01", "#": "\x02", "=": "\x03", "{": "\x04", "}": "\x05", "~": "\x06", "n": "\x07"}
@@ -65,15 +66,15 @@ def _gift_post(text: str, html_format: bool = False) -> str:
 
 def _gift_blocks(text: str):
     """(first line number, lines) of each blank-line separated block."""
-    block, start = [], 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            if not block:
-                start = number
-            block.append(line)
-        elif block:
+    block, start, last = [], 0, 0
+    for number, line in nonblank_lines(text):
+        if block and number > last + 1:
             yield start, block
             block = []
+        if not block:
+            start = number
+        block.append(line)
+        last = number
     if block:
         yield start, block
 
