@@ -162,7 +162,7 @@ class Client:
                     h["Last-Event-ID"] = str(self.last_id)
                 self.conn.request("GET", f"/live/stream/{code}", headers=h)
                 resp = self.conn.getresponse()
-                data = None
+                data, kind = None, "message"
                 while True:
                     line = resp.readline()
                     if not line:
@@ -170,15 +170,19 @@ class Client:
                     line = line.decode("utf-8").rstrip("\n")
                     if line.startswith("id: "):
                         self.last_id = int(line[4:])
+                    elif line.startswith("event: "):
+                        kind = line[7:]
                     elif line.startswith("data: "):
                         data = line[6:]
+                    elif line == "" and kind != "state":  # "answered" (who has answered), pings, retry
+                        data, kind = None, "message"
                     elif line == "" and data:
                         t = time.perf_counter()
                         state = json.loads(data)["state"]
                         item = state.get("item") or {}
                         self.seen.append((t, state["v"], state["phase"], item.get("id"),
                                           item.get("audience_count")))
-                        data = None
+                        data, kind = None, "message"
             except gevent.GreenletExit:
                 raise
             except Exception as exc:  # noqa: BLE001
@@ -236,7 +240,7 @@ def main() -> int:
         database_url, drop = create_database("quizapp_bench_live")
     prefix = f"benchlive{uuid.uuid4().hex[:8]}:"
     env = {**os.environ, "QUIZAPP_CONFIG": "production", "SECRET_KEY": "bench-live-secret-key-0123456789abcdef0",
-           "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": database_url,
+           "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": database_url, "PUBLIC_BASE_URL": "http://127.0.0.1",
            "LIVE_REDIS_URL": args.redis, "LIVE_REDIS_PREFIX": prefix, "LIVE_DEVICE_RATE_LIMIT": "10000 per minute",
            "LIVE_AUDIENCE_JOIN_RATE_LIMIT": "100000 per minute", "LIVE_JOIN_RATE_LIMIT": "10000 per minute",
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_IP_RATE_LIMIT": "1000 per minute",
@@ -413,6 +417,8 @@ def main() -> int:
             "close_max_ms": round(max(close_lat), 1) if close_lat else None,
         }
         results["stream_errors"] = sum(len(c.errors) for c in everyone)
+        from collections import Counter
+        results["stream_error_kinds"] = Counter(e[:60] for c in everyone for e in c.errors).most_common(4)
         results["load_after"] = os.getloadavg()[0]
         print(json.dumps(results["answers"], ensure_ascii=False), flush=True)
     except BaseException:
@@ -465,7 +471,7 @@ def _report(r: dict) -> None:
               f"vote request p95 {a['vote_p95_ms']} ms, max {a['vote_max_ms']} ms; after the close "
               f"{a['streams_showing_close']} streams showed audience_count {a['audience_count_shown']} "
               f"(p95 {a['close_p95_ms']} ms, max {a['close_max_ms']} ms after the MC's close).")
-    print(f"Stream errors (reconnects by the client's own loop): {r.get('stream_errors')}")
+    print(f"Stream errors (reconnects by the client's own loop): {r.get('stream_errors')} {r.get('stream_error_kinds')}")
 
 
 if __name__ == "__main__":
