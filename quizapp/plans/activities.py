@@ -212,6 +212,31 @@ def activities_of(unit_ids: list[int], start: date, end: date, limit: int | None
     return list(db.session.scalars(stmt))
 
 
+@dataclass(frozen=True)
+class ListedActivity:
+    """One line of a unit's activity list: the activity (its form loaded) and how many files it has."""
+
+    activity: Activity
+    files: int
+
+
+def activity_page(unit_ids: list[int], start: date, end: date, per_page: int, page: int) -> tuple[list, int]:
+    """One page of the list, newest first, and the number of activities in all.
+
+    The files are counted in the database (the list shows their number, never the files), and a
+    first page that is not full is every activity: then no count query is needed."""
+    n_files = (sa.select(sa.func.count(Evidence.id)).where(Evidence.activity_id == Activity.id)
+             .correlate(Activity).scalar_subquery())
+    scope = (Activity.unit_id.in_(unit_ids), Activity.held_on >= start, Activity.held_on <= end)
+    rows = db.session.execute(
+        sa.select(Activity, n_files).options(joinedload(Activity.form)).where(*scope)
+        .order_by(Activity.held_on.desc(), Activity.id.desc()).limit(per_page + 1).offset((page - 1) * per_page)).all()
+    listed = [ListedActivity(a, int(n)) for a, n in rows[:per_page]]
+    if page == 1 and len(rows) <= per_page:
+        return listed, len(listed)
+    return listed, count_of(unit_ids, start, end)
+
+
 def count_of(unit_ids: list[int], start: date, end: date) -> int:
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(
         Activity.unit_id.in_(unit_ids), Activity.held_on >= start, Activity.held_on <= end)) or 0)

@@ -258,9 +258,7 @@ def activity_list(unit_id: int):
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
     ids = [unit.id]
     start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = activities.activities_of(ids, start, end, PER_PAGE, (page - 1) * PER_PAGE)
-    # The first page shorter than a page is every row: no count query.
-    total = len(rows) if page == 1 and len(rows) < PER_PAGE else activities.count_of(ids, start, end)
+    rows, total = activities.activity_page(ids, start, end, PER_PAGE, page)
     auto = activities.automatic_activities(ids, start, end, per_unit=True)
     comp = completion.completion(unit, year, auto=auto)
     return render_template("plans/activity_list.html", unit=unit, year=year, rows=rows, total=total, page=page,
