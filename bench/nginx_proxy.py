@@ -27,7 +27,13 @@ def nginx_binary() -> str | None:
 
 class NginxProxy:
     def __init__(self, listen_port: int, upstream_ports: list[int], worker_connections: int = 4096,
-                 proxy_secret: str = DEFAULT_PROXY_SECRET, server_name: str | None = None):
+                 proxy_secret: str = DEFAULT_PROXY_SECRET, server_name: str | None = None,
+                 access_log: str | None = None, worker_priority: int = 0):
+        # access_log: a file for one line per request (when nginx read it, how long it took, status, URI):
+        # the storm matches refused answers to when nginx received them.  worker_priority: nginx's own
+        # (deploy/nginx.conf sets -5, so busy app workers never starve the process that stamps arrivals).
+        self.access_log = access_log
+        self.worker_priority = worker_priority
         self.proxy_secret = proxy_secret  # the app's PROXY_SECRET (nginx.conf: /etc/nginx/quizapp-secret.conf)
         self.server_name = server_name  # with a name: a default_server drops every other Host, as deployed
         self.listen_port = listen_port
@@ -46,15 +52,17 @@ class NginxProxy:
             default = (f"    server {{\n        listen 127.0.0.1:{self.listen_port} default_server;\n"
                        f"        server_name _;\n        return 444;\n    }}\n")
             name = f"        server_name {self.server_name};\n"
+        log = (f"    log_format arrival '$msec $request_time $status $request_method $request_uri';\n"
+               f"    access_log {self.access_log} arrival;\n") if self.access_log else "    access_log off;\n"
         return f"""{user}worker_processes 1;
+worker_priority {self.worker_priority};
 daemon off;
 pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 worker_rlimit_nofile {self.worker_connections * 2 + 64};
 events {{ worker_connections {self.worker_connections}; }}
 http {{
-    access_log off;
-    client_body_temp_path {d}/body;
+{log}    client_body_temp_path {d}/body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
     uwsgi_temp_path {d}/uwsgi;

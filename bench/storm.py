@@ -59,6 +59,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 import uuid
@@ -146,8 +147,9 @@ class Http:
     def __init__(self, stats: Stats, max_inflight: int):
         self.stats = stats
         self.sem = asyncio.Semaphore(max_inflight)
+        self.answer_timings: list[dict] = []  # every save/submit try: where its time went before nginx
 
-    async def once(self, port, method, path, body=None, cookie="", token="", timeout=60.0):
+    async def once(self, port, method, path, body=None, cookie="", token="", timeout=60.0, timings=None):
         """One request on a new connection (sync workers close it): (status, headers, body bytes)."""
         data = json.dumps(body).encode() if body is not None else b""
         head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
@@ -159,15 +161,24 @@ class Http:
         if body is not None or method in ("POST", "PUT"):
             head += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
         raw_req = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+        called = time.time()
         async with self.sem:
             async def go():
+                timing["slot"] = time.time() - called
                 reader, writer = await asyncio.open_connection(HOST, port)
+                timing["connected"] = time.time() - called
                 try:
                     writer.write(raw_req)
                     await writer.drain()
+                    timing["written"] = time.time() - called
                     return await reader.read()
                 finally:
                     writer.close()
+            timing: dict = {"called_wall": called, "path": path}
+            if timings is not None:
+                timings.append(timing)
+            if method in ("POST", "PUT") and (path.endswith("/submit") or "/answers/" in path):
+                self.answer_timings.append(timing)
             raw = await asyncio.wait_for(go(), timeout)
         header, _, payload = raw.partition(b"\r\n\r\n")
         lines = header.decode("latin-1").split("\r\n")
@@ -197,10 +208,12 @@ class Session:
         port = port or self.port
         backoff = 0.2
         self.tries = []  # the status of each try of this call (None: transport error), for the report
+        self.timings = []  # per try: when it was called, and seconds to a slot, to connected, to written
         while True:
             t0 = time.monotonic()
             try:
-                status, headers, raw = await self.http.once(port, method, path, body, self.cookie, self.token)
+                status, headers, raw = await self.http.once(port, method, path, body, self.cookie, self.token,
+                                                            timings=self.timings)
             except (OSError, asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError):
                 status, headers, raw = None, {}, b""
             elapsed = time.monotonic() - t0
@@ -287,7 +300,9 @@ async def entrant(i: int, sess: Session, ports: list[int], args, ledger: Ledger,
         ledger.in_time_refused[kind] += 1
         ledger.in_time_details.append({
             "kind": kind, "sent_after_server_deadline_s": round(sent_wall - server_deadline, 3),
-            "countdown_lag_s": round(countdown_lag, 3), "tries": list(sess.tries)})
+            "countdown_lag_s": round(countdown_lag, 3), "tries": list(sess.tries),
+            "timings": [{k: (round(v, 3) if k != "called_wall" else v) for k, v in t.items()}
+                        for t in sess.timings], "server_deadline_wall": server_deadline})
     questions = at["questions"]
     plan = [(q, rng.choice(q["options"])["id"]) for q in questions]
     if rng.random() < 0.3:  # change one answer later
@@ -700,7 +715,8 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     proof = prove(db_url, rid, ledger, set(range(len(logins))))
     baseline["loadavg_after_storm"] = os.getloadavg()
     return {"login_s": login_s, "login_stats": login_stats, "baseline": baseline, "storm_s": storm_s, "stats": stats, "ledger": ledger,
-            "fault": fault, "extra": extra, "finalize": finalize, "proof": proof}
+            "fault": fault, "extra": extra, "finalize": finalize, "proof": proof,
+            "answer_timings": http.answer_timings}
 
 
 def disruption(stats: Stats, fault: dict) -> dict:
@@ -749,6 +765,24 @@ def report(args, res: dict) -> int:
               f"{1000 * pct(lat, .5):.0f} | "
               f"{1000 * pct(lat, .99):.0f} | {1000 * max(lat, default=0):.0f} | {failed or 0} | {refused or 0} |")
     print(f"\nrefusals seen by clients: {dict(ledger.refused) or 'none'}")
+    arrivals = nginx_arrivals(getattr(args, "access_log", None))
+    if arrivals:
+        print("\nwhere answers waited before nginx stamped their arrival (s; every save and submit try):")
+        print("| request | tries | to a connection slot p99 | TCP connected p50 / p99 / max | written → nginx read "
+              "p50 / p99 / max | matched in nginx's log |\n|---|---|---|---|---|---|")
+        for kind, test in (("save", lambda p: "/answers/" in p), ("submit", lambda p: p.endswith("/submit"))):
+            rows = [t for t in res["answer_timings"] if test(t["path"]) and "written" in t]
+            waits = []
+            for t in rows:
+                seen = [a for a in arrivals.get(t["path"], []) if a >= t["called_wall"] - 0.05]
+                if seen:
+                    waits.append(min(seen) - (t["called_wall"] + t["written"]))
+            if rows:
+                q = lambda xs, f: round(sorted(xs)[min(len(xs) - 1, int(f * len(xs)))], 3) if xs else "–"
+                slot = [t["slot"] for t in rows]
+                conn = [t["connected"] - t["slot"] for t in rows]
+                print(f"| {kind} | {len(rows)} | {q(slot, .99)} | {q(conn, .5)} / {q(conn, .99)} / {round(max(conn), 3)} | "
+                      f"{q(waits, .5)} / {q(waits, .99)} / {round(max(waits), 3) if waits else '–'} | {len(waits)} |")
     in_time = sum(ledger.in_time_refused.values())
     print(f"\n**answers sent in time but refused `time_up`: {in_time}** {dict(ledger.in_time_refused) or ''}")
     if ledger.in_time_details:
@@ -761,6 +795,9 @@ def report(args, res: dict) -> int:
               f"{max(d['countdown_lag_s'] for d in details)} max)")
         for d in details[:20]:
             print(f"  - {d}")
+            where = where_it_waited(d, arrivals)
+            if where:
+                print(f"    where it waited: {where}")
     tl = stats.timeline
     peak = max(((s, sum(tl[t]["ok"] for t in range(s, s + 10)) / 10) for s in list(tl)), key=lambda x: x[1],
                default=(0, 0))
@@ -799,6 +836,34 @@ def report(args, res: dict) -> int:
     return 0 if ok else 1
 
 
+def nginx_arrivals(path: str | None) -> dict[str, list[float]]:
+    """URI → the times nginx received each request for it ($msec − $request_time of its access log)."""
+    out: dict[str, list[float]] = defaultdict(list)
+    if not path or not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 5:
+                out[parts[4]].append(float(parts[0]) - float(parts[1]))
+    return out
+
+
+def where_it_waited(detail: dict, arrivals: dict[str, list[float]]) -> str:
+    """For a refused answer: seconds from the client's call to a connection slot, to TCP connected,
+    to the request written, and to nginx reading it; and nginx's arrival against the deadline."""
+    parts = []
+    deadline = detail.get("server_deadline_wall")
+    for t in detail.get("timings", []):
+        called = t["called_wall"]
+        seen = [a for a in arrivals.get(t.get("path", ""), []) if a >= called - 0.05]
+        nginx = min(seen) - called if seen else None
+        parts.append(f"slot {t.get('slot')} s, connected {t.get('connected')} s, written {t.get('written')} s, "
+                     f"nginx read it at {round(nginx, 3) if nginx is not None else '?'} s after the call"
+                     + (f" = deadline + {round(min(seen) - deadline, 3)} s" if seen and deadline else ""))
+    return "; ".join(parts)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fault", choices=("none", "kill-worker", "restart-postgres", "slow-clients"), default="none")
@@ -811,6 +876,8 @@ def main() -> int:
     ap.add_argument("--background-load", type=int, default=0,
                     help="busy processes (a Python busy loop each) running during the whole run")
     ap.add_argument("--two-instances", action="store_true")
+    ap.add_argument("--nginx-priority", type=int, default=-5,
+                    help="nginx's worker_priority (deploy/nginx.conf: -5; 0 = as busy as the app workers)")
     ap.add_argument("--consumer", action="store_true",
                     help="run the job consumer beside the servers (its every-minute sweep closes expired attempts "
                          "during the storm, as in production)")
@@ -894,7 +961,10 @@ def _run(args, ports, servers, redis_url, busy):
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             if args.proxy == "nginx":
                 conns = max(4096, 2 * (args.max_inflight + args.slow_clients) + 256)  # client + upstream each
-                with NginxProxy(free_port(ports[-1] + 10), ports, worker_connections=conns) as proxy:
+                args.access_log = str(Path(tempfile.mkdtemp(prefix="storm-nginx-")) / "access.log")
+                print(f"[storm] nginx access log (arrival times): {args.access_log}", flush=True)
+                with NginxProxy(free_port(ports[-1] + 10), ports, worker_connections=conns,
+                                access_log=args.access_log, worker_priority=args.nginx_priority) as proxy:
                     args.app_port = ports[0]
                     return asyncio.run(storm(args, [proxy.listen_port], db_url, seed["round_id"], logins,
                                              probe_login, throttle_login, servers, cluster))
