@@ -651,6 +651,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     stats.__init__()
     storm_wall = datetime.now(timezone.utc)
     storm_t0 = time.monotonic()
+    overflows_before = listen_overflows()
     eng = sa.create_engine(db_url)
     with eng.begin() as c:
         c.execute(sa.text("UPDATE rounds SET opens_at = :o, closes_at = :c, time_limit_seconds = :t WHERE id = :r"),
@@ -703,6 +704,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     crashed = [t.exception() for t in done_tasks if not t.cancelled() and t.exception() is not None]
     ledger.anomalies += [f"client task crashed: {e!r}" for e in crashed[:5]]
     storm_s = time.monotonic() - storm_t0
+    overflows = listen_overflows() - overflows_before
 
     # 6. finalize after the round has closed (+ grace), then prove
     await asyncio.sleep(max(0.0, close_mono + args.grace + 1 - time.monotonic()))
@@ -716,7 +718,7 @@ async def storm(args, ports, db_url, rid, logins, probe_login, throttle_login, s
     baseline["loadavg_after_storm"] = os.getloadavg()
     return {"login_s": login_s, "login_stats": login_stats, "baseline": baseline, "storm_s": storm_s, "stats": stats, "ledger": ledger,
             "fault": fault, "extra": extra, "finalize": finalize, "proof": proof,
-            "answer_timings": http.answer_timings}
+            "answer_timings": http.answer_timings, "listen_overflows": overflows}
 
 
 def disruption(stats: Stats, fault: dict) -> dict:
@@ -783,6 +785,8 @@ def report(args, res: dict) -> int:
                 conn = [t["connected"] - t["slot"] for t in rows]
                 print(f"| {kind} | {len(rows)} | {q(slot, .99)} | {q(conn, .5)} / {q(conn, .99)} / {round(max(conn), 3)} | "
                       f"{q(waits, .5)} / {q(waits, .99)} / {round(max(waits), 3) if waits else '–'} | {len(waits)} |")
+    print(f"\nconnections dropped because an accept queue was full during the storm (kernel's ListenOverflows, "
+          f"every socket of the machine): {res.get('listen_overflows')}")
     in_time = sum(ledger.in_time_refused.values())
     print(f"\n**answers sent in time but refused `time_up`: {in_time}** {dict(ledger.in_time_refused) or ''}")
     if ledger.in_time_details:
@@ -834,6 +838,17 @@ def report(args, res: dict) -> int:
         "in_time_details": ledger.in_time_details}, indent=1,
         ensure_ascii=False))
     return 0 if ok else 1
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listening socket's accept queue was full
+    (TcpExt ListenOverflows, all sockets of this machine): the client retries its SYN after 1 s, 3 s..."""
+    try:
+        with open("/proc/net/netstat") as f:
+            head, values = f.readline().split(), f.readline().split()
+        return int(dict(zip(head, values)).get("ListenOverflows", 0))
+    except (OSError, ValueError):
+        return -1
 
 
 def nginx_arrivals(path: str | None) -> dict[str, list[float]]:
