@@ -508,14 +508,15 @@ def main() -> int:
         results["pages_with_submissions_per_s"] = 0 if args.no_stream else args.rate
         refreshes_before = cache_for(app).background_refreshes
         in_request = {"round_snapshot": 0, "unit_ranking": 0}
+        owners = {"round_snapshot": snapshots, "unit_ranking": unit_ranking}
         for name in in_request:  # count the recomputations this (the web) process does itself
-            original = getattr(services, f"compute_{name}")
+            original = getattr(owners[name], f"compute_{name}")
 
             def counted(*a, _original=original, _name=name, **kw):
                 in_request[_name] += 1
                 return _original(*a, **kw)
 
-            setattr(services, f"compute_{name}", counted)
+            setattr(owners[name], f"compute_{name}", counted)
         def streamed() -> int:  # the writer's submissions (numbered from 1000) so far
             with app.app_context():
                 return db.session.scalar(sa.text("SELECT count(*) FROM attempts WHERE round_id = :r AND number >= 1000"),
