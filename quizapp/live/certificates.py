@@ -130,6 +130,8 @@ def issue(event: LiveEvent, actor_id: int | None, reason: str = "") -> Issued:
 
     check_issuable(event)
     reason = campaign.clean_reason(reason)
+    # Two organisers pressing at once: the second waits for the first's rows (PostgreSQL; SQLite has one writer).
+    db.session.execute(sa.select(LiveEvent.id).where(LiveEvent.id == event.id).with_for_update())
     rows = results.standings(event)
     units = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(
         Unit.id.in_([r.unit_id for r in rows]))).all()) if rows else {}
