@@ -157,6 +157,9 @@ class Config:
     # verification codes (keep it when rotating SECRET_KEY, or printed certificates stop verifying);
     # the largest certificate ZIP / report (results read) built inside a request.
     CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
+    # /verify/<code> (campaign and live certificates) per address: a person checks a few codes; a
+    # prize-hunter trying codes meets a 404 for each (40-bit signatures) and then this limit.
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
     CAMPAIGN_INLINE_CERTIFICATES = int(os.environ.get("CAMPAIGN_INLINE_CERTIFICATES", "300"))
     CAMPAIGN_INLINE_REPORT_ENTRANTS = int(os.environ.get("CAMPAIGN_INLINE_REPORT_ENTRANTS", "20000"))
     CAMPAIGN_INLINE_FINISHERS = int(os.environ.get("CAMPAIGN_INLINE_FINISHERS", "20000"))

@@ -301,7 +301,12 @@ def test_certificates_for_every_team_and_member_through_the_campaign_kit(app, db
     import zipfile
 
     from quizapp.jobs.models import Job
+    from quizapp.live import builder
 
+    # Issued only from the final results the organiser published (tests/test_live_certificates.py).
+    play.finish(world.event, world.organiser.id)
+    builder.publish_results(world.event, True, world.organiser.id)
+    db.session.commit()
     auth.login(world.organiser)
     token = csrf_token(auth.client, f"/live/events/{world.event.id}/results")
     resp = auth.client.post(f"/live/events/{world.event.id}/certificates", data={"csrf_token": token})

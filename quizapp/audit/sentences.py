@@ -194,6 +194,14 @@ ACTIONS: dict[str, ActionText] = {
         _l("%(actor)s changed their score for %(team)s from %(before)s to %(points)s in "
           "“%(part)s” of %(obj)s."),
         _l("Judge's score changed")),
+    "live.certificates": ActionText(
+        _l("%(actor)s issued the certificates of the live event %(obj)s: %(added)s new, %(kept)s kept as issued, "
+           "%(revoked)s revoked."),
+        _l("Live certificates issued")),
+    "live.certificate_revoke": ActionText(
+        _l("%(actor)s revoked the certificate %(code)s of %(name)s (%(prize)s) in the live event %(obj)s: "
+           "“%(reason)s”."),
+        _l("Live certificate revoked")),
     "campaign.prizes": ActionText(
         _l("%(actor)s marked the %(award_kind)s prizes of %(scope)s in the contest %(obj)s: %(added)s new, "
            "%(kept)s kept as issued, %(revoked)s revoked."),
@@ -341,7 +349,7 @@ def _details(e: AuditEntry, names: _Names) -> dict[str, object]:
     if "award_kind" in d:
         out["award_kind"] = AWARD_KINDS.get(d["award_kind"], d["award_kind"])
     for key in ("created", "updated", "count", "document", "filename", "year", "team", "part", "reason", "points",
-                "before", "added", "kept", "revoked", "code", "prize"):
+                "before", "added", "kept", "revoked", "code", "prize", "name"):
         if key in d:
             out[key] = d[key]
     return out

@@ -14,7 +14,7 @@ from flask_login import current_user
 from quizapp import jobs
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import Role
-from quizapp.campaign import cards, certificates, posters, render, reports, services, tasks
+from quizapp.campaign import cards, certificates, posters, render, reports, services, tasks, verification
 from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, RevokeForm, SettingsForm
 from quizapp.campaign.models import ArrivalKind, AwardKind
 from quizapp.contests import catalogue
@@ -26,6 +26,7 @@ from quizapp.core.errors import ServiceError
 from quizapp.core.forms import VnDateField
 from quizapp.jobs.models import Job
 from quizapp.core.urls import external_path, external_url, public_base_url
+from quizapp.extensions import limiter
 from quizapp.units import services as units
 from quizapp.units.models import Unit
 
@@ -403,9 +404,19 @@ def poster(contest_id: int):
 
 # --- public: verify, winners ------------------------------------------------------------------------
 
+def _verify_limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT") or "60 per minute"
+
+
 @bp.route("/verify/<vcode>")
 @public
+@limiter.limit(_verify_limit, scope="verify")
 def verify(vcode: str):
+    """Any certificate's code: a campaign award's, or a registered kind's (a live event's,
+    ``verification``); anything else, forged or unknown, is the same 404 page."""
+    found = verification.resolve(vcode[:40])
+    if found is not None:
+        return render_template(found.template, **found.context)
     award = services.award_by_code(vcode[:40])
     if award is None:
         return render_template("campaign/verify.html", award=None, code=vcode[:40]), 404

@@ -239,3 +239,39 @@ class LiveJudgeScore(db.Model):
     scores: Mapped[list] = mapped_column(sa.JSON, default=list)
     total: Mapped[float] = mapped_column(sa.Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LiveCertificate(db.Model):
+    """A certificate of a live event: one for a team (``member_no`` 0) and one for each of its
+    members (1–5, in the team's order), issued from the results the organiser published.
+
+    What it says is copied when it is issued (event, venue, date, team, unit, member, place, prize),
+    so the certificate and its verify page stay as issued.  The verification code is signed from the
+    id (``certificates.code_of``: the campaign kit's HMAC under its own domain).  A row, once written,
+    is a record: never deleted nor rewritten; taking a certificate back sets ``revoked_at`` with a
+    reason, and ``/verify/<code>`` says so."""
+
+    __tablename__ = "live_certificates"
+    __table_args__ = (sa.Index("ix_live_certificates_event_team", "event_id", "team_id", "member_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("live_events.id"))
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("live_teams.id"))
+    member_no: Mapped[int] = mapped_column(default=0)
+    member_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    team_name: Mapped[str] = mapped_column(sa.String(255))
+    unit_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    event_title: Mapped[str] = mapped_column(sa.String(255))
+    venue: Mapped[str] = mapped_column(sa.String(255), default="")
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the event's date (its end when none was set)
+    place: Mapped[int]
+    prize: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def recipient(self) -> str:
+        return self.member_name if self.member_no else self.team_name

@@ -18,7 +18,7 @@ from quizapp.auth.access import requires
 from quizapp.auth.models import Role
 from quizapp.core.arrival import arrival_time
 from quizapp.core.errors import ServiceError
-from quizapp.live import builder, play, results, state
+from quizapp.live import builder, certificates, play, results, state
 from quizapp.live.forms import CorrectionForm
 from quizapp.live.models import PartKind, ScoreKind
 from quizapp.live.views import _event, bp, public_base, qr_data_uri
@@ -183,7 +183,8 @@ def results_page(event_id: int):
     return render_template("live/results.html", event=event, rows=rows, units=results.by_unit(event, rows),
                            sheets=results.judge_sheets(event), ledger=results.ledger(event),
                            teams={t.id: t.name for t in event.teams}, parts={p.id: p.title for p in event.parts},
-                           kind_labels=KIND_LABELS, log=sentences.describe(log))
+                           kind_labels=KIND_LABELS, log=sentences.describe(log),
+                           certificates=certificates.issued(event.id), certificate_code=certificates.code_of)
 
 
 @bp.route("/live/events/<int:event_id>/results.xlsx")
@@ -206,13 +207,34 @@ def results_xlsx(event_id: int):
 @bp.route("/live/events/<int:event_id>/certificates", methods=["POST"])
 @requires(Role.ORGANISER)
 def certificates_job(event_id: int):
-    """Start the job that draws every team's and member's certificate, and show its page."""
+    """Issue the certificates of the published results (kept as issued when unchanged), then start the
+    job that draws every one in force, and show its page."""
     from quizapp import jobs
     from quizapp.live.tasks import CERTIFICATES_JOB
 
     event = _event(event_id)
+    try:
+        certificates.issue(event, current_user.id, request.form.get("reason", ""))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("live.results_page", event_id=event.id) + "#certificates")
     job = jobs.start_job(CERTIFICATES_JOB, current_user.id, {"event_id": event.id, "base_url": public_base()})
     return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+@bp.route("/live/events/<int:event_id>/certificates/revoke", methods=["POST"])
+@requires(Role.ORGANISER)
+def certificate_revoke(event_id: int):
+    """Take one certificate back, with a reason (it stays on record; /verify says it was revoked)."""
+    event = _event(event_id)
+    try:
+        cert = certificates.revoke(event, _int(request.form.get("certificate_id")), request.form.get("reason", ""),
+                                   current_user.id)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("live.results_page", event_id=event.id) + "#certificates")
+    flash(_("The certificate %(code)s has been revoked.", code=certificates.code_of(cert.id)), "success")
+    return redirect(url_for("live.results_page", event_id=event.id) + "#certificates")
 
 
 @bp.route("/live/events/<int:event_id>/publish", methods=["POST"])

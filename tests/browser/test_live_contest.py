@@ -240,5 +240,34 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     assert dl.value.suggested_filename == f"hoi-thi-{event_id}.xlsx"
     screenshot(mc, "live-results")
     _clean(mc, "results")
-    for page in (presenter, snv, stp, audience, mc):
+
+    # Certificates: only from the published results; one taken back with a reason, /verify says so.
+    mc.get_by_role("button", name="Cấp giấy chứng nhận và tải về (ZIP)").click()
+    expect(mc.locator(".flash-error")).to_contain_text("hãy công bố kết quả chung cuộc trước")
+    mc.get_by_role("button", name="Công bố kết quả trên trang khán giả").click()
+    mc.get_by_role("button", name="Cấp giấy chứng nhận và tải về (ZIP)").click()
+    expect(mc).to_have_url(re.compile(r"/jobs/\d+$"))
+    mc.goto(f"{base}/live/events/{event_id}/results#certificates")
+    rows = mc.locator("table.live-certificates tbody tr")
+    expect(rows).to_have_count(4 + 12)  # the demo's four teams and their three members each
+    first = rows.first
+    revoked_code = first.locator("a[href^='/verify/']").inner_text()
+    first.locator("summary").click()
+    first.get_by_label("Lý do thu hồi").fill("Cấp nhầm, sẽ cấp lại")
+    first.get_by_role("button", name="Thu hồi giấy chứng nhận").click()
+    expect(mc.locator(".flash-success")).to_contain_text(revoked_code)
+    expect(mc.locator(".live-log")).to_contain_text("đã thu hồi giấy chứng nhận")
+    genuine_code = rows.first.locator("a[href^='/verify/']").inner_text()
+    screenshot(mc, "live-certificates")
+    _clean(mc, "results with certificates")
+    verify = _context(browser, PHONE)
+    verify.goto(f"{base}/verify/{revoked_code}")
+    expect(verify.locator(".verify-revoked [role=alert]")).to_contain_text("đã bị thu hồi")
+    verify.goto(f"{base}/verify/{genuine_code}")
+    expect(verify.locator(".verify-ok [role=status]")).to_contain_text("Giấy chứng nhận này là thật.")
+    expect(verify.locator(".verify-event")).to_have_text(EVENT)
+    screenshot(verify, "live-verify")
+    _clean(verify, "verify page")
+    assert verify.goto(f"{base}/verify/{genuine_code[:-1]}{'A' if genuine_code[-1] != 'A' else 'B'}").status == 404
+    for page in (presenter, snv, stp, audience, mc, verify):
         page.context.close()
