@@ -141,7 +141,7 @@ def test_a_manager_no_longer_sees_the_contacts_of_someone_who_left(make, db):
     stayer = make.user(unit=unit, full_name="Vẫn ở lại", phone="0900333444")
     make.submission(rnd, leaver, 2, "1", start=_start(0))
     admin = make.user(role=Role.ADMIN)
-    from quizapp.auth import services as accounts
+    from quizapp.auth import accounts
 
     accounts.admin_update_user(admin, leaver, phone="0900999888", email="moi@example.vn", unit_id=elsewhere.id)
     db.session.commit()

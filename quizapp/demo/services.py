@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.auth.services import hash_password
+from quizapp.auth.accounts import hash_password
 from quizapp.core.db import db
 from quizapp.units import services as units
 from quizapp.units.models import Unit

@@ -262,7 +262,7 @@ def members(unit_id: int):
     people = db.session.scalars(
         sa.select(User).where(User.unit_id.in_(ids)).order_by(User.full_name).limit(2000)
     ).all()
-    from quizapp.auth.services import may_manage_account
+    from quizapp.auth.recovery import may_manage_account
 
     return render_template("units/members.html", unit=unit, people=people, subtree=subtree,
                            may_manage=may_manage_account)
