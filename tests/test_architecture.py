@@ -71,7 +71,11 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("quizapp.units.views", "quizapp.contests.models"):
         "the organiser's review of one unit's confirmations is about one round (a model imported for a lookup)",
     ("quizapp.units.services", "quizapp.auth.models"):
-        "member lists query users (a model imported for a query)",
+        "merging a unit moves its members to the target (a model imported for an UPDATE)",
+    ("quizapp.units.membership", "quizapp.auth.models"):
+        "member lists and the confirmation queue query users (a model imported for a query)",
+    ("quizapp.units.reorg", "quizapp.auth.models"):
+        "a reorganisation's preview counts each unit's members (a model imported for a count)",
     ("quizapp.units.views", "quizapp.auth"):
         "the unit manager's pages are guarded by auth's role checks and issue reset codes through it",
 }
