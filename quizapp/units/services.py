@@ -6,8 +6,9 @@ a unit moves, ``KIND_LABELS``, and the audited single-unit edits; a merge moves 
 members and sub-units (past attempts keep their unit).
 Must not: read or write spreadsheets (``import_export``), decide membership (``membership``,
 ``confirmations``) or plan several units at once (``reorg``).
-The module keeps the name ``services``: some fifteen modules in eight rooms (contests, leaderboards,
-campaign, plans, live, auth, demo and the tests) ask it about the tree, and it owns what they use.
+The module keeps the name ``services``: a dozen modules in seven other rooms (auth, contests,
+leaderboards, campaign, live, plans, audit), the tests and the benchmarks ask it about the tree, and
+it owns what they use.
 """
 from __future__ import annotations
 
