@@ -69,7 +69,7 @@ def migrate_and_seed(db_url: str, entrants: int, n_questions: int, history: int 
     with app.app_context():
         upgrade()
         from quizapp.auth.models import User
-        from quizapp.auth.services import hash_password
+        from quizapp.auth.accounts import hash_password
         from quizapp.bank.models import Option, Question, QuestionStatus, ReformArea
         from quizapp.contests.models import Contest, ContestStatus, Round, RoundQuota
         from quizapp.core.db import db

@@ -175,11 +175,11 @@ def vacuum(db_url):
 # --- 3. and 4. -------------------------------------------------------------------------------------------
 
 def bench_zip(db, contest, round_id: int, n: int) -> dict:
-    from quizapp.campaign import certificates, services
+    from quizapp.campaign import certificates, prizes
     from quizapp.campaign.models import Award
 
     t = time.perf_counter()
-    marked = services.mark_finishers(contest, round_id, None)  # every entrant of the round: one INSERT ... SELECT
+    marked = prizes.mark_finishers(contest, round_id, None)  # every entrant of the round: one INSERT ... SELECT
     db.session.commit()
     mark_seconds = time.perf_counter() - t
     first = db.session.scalar(sa.select(sa.func.min(Award.id)))

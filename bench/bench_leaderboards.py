@@ -206,13 +206,13 @@ def compare(client, path, baseline_path, n=200, rounds=3):
 
 def login(client, user_id):
     """A live login session (the session carries "<id>:<token>"; bare ids are refused)."""
-    from quizapp.auth import services as accounts
+    from quizapp.auth import sessions
     from quizapp.auth.models import User
     from quizapp.extensions import db
 
     with client.application.app_context():
         user = db.session.get(User, user_id)
-        accounts.start_session(user)
+        sessions.start_session(user)
         db.session.commit()
         user_id_cookie = user.get_id()
     with client.session_transaction() as s:

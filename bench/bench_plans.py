@@ -97,7 +97,7 @@ def bench_upload(app, db, runs: int = 5) -> dict:
     from PIL import Image
 
     from quizapp.auth.models import Role, User
-    from quizapp.auth.services import hash_password
+    from quizapp.auth.accounts import hash_password
     from quizapp.plans import catalogue
     from quizapp.units import services as units
 
@@ -199,7 +199,7 @@ def bench_pages(app, db, base: int, year: int, runs: int = 30) -> dict:
     from flask_login import login_user
 
     from quizapp.auth.models import Role, User
-    from quizapp.auth.services import hash_password
+    from quizapp.auth.accounts import hash_password
     from quizapp.plans import activities, completion
     from quizapp.units.models import Unit
 

@@ -5,7 +5,7 @@ import itertools
 from datetime import date
 
 from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.auth.services import hash_password
+from quizapp.auth.accounts import hash_password
 from quizapp.units import services as unit_services
 from quizapp.units.models import Unit, UnitKind
 

@@ -131,10 +131,10 @@ def build_world(make, db, taint: str = "") -> World:
                          {"what": "round", "round_id": open_round.id, "fmt": "csv"})
     db.session.commit()  # run now (immediate mode): a finished export with its file
 
-    from quizapp.campaign import services as campaign
+    from quizapp.campaign import links, prizes, verification
     from quizapp.campaign.models import Award
 
-    campaign.mark_finishers(contest, closed_round.id, users["organiser"].id)  # certificates of pa and pb
+    prizes.mark_finishers(contest, closed_round.id, users["organiser"].id)  # certificates of pa and pb
     db.session.commit()
     award_id = db.session.scalar(sa.select(Award.id).where(Award.user_id == pa.id))
 
@@ -164,7 +164,8 @@ def build_world(make, db, taint: str = "") -> World:
         "question": bank_q.id, "attempt_in_progress": in_progress.id, "attempt_submitted": open_submitted.id,
         "attempt_closed": closed_attempt.id, "aq": aq_id, "grant": grant.id if grant is not None else 0,
         "participant": pa.id, "participant_b": pb.id, "practice": practice_set.id, "job": job.id,
-        "award": award_id, "award_code": campaign.verification_code(award_id), "short": campaign.short_code(contest.id),
+        "award": award_id, "award_code": verification.verification_code(award_id),
+        "short": links.short_code(contest.id),
     }
     pii = {k: [u.phone, u.email, u.national_id, u.date_of_birth.strftime("%d/%m/%Y"), u.date_of_birth.isoformat()]
            for k, u in users.items()}

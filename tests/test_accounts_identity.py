@@ -11,8 +11,9 @@ from flask import g
 
 from quizapp.attempts.models import Attempt
 from quizapp.core.audit import AuditEntry
-from quizapp.auth import services
+from quizapp.auth import accounts, duplicates, identity
 from quizapp.auth.models import EntrantCategory, Role, User
+from quizapp.core.errors import ServiceError
 from tests.conftest import csrf_token
 
 
@@ -50,8 +51,8 @@ def test_unicode_digits_are_normalised_before_uniqueness(client, db, make):
 
 def test_normalise_phone_gives_one_canonical_form():
     for raw in ("0912345678", "+84 912 345 678", "84912345678", "０９１２.３４５.６７８", "(091) 234-5678", "٠٩١٢٣٤٥٦٧٨"):
-        assert services.normalize_phone(raw) == "0912345678", raw
-    assert services.normalize_national_id(" 001 085 012 345 ") == "001085012345"
+        assert identity.normalize_phone(raw) == "0912345678", raw
+    assert identity.normalize_national_id(" 001 085 012 345 ") == "001085012345"
 
 
 def _page_text(resp) -> str:
@@ -90,7 +91,7 @@ def test_likely_duplicates_reach_the_admin_queue_with_merge_and_disable(client, 
     c = make.user(full_name="TRẦN THỊ  LAN", unit=unit)  # same name and birth date in the same unit
     other_unit = make.user(full_name="Trần Thị Lan", unit=make.unit())  # another unit: not a duplicate
     db.session.commit()
-    groups = services.likely_duplicates()
+    groups = duplicates.likely_duplicates()
     reasons = {(grp.reason, tuple(sorted(u.id for u in grp.users))) for grp in groups}
     assert ("national_id", (a.id, b.id)) in reasons
     assert ("name_birth_unit", (a.id, b.id, c.id)) in reasons
@@ -132,9 +133,9 @@ def test_a_merge_moves_attempts_and_standings_only(db, make):
     db.session.add(Standing(round_id=rnd.id, user_id=dup.id, category="civil_servant", attempt_id=attempt.id,
                             score=3, max_score=4, duration_ms=1000, submitted_at=attempt.started_at))
     db.session.commit()
-    plan = services.merge_plan(admin, keep.id, dup.id)
+    plan = duplicates.merge_plan(admin, keep.id, dup.id)
     assert plan.attempts == 1 and plan.standings == 1 and plan.kept_identifiers == ["email", "national_id"]
-    services.merge_accounts(admin, keep.id, dup.id, fingerprint=plan.fingerprint)
+    duplicates.merge_accounts(admin, keep.id, dup.id, fingerprint=plan.fingerprint)
     db.session.commit()
     db.session.expire_all()
     kept, gone = db.session.get(User, keep.id), db.session.get(User, dup.id)
@@ -149,8 +150,8 @@ def test_a_merge_into_or_from_an_account_with_a_role_is_refused(db, make):
     organiser = make.user(role=Role.ORGANISER, email=None)
     lookalike = make.user(full_name=organiser.full_name, email="attacker@evil.example", phone=None)
     for keep, other in ((organiser, lookalike), (lookalike, organiser), (admin, lookalike)):
-        with pytest.raises(services.ServiceError) as exc:
-            services.merge_accounts(admin, keep.id, other.id)
+        with pytest.raises(ServiceError) as exc:
+            duplicates.merge_accounts(admin, keep.id, other.id)
         assert exc.value.code == "merge_privileged"
     db.session.expire_all()
     assert db.session.get(User, organiser.id).email is None
@@ -159,10 +160,10 @@ def test_a_merge_into_or_from_an_account_with_a_role_is_refused(db, make):
 def test_a_merge_changed_since_it_was_shown_is_refused(db, make):
     admin = make.user(role=Role.ADMIN)
     keep, dup = make.user(), make.user()
-    plan = services.merge_plan(admin, keep.id, dup.id)
+    plan = duplicates.merge_plan(admin, keep.id, dup.id)
     make.attempt(make.round(), dup)  # a new attempt after the admin looked
-    with pytest.raises(services.ServiceError) as exc:
-        services.merge_accounts(admin, keep.id, dup.id, fingerprint=plan.fingerprint)
+    with pytest.raises(ServiceError) as exc:
+        duplicates.merge_accounts(admin, keep.id, dup.id, fingerprint=plan.fingerprint)
     assert exc.value.code == "merge_changed"
 
 
@@ -172,8 +173,8 @@ def test_two_accounts_in_the_same_round_are_not_merged(db, make):
     rnd = make.round()
     make.attempt(rnd, dup)
     make.attempt(rnd, keep)
-    with pytest.raises(services.ServiceError) as exc:
-        services.merge_accounts(admin, keep.id, dup.id)
+    with pytest.raises(ServiceError) as exc:
+        duplicates.merge_accounts(admin, keep.id, dup.id)
     assert exc.value.code == "merge_both_took_part"
 
 
@@ -216,7 +217,7 @@ def test_eligibility_is_judged_on_the_category_held_when_the_attempt_started(db,
     view = begin_attempt(rnd.id, student.id)
     db.session.commit()
     admin = make.user(role=Role.ADMIN)
-    services.admin_update_user(admin, student, phone=student.phone, category="civil_servant")
+    accounts.admin_update_user(admin, student, phone=student.phone, category="civil_servant")
     db.session.commit()
     # The attempt he started as a student goes on, and counts as a student's.
     assert begin_attempt(rnd.id, student.id).id == view.id

@@ -173,12 +173,12 @@ def test_reset_mails_to_one_recipient_are_limited(app, make, smtp):
 
 
 def test_registration_notices_to_one_owner_are_limited(app, db, make, smtp):
-    from quizapp.auth import services
+    from quizapp.auth import accounts
     from quizapp.auth.models import EntrantCategory
 
     owner = make.user(email="hoa@example.vn", phone="0911222333")
     for _ in range(20):
-        assert services.register(services.Registration(
+        assert accounts.register(accounts.Registration(
             full_name="Kẻ giả mạo", date_of_birth=None, phone="0911222333", email=None, national_id=None,
             unit_id=owner.unit_id, position=None, category=EntrantCategory.CIVIL_SERVANT, password="mat-khau-123")) is None
         db.session.commit()
@@ -214,7 +214,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_emails(app, db
     assert queued == ["hoa@example.vn", "nobody@example.vn"]
     assert smtp == []  # nothing was sent inside either request
 
-    from quizapp.auth import services
-    assert services.send_password_reset("hoa@example.vn") is True  # the job's half
-    assert services.send_password_reset("nobody@example.vn") is False
+    from quizapp.auth import recovery
+    assert recovery.send_password_reset("hoa@example.vn") is True  # the job's half
+    assert recovery.send_password_reset("nobody@example.vn") is False
     assert len(smtp) == 1

@@ -14,7 +14,7 @@ from quizapp.auth.models import Role, User
 from quizapp.core.db import utcnow
 from quizapp.leaderboards.people import unit_people
 from quizapp.leaderboards.unit_ranking import compute_unit_ranking
-from quizapp.units import services as units
+from quizapp.units import membership
 from tests.conftest import csrf_token
 from tests.leaderboards_support import live  # noqa: F401 - autouse fixture
 
@@ -58,11 +58,11 @@ def test_fake_signups_do_not_count_until_confirmed_and_the_rate_is_capped(make, 
     # The unit manager confirms them all (say they are real): the rate stops at 100 %
     # and the unit is flagged as over its headcount.
     manager = make.user(role=Role.UNIT_MANAGER, unit=commune)
-    assert units.confirm_members(manager, [u.id for u in fakes]) == 21
+    assert membership.confirm_members(manager, [u.id for u in fakes]) == 21
     db.session.commit()
     small = _row(compute_unit_ranking(rnd.id), "Xã Nhỏ")
     assert small.entrants == 23 and small.rate == 100 and small.over_headcount
-    assert [f.name for f in units.units_over_headcount()] == ["Xã Nhỏ"]
+    assert [f.name for f in membership.units_over_headcount()] == ["Xã Nhỏ"]
 
 
 def test_members_by_confirmation_lists_a_unit_subtree(make, db):
@@ -71,10 +71,10 @@ def test_members_by_confirmation_lists_a_unit_subtree(make, db):
     ok = make.user(unit=sub, full_name="Đã xác nhận")
     waiting = _signup(make, db, unit, "Chờ xác nhận")
     make.user(unit=make.unit(), full_name="Nơi khác")
-    members = units.members_by_confirmation(unit.id)
+    members = membership.members_by_confirmation(unit.id)
     assert [m.user_id for m in members["confirmed"]] == [ok.id]
     assert [m.user_id for m in members["unconfirmed"]] == [waiting.id]
-    assert units.members_by_confirmation(unit.id, subtree=False)["confirmed"] == []
+    assert membership.members_by_confirmation(unit.id, subtree=False)["confirmed"] == []
 
 
 def test_who_confirms_whom(make, db):
@@ -85,12 +85,12 @@ def test_who_confirms_whom(make, db):
     organiser = make.user(role=Role.ORGANISER)
     a = _signup(make, db, managed, "Người A")
     b = _signup(make, db, orphan, "Người B")
-    assert [m.user_id for m in units.confirmation_queue(manager)] == [a.id]
+    assert [m.user_id for m in membership.confirmation_queue(manager)] == [a.id]
     # Organisers look after the units no manager covers (everything on request).
-    assert [m.user_id for m in units.confirmation_queue(organiser)] == [b.id]
-    assert {m.user_id for m in units.confirmation_queue(organiser, everything=True)} == {a.id, b.id}
+    assert [m.user_id for m in membership.confirmation_queue(organiser)] == [b.id]
+    assert {m.user_id for m in membership.confirmation_queue(organiser, everything=True)} == {a.id, b.id}
     # A manager cannot confirm outside his unit: skipped.
-    assert units.confirm_members(manager, [a.id, b.id]) == 1
+    assert membership.confirm_members(manager, [a.id, b.id]) == 1
     db.session.commit()
     assert db.session.get(User, a.id).unit_confirmed and not db.session.get(User, b.id).unit_confirmed
     assert db.session.scalar(sa.select(AuditEntry.actor_id).where(AuditEntry.action == "user.confirm_membership")) \
@@ -141,7 +141,7 @@ def test_a_manager_no_longer_sees_the_contacts_of_someone_who_left(make, db):
     stayer = make.user(unit=unit, full_name="Vẫn ở lại", phone="0900333444")
     make.submission(rnd, leaver, 2, "1", start=_start(0))
     admin = make.user(role=Role.ADMIN)
-    from quizapp.auth import services as accounts
+    from quizapp.auth import accounts
 
     accounts.admin_update_user(admin, leaver, phone="0900999888", email="moi@example.vn", unit_id=elsewhere.id)
     db.session.commit()

@@ -44,13 +44,13 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "a re-grade lists the certificates issued before it to the organiser (a model imported for a query)",
     ("quizapp.contests.views", "quizapp.practice.services"):
         "the round builder says what publishing the whole bank for practice does to the contest (view only)",
-    ("quizapp.auth.services", "quizapp.attempts.models"):
+    ("quizapp.auth.duplicates", "quizapp.attempts.models"):
         "merging duplicate accounts moves their attempts (models imported for UPDATEs)",
-    ("quizapp.auth.services", "quizapp.leaderboards.models"):
+    ("quizapp.auth.duplicates", "quizapp.leaderboards.models"):
         "merging duplicate accounts moves their standings (models imported for UPDATEs)",
-    ("quizapp.auth.services", "quizapp.contests.models"):
+    ("quizapp.auth.duplicates", "quizapp.contests.models"):
         "a merge is refused when both accounts entered the same round (a model imported for a query)",
-    ("quizapp.auth.services", "quizapp.jobs"):
+    ("quizapp.auth.accounts", "quizapp.jobs"):
         "lowering a role or disabling an account deletes the files of that user's jobs at once",
     ("quizapp.bank.editor", "quizapp.attempts.models"):
         "a question entrants have seen is versioned, not edited (a model imported for an EXISTS)",
@@ -71,7 +71,11 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("quizapp.units.views", "quizapp.contests.models"):
         "the organiser's review of one unit's confirmations is about one round (a model imported for a lookup)",
     ("quizapp.units.services", "quizapp.auth.models"):
-        "member lists query users (a model imported for a query)",
+        "merging a unit moves its members to the target (a model imported for an UPDATE)",
+    ("quizapp.units.membership", "quizapp.auth.models"):
+        "member lists and the confirmation queue query users (a model imported for a query)",
+    ("quizapp.units.reorg", "quizapp.auth.models"):
+        "a reorganisation's preview counts each unit's members (a model imported for a count)",
     ("quizapp.units.views", "quizapp.auth"):
         "the unit manager's pages are guarded by auth's role checks and issue reset codes through it",
 }

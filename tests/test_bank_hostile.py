@@ -128,11 +128,11 @@ def test_guard_full_size_hostile_file_stays_within_generous_bounds_in_a_fresh_pr
     (hostile.xlsx_shared_strings_flood, "file_too_complex"),
 ])
 def test_the_unit_import_refuses_the_same_xlsx_bombs_before_parsing(app, db, builder, code):
-    from quizapp.units import services as units
+    from quizapp.units import import_export
 
     filename, content = builder()
     with pytest.raises(ServiceError) as exc:
-        units.import_units(content, filename)
+        import_export.import_units(content, filename)
     assert exc.value.code == code and _vietnamese(exc.value.message)
 
 

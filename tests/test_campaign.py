@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.auth.models import Role
-from quizapp.campaign import certificates, reports, services
+from quizapp.campaign import awards, certificates, links, print_settings, prizes, reports, verification
 from quizapp.campaign.models import Arrival, Award, AwardKind
 from quizapp.core.db import utcnow
+from quizapp.core.errors import ServiceError
 from quizapp.units.models import UnitKind
 from tests.conftest import csrf_token
 from tests.jobs_support import held_queue, only_queued_job, run_and_download
@@ -108,7 +109,7 @@ def test_public_contest_page_carries_open_graph_tags_and_the_share_block(client,
     assert '<link rel="canonical" href="http://localhost/contests/' in html
     image = _meta(html, "og:image")
     assert image.startswith(f"http://localhost/contests/{world['contest'].slug}/card.png?v=")
-    code = services.short_code(world["contest"].id)
+    code = links.short_code(world["contest"].id)
     assert f'value="http://localhost/c/{code}"' in html
     assert "https://zalo.me/share?url=http%3A%2F%2Flocalhost%2Fcontests%2F" in html
     assert "https://www.facebook.com/sharer/sharer.php?u=" in html and "%3Fu%3Dfacebook" in html
@@ -152,13 +153,13 @@ def test_share_card_is_a_1200x630_png_with_the_vietnamese_text_and_follows_chang
 
 
 def test_short_link_leads_to_the_contest_keeping_the_tag(client, world, make):
-    code = services.short_code(world["contest"].id)
+    code = links.short_code(world["contest"].id)
     resp = client.get(f"/c/{code}?u=zalo")
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith(f"/contests/{world['contest'].slug}?u=zalo")
     assert client.get("/c/zzzzz").status_code == 404
     draft = make.contest("Bản nháp")
-    assert client.get(f"/c/{services.short_code(draft.id)}").status_code == 404
+    assert client.get(f"/c/{links.short_code(draft.id)}").status_code == 404
 
 
 # --- 2. posters, tags per channel/unit ---------------------------------------------------------------
@@ -206,10 +207,10 @@ def test_registrations_and_attempts_through_tagged_links_are_counted_per_tag(cli
     assert resp.status_code == 303
     auth.logout()
     other = make.user(unit=world["stp"])
-    client.get(f"/c/{services.short_code(contest.id)}?u=zalo", follow_redirects=True)
+    client.get(f"/c/{links.short_code(contest.id)}?u=zalo", follow_redirects=True)
     auth.login(other)
     client.post(f"/rounds/{rnd.id}/start", data={"csrf_token": csrf_token(client, f"/rounds/{rnd.id}/start")})
-    rows = {r.tag: r for r in services.channel_report(contest.id)}
+    rows = {r.tag: r for r in links.channel_report(contest.id)}
     assert (rows["SNV"].label, rows["SNV"].registrations, rows["SNV"].attempts) == ("Sở Nội vụ", 1, 1)
     assert (rows["zalo"].label, rows["zalo"].registrations, rows["zalo"].attempts) == ("Zalo", 0, 1)
     auth.logout()
@@ -222,25 +223,25 @@ def test_registrations_and_attempts_through_tagged_links_are_counted_per_tag(cli
 
 def test_prizes_follow_the_ranking_and_a_bad_line_is_named(world, db):
     contest, rnd, organiser = world["contest"], world["round"], world["organiser"]
-    n = services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
+    n = prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
     db.session.commit()
     assert n.total == 3
-    got = [(a.prize, a.recipient_name, a.unit_name, a.rank) for a in services.prize_awards(contest.id)]
+    got = [(a.prize, a.recipient_name, a.unit_name, a.rank) for a in awards.prize_awards(contest.id)]
     # 4/4 in 50 s beats 4/4 in 70 s; then 3/4.
     assert got == [("Giải Nhất", "Nguyễn Thị Hương", "Sở Nội vụ", 1), ("Giải Nhì", "Lê Thị Ánh", "Sở Tư pháp", 2),
                    ("Giải Nhì", "Trần Văn Đức", "Sở Nội vụ", 3)]
-    with pytest.raises(services.ServiceError) as exc:
-        services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì hai", organiser)
+    with pytest.raises(ServiceError) as exc:
+        prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì hai", organiser)
     assert "Line 2" in exc.value.message
-    units = services.mark_prizes(contest, rnd.id, AwardKind.UNIT, "Giải Nhất tập thể: 1", organiser)
+    units = prizes.mark_prizes(contest, rnd.id, AwardKind.UNIT, "Giải Nhất tập thể: 1", organiser)
     db.session.commit()
     assert units.total == 1
     unit_award = db.session.scalar(sa.select(Award).where(Award.kind == AwardKind.UNIT))
     assert unit_award.recipient_name == "Sở Nội vụ"  # 3 of 4 took part, against 2 of 10
     # Marking again with other prizes revokes the earlier ones (with a reason: tests/test_certificates_kept.py).
-    services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Đặc biệt: 1", organiser, reason="Sai cơ cấu giải")
+    prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Đặc biệt: 1", organiser, reason="Sai cơ cấu giải")
     db.session.commit()
-    assert [a.prize for a in services.prize_awards(contest.id) if a.kind == AwardKind.INDIVIDUAL] == ["Giải Đặc biệt"]
+    assert [a.prize for a in awards.prize_awards(contest.id) if a.kind == AwardKind.INDIVIDUAL] == ["Giải Đặc biệt"]
 
 
 def test_organiser_marks_prizes_in_the_page_and_errors_are_shown_in_vietnamese(client, auth, world, db):
@@ -259,15 +260,15 @@ def test_organiser_marks_prizes_in_the_page_and_errors_are_shown_in_vietnamese(c
 
 @NEEDS_POPPLER
 def test_certificate_reads_as_an_official_certificate_and_its_qr_leads_to_the_verify_page(app, world, db):
-    services.save_settings(world["contest"].id, {
+    print_settings.save_settings(world["contest"].id, {
         "organiser": "Ủy ban nhân dân tỉnh Bà Rịa – Vũng Tàu", "issuer": "Ban Tổ chức cuộc thi",
         "place": "Bà Rịa – Vũng Tàu", "signer_title": "Trưởng Ban Tổ chức", "signer_name": "Nguyễn Văn Thành"})
-    services.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
+    prizes.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
     db.session.commit()
-    award = services.prize_awards(world["contest"].id)[0]
+    award = awards.prize_awards(world["contest"].id)[0]
     pdf = certificates.certificate_for(award, "https://cchc.example.vn")
     text = flat(pdf_text(pdf))
-    code = services.verification_code(award.id)
+    code = verification.verification_code(award.id)
     for expected in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                      "ỦY BAN NHÂN DÂN TỈNH BÀ RỊA – VŨNG TÀU", "BAN TỔ CHỨC CUỘC THI", "GIẤY CHỨNG NHẬN",
                      "Nguyễn Thị Hương", "Đơn vị: Sở Nội vụ", f"Đã đạt Giải Nhất – Tuần thi thứ nhất, {flat(TITLE)}",
@@ -278,15 +279,15 @@ def test_certificate_reads_as_an_official_certificate_and_its_qr_leads_to_the_ve
 
 
 def test_verify_page_shows_name_unit_achievement_and_nothing_else(client, world, db):
-    services.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
+    prizes.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
     db.session.commit()
-    award = services.prize_awards(world["contest"].id)[0]
+    award = awards.prize_awards(world["contest"].id)[0]
     user = world["users"]["Nguyễn Thị Hương"]
-    html = client.get(f"/verify/{services.verification_code(award.id)}").get_data(as_text=True)
+    html = client.get(f"/verify/{verification.verification_code(award.id)}").get_data(as_text=True)
     assert "Nguyễn Thị Hương" in html and "Sở Nội vụ" in html and "Giải Nhất – Tuần thi thứ nhất" in html
     for private in (user.phone, str(user.date_of_birth), "4/4", user.date_of_birth.strftime("%d/%m/%Y")):
         assert private not in html
-    forged = services.verification_code(award.id)[:-1] + ("A" if not services.verification_code(award.id).endswith("A") else "B")
+    forged = verification.verification_code(award.id)[:-1] + ("A" if not verification.verification_code(award.id).endswith("A") else "B")
     assert client.get(f"/verify/{forged}").status_code == 404
     assert client.get("/verify/nonsense").status_code == 404
 
@@ -294,17 +295,17 @@ def test_verify_page_shows_name_unit_achievement_and_nothing_else(client, world,
 def test_entrant_downloads_his_own_certificate_from_the_result_page_and_no_one_elses(client, auth, world, db):
     from quizapp.attempts.models import Attempt
 
-    services.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 1",
+    prizes.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 1",
                          world["organiser"])
     db.session.commit()
-    first, second = services.prize_awards(world["contest"].id)
+    first, second = awards.prize_awards(world["contest"].id)
     winner = world["users"]["Nguyễn Thị Hương"]
     auth.login(winner)
     attempt_id = db.session.scalar(sa.select(Attempt.id).where(Attempt.user_id == winner.id))
     # Not before the winners list is published (the organiser may still mark again).
     assert f"/my/certificates/{first.id}.pdf" not in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert client.get(f"/my/certificates/{first.id}.pdf").status_code == 404
-    services.publish_winners(world["contest"].id, world["organiser"].id)
+    prizes.publish_winners(world["contest"].id, world["organiser"].id)
     db.session.commit()
     page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert f"/my/certificates/{first.id}.pdf" in page
@@ -316,20 +317,20 @@ def test_entrant_downloads_his_own_certificate_from_the_result_page_and_no_one_e
 
 
 def test_every_finisher_gets_a_certificate_in_one_statement(world, db):
-    n = services.mark_finishers(world["contest"], None, world["organiser"].id)
+    n = prizes.mark_finishers(world["contest"], None, world["organiser"].id)
     db.session.commit()
     assert n == 5
     names = set(db.session.scalars(sa.select(Award.recipient_name).where(Award.kind == AwardKind.FINISHER)))
     assert names == set(world["users"])
     award = db.session.scalar(sa.select(Award).where(Award.recipient_name == "Đặng Thùy Dương"))
-    assert services.award_by_code(services.verification_code(award.id)).id == award.id
+    assert verification.award_by_code(verification.verification_code(award.id)).id == award.id
 
 
 @NEEDS_POPPLER
 def test_jury_zip_holds_every_certificate_and_reports_progress(app, world, db, tmp_path, monkeypatch):
-    services.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1",
+    prizes.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1",
                          world["organiser"])
-    services.mark_finishers(world["contest"], world["round"].id, world["organiser"].id)
+    prizes.mark_finishers(world["contest"], world["round"].id, world["organiser"].id)
     db.session.commit()
     seen = []
     monkeypatch.setattr(certificates, "PARALLEL_FROM", 0)  # the worker processes of large batches
@@ -347,7 +348,7 @@ def test_jury_zip_holds_every_certificate_and_reports_progress(app, world, db, t
 
 def test_large_batches_never_build_in_the_request(client, auth, world, db, app, monkeypatch, tmp_path):
     """Above the inline limit the page offers a job; the request only queues it, the job writes the ZIP."""
-    services.mark_finishers(world["contest"], None, world["organiser"].id)
+    prizes.mark_finishers(world["contest"], None, world["organiser"].id)
     db.session.commit()
     monkeypatch.setitem(app.config, "CAMPAIGN_INLINE_CERTIFICATES", 3)
     auth.login(world["organiser"])
@@ -395,7 +396,7 @@ def test_finishers_beyond_the_inline_limit_are_certified_by_a_job(client, auth, 
 
 
 def test_cli_writes_the_certificates_zip(runner, world, db, tmp_path):
-    services.mark_finishers(world["contest"], None, world["organiser"].id)
+    prizes.mark_finishers(world["contest"], None, world["organiser"].id)
     db.session.commit()
     result = runner.invoke(args=["campaign", "certificates", str(world["contest"].id), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -403,7 +404,7 @@ def test_cli_writes_the_certificates_zip(runner, world, db, tmp_path):
 
 
 def test_winners_list_is_public_once_published(client, auth, world, db):
-    services.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
+    prizes.mark_prizes(world["contest"], world["round"].id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
     db.session.commit()
     url = f"/contests/{world['contest'].slug}/winners"
     assert "Nguyễn Thị Hương" not in client.get(url).get_data(as_text=True)  # not published yet
@@ -433,10 +434,10 @@ def test_periods_are_the_calendar_ones_and_refusals_name_the_field():
     assert reports.period_of("year", 2026).end == date(2026, 12, 31)
     assert reports.period_of("custom", start=date(2026, 3, 5), end=date(2026, 4, 1)).label == \
         "từ ngày 05/03/2026 đến ngày 01/04/2026"
-    with pytest.raises(services.ServiceError) as exc:
+    with pytest.raises(ServiceError) as exc:
         reports.period_of("custom", start=date(2026, 4, 5), end=date(2026, 4, 1))
     assert exc.value.field == "end"
-    with pytest.raises(services.ServiceError) as exc:
+    with pytest.raises(ServiceError) as exc:
         reports.period_of("quarter", 2026, 5)
     assert exc.value.field == "number"
 

@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from quizapp.campaign import services
+from quizapp.campaign import links
 from quizapp.campaign.models import Arrival, ArrivalKind
 from tests.conftest import csrf_token
 from tests.test_campaign import world  # noqa: F401 (the fixture)
@@ -16,10 +16,10 @@ from tests.leaderboards_support import live  # noqa: F401 - autouse
 # --- item 9 -----------------------------------------------------------------------------------------
 
 def test_a_short_code_worth_2_31_or_more_is_a_404(client, world):  # noqa: F811
-    big = services.short_code(2**31)
-    assert services.contest_id_from_code(big) is None
-    assert services.contest_id_from_code(services.short_code(2**31 - 1)) == 2**31 - 1
-    assert services.contest_id_from_code("zzzzzzzz") is None
+    big = links.short_code(2**31)
+    assert links.contest_id_from_code(big) is None
+    assert links.contest_id_from_code(links.short_code(2**31 - 1)) == 2**31 - 1
+    assert links.contest_id_from_code("zzzzzzzz") is None
     for code in (big, "zzzzzzzz", "0"):
         assert client.get(f"/c/{code}").status_code == 404
 
@@ -41,13 +41,13 @@ def test_starting_attempts_again_records_one_arrival_per_person_tag_and_kind(cli
     arrivals = db.session.scalar(sa.select(sa.func.count()).select_from(Arrival).where(
         Arrival.contest_id == contest.id, Arrival.kind == ArrivalKind.ATTEMPT))
     assert arrivals == 1
-    assert {r.tag: r.attempts for r in services.channel_report(contest.id)}["SNV"] == 1
+    assert {r.tag: r.attempts for r in links.channel_report(contest.id)}["SNV"] == 1
 
 
 def test_the_database_holds_one_arrival_per_person_tag_and_kind(world, db):  # noqa: F811
     user = next(iter(world["users"].values()))
-    assert services.record_arrival(world["contest"].id, "zalo", ArrivalKind.ATTEMPT, user.id, world["round"].id)
-    assert not services.record_arrival(world["contest"].id, "zalo", ArrivalKind.ATTEMPT, user.id, world["round"].id)
+    assert links.record_arrival(world["contest"].id, "zalo", ArrivalKind.ATTEMPT, user.id, world["round"].id)
+    assert not links.record_arrival(world["contest"].id, "zalo", ArrivalKind.ATTEMPT, user.id, world["round"].id)
     db.session.add(Arrival(contest_id=world["contest"].id, tag="zalo", kind=ArrivalKind.ATTEMPT, user_id=user.id))
     try:
         db.session.flush()

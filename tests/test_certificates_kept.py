@@ -10,26 +10,27 @@ import re
 import sqlalchemy as sa
 
 from quizapp.auth.models import Role
-from quizapp.campaign import services
+from quizapp.campaign import awards, prizes, verification
 from quizapp.campaign.models import Award, AwardKind
 from quizapp.core.audit import AuditEntry
 from quizapp.core.db import utcnow
+from quizapp.core.errors import ServiceError
 from tests.conftest import csrf_token
 from tests.leaderboards_support import live  # noqa: F401 - autouse: rankings see every submission
 from tests.test_campaign import world  # noqa: F401 - the same province, contest and five entrants
 
 
 def _codes(contest_id):
-    return {a.recipient_name: services.verification_code(a.id) for a in services.prize_awards(contest_id)}
+    return {a.recipient_name: verification.verification_code(a.id) for a in awards.prize_awards(contest_id)}
 
 
 def test_marking_again_never_invalidates_a_certificate_already_issued(client, world, db):  # noqa: F811
     contest, rnd, organiser = world["contest"], world["round"], world["organiser"]
-    services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
+    prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
     db.session.commit()
     issued = _codes(contest.id)  # downloaded by the winners, printed, framed
     # The same marking again: every certificate stays the same record, with the same code.
-    again = services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
+    again = prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 2", organiser)
     db.session.commit()
     assert (again.added, again.kept, again.revoked) == (0, 3, 0)
     assert _codes(contest.id) == issued
@@ -38,14 +39,14 @@ def test_marking_again_never_invalidates_a_certificate_already_issued(client, wo
         assert page.status_code == 200 and "là thật" in page.get_data(as_text=True)
     # A different marking would take certificates back: refused without a reason, nothing changed.
     try:
-        services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1", organiser)
+        prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1", organiser)
         raise AssertionError("marking that revokes must ask for a reason")
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         assert exc.field == "reason" and "Trần Văn Đức" in exc.message
     db.session.rollback()
     assert _codes(contest.id) == issued
     # With a reason: the Nhì certificates are revoked (kept on record), the new Ba one is added.
-    done = services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1", organiser,
+    done = prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Ba: 1", organiser,
                                 reason="Hội đồng giám khảo điều chỉnh cơ cấu giải")
     db.session.commit()
     assert (done.added, done.kept, done.revoked) == (1, 1, 2)
@@ -55,27 +56,27 @@ def test_marking_again_never_invalidates_a_certificate_already_issued(client, wo
     html = revoked.get_data(as_text=True)
     assert revoked.status_code == 200 and "đã bị thu hồi ngày" in html and "là thật" not in html
     assert re.search(r"thu hồi ngày \d\d/\d\d/\d{4}", html)
-    assert [a.prize for a in services.prize_awards(contest.id)] == ["Giải Nhất", "Giải Ba"]  # the public list
+    assert [a.prize for a in awards.prize_awards(contest.id)] == ["Giải Nhất", "Giải Ba"]  # the public list
 
 
 def test_finishers_marked_again_keep_their_certificates(client, world, db):  # noqa: F811
     contest, organiser = world["contest"], world["organiser"]
-    assert services.mark_finishers(contest, None, organiser.id) == 5
+    assert prizes.mark_finishers(contest, None, organiser.id) == 5
     db.session.commit()
     first = {a.id for a in db.session.scalars(sa.select(Award))}
-    assert services.mark_finishers(contest, None, organiser.id, "Hoàn thành xuất sắc") == 0
+    assert prizes.mark_finishers(contest, None, organiser.id, "Hoàn thành xuất sắc") == 0
     db.session.commit()
     assert {a.id for a in db.session.scalars(sa.select(Award))} == first
-    code = services.verification_code(min(first))
+    code = verification.verification_code(min(first))
     assert client.get(f"/verify/{code}").status_code == 200
 
 
 def test_organiser_revokes_one_certificate_with_a_reason_and_it_leaves_every_list(client, auth, world, db):  # noqa: F811
     contest, rnd = world["contest"], world["round"]
-    services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 1", world["organiser"])
-    services.publish_winners(contest.id, world["organiser"].id)
+    prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1\nGiải Nhì: 1", world["organiser"])
+    prizes.publish_winners(contest.id, world["organiser"].id)
     db.session.commit()
-    second = services.prize_awards(contest.id)[1]
+    second = awards.prize_awards(contest.id)[1]
     auth.login(world["organiser"])
     url = f"/admin/contests/{contest.id}/campaign"
     token = csrf_token(client, url)
@@ -94,20 +95,20 @@ def test_organiser_revokes_one_certificate_with_a_reason_and_it_leaves_every_lis
     auth.logout()
     auth.login(world["users"]["Lê Thị Ánh"])
     assert client.get(f"/my/certificates/{second.id}.pdf").status_code == 404
-    assert "đã bị thu hồi" in client.get(f"/verify/{services.verification_code(second.id)}").get_data(as_text=True)
+    assert "đã bị thu hồi" in client.get(f"/verify/{verification.verification_code(second.id)}").get_data(as_text=True)
 
 
 def test_winners_download_only_once_the_list_is_published(client, auth, world, db):  # noqa: F811
     contest, rnd = world["contest"], world["round"]
     winner = world["users"]["Nguyễn Thị Hương"]
-    services.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
+    prizes.mark_prizes(contest, rnd.id, AwardKind.INDIVIDUAL, "Giải Nhất: 1", world["organiser"])
     db.session.commit()
-    prize = services.prize_awards(contest.id)[0]
+    prize = awards.prize_awards(contest.id)[0]
     auth.login(winner)
     assert client.get(f"/my/certificates/{prize.id}.pdf").status_code == 404
     assert "Giải Nhất" not in client.get("/my/certificates").get_data(as_text=True)
     assert "Chúc mừng" not in client.get("/").get_data(as_text=True)
-    services.publish_winners(contest.id, world["organiser"].id)
+    prizes.publish_winners(contest.id, world["organiser"].id)
     db.session.commit()
     assert client.get(f"/my/certificates/{prize.id}.pdf").status_code == 200
     home = client.get("/").get_data(as_text=True)  # the home page tells her she won
@@ -129,7 +130,7 @@ def test_prize_decisions_are_in_the_audit_log_in_vietnamese(client, auth, make, 
     assert client.post(f"{url}/finishers", data={"csrf_token": token, "round_id": "",
                                                  "prize": "Hoàn thành cuộc thi"}).status_code == 302
     assert client.get(f"/admin/contests/{contest.id}/certificates.zip").mimetype == "application/zip"
-    award = services.prize_awards(contest.id)[1]
+    award = awards.prize_awards(contest.id)[1]
     client.post(f"{url}/awards/{award.id}/revoke", data={"csrf_token": token, "reason": "Sai sót"})
     actions = list(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("campaign.%"))
                                       .order_by(AuditEntry.id)))
@@ -142,7 +143,7 @@ def test_prize_decisions_are_in_the_audit_log_in_vietnamese(client, auth, make, 
                      "đã công bố danh sách đoạt giải của cuộc thi",
                      "đã cấp 5 giấy chứng nhận hoàn thành cho toàn cuộc thi",
                      "đã tải 7 giấy chứng nhận của toàn cuộc thi",
-                     f"đã thu hồi giấy chứng nhận {services.verification_code(award.id)} (Giải Nhì)"]:
+                     f"đã thu hồi giấy chứng nhận {verification.verification_code(award.id)} (Giải Nhì)"]:
         assert sentence in page, sentence
     assert "Tuần thi thứ nhất" in page and "Ban Tổ chức" in page
 

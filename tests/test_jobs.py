@@ -372,7 +372,7 @@ def test_a_demoted_organiser_no_longer_downloads_his_exports(client, auth, db, m
 
 
 def test_demoting_or_disabling_deletes_the_users_job_files(db, make):
-    from quizapp.auth import services as auth_services
+    from quizapp.auth import accounts as auth_accounts
 
     admin = make.user(role=Role.ADMIN)
     organiser, manager = make.user(role=Role.ORGANISER), make.user(role=Role.UNIT_MANAGER)
@@ -385,7 +385,7 @@ def test_demoting_or_disabling_deletes_the_users_job_files(db, make):
         fields = {k: getattr(user, k) for k in ("full_name", "date_of_birth", "phone", "email", "national_id",
                                                 "unit_id", "is_active_account")} | {"role": user.role.value,
                                                                                    "category": user.category.value}
-        auth_services.admin_update_user(admin, user, **(fields | changes))
+        auth_accounts.admin_update_user(admin, user, **(fields | changes))
         db.session.commit()
 
     update(organiser, role=Role.UNIT_MANAGER.value)  # organiser -> unit manager: his organiser exports go

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from quizapp.auth.models import Role, User
 from quizapp.core.errors import ServiceError
-from quizapp.units import services
+from quizapp.units import import_export, reorg, services
 from quizapp.units.models import Unit, UnitKind
 from tests.conftest import csrf_token
 
@@ -30,7 +30,7 @@ def _unit(db, code) -> Unit:
 
 
 def test_import_builds_the_tree_with_paths(db):
-    report = services.import_units(_csv(
+    report = import_export.import_units(_csv(
         "T,Tỉnh,,province,,0\nS,Sở Nội vụ,T,department,Sở ban ngành,80\n"
         "H,Huyện A,T,district,Huyện,200\nX,Xã A1,H,commune,Huyện,20\n"), "u.csv")
     assert report.ok and report.created == 4
@@ -41,7 +41,7 @@ def test_import_builds_the_tree_with_paths(db):
 
 
 def test_children_may_come_before_their_parent_in_the_file(db):
-    report = services.import_units(_csv("X,Xã,H,commune,,1\nH,Huyện,,district,,2\n"), "u.csv")
+    report = import_export.import_units(_csv("X,Xã,H,commune,,1\nH,Huyện,,district,,2\n"), "u.csv")
     assert report.ok and _unit(db, "X").parent.code == "H"
 
 
@@ -59,15 +59,15 @@ def test_children_may_come_before_their_parent_in_the_file(db):
 ])
 def test_bad_rows_are_reported_and_nothing_is_imported(db, body, row, column, text):
     good = "OK1,Đơn vị tốt,,department,,5\n"
-    report = services.import_units(_csv(good + body), "u.csv")  # the good row is row 2
+    report = import_export.import_units(_csv(good + body), "u.csv")  # the good row is row 2
     assert not report.ok
     assert any(e.row == row + 1 and e.column == column and text in e.message for e in report.errors), report.errors
     assert _count(db) == 0
 
 
 def test_import_updates_existing_units_by_code_and_moves_subtrees(db):
-    services.import_units(_csv("T,Tỉnh,,province,,0\nH1,Huyện 1,T,district,,1\nH2,Huyện 2,T,district,,1\nX,Xã,H1,commune,,1\nXX,Thôn,X,other,,1\n"), "u.csv")
-    report = services.import_units(_csv("X,Xã mới,H2,commune,,7\n"), "u.csv")
+    import_export.import_units(_csv("T,Tỉnh,,province,,0\nH1,Huyện 1,T,district,,1\nH2,Huyện 2,T,district,,1\nX,Xã,H1,commune,,1\nXX,Thôn,X,other,,1\n"), "u.csv")
+    report = import_export.import_units(_csv("X,Xã mới,H2,commune,,7\n"), "u.csv")
     assert report.ok and report.updated == 1 and report.created == 0
     x, xx, h2 = _unit(db, "X"), _unit(db, "XX"), _unit(db, "H2")
     assert x.name == "Xã mới" and x.headcount == 7 and x.parent_id == h2.id
@@ -76,8 +76,8 @@ def test_import_updates_existing_units_by_code_and_moves_subtrees(db):
 
 def test_reimporting_the_same_file_changes_nothing(db):
     data = _csv("T,Tỉnh,,province,,0\nH,Huyện,T,district,,3\n")
-    services.import_units(data, "u.csv")
-    again = services.import_units(data, "u.csv")
+    import_export.import_units(data, "u.csv")
+    again = import_export.import_units(data, "u.csv")
     assert again.ok and (again.created, again.updated) == (0, 0)
 
 
@@ -91,24 +91,24 @@ def test_reimporting_the_same_file_changes_nothing(db):
 ])
 def test_unreadable_files_are_refused_clearly(db, content, name, code):
     with pytest.raises(ServiceError) as exc:
-        services.import_units(content, name)
+        import_export.import_units(content, name)
     assert exc.value.code == code and exc.value.message
 
 
 def test_xlsx_export_import_round_trip(db):
-    services.import_units(_csv("T,Tỉnh,,province,,0\nH,Huyện Đất Đỏ,T,district,Huyện,180\nX,Xã Long Tân,H,commune,Huyện,20\n"), "u.csv")
-    data = services.export_units("xlsx")
+    import_export.import_units(_csv("T,Tỉnh,,province,,0\nH,Huyện Đất Đỏ,T,district,Huyện,180\nX,Xã Long Tân,H,commune,Huyện,20\n"), "u.csv")
+    data = import_export.export_units("xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert [c.value for c in sheet[1]][:6] == ["Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên", "Loại", "Khối", "Biên chế"]
-    before = services.export_frame()
-    report = services.import_units(data, "don-vi.xlsx")
+    before = import_export.export_frame()
+    report = import_export.import_units(data, "don-vi.xlsx")
     assert report.ok and (report.created, report.updated) == (0, 0)
-    pd.testing.assert_frame_equal(before, services.export_frame())
+    pd.testing.assert_frame_equal(before, import_export.export_frame())
 
 
 def test_export_is_safe_against_formula_injection(db, make):
     make.unit("=cmd|' /C calc'!A0", code="EVIL")
-    frame = pd.read_csv(io.BytesIO(services.export_units("csv")), dtype=str)
+    frame = pd.read_csv(io.BytesIO(import_export.export_units("csv")), dtype=str)
     assert frame.loc[0, "Tên đơn vị"].startswith("'=")
 
 
@@ -256,16 +256,16 @@ def test_merge_several_units_into_a_new_one_with_a_preview_keeps_past_results(db
     person_a, person_b = make.user(unit=a), make.user(unit=b)
     past = _past_attempt(db, person_a, a)
 
-    plan = services.plan_merge_into_new([a.id, b.id, c.id], "XABC", "Xã ABC mới", district.id, UnitKind.COMMUNE)
+    plan = reorg.plan_merge_into_new([a.id, b.id, c.id], "XABC", "Xã ABC mới", district.id, UnitKind.COMMUNE)
     assert plan.ok and plan.members == 2 and plan.headcount == 42 and plan.sub_units == 1
     assert [m.unit.name for m in plan.moves] == ["Xã A", "Xã B", "Xã C"]
     assert db.session.scalar(sa.select(Unit).where(Unit.code == "XABC")) is None  # a preview writes nothing
-    bad = services.plan_merge_into_new([a.id], "H", "", hamlet.id, UnitKind.COMMUNE)
+    bad = reorg.plan_merge_into_new([a.id], "H", "", hamlet.id, UnitKind.COMMUNE)
     assert not bad.ok and len(bad.errors) == 4  # one unit, code used, no name, parent inside a source
     with pytest.raises(ServiceError):
-        services.merge_into_new([a.id], "H", "", None, UnitKind.COMMUNE)
+        reorg.merge_into_new([a.id], "H", "", None, UnitKind.COMMUNE)
 
-    new = services.merge_into_new([a.id, b.id, c.id], "XABC", "Xã ABC mới", district.id, UnitKind.COMMUNE)
+    new = reorg.merge_into_new([a.id, b.id, c.id], "XABC", "Xã ABC mới", district.id, UnitKind.COMMUNE)
     db.session.commit()
     db.session.expire_all()
     new = db.session.get(Unit, new.id)
@@ -289,10 +289,10 @@ def test_dissolve_the_district_level_moves_communes_and_people_up(db, make):
     official = make.user(unit=d1)
     past = _past_attempt(db, official, d1)
 
-    plan = services.plan_dissolve_level(UnitKind.DISTRICT)
+    plan = reorg.plan_dissolve_level(UnitKind.DISTRICT)
     assert plan.ok and [(m.unit.name, m.target, m.members, m.sub_units, m.headcount) for m in plan.moves] == [
         ("Huyện 1", "Tỉnh", 1, ["Xã 1"], 30), ("Huyện 2", "Tỉnh", 0, ["Xã 2"], 20)]
-    assert services.dissolve_level(UnitKind.DISTRICT) == 2
+    assert reorg.dissolve_level(UnitKind.DISTRICT) == 2
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Unit, x1.id).path == f"/{province.id}/{x1.id}/"
@@ -301,7 +301,7 @@ def test_dissolve_the_district_level_moves_communes_and_people_up(db, make):
     assert db.session.get(Unit, province.id).headcount == 150
     assert not db.session.get(Unit, d1.id).is_active and not db.session.get(Unit, d2.id).is_active
     assert db.session.get(Attempt, past.id).unit_id == d1.id  # past results unchanged
-    assert not services.plan_dissolve_level(UnitKind.DISTRICT).ok  # nothing left to dissolve
+    assert not reorg.plan_dissolve_level(UnitKind.DISTRICT).ok  # nothing left to dissolve
 
 
 def test_organiser_previews_then_confirms_a_merge_into_a_new_unit_and_a_level_dissolution(client, auth, db, make):

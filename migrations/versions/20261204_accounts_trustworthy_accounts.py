@@ -48,7 +48,7 @@ def upgrade():
 
 
 def _normalise_identifiers():
-    from quizapp.auth.services import normalize_national_id, normalize_phone
+    from quizapp.auth.identity import normalize_national_id, normalize_phone
 
     users = sa.table("users", sa.column("id", sa.Integer), sa.column("phone", sa.String),
                      sa.column("national_id", sa.String))

@@ -25,7 +25,8 @@ from quizapp.attempts.start import begin_attempt
 from quizapp.attempts.submit import ResultView, result_view
 from quizapp.attempts.sweep import close_expired
 from quizapp.attempts.models import Attempt, AttemptStatus
-from quizapp.auth import services as auth_services
+from quizapp.auth import accounts as auth_accounts
+from quizapp.auth import identity as auth_identity
 from quizapp.auth.access import public, requires, requires_session, session_user_id
 from quizapp.auth.views import login_limits, sign_in
 from quizapp.auth.models import Role
@@ -50,7 +51,7 @@ def _json_body() -> dict:
 def _login_key() -> str:
     body = request.get_json(silent=True)
     login = body.get("login") if isinstance(body, dict) else None
-    return "login:" + auth_services.normalize_login(login if isinstance(login, str) else "")
+    return "login:" + auth_identity.normalize_login(login if isinstance(login, str) else "")
 
 
 def _failed(response) -> bool:
@@ -71,7 +72,7 @@ def login():
     login_name, password = body.get("login"), body.get("password")
     user = None
     if isinstance(login_name, str) and isinstance(password, str):
-        user = auth_services.authenticate(login_name, password)
+        user = auth_accounts.authenticate(login_name, password)
     if user is None:
         raise ServiceError("login_failed", _("Wrong phone number / e-mail or password."), 401)
     sign_in(user)

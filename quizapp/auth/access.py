@@ -42,13 +42,13 @@ def requires_session(view):
 def session_user_id() -> int | None:
     """The logged-in user's id from the signed session cookie ("<id>:<login token>"),
     without loading the user (``enforce`` has checked the login is live)."""
-    from quizapp.auth.services import split_session_id
+    from quizapp.auth.sessions import split_session_id
 
     return split_session_id(session.get("_user_id"))[0]
 
 
 def _session_is_live() -> bool:
-    from quizapp.auth.services import session_is_live, split_session_id
+    from quizapp.auth.sessions import session_is_live, split_session_id
 
     uid, token = split_session_id(session.get("_user_id"))
     return uid is not None and session_is_live(uid, token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from quizapp.auth import services
+from quizapp.auth import accounts, sessions
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
 
@@ -20,7 +20,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 def create_admin(full_name: str, login: str, password: str, unit_code: str | None) -> None:
     """Create an administrator account."""
     try:
-        user = services.create_admin(full_name, login, password, unit_code)
+        user = accounts.create_admin(full_name, login, password, unit_code)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -32,7 +32,7 @@ def create_admin(full_name: str, login: str, password: str, unit_code: str | Non
 @click.option("--days", default=30, show_default=True, help="Delete logins revoked more than this many days ago.")
 def prune_sessions(days: int) -> None:
     """Delete old revoked login sessions (a cron job may run it daily)."""
-    n = services.prune_sessions(days)
+    n = sessions.prune_sessions(days)
     db.session.commit()
     click.echo(f"{n} revoked login sessions deleted.")
 

@@ -8,7 +8,8 @@ from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from quizapp.auth import access, services
+from quizapp.auth import access, accounts, identity, recovery, sessions
+from quizapp.auth import duplicates as duplicate_accounts  # the view below is called duplicates
 from quizapp.auth.access import public, requires
 from quizapp.auth.forms import (
     AdminUserForm,
@@ -49,15 +50,15 @@ def category_label(category) -> str:
 @login_manager.user_loader
 def _load_user(user_id: str):
     # "<id>:<login token>": only a live (not logged-out, not revoked) login is accepted.
-    return services.session_user(user_id)
+    return sessions.session_user(user_id)
 
 
 def sign_in(user: User, remember: bool = False) -> None:
     """Log ``user`` in with a new server-side login session (its own token and cookie)."""
-    services.start_session(user)
+    sessions.start_session(user)
     login_user(user, remember=remember)
     for login_name in (user.phone, user.email):  # either may be typed at the next login
-        remember_address(services.normalize_login(login_name))
+        remember_address(identity.normalize_login(login_name))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -126,7 +127,7 @@ def _failed_login(response) -> bool:
 
 
 def _login_key() -> str:
-    return "login:" + services.normalize_login(request.form.get("login"))
+    return "login:" + identity.normalize_login(request.form.get("login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -138,7 +139,7 @@ def login():
     form = LoginForm()
     next_path = safe_next(request.args.get("next"))
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
+        user = accounts.authenticate(form.login.data, form.password.data)
         if user is not None:
             sign_in(user, remember=form.remember.data)
             return redirect(next_path or url_for("main.index"))
@@ -156,7 +157,7 @@ def _cfg(key: str) -> str:
 @public
 def logout():
     if current_user.is_authenticated:
-        services.end_session(current_user.id, current_user.login_token)
+        sessions.end_session(current_user.id, current_user.login_token)
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.index"))
@@ -167,7 +168,7 @@ def logout():
 def logout_everywhere():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.revoke_sessions(current_user.id)
+    sessions.revoke_sessions(current_user.id)
     logout_user()
     flash(_("You have been logged out on every device."), "info")
     return redirect(url_for("main.index"))
@@ -194,8 +195,8 @@ def register():
     page = lambda: render_template("auth/register.html", form=form, next_path=next_path)  # noqa: E731
     if form.validate_on_submit():
         try:
-            created = services.register(
-                services.Registration(
+            created = accounts.register(
+                accounts.Registration(
                     full_name=form.full_name.data,
                     date_of_birth=form.date_of_birth.data,
                     phone=form.phone.data,
@@ -223,7 +224,7 @@ def register():
     if request.method == "POST":
         # Name every wrong field at once, the phone / e-mail / CCCD formats included.
         try:
-            services.validate_identity(form.phone.data, form.email.data, form.national_id.data)
+            identity.validate_identity(form.phone.data, form.email.data, form.national_id.data)
         except ServiceError as exc:
             field = getattr(form, exc.field or "phone")
             if exc.message not in field.errors:
@@ -237,7 +238,7 @@ def register():
 def account():
     form = ProfileForm(obj=current_user._get_current_object())
     if form.validate_on_submit():
-        services.update_profile(current_user, position=form.position.data)
+        accounts.update_profile(current_user, position=form.position.data)
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, confirm_form=ConfirmForm())
@@ -249,7 +250,7 @@ def change_password():
     form = ChangePasswordForm()
     return _password_page(
         form, "auth/password.html", "current_password",
-        lambda: services.change_password(current_user, form.current_password.data, form.new_password.data),
+        lambda: accounts.change_password(current_user, form.current_password.data, form.new_password.data),
         _("Your password has been changed. Your other devices have been logged out."), url_for("auth.account"))
 
 
@@ -278,16 +279,16 @@ def _reset_limit() -> str:
 @public
 def forgot_password():
     form = ForgotPasswordForm()
-    mail_available = services.reset_mail_available()
+    mail_available = recovery.reset_mail_available()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        recovery.request_password_reset(form.email.data)
         if not mail_available:  # nothing can be mailed: never say it was; point to the unit manager's code
             flash(_("If an account uses this e-mail address, a link still cannot be sent to it: this site has no "
                     "mail server. Ask your unit manager (or the organisers) for a one-time code and enter it "
                     "below."), "info")
             return redirect(url_for("auth.reset_with_code"))
         flash(_("If an account uses this e-mail address, a link to set a new password has been sent to it. "
-                "It works once, within %(minutes)d minutes.", minutes=services.reset_token_minutes()), "info")
+                "It works once, within %(minutes)d minutes.", minutes=recovery.reset_token_minutes()), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form, mail_available=mail_available), \
         (422 if request.method == "POST" else 200)
@@ -298,19 +299,19 @@ def forgot_password():
 @public
 def reset_password(token: str):
     try:
-        services.user_for_reset_token(token)
+        recovery.user_for_reset_token(token)
     except ServiceError as exc:
         return render_template("auth/reset_invalid.html", message=exc.message), 400
     form = ResetPasswordForm()
     return _password_page(form, "auth/reset.html", "new_password",
-                          lambda: services.reset_with_token(token, form.new_password.data),
+                          lambda: recovery.reset_with_token(token, form.new_password.data),
                           _("Your password has been changed. Log in with the new password."), url_for("auth.login"))
 
 
 def _code_key() -> str:
     # Per (account, address): a stranger's wrong codes lock out the stranger, not the owner typing
     # his own code elsewhere (issue 20 item 11); the per-address limit below also applies.
-    return "reset-code:" + services.normalize_login(request.form.get("login")) + "|" + _address()
+    return "reset-code:" + identity.normalize_login(request.form.get("login")) + "|" + _address()
 
 
 @bp.route("/password/code", methods=["GET", "POST"])
@@ -321,7 +322,7 @@ def _code_key() -> str:
 def reset_with_code():
     form = ResetCodeForm()
     return _password_page(form, "auth/reset_code.html", "code",
-                          lambda: services.reset_with_code(form.login.data, form.code.data, form.new_password.data),
+                          lambda: recovery.reset_with_code(form.login.data, form.code.data, form.new_password.data),
                           _("Your password has been changed. Log in with the new password."), url_for("auth.login"))
 
 
@@ -330,11 +331,11 @@ def reset_with_code():
 def issue_reset_code(user_id: int):
     """A unit manager (for his members) or an organiser gives a phone-only person a one-time code."""
     user = db.get_or_404(User, user_id)
-    if not services.may_manage_account(current_user, user):
+    if not recovery.may_manage_account(current_user, user):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    code = services.issue_reset_code(current_user, user)
+    code = recovery.issue_reset_code(current_user, user)
     back = current_user.unit_id if current_user.role == Role.UNIT_MANAGER else user.unit_id
     return render_template("auth/reset_code_issued.html", user=user, code=code,
                            hours=current_app.config.get("RESET_CODE_HOURS", 24),
@@ -350,7 +351,7 @@ def admin_users():
     form = SearchForm()
     q = form.q.data if form.validate_on_submit() else ""
     page = max(request.args.get("page", 1, type=int), 1)
-    users = services.search_users(q or "", limit=50, offset=(page - 1) * 50)
+    users = accounts.search_users(q or "", limit=50, offset=(page - 1) * 50)
     return render_template("auth/admin_users.html", users=users, form=form, q=q or "", page=page)
 
 
@@ -366,21 +367,21 @@ def duplicates():
     if form.validate_on_submit():
         try:
             if form.action.data == "merge":
-                plan = services.merge_plan(current_user, form.keep_id.data, form.other_id.data)
+                plan = duplicate_accounts.merge_plan(current_user, form.keep_id.data, form.other_id.data)
                 return render_template("auth/merge_confirm.html", plan=plan, form=DuplicateActionForm())
             if form.action.data == "confirm_merge":
-                services.merge_accounts(current_user, form.keep_id.data, form.other_id.data,
-                                        fingerprint=form.fingerprint.data or "")
+                duplicate_accounts.merge_accounts(current_user, form.keep_id.data, form.other_id.data,
+                                                  fingerprint=form.fingerprint.data or "")
                 flash(_("The accounts have been merged: the results moved, the duplicate is disabled."), "success")
             else:
-                services.disable_duplicate(current_user, form.other_id.data)
+                duplicate_accounts.disable_duplicate(current_user, form.other_id.data)
                 flash(_("The duplicate account has been disabled."), "success")
         except ServiceError as exc:
             db.session.rollback()
             flash(exc.message, "error")
         return redirect(url_for("auth.duplicates"))
-    return render_template("auth/duplicates.html", groups=services.likely_duplicates(), form=form,
-                           conflicts=services.recent_registration_conflicts())
+    return render_template("auth/duplicates.html", groups=duplicate_accounts.likely_duplicates(), form=form,
+                           conflicts=duplicate_accounts.recent_registration_conflicts())
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -394,7 +395,7 @@ def admin_user_edit(user_id: int):
         form.category.data = user.category.value
     if form.validate_on_submit():
         try:
-            services.admin_update_user(
+            accounts.admin_update_user(
                 current_user,
                 user,
                 full_name=form.full_name.data,

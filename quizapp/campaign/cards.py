@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from quizapp.campaign import render
-from quizapp.campaign.services import contest_period, nfc
+from quizapp.campaign.print_settings import contest_period
+from quizapp.campaign.wording import nfc
 
 WIDTH, HEIGHT = 1200, 630
 BACKGROUND = (12, 74, 110)  # deep blue, white text: contrast above 9:1

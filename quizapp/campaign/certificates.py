@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from quizapp.campaign import render, services
+from quizapp.campaign import awards, print_settings, prizes, render, verification, wording
 from quizapp.campaign.models import Award, AwardKind
 from quizapp.contests.models import Contest, Round
 from quizapp.core.db import db
@@ -38,11 +38,11 @@ class CertificateFacts:
 
 
 def facts_for(award: Award, contest: Contest, settings, base_url: str, round_title: str = "") -> CertificateFacts:
-    code = services.verification_code(award.id)
+    code = verification.verification_code(award.id)
     return CertificateFacts(
         organiser=settings.organiser, issuer=settings.issuer, name=award.recipient_name,
         unit=award.unit_name if award.kind != AwardKind.UNIT else "",
-        achievement=services.achievement(award, contest.title, round_title), place=settings.place,
+        achievement=awards.achievement(award, contest.title, round_title), place=settings.place,
         issued_at=award.created_at, signer_title=settings.signer_title, signer_name=settings.signer_name,
         code=code, verify_url=f"{base_url.rstrip('/')}/verify/{code}", is_unit=award.kind == AwardKind.UNIT)
 
@@ -64,10 +64,10 @@ def certificate_pdf(f: CertificateFacts) -> bytes:
     left_w, right_x, right_w = 120, 140, 142
     pdf.set_xy(16, 16)
     pdf.set_font("body", "", 12)
-    pdf.multi_cell(left_w, 6, services.nfc(f.organiser).upper(), align="C")
+    pdf.multi_cell(left_w, 6, wording.nfc(f.organiser).upper(), align="C")
     pdf.set_x(16)
     pdf.set_font("body", "B", 12)
-    pdf.multi_cell(left_w, 6, services.nfc(f.issuer).upper(), align="C")
+    pdf.multi_cell(left_w, 6, wording.nfc(f.issuer).upper(), align="C")
     y_left = pdf.get_y()
     pdf.line(16 + left_w / 2 - 20, y_left + 1, 16 + left_w / 2 + 20, y_left + 1)
     pdf.set_xy(right_x, 16)
@@ -87,30 +87,30 @@ def certificate_pdf(f: CertificateFacts) -> bytes:
     pdf.set_text_color(0, 0, 0)
     pdf.set_xy(20, 68)
     pdf.set_font("body", "I", 14)
-    pdf.cell(w - 40, 8, f"{services.nfc(f.issuer)} chứng nhận", align="C")
+    pdf.cell(w - 40, 8, f"{wording.nfc(f.issuer)} chứng nhận", align="C")
     pdf.set_xy(20, 80)
     pdf.set_font("body", "B", 24)
     pdf.set_text_color(12, 50, 120)
-    pdf.multi_cell(w - 40, 12, services.nfc(f.name), align="C")
+    pdf.multi_cell(w - 40, 12, wording.nfc(f.name), align="C")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("body", "", 14)
     if f.unit:
         pdf.set_x(20)
-        pdf.multi_cell(w - 40, 8, f"Đơn vị: {services.nfc(f.unit)}", align="C")
+        pdf.multi_cell(w - 40, 8, f"Đơn vị: {wording.nfc(f.unit)}", align="C")
     pdf.ln(1)
     pdf.set_x(30)
     pdf.set_font("body", "B", 15)
-    pdf.multi_cell(w - 60, 8, f"Đã đạt {services.nfc(f.achievement)}", align="C")
+    pdf.multi_cell(w - 60, 8, f"Đã đạt {wording.nfc(f.achievement)}", align="C")
     # Place and date, then the signature block, on the right.
     pdf.set_xy(160, 140)
     pdf.set_font("body", "I", 13)
-    pdf.cell(120, 7, render.place_date_line(services.nfc(f.place), f.issued_at), align="C")
+    pdf.cell(120, 7, render.place_date_line(wording.nfc(f.place), f.issued_at), align="C")
     pdf.set_xy(160, 148)
     pdf.set_font("body", "B", 13)
-    pdf.multi_cell(120, 6.5, services.nfc(f.signer_title).upper(), align="C")
+    pdf.multi_cell(120, 6.5, wording.nfc(f.signer_title).upper(), align="C")
     if f.signer_name:
         pdf.set_xy(160, 181)
-        pdf.cell(120, 7, services.nfc(f.signer_name), align="C")
+        pdf.cell(120, 7, wording.nfc(f.signer_name), align="C")
     # Verification: QR code and the code, bottom left.
     pdf.image(render.qr_png(f.verify_url, scale=4), x=20, y=150, w=34, h=34)
     pdf.set_xy(56, 160)
@@ -124,13 +124,13 @@ def certificate_pdf(f: CertificateFacts) -> bytes:
 
 def certificate_for(award: Award, base_url: str) -> bytes:
     contest = db.session.get(Contest, award.contest_id)
-    return certificate_pdf(facts_for(award, contest, services.settings_for(contest.id), base_url,
-                                     services.award_scope_title(award)))
+    return certificate_pdf(facts_for(award, contest, print_settings.settings_for(contest.id), base_url,
+                                     awards.award_scope_title(award)))
 
 
 def filename_for(award: Award) -> str:
     slug = "-".join(fold(award.recipient_name).split())[:60] or "chung-nhan"
-    return f"giay-chung-nhan-{slug}-{services.verification_code(award.id)}.pdf"
+    return f"giay-chung-nhan-{slug}-{verification.verification_code(award.id)}.pdf"
 
 
 def run_certificates_zip(params: dict, progress, output_dir) -> dict:
@@ -148,11 +148,11 @@ def run_certificates_zip(params: dict, progress, output_dir) -> dict:
     round_id = params.get("round_id")
     kinds = [AwardKind(k) for k in (params.get("kinds") or [k.value for k in AwardKind])]
     base_url = params.get("base_url") or public_base_url()
-    query = services.awards_query(contest.id, kinds=kinds)
+    query = awards.awards_query(contest.id, kinds=kinds)
     if round_id is not None:
         query = query.where(Award.round_id == int(round_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    settings = services.settings_for(contest.id)
+    settings = print_settings.settings_for(contest.id)
     titles = dict(db.session.execute(sa.select(Round.id, Round.title).where(Round.contest_id == contest.id)).all())
     scope = f"-vong-{round_id}" if round_id is not None else ""
     filename = f"giay-chung-nhan-cuoc-thi-{contest.id}{scope}.zip"
@@ -206,8 +206,8 @@ def run_mark_finishers(params: dict, progress, output_dir=None) -> dict:
     if contest is None:
         raise ValueError("contest not found")
     progress(0, 1)
-    n = services.mark_finishers(contest, params.get("round_id"), params.get("actor_id"),
-                                params.get("prize") or services.FINISHER_PRIZE)
+    n = prizes.mark_finishers(contest, params.get("round_id"), params.get("actor_id"),
+                              params.get("prize") or prizes.FINISHER_PRIZE)
     db.session.commit()
     progress(1, 1)
     return {"count": n, "contest_id": contest.id}

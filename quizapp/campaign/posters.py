@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from quizapp.campaign import render
-from quizapp.campaign.services import nfc
+from quizapp.campaign.wording import nfc
 
 SIZES = {"A4": (210, 297), "A3": (297, 420)}
 

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from quizapp import jobs
-from quizapp.campaign import certificates, reports, services
+from quizapp.campaign import certificates, prizes, reports
 
 CERTIFICATES_JOB = "campaign.certificates"
 FINISHERS_JOB = "campaign.finishers"
@@ -35,8 +35,8 @@ def finishers_or_job(contest, round_id: int | None, actor_id: int | None, prize:
     ``CAMPAIGN_INLINE_FINISHERS`` finishers, else by a job (returns the started ``Job``)."""
     return jobs.run_or_queue(
         FINISHERS_JOB, actor_id, {"contest_id": contest.id, "round_id": round_id, "prize": prize, "actor_id": actor_id},
-        size=services.finisher_count(contest, round_id), limit=_limit("CAMPAIGN_INLINE_FINISHERS", 20000),
-        now=lambda: services.mark_finishers(contest, round_id, actor_id, prize))
+        size=prizes.finisher_count(contest, round_id), limit=_limit("CAMPAIGN_INLINE_FINISHERS", 20000),
+        now=lambda: prizes.mark_finishers(contest, round_id, actor_id, prize))
 
 
 def certificates_fit_inline(total: int) -> bool:

@@ -1,18 +1,19 @@
-"""Verification codes of certificates kept outside ``campaign_awards``, and the one public page that
-checks every code (``/verify/<code>``).
+"""Verification codes printed on certificates, and the check behind the one public page that
+verifies every code (``/verify/<code>``).
 
-The campaign's own awards are signed by ``services.verification_code``: ``<award id in base 36>-<8
-characters of HMAC-SHA256("award:<id>")>``.  A room on a higher floor whose certificates are not
-campaign awards (the live contest's, issue 22) registers a **kind** here at import time: a code prefix,
-an HMAC domain, a lookup by id and the template of its verify page.  Its codes are
-``<PREFIX>-<id in base 36>-<8 characters of HMAC-SHA256("<domain>:<id>")>``, signed with the same key
-(``CERTIFICATE_KEY``, default ``SECRET_KEY``): they cannot be guessed or forged from another code,
-and the domain keeps the kinds apart (a live certificate's signature never verifies an award of the
-same number, nor the other way round).  Two hyphens: no award code has that shape.
-
-The registry holds code, not state (every process registers the same kinds when it imports the
-rooms), so a second process checks every code the same way.
+Owns: the HMAC signature (``CERTIFICATE_KEY``, else ``SECRET_KEY``); the campaign awards' codes
+``<award id in base 36>-<8 characters of HMAC-SHA256("award:<id>")>`` (``verification_code``,
+``award_by_code``: checked without a lookup table, a wrong signature finds nothing); and the registry
+of other **kinds** of certificate.  A room on a higher floor whose certificates are not campaign awards
+(the live contest's, issue 22) registers a kind at import time: a code prefix, an HMAC domain, a lookup
+by id and the template of its verify page.  Its codes are ``<PREFIX>-<id in base 36>-<8 characters of
+HMAC-SHA256("<domain>:<id>")>``, signed with the same key: they cannot be guessed or forged from another
+code, and the domain keeps the kinds apart (a live certificate's signature never verifies an award of
+the same number, nor the other way round).  Two hyphens: no award code has that shape.  The registry
+holds code, not state (every process registers the same kinds when it imports the rooms).
+Must not: decide whether an award may be shown or downloaded (``awards``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,37 @@ import hmac
 from dataclasses import dataclass
 from typing import Callable
 
-from quizapp.campaign import services
+from flask import current_app
+
+from quizapp.campaign.links import contest_id_from_code, short_code
+from quizapp.campaign.models import Award
+from quizapp.core.db import db
+
+
+def _key() -> bytes:
+    return (current_app.config.get("CERTIFICATE_KEY") or current_app.config["SECRET_KEY"]).encode()
+
+
+def _signature(award_id: int) -> str:
+    digest = hmac.new(_key(), f"award:{award_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:5]).decode()  # 8 characters, A-Z2-7
+
+
+def verification_code(award_id: int) -> str:
+    """``<id in base 36>-<8 signature characters>``: unguessable, checked without a lookup table."""
+    return f"{short_code(award_id).upper()}-{_signature(award_id)}"
+
+
+def award_by_code(code: str) -> Award | None:
+    code = (code or "").strip().upper()
+    ident, sep, sig = code.partition("-")
+    award_id = contest_id_from_code(ident) if sep else None
+    if award_id is None or not hmac.compare_digest(sig, _signature(award_id)):
+        return None
+    return db.session.get(Award, award_id)
+
+
+# --- other kinds of certificate (registered by the rooms that keep them) ----------------------
 
 SIGNATURE_CHARS = 8  # 40 bits, A-Z2-7, as the awards' codes
 
@@ -53,14 +84,14 @@ def register(kind: Kind) -> None:
 
 
 def signature(domain: str, ident: int) -> str:
-    digest = hmac.new(services._key(), f"{domain}:{ident}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(_key(), f"{domain}:{ident}".encode(), hashlib.sha256).digest()
     return base64.b32encode(digest[:5]).decode()[:SIGNATURE_CHARS]
 
 
 def code_for(prefix: str, ident: int) -> str:
     """The printed code of certificate ``ident`` of the kind registered under ``prefix``."""
     kind = _KINDS[prefix]
-    return f"{prefix}-{services.short_code(ident).upper()}-{signature(kind.domain, ident)}"
+    return f"{prefix}-{short_code(ident).upper()}-{signature(kind.domain, ident)}"
 
 
 def parse(code: str) -> tuple[Kind, int] | None:
@@ -70,7 +101,7 @@ def parse(code: str) -> tuple[Kind, int] | None:
         return None
     prefix, ident, sig = parts
     kind = _KINDS.get(prefix)
-    number = services.contest_id_from_code(ident) if kind is not None else None  # base 36, 1 ≤ id < 2**31
+    number = contest_id_from_code(ident) if kind is not None else None  # base 36, 1 ≤ id < 2**31
     if number is None or not hmac.compare_digest(sig, signature(kind.domain, number)):
         return None
     return kind, number

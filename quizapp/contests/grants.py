@@ -50,7 +50,8 @@ def limits_for(rnd: Round, user_id: int) -> EntrantLimits:
 
 def find_entrants(q: str, limit: int = 20) -> list[User]:
     """Entrants matching a name, a phone number (any usual spelling) or an e-mail."""
-    from quizapp.auth.services import normalize_email, normalize_phone, search_users
+    from quizapp.auth.accounts import search_users
+    from quizapp.auth.identity import normalize_email, normalize_phone
 
     q = (q or "").strip()[:100]
     if not q:

@@ -8,9 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.auth.services import hash_password
+from quizapp.auth.accounts import hash_password
 from quizapp.core.db import db
-from quizapp.units import services as units
+from quizapp.units import import_export
 from quizapp.units.models import Unit
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -31,7 +31,7 @@ DEMO_ACCOUNTS = [
 def load_units() -> int:
     if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
         return 0
-    report = units.import_units(UNITS_FILE.read_bytes(), UNITS_FILE.name)
+    report = import_export.import_units(UNITS_FILE.read_bytes(), UNITS_FILE.name)
     if not report.ok:  # pragma: no cover - the shipped file is tested
         raise RuntimeError(f"demo unit file is invalid: {report.errors[:3]}")
     return report.created

@@ -23,6 +23,7 @@ from quizapp.leaderboards import participation
 from quizapp.leaderboards.people import unit_people
 from quizapp.leaderboards.visibility import get_round, service_error
 from quizapp.leaderboards.models import Standing
+from quizapp.units import membership
 from quizapp.units import services as units
 from quizapp.units.models import Unit
 
@@ -68,7 +69,7 @@ class Dashboard:
     round: Round | None  # the round whose missing people are listed
     missing: list  # people.PersonRow of the people who have not taken part in ``round``
     confirmed: int = 0  # active members a manager confirmed: only they count toward participation
-    unconfirmed: tuple = ()  # units.services.Member rows still waiting for confirmation
+    unconfirmed: tuple = ()  # units.membership.Member rows still waiting for confirmation
     standing: participation.UnitStanding | None = None  # rank in ``round``'s unit ranking, gap to the prize floor
 
 
@@ -112,7 +113,7 @@ def unit_dashboard(unit_id: int, round_id: int | None = None, now: datetime | No
     figures = contest_figures(unit.id, now)
     rnd = get_round(round_id) if round_id else default_round(figures)
     missing = missing_people(unit.id, rnd.id) if rnd else []
-    members = units.members_by_confirmation(unit.id)
+    members = membership.members_by_confirmation(unit.id)
     return Dashboard(unit, headcount, registered, figures, rnd, missing,
                      len(members["confirmed"]), tuple(members["unconfirmed"]),
                      participation.standing(rnd.id, unit.id) if rnd else None)

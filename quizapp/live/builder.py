@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from quizapp.core.audit import record
 from quizapp.auth.models import User
-from quizapp.auth.services import normalize_login
+from quizapp.auth.identity import normalize_login
 from quizapp.bank import editor
 from quizapp.bank.models import Question, QuestionStatus
 from quizapp.core.db import db

@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from quizapp.auth.models import EntrantCategory, Role, User
-from quizapp.auth.services import hash_password
+from quizapp.auth.accounts import hash_password
 from quizapp.core.db import db
 from quizapp.live import builder
 from quizapp.live.models import LiveEvent, LiveTeam

@@ -5,6 +5,15 @@ Every time is the server's (``now`` is passed in by the caller: the request's ar
 change of what the hall sees bumps ``event.version``; ``broadcast`` publishes the new state when
 the transaction commits.  Answers are unique per question and voter: a resend with the same
 ``client_id`` returns the recorded answer, a second answer with another id is refused.
+
+Why one module over ~500 lines (issue 19 asks for the reason): its four sections (the presenter's
+keys, the teams' and audience's answers and buzzes, the MC's marks and corrections, the judges'
+sheets) drive one state machine (``event.phase`` and the item on screen) through the same private
+helpers (``_item``'s one-round-trip load, ``_running``, ``_changed``, ``_reason``, ``_err``) and call
+each other (``next_step`` → ``close`` / ``reveal`` / ``finish``, ``skip_to_reserve`` →
+``_void_item_scores``, ``mark_buzz`` → ``buzz_holder``).  Cutting it would make each new module
+import another's private helpers, or add a module of helpers, for some thirty lines over the
+guideline; the section comments are the map.
 """
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ def _entrant_part(user, open_rounds, now) -> dict:
 
 def _prizes_won(user) -> list[tuple[object, str]]:
     """(award, what it is for: 'Giải Nhất – Tuần thi thứ 1, Cuộc thi ...') of the entrant's published prizes."""
-    from quizapp.campaign import services as campaign
+    from quizapp.campaign import awards as campaign
     from quizapp.campaign.models import AwardKind
     from quizapp.contests.models import Contest
 

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from quizapp.core.db import db
 from quizapp.core.errors import ServiceError
-from quizapp.units import services
+from quizapp.units import import_export
 
 units_cli = AppGroup("units", help="Import and export the unit tree.")
 
@@ -18,7 +18,7 @@ units_cli = AppGroup("units", help="Import and export the unit tree.")
 def import_units(path: Path) -> None:
     """Import units from an .xlsx or .csv file (all rows or none)."""
     try:
-        report = services.import_units(path.read_bytes(), path.name)
+        report = import_export.import_units(path.read_bytes(), path.name)
     except ServiceError as exc:
         raise click.ClickException(exc.message)
     if not report.ok:
@@ -35,5 +35,5 @@ def import_units(path: Path) -> None:
 def export_units(path: Path) -> None:
     """Export the unit tree to an .xlsx or .csv file."""
     fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
-    path.write_bytes(services.export_units(fmt))
+    path.write_bytes(import_export.export_units(fmt))
     click.echo(f"Exported to {path}.")

@@ -45,7 +45,7 @@ def confirm(actor, user_ids, address: str, now: datetime | None = None) -> int:
     """Confirm these members (those the actor may confirm; others are skipped); each audited
     with the address it came from."""
     from quizapp.auth.models import User
-    from quizapp.units.services import may_confirm
+    from quizapp.units.membership import may_confirm
 
     now = now or utcnow()
     count = 0
@@ -62,7 +62,7 @@ def reject(actor, user_ids, address: str, now: datetime | None = None) -> int:
     """“Từ chối”: the manager says these people are not his unit's.  They leave his queue and do not
     count (a confirmed one is unconfirmed); their account stays (they may belong elsewhere)."""
     from quizapp.auth.models import User
-    from quizapp.units.services import may_confirm
+    from quizapp.units.membership import may_confirm
 
     now = now or utcnow()
     count = 0

@@ -11,7 +11,7 @@ from quizapp.auth.models import Role, User
 from quizapp.core.db import db
 from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
-from quizapp.units import services
+from quizapp.units import import_export, membership, reorg, services
 from quizapp.units.forms import (ConfirmForm, ReportSettingsForm, UnitCreateForm, UnitEditForm, UnitImportForm,
                                  UnitMergeForm, UnitMoveForm)
 from quizapp.units.models import Unit, UnitKind
@@ -136,7 +136,7 @@ def merge(unit_id: int):
 
     if request.form.get("confirm") != "1":  # first a preview of what moves, then the confirmation
         unit = db.get_or_404(Unit, unit_id)
-        plan = services.plan_merge_into(unit, db.session.get(Unit, form.target_id.data))
+        plan = reorg.plan_merge_into(unit, db.session.get(Unit, form.target_id.data))
         return render_template("units/reorg_preview.html", plan=plan, title=_("Merge %(name)s", name=unit.name),
                                action=url_for("units.merge", unit_id=unit_id),
                                fields={"merge-target_id": form.target_id.data},
@@ -171,9 +171,9 @@ def reorganise_merge():
         return redirect(url_for("units.reorganise"))
     data = _reorg_form()
     args = (data["sources"], data["code"], data["name"], data["parent_id"], data["kind"])
-    plan = services.plan_merge_into_new(*args)
+    plan = reorg.plan_merge_into_new(*args)
     if request.form.get("confirm") == "1" and plan.ok:
-        unit = services.merge_into_new(*args, actor_id=current_user.id)
+        unit = reorg.merge_into_new(*args, actor_id=current_user.id)
         flash(_("The units have been merged into %(name)s.", name=unit.name), "success")
         return redirect(url_for("units.detail", unit_id=unit.id))
     fields = {"sources": data["sources"], "code": data["code"], "name": data["name"],
@@ -189,9 +189,9 @@ def reorganise_dissolve():
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("units.reorganise"))
     kind = UnitKind(request.form["kind"]) if request.form.get("kind") in {k.value for k in UnitKind} else None
-    plan = services.plan_dissolve_level(kind) if kind else services.ReorgPlan(errors=[_("Choose a unit kind.")])
+    plan = reorg.plan_dissolve_level(kind) if kind else reorg.ReorgPlan(errors=[_("Choose a unit kind.")])
     if request.form.get("confirm") == "1" and plan.ok:
-        n = services.dissolve_level(kind, current_user.id)
+        n = reorg.dissolve_level(kind, current_user.id)
         flash(_("%(n)d units have been dissolved.", n=n), "success")
         return redirect(url_for("units.index"))
     return render_template("units/reorg_preview.html", plan=plan,
@@ -235,7 +235,7 @@ def import_file():
         return render_template("units/import_result.html", report=None, errors=errors), 422
     upload = form.file.data
     try:
-        report = services.import_units(upload.read(), upload.filename, current_user.id)
+        report = import_export.import_units(upload.read(), upload.filename, current_user.id)
     except ServiceError as exc:
         return render_template("units/import_result.html", report=None, errors=[exc.message]), exc.status
     status = 200 if report.ok else 422
@@ -247,7 +247,7 @@ def import_file():
 def export(fmt: str):
     if fmt not in ("xlsx", "csv"):
         return render_template("errors/error.html", status=404, message=_("Unknown format.")), 404
-    data = services.export_units(fmt)
+    data = import_export.export_units(fmt)
     mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
     return download_response(data, f"don-vi.{fmt}", mimetype)
 
@@ -262,7 +262,7 @@ def members(unit_id: int):
     people = db.session.scalars(
         sa.select(User).where(User.unit_id.in_(ids)).order_by(User.full_name).limit(2000)
     ).all()
-    from quizapp.auth.services import may_manage_account
+    from quizapp.auth.recovery import may_manage_account
 
     return render_template("units/members.html", unit=unit, people=people, subtree=subtree,
                            may_manage=may_manage_account)
@@ -287,12 +287,12 @@ def confirm_members():
             n = confirmations.reject(current_user, ids, request.remote_addr or "")
             flash(_("%(n)d person(s) refused.", n=n), "success")
         else:
-            n = services.confirm_members(current_user, ids, request.remote_addr or "")
+            n = membership.confirm_members(current_user, ids, request.remote_addr or "")
             flash(_("%(n)d member(s) confirmed.", n=n), "success")
         db.session.commit()
         return redirect(url_for("units.confirm_members", **({"all": "1"} if everything else {})))
-    queue = services.confirmation_queue(current_user, everything=everything)
-    flags = services.units_over_headcount() if current_user.has_role(Role.ORGANISER) else []
+    queue = membership.confirmation_queue(current_user, everything=everything)
+    flags = membership.units_over_headcount() if current_user.has_role(Role.ORGANISER) else []
     return render_template("units/confirm.html", queue=queue, form=form, everything=everything, flags=flags,
                            identities=confirmations.identify([m.user_id for m in queue]))
 

@@ -42,7 +42,7 @@ def add_participant(phone: str, full_name: str, unit_id: int | None = None, pass
                     born: str | None = "1980-01-01"):
     """A confirmed civil servant who can log in with ``password`` (None: cannot log in, for crowds)."""
     from quizapp.auth.models import EntrantCategory, Role, User
-    from quizapp.auth.services import hash_password
+    from quizapp.auth.accounts import hash_password
     from quizapp.core.db import db
 
     user = User(full_name=full_name, phone=phone, role=Role.PARTICIPANT,

@@ -33,15 +33,15 @@ def new_member(live_server, phone: str, email: str | None = None, name: str = "Ä
     """A self-registered (unconfirmed) member of the demo unit VT-P1; with ``email``, a reset token."""
     return app_script(live_server, f"""
 import sqlalchemy as sa
-from quizapp.auth import services
+from quizapp.auth import accounts, recovery
 from quizapp.auth.models import EntrantCategory
 from quizapp.units.models import Unit
 unit = db.session.scalar(sa.select(Unit).where(Unit.code == "VT-P1"))
-user = services.register(services.Registration(
+user = accounts.register(accounts.Registration(
     full_name={name!r}, date_of_birth=None, phone={phone!r}, email={email!r}, national_id=None,
     unit_id=unit.id, position=None, category=EntrantCategory.CIVIL_SERVANT, password="matKhauCu@2026"))
 db.session.flush()
-result = {{"id": user.id, "token": services.make_reset_token(user) if {email!r} else None}}
+result = {{"id": user.id, "token": recovery.make_reset_token(user) if {email!r} else None}}
 """)
 
 

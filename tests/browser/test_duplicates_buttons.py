@@ -15,14 +15,14 @@ def _seed(live_server) -> dict:
     return app_script(live_server, """
 import datetime
 import sqlalchemy as sa
-from quizapp.auth import services
+from quizapp.auth import accounts
 from quizapp.auth.models import EntrantCategory, Role, User
 from quizapp.units.models import Unit
 unit = db.session.scalar(sa.select(Unit).where(Unit.code == "VT-P1"))
 def person(name, phone, email=None):
     u = User(full_name=name, phone=phone, email=email, role=Role.PARTICIPANT, unit_id=unit.id,
              category=EntrantCategory.CIVIL_SERVANT, date_of_birth=datetime.date(1987, 3, 4),
-             password_hash=services.hash_password("matKhau@2026"))
+             password_hash=accounts.hash_password("matKhau@2026"))
     db.session.add(u)
     db.session.flush()
     return u.id

@@ -17,7 +17,7 @@ RULES = "Mỗi người thi tối đa một lượt; kết quả xếp theo số
 
 SEED = f"""
 import sqlalchemy as sa
-from quizapp.campaign import services as campaign
+from quizapp.campaign import links as campaign
 from quizapp.contests.models import Contest
 from tests.browser import seeding
 
