@@ -261,8 +261,8 @@ def activity_list(unit_id: int):
     rows = activities.activities_of(ids, start, end, PER_PAGE, (page - 1) * PER_PAGE)
     # The first page shorter than a page is every row: no count query.
     total = len(rows) if page == 1 and len(rows) < PER_PAGE else activities.count_of(ids, start, end)
-    auto = activities.automatic_activities(ids, start, end, per_unit=True)
-    comp = completion.completion(unit, year, auto=auto)
+    comp = completion.completion(unit, year)  # the subtree's figures, rounds and live events included
+    auto = [a for a in comp.auto if a.unit_id == unit.id]  # the list shows the unit's own
     return render_template("plans/activity_list.html", unit=unit, year=year, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), comp=comp, auto=auto,
                            may_write=scope.may_write(_user(), unit.id))
