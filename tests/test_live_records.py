@@ -133,6 +133,18 @@ def test_a_started_event_without_a_date_counts_on_the_day_it_started(app, db, ha
     assert records.team_entries([hall["commune"].id], today - timedelta(days=60), today - timedelta(days=1)) == []
 
 
+def test_the_units_history_is_newest_first_and_bounded_by_events(app, db, hall):
+    from quizapp.live import records
+
+    _two_team_event(db, hall, title="Hội thi tháng 5")
+    _two_team_event(db, hall, held=MAY + timedelta(days=30), title="Hội thi tháng 6")
+    _event(db, hall["organiser"], [(hall["other"], ["Đặng Văn F"])], held=MAY + timedelta(days=60),
+           title="Hội thi huyện Đất Đỏ")
+    history = records.unit_history(hall["district"].id, limit=1)
+    assert [(e.event, e.team) for e in history] == [("Hội thi tháng 6", "Xã Phước Hưng"), ("Hội thi tháng 6", "Xã Tam An")]
+    assert [e.event for e in records.unit_history(hall["commune"].id)] == ["Hội thi tháng 6", "Hội thi tháng 5"]
+
+
 def test_results_show_a_place_only_when_finished_and_published(app, db, hall):
     from quizapp.live import builder, records
 

@@ -85,11 +85,8 @@ def team_entries(unit_ids: Iterable[int], start: date | None = None, end: date |
         .order_by(*order, LiveTeam.position, LiveTeam.id)).all()
     rows = [r for r in rows if r.unit_id in wanted]  # teams are few (≤ 60 an event): no IN list of a province
     if limit is not None:
-        kept: list[int] = []
-        for r in rows:
-            if r.id not in kept:
-                kept.append(r.id)
-        rows = [r for r in rows if r.id in set(kept[:limit])]
+        kept = set(list(dict.fromkeys(r.id for r in rows))[:limit])  # the first ``limit`` events, in order
+        rows = [r for r in rows if r.id in kept]
     published = {r.id for r in rows if r.status == EventStatus.FINISHED and r.results_published}
     places = _places(published)
     out = []
