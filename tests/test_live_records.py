@@ -141,7 +141,8 @@ def test_the_units_history_is_newest_first_and_bounded_by_events(app, db, hall):
     _event(db, hall["organiser"], [(hall["other"], ["Đặng Văn F"])], held=MAY + timedelta(days=60),
            title="Hội thi huyện Đất Đỏ")
     history = records.unit_history(hall["district"].id, limit=1)
-    assert [(e.event, e.team) for e in history] == [("Hội thi tháng 6", "Xã Phước Hưng"), ("Hội thi tháng 6", "Xã Tam An")]
+    assert [(e.event, e.team) for e in history] == [("Hội thi tháng 6", "Xã Phước Hưng"),
+                                                    ("Hội thi tháng 6", "Xã Tam An")]
     assert [e.event for e in records.unit_history(hall["commune"].id)] == ["Hội thi tháng 6", "Hội thi tháng 5"]
 
 
