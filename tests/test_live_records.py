@@ -245,21 +245,21 @@ def test_unit_dashboard_lists_the_live_events_of_its_teams(client, auth, db, hal
     _event(db, hall["organiser"], [(hall["commune"], ["Nguyễn Văn A"])], start=False, title="Hội thi còn nháp")
     auth.login(hall["manager"])
     html = client.get(f"/units/{hall['district'].id}/dashboard").get_data(as_text=True)
-    table = html.split('id="dash-live"')[1].split("</table>")[0]
-    assert table.count("<tr>") == 3  # the head and the district's two teams
+    table = html.split('id="dash-live"')[1].split("</ul>")[0]
+    assert table.count("<li>") == 2  # the district's two teams
     assert "Hội thi tìm hiểu CCHC năm 2026" in table and "10/05/2026" in table
     assert "Xã Phước Hưng" in table and "Xã Tam An" in table and table.count("chưa công bố") == 2
     assert "Đất Đỏ" not in table and "nháp" not in table
     _finish_with_scores(db, event, teams, [50, 55.5])
     table = client.get(f"/units/{hall['district'].id}/dashboard").get_data(as_text=True).split(
-        'id="dash-live"')[1].split("</table>")[0]
+        'id="dash-live"')[1].split("</ul>")[0]
     assert "hạng 1 (55,5 điểm)" in table and "hạng 2 (50 điểm)" in table and "chưa công bố" not in table
     # A commune's manager sees his own team only.
     manager = make.user(Role.UNIT_MANAGER, unit=hall["second"], full_name="Quản lý Tam An")
     auth.logout()
     auth.login(manager)
     table = client.get(f"/units/{hall['second'].id}/dashboard").get_data(as_text=True).split(
-        'id="dash-live"')[1].split("</table>")[0]
+        'id="dash-live"')[1].split("</ul>")[0]
     assert "Xã Tam An" in table and "Xã Phước Hưng" not in table
 
 
