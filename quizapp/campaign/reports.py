@@ -9,6 +9,10 @@ dashboard and the unit ranking.  Every figure of the report — the summary, the
 the trend, the leaders and the reform areas as well as the unit table — counts confirmed
 members only, and the report says so.
 
+Live events (hội thi) held in the period in which the subtree's units had a team are listed in a
+section of their own, each team's place only once the event's results are published
+(``live.records``).
+
 A unit manager's report is issued in his unit's name, number and signer
 (``units.report_settings``); an organiser's in the contest's (or the province's) print settings.
 """
@@ -130,6 +134,7 @@ class ReportData:
     number: str = ""
     generated_at: datetime = field(default_factory=utcnow)
     rounds_not_open: int = 0  # rounds of the period that had not opened by the report date (not counted)
+    live: list = field(default_factory=list)  # live.records.TeamEntry: the subtree's teams in live events
 
 
 def report_contests() -> list[Contest]:
@@ -255,9 +260,19 @@ def compute_report(unit_id: int | None, period: Period, contest_id: int | None =
         threshold=threshold, entrants=entrants, people=people, attempts=sum(v[1] for v in per_round.values()),
         average=score / entrants if entrants else None, avg_pct=100 * score / max_total if max_total else None,
         bands=[(label, int(band_counts.get(key, 0))) for key, label in BANDS], top_people=top_people,
-        top_units=ranked[:TOP_N], areas=areas, rounds_not_open=len(in_period) - len(rounds))
+        top_units=ranked[:TOP_N], areas=areas, rounds_not_open=len(in_period) - len(rounds),
+        live=[] if contest_id else live_entries(scope, period))
     progress(total_steps, total_steps)
     return data
+
+
+def live_entries(unit_ids, period: Period) -> list:
+    """The live events (hội thi) held in the period in which the subtree's units had a team, one
+    entry per team (``live.records``: the one arrow from this room up to ``live``, listed in
+    docs/architecture.md).  A report about one online contest lists none."""
+    from quizapp.live import records
+
+    return records.team_entries(unit_ids, period.start, period.end)
 
 
 def _subtree_headcount(uid: int, unit_rows: dict) -> int:
@@ -459,6 +474,16 @@ def build_docx(data: ReportData, path: Path) -> None:
     table(["TT", "Lĩnh vực", "Số câu trả lời", "Tỷ lệ trả lời đúng (%)"],
           [[i, a["name"], _int(a["answers"]), _fmt(a["pct"])] for i, a in enumerate(data.areas, start=1)],
           [10, 85, 35, 35])
+    if data.live:
+        from quizapp.live.records import result_text
+
+        events = {e.event_id for e in data.live}
+        para("VII. HỘI THI TRỰC TIẾP VỀ CẢI CÁCH HÀNH CHÍNH", bold=True)
+        para(f"Trong kỳ báo cáo, đội của các đơn vị đã tham gia {len(events)} hội thi trực tiếp "
+             f"({_int(sum(e.members for e in data.live))} lượt thành viên dự thi).", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+        table(["TT", "Hội thi", "Ngày", "Đội", "Kết quả"],
+              [[i, e.event + (f" ({e.venue})" if e.venue else ""), f"{e.held_on:%d/%m/%Y}", e.team, result_text(e)]
+               for i, e in enumerate(data.live, start=1)], [10, 60, 25, 45, 30])
     para("Chi tiết số liệu tại Phụ lục (tệp Excel kèm theo).", italic=True)
     writer.signature(["- Sở Nội vụ (để tổng hợp);", "- Lưu: VT."], settings.signer_title, settings.signer_name)
     doc.core_properties.title = f"Báo cáo {data.period.label}"
@@ -504,6 +529,11 @@ def build_xlsx(data: ReportData, path: Path) -> None:
           [30, 30, 40, 10, 10, 8])
     sheet("Lĩnh vực", label, ["Lĩnh vực", "Số câu trả lời", "Số câu đúng", "Tỷ lệ đúng (%)"],
           [[a["name"], a["answers"], a["correct"], a["pct"]] for a in data.areas], [45, 14, 12, 12])
+    if data.live:
+        sheet("Hội thi", label, ["Hội thi", "Ngày", "Địa điểm", "Đội", "Số thành viên", "Xếp hạng", "Điểm"],
+              [[e.event, f"{e.held_on:%d/%m/%Y}", e.venue, e.team, e.members,
+                e.place if e.place is not None else "chưa công bố", e.points if e.place is not None else None]
+               for e in data.live], [40, 12, 30, 40, 12, 14, 10])
     wb.close()
 
 

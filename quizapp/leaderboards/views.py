@@ -199,8 +199,10 @@ def unit_people(unit_id: int, round_id: int):
 @bp.route("/units/<int:unit_id>/dashboard")
 @requires(Role.UNIT_MANAGER)
 def unit_dashboard(unit_id: int):
-    """Participation of the unit (with sub-units) per round and contest; who has not taken part."""
+    """Participation of the unit (with sub-units) per round and contest; who has not taken part;
+    the live events (hội thi) its teams took part in."""
     from quizapp.leaderboards import dashboard
+    from quizapp.live import records  # the unit's history: see EXCEPTIONS in tests/test_architecture.py
 
     require_unit_scope(unit_id)
     board = dashboard.unit_dashboard(unit_id, request.args.get("round", type=int))
@@ -208,7 +210,8 @@ def unit_dashboard(unit_id: int):
                    if board.round else None)
     trend = {cf.contest.id: charts.hbars([(rf.round.title, rf.rate or 0.0, rf.rate_text) for rf in cf.rounds],
                                          max_value=100) for cf in board.contests}
-    return render_template("leaderboards/unit_dashboard.html", board=board, contest_url=contest_url, trend=trend)
+    return render_template("leaderboards/unit_dashboard.html", board=board, contest_url=contest_url, trend=trend,
+                           live=records.unit_history(unit_id))
 
 
 @bp.route("/units/<int:unit_id>/rounds/<int:round_id>/missing.<fmt>")

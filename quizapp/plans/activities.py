@@ -1,5 +1,6 @@
 """Activities: logged by a unit's staff (from a phone), with evidence; and the "automatic"
-activities that contests and rounds held in quizapp stand for, derived when read (never copied).
+activities that contest rounds and live events (hội thi) held in quizapp stand for, derived when read
+(never copied).
 
 Every change to an activity that falls in a period whose report the unit (or a unit above it) has
 already submitted is written to the audit log and to that report's list of changes."""
@@ -242,31 +243,62 @@ def count_of(unit_ids: list[int], start: date, end: date) -> int:
         Activity.unit_id.in_(unit_ids), Activity.held_on >= start, Activity.held_on <= end)) or 0)
 
 
-# --- automatic activities: contests and rounds held in quizapp ------------------------------------
+# --- automatic activities: contests, rounds and live events held in quizapp --------------------------
+
+ROUND, LIVE = "round", "live"
+
 
 @dataclass(frozen=True)
 class AutoActivity:
-    """A round of a contest held in quizapp, as one activity of the contests form, with the number
-    of the unit's (subtree's) people who took part."""
+    """An activity of the contests form that quizapp records by itself (never typed, never copied
+    into ``plan_activities``; read from the records each time):
 
-    round_id: int
-    held_on: date  # the day the round opened (Vietnam time)
+    * ``kind`` "round": a round of an online contest (``key`` is the round's id); ``reached`` is the
+      number of the unit's (subtree's) people with a standing in the round;
+    * ``kind`` "live": a live event, hội thi (``key`` is the event's id); ``reached`` is the number
+      of members of the unit's (subtree's) teams in it; ``teams`` are those teams
+      (``live.records.TeamEntry``: name, members, place once the results are published)."""
+
+    kind: str
+    key: int
+    held_on: date  # a round: the day it opened; a live event: the day it was held (Vietnam time)
     title: str
-    contest: str
     reached: int
     unit_id: int | None = None
+    contest: str = ""  # a round: its contest's title
+    venue: str = ""  # a live event: where it was held
+    teams: tuple = ()  # a live event: the unit's (subtree's) teams
+
+    @property
+    def ident(self) -> tuple[str, int]:
+        """What an activity is, whichever unit it is counted for: the same round or event counts
+        once for a subtree."""
+        return (self.kind, self.key)
 
 
 def automatic_activities(unit_ids: list[int], start: date, end: date, per_unit: bool = False) -> list[AutoActivity]:
-    """Rounds that opened in the period (contests not in draft) in which people of ``unit_ids``
-    took part, with how many: read from the rounds' standings at the time of reading.
-    ``per_unit``: one line per (round, unit) instead of one per round."""
+    """The activities quizapp records by itself for ``unit_ids`` between ``start`` and ``end``:
+
+    * rounds that opened in the period (contests not in draft) in which people of ``unit_ids``
+      took part, with how many: read from the rounds' standings at the time of reading;
+    * live events (hội thi: running or finished, not drafts) held in the period in which a unit of
+      ``unit_ids`` had a team, with the team's members as the people reached
+      (``live.records.team_entries``).
+
+    ``per_unit``: one line per (round or event, unit) instead of one per round or event.
+    Oldest first."""
+    if not unit_ids:
+        return []
+    out = _round_activities(unit_ids, start, end, per_unit) + live_activities(unit_ids, start, end, per_unit)
+    out.sort(key=lambda a: (a.held_on, a.kind != ROUND, a.key, a.unit_id or 0))
+    return out
+
+
+def _round_activities(unit_ids: list[int], start: date, end: date, per_unit: bool) -> list[AutoActivity]:
     from quizapp.campaign.reports import Period
     from quizapp.contests.models import Contest, ContestStatus, Round
     from quizapp.leaderboards.models import Standing
 
-    if not unit_ids:
-        return []
     period = Period(start, end, "")
     rounds = db.session.execute(
         sa.select(Round.id, Round.title, Round.opens_at, Contest.title.label("contest"))
@@ -285,7 +317,21 @@ def automatic_activities(unit_ids: list[int], start: date, end: date, per_unit: 
     out = []
     for row in counts:
         rnd = by_round[row[0]]
-        out.append(AutoActivity(rnd.id, (rnd.opens_at + VN_OFFSET).date(), rnd.title, rnd.contest, int(row[-1]),
-                                row[1] if per_unit else None))
-    out.sort(key=lambda a: (a.held_on, a.round_id, a.unit_id or 0))
+        out.append(AutoActivity(kind=ROUND, key=rnd.id, held_on=(rnd.opens_at + VN_OFFSET).date(), title=rnd.title,
+                                reached=int(row[-1]), unit_id=row[1] if per_unit else None, contest=rnd.contest))
     return out
+
+
+def live_activities(unit_ids: list[int], start: date, end: date, per_unit: bool = False) -> list[AutoActivity]:
+    """Live events (hội thi) held from ``start`` to ``end`` with a team of ``unit_ids``: one per
+    event (its teams of ``unit_ids`` together), or with ``per_unit`` one per (event, unit); people
+    reached = the members of those teams."""
+    from quizapp.live import records
+
+    grouped: dict[tuple[int, int | None], list] = {}
+    for entry in records.team_entries(unit_ids, start, end):
+        grouped.setdefault((entry.event_id, entry.unit_id if per_unit else None), []).append(entry)
+    return [AutoActivity(kind=LIVE, key=event_id, held_on=teams[0].held_on, title=teams[0].event,
+                         reached=sum(t.members for t in teams), unit_id=unit_id, venue=teams[0].venue,
+                         teams=tuple(teams))
+            for (event_id, unit_id), teams in grouped.items()]

@@ -22,7 +22,7 @@ from quizapp.units.models import Unit
 class FormLine:
     form: CommunicationForm
     planned: int = 0
-    done: int = 0  # activities logged (and, for the contests form, rounds held in quizapp)
+    done: int = 0  # activities logged (and, for the contests form, rounds and live events held in quizapp)
     reached: int = 0
 
     @property
@@ -66,11 +66,18 @@ class Completion:
     forms: list[FormLine]
     tasks: list[TaskLine]
     children: list[SubUnitLine]
-    automatic: int
+    automatic_rounds: int  # rounds held in quizapp counted under the contests form (once each)
+    automatic_live: int  # live events (hội thi) counted under the contests form (once each)
     has_plan: bool
     total_planned: int = 0
     total_done: int = 0
     silent: list[SubUnitLine] = field(default_factory=list)
+    auto: list = field(default_factory=list)  # the subtree's AutoActivity per (round or event, unit)
+
+    @property
+    def automatic(self) -> int:
+        """Rounds and live events counted by themselves."""
+        return self.automatic_rounds + self.automatic_live
 
 
 def _subtree(unit: Unit) -> dict[int, tuple[str, str, int | None]]:
@@ -149,18 +156,21 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
     if auto is None:
         auto = activities.automatic_activities(ids, start, end, per_unit=True)
     contests = catalogue.contests_form(forms)
-    rounds_seen = set()
+    seen: set[tuple[str, int]] = set()
+    per_unit_auto: dict[int, set] = defaultdict(set)
     for a in auto:
         if contests is not None:
-            if a.round_id not in rounds_seen:  # a round counts once for the subtree, its people all
+            if a.ident not in seen:  # a round or live event counts once for the subtree, its people all
                 lines[contests.id].done += 1
-                rounds_seen.add(a.round_id)
             lines[contests.id].reached += a.reached
-        per_unit_done[a.unit_id] += 1
-    # Roll every unit's figures up to the direct child of ``unit`` it sits under (read from its path).
+        seen.add(a.ident)
+        per_unit_auto[a.unit_id].add(a.ident)
+    # Roll every unit's figures up to the direct child of ``unit`` it sits under (read from its path);
+    # a round or live event counts once for a child, however many of its units took part.
     depth = unit.path.count("/") - 1  # index of the child's id among the path's parts
     child_planned: dict[int, int] = defaultdict(int)
     child_done: dict[int, int] = defaultdict(int)
+    child_auto: dict[int, set] = defaultdict(set)
     child_plan: set[int] = set()
     for uid, (path, _, _) in tree.items():
         parts = path.strip("/").split("/")
@@ -169,8 +179,11 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
         top = int(parts[depth])
         child_planned[top] += per_unit_planned.get(uid, 0)
         child_done[top] += per_unit_done.get(uid, 0)
+        child_auto[top] |= per_unit_auto.get(uid, set())
         if uid in with_plan:
             child_plan.add(top)
+    for top, idents in child_auto.items():
+        child_done[top] += len(idents)
     child_ids = [uid for uid, (_, _, parent) in tree.items() if parent == unit.id]
     children = [SubUnitLine(cid, tree[cid][1], child_planned[cid], child_done[cid], cid in child_plan)
                 for cid in sorted(child_ids, key=lambda c: tree[c][1])]
@@ -186,7 +199,9 @@ def completion(unit: Unit, year: int, start: date | None = None, end: date | Non
              for t in task_rows]
     shown = [line for line in lines.values() if line.form.is_active or line.planned or line.done]
     result = Completion(unit=unit, year=year, start=start, end=end, forms=shown, tasks=tasks, children=children,
-                        automatic=len(rounds_seen), has_plan=unit.id in with_plan)
+                        automatic_rounds=sum(1 for kind, _ in seen if kind == activities.ROUND),
+                        automatic_live=sum(1 for kind, _ in seen if kind == activities.LIVE),
+                        has_plan=unit.id in with_plan, auto=list(auto))
     result.total_planned = sum(line.planned for line in shown)
     result.total_done = sum(line.done for line in shown)
     result.silent = [c for c in children if c.done == 0]
@@ -224,8 +239,8 @@ def next_deadline(today: date) -> tuple[ReportKind, int, int, date]:
 
 
 def silent_units(unit: Unit, start: date, end: date) -> list[tuple[int, str]]:
-    """Sub-units (the unit included) that have logged no activity, and taken part in no round,
-    between ``start`` and ``end``."""
+    """Sub-units (the unit included) that have logged no activity, taken part in no round and had
+    no team in a live event between ``start`` and ``end``."""
     tree = _subtree(unit)
     ids = list(tree)
     active = set(db.session.scalars(sa.select(Activity.unit_id).where(

@@ -140,7 +140,7 @@ class ReportFigures:
     report: UnitReport | None
     completion: completion.Completion
     activities: list  # Activity rows (unit and sub-units) of the period
-    automatic: list  # AutoActivity per round
+    automatic: list  # AutoActivity per round and per live event (the subtree's people and teams together)
     per_audience: dict
     status: list[StatusLine]
     consolidated: bool
@@ -188,6 +188,15 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}".replace(".", ",")
 
 
+def live_results(auto) -> list[str]:
+    """A live event's results for the unit's teams: "Đội X: hạng 2 (75 điểm)", or "chưa công bố"."""
+    from quizapp.live.records import result_text
+
+    if len(auto.teams) == 1:
+        return [result_text(auto.teams[0])]
+    return [f"{t.team}: {result_text(t)}" for t in auto.teams]
+
+
 def build_docx(fig: ReportFigures, path: Path) -> None:
     from quizapp.campaign import services as campaign
 
@@ -221,9 +230,12 @@ def build_docx(fig: ReportFigures, path: Path) -> None:
     narrative(report.situation if report else "", "(Đơn vị chưa nhập nội dung phần này.)")
     total = len(fig.activities)
     reached = sum(r.reached for r in fig.activities)
+    rounds = [a for a in fig.automatic if a.kind == activities.ROUND]
+    live = [a for a in fig.automatic if a.kind == activities.LIVE]
     para(f"Trong kỳ báo cáo ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}), đã thực hiện {_n(total)} hoạt động "
          f"tuyên truyền cải cách hành chính với {_n(reached)} lượt người được tuyên truyền; "
-         f"{_n(len(fig.automatic))} vòng thi trực tuyến về CCHC có người của đơn vị tham gia.", align=w.justify)
+         f"{_n(len(rounds))} vòng thi trực tuyến về CCHC có người của đơn vị tham gia; "
+         f"{_n(len(live))} hội thi trực tiếp về CCHC có đội của đơn vị tham gia.", align=w.justify)
     para("II. KẾT QUẢ THỰC HIỆN THEO HÌNH THỨC TUYÊN TRUYỀN", bold=True)
     para(f"Kế hoạch năm {comp.year}: {_n(comp.total_planned)} hoạt động; đã thực hiện trong kỳ: {_n(comp.total_done)}.",
          align=w.justify)
@@ -246,12 +258,22 @@ def build_docx(fig: ReportFigures, path: Path) -> None:
                 ("Đã thực hiện" if t.done else "Đang thực hiện")] for i, t in enumerate(comp.tasks, start=1)],
               [10, 75, 25, 20, 35])
     para("III. TỔ CHỨC CUỘC THI VÀ KẾT QUẢ THAM GIA", bold=True)
-    if fig.automatic:
+    if rounds:
         table(["TT", "Vòng thi", "Ngày bắt đầu", "Số người tham gia"],
               [[i, f"{a.title} ({a.contest})", f"{a.held_on:%d/%m/%Y}", _n(a.reached)]
-               for i, a in enumerate(fig.automatic, start=1)], [10, 90, 30, 35])
+               for i, a in enumerate(rounds, start=1)], [10, 90, 30, 35])
     else:
         para("Trong kỳ không có vòng thi trực tuyến nào có người của đơn vị tham gia.", italic=True)
+    if live:
+        who = "các cơ quan, đơn vị, địa phương" if fig.consolidated else "đơn vị"
+        para(f"Hội thi trực tiếp: trong kỳ, {who} có đội tham gia {_n(len(live))} hội thi "
+             f"với {_n(sum(a.reached for a in live))} lượt thành viên dự thi.", align=w.justify)
+        table(["TT", "Hội thi", "Ngày", "Địa điểm", "Đội của đơn vị", "Kết quả"],
+              [[i, a.title, f"{a.held_on:%d/%m/%Y}", a.venue or "–",
+                "; ".join(f"{t.team} ({_n(t.members)} thành viên)" for t in a.teams),
+                "; ".join(live_results(a))] for i, a in enumerate(live, start=1)], [10, 45, 22, 28, 35, 25])
+    else:
+        para("Trong kỳ không có hội thi trực tiếp nào có đội của đơn vị tham gia.", italic=True)
     if fig.consolidated:
         submitted = [s for s in fig.status if s.status == ReportStatus.SUBMITTED]
         missing = [s for s in fig.status if s.status != ReportStatus.SUBMITTED]
@@ -305,9 +327,15 @@ def build_xlsx(fig: ReportFigures, path: Path) -> None:
           ((i, f"{r.held_on:%d/%m/%Y}", fig.unit_names.get(r.unit_id, ""), r.form, r.title,
             AUDIENCE_LABELS[Audience(r.audience)], r.reached, r.files, r.link or "")
            for i, r in enumerate(fig.activities, start=1)), [6, 12, 35, 40, 50, 22, 12, 10, 40])
+    rounds = [a for a in fig.automatic if a.kind == activities.ROUND]
     sheet("Cuộc thi", ["TT", "Vòng thi", "Cuộc thi", "Ngày bắt đầu", "Số người tham gia"],
-          ((i, a.title, a.contest, f"{a.held_on:%d/%m/%Y}", a.reached) for i, a in enumerate(fig.automatic, start=1)),
+          ((i, a.title, a.contest, f"{a.held_on:%d/%m/%Y}", a.reached) for i, a in enumerate(rounds, start=1)),
           [6, 40, 40, 14, 14])
+    teams = [(a, t) for a in fig.automatic if a.kind == activities.LIVE for t in a.teams]
+    sheet("Hội thi", ["TT", "Hội thi", "Ngày", "Địa điểm", "Đơn vị", "Đội", "Số thành viên", "Xếp hạng", "Điểm"],
+          ((i, a.title, f"{a.held_on:%d/%m/%Y}", a.venue, fig.unit_names.get(t.unit_id, ""), t.team, t.members,
+            t.place if t.place is not None else "chưa công bố", t.points if t.place is not None else None)
+           for i, (a, t) in enumerate(teams, start=1)), [6, 40, 12, 30, 35, 35, 12, 14, 10])
     status = fig.status
     sheet("Chưa báo cáo", ["TT", "Mã", "Đơn vị", "Tình trạng"],
           ((i, s.code, s.name, "Bị trả lại" if s.status == ReportStatus.RETURNED else

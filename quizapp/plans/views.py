@@ -259,8 +259,8 @@ def activity_list(unit_id: int):
     ids = [unit.id]
     start, end = date(year, 1, 1), date(year, 12, 31)
     rows, total = activities.activity_page(ids, start, end, PER_PAGE, page)
-    auto = activities.automatic_activities(ids, start, end, per_unit=True)
-    comp = completion.completion(unit, year, auto=auto)
+    comp = completion.completion(unit, year)  # the subtree's figures, rounds and live events included
+    auto = [a for a in comp.auto if a.unit_id == unit.id]  # the list shows the unit's own
     return render_template("plans/activity_list.html", unit=unit, year=year, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), comp=comp, auto=auto,
                            may_write=scope.may_write(_user(), unit.id))
