@@ -13,7 +13,8 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from quizapp.campaign import services as campaign
+from quizapp.campaign import verification, wording
+from quizapp.campaign import links as short_links
 from quizapp.campaign import verification
 from quizapp.core.audit import AuditEntry
 from quizapp.core.db import utcnow
@@ -118,7 +119,7 @@ def test_a_live_code_verifies_and_shows_the_event_team_member_and_place(app, db,
     for expected in ("Hội thi CCHC thử", "Hội trường A", "Sở 2", "giải Nhì Hội thi CCHC thử", "hạng 2", code):
         assert expected in html, expected
     finished = db.session.scalar(sa.select(AuditEntry.created_at).where(AuditEntry.action == "live.finish"))
-    assert campaign.nfc(finished.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert wording.nfc(finished.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh"))
                         .strftime("%d/%m/%Y")) in html
     assert "Thành viên S1-1" not in html and "Sở 1" not in html  # nobody else's certificate
     member = _cert(db, world.event, world.teams[0], member_no=2)
@@ -171,8 +172,8 @@ def test_a_code_of_event_a_never_verifies_as_event_b(app, db, client, make, worl
     codes = [certificates.code_of(c.id) for c in db.session.scalars(sa.select(LiveCertificate))]
     assert len(codes) == len(set(codes)) == 9 + 4
     # A live code's signature never passes for an online contest's award of the same number (other domain).
-    assert campaign.award_by_code(f"{campaign.short_code(a.id).upper()}-{sig}") is None
-    assert sig != campaign.verification_code(a.id).split("-")[1]
+    assert verification.award_by_code(f"{short_links.short_code(a.id).upper()}-{sig}") is None
+    assert sig != verification.verification_code(a.id).split("-")[1]
 
 
 def test_a_revoked_live_certificate_says_revoked_and_leaves_the_zip(app, db, auth, client, world):
@@ -296,7 +297,7 @@ def test_prize_hunter_guessing_codes_meets_404s_then_the_rate_limit(app, db, cli
     real = {certificates.code_of(c.id) for c in db.session.scalars(sa.select(LiveCertificate))}
     statuses = []
     for n in range(1, 21):  # the next ids, with random signatures
-        guess = f"HT-{campaign.short_code(n).upper()}-{''.join(secrets.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567') for _ in range(8))}"
+        guess = f"HT-{short_links.short_code(n).upper()}-{''.join(secrets.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567') for _ in range(8))}"
         assert guess not in real
         statuses.append(client.get(f"/verify/{guess}").status_code)
     assert statuses == [404] * 20

@@ -47,7 +47,7 @@ class Award(db.Model):
 
     Name, unit and achievement are copied when the prize is marked, so a
     certificate and its verify page stay as issued.  The verification code is
-    derived from the id (see ``services.verification_code``), so marking every
+    derived from the id (see ``verification.verification_code``), so marking every
     finisher is one INSERT ... SELECT.
 
     A row, once written, is a record: it is never deleted nor rewritten.  Taking a

@@ -12,9 +12,8 @@ members only, and the report says so.
 Live events (hội thi) held in the period in which the subtree's units had a team are listed in a
 section of their own, each team's place only once the event's results are published
 (``live.records``).
-
-A unit manager's report is issued in his unit's name, number and signer
-(``units.report_settings``); an organiser's in the contest's (or the province's) print settings.
+A unit manager's report is issued in his unit's name, number and signer (``units.report_settings``);
+an organiser's in the contest's (or the province's) print settings.  The layout: ``document``.
 """
 from __future__ import annotations
 
@@ -30,7 +29,8 @@ from flask_babel import lazy_gettext as _l
 from quizapp.attempts.models import Attempt, AttemptQuestion, AttemptStatus
 from quizapp.auth.models import User
 from quizapp.bank.models import Question, ReformArea
-from quizapp.campaign import render, services
+from quizapp.campaign import print_settings, render, wording
+from quizapp.campaign.document import DocxWriter
 from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.core.db import db, utcnow
 from quizapp.leaderboards.models import Standing
@@ -64,26 +64,26 @@ def period_of(kind: str, year: int | None = None, number: int | None = None, sta
               end: date | None = None) -> Period:
     """The period the organiser chose; a refused choice names the field."""
     if kind not in PERIOD_KINDS:
-        raise services._err("period_kind", _l("Choose a quarter, six months, a year or custom dates."), field="kind")
+        raise wording._err("period_kind", _l("Choose a quarter, six months, a year or custom dates."), field="kind")
     if kind == "custom":
         if not start or not end:
-            raise services._err("period_dates", _l("Enter both the first and the last day."), field="start")
+            raise wording._err("period_dates", _l("Enter both the first and the last day."), field="start")
         if end < start:
-            raise services._err("period_order", _l("The last day is before the first day."), field="end")
+            raise wording._err("period_order", _l("The last day is before the first day."), field="end")
         if (end - start).days > 3 * 366:
-            raise services._err("period_long", _l("A report covers at most three years."), field="end")
+            raise wording._err("period_long", _l("A report covers at most three years."), field="end")
         return Period(start, end, f"từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}")
     if not year or not 2000 <= year <= 2100:
-        raise services._err("period_year", _l("Enter a year between 2000 and 2100."), field="year")
+        raise wording._err("period_year", _l("Enter a year between 2000 and 2100."), field="year")
     if kind == "year":
         return Period(date(year, 1, 1), date(year, 12, 31), f"năm {year}")
     if kind == "half":
         if number not in (1, 2):
-            raise services._err("period_half", _l("Choose the first or the second half of the year."), field="number")
+            raise wording._err("period_half", _l("Choose the first or the second half of the year."), field="number")
         return (Period(date(year, 1, 1), date(year, 6, 30), f"6 tháng đầu năm {year}") if number == 1
                 else Period(date(year, 7, 1), date(year, 12, 31), f"6 tháng cuối năm {year}"))
     if number not in (1, 2, 3, 4):
-        raise services._err("period_quarter", _l("Choose a quarter from 1 to 4."), field="number")
+        raise wording._err("period_quarter", _l("Choose a quarter from 1 to 4."), field="number")
     first = date(year, 3 * number - 2, 1)
     last = (date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)) - timedelta(days=1)
     return Period(first, last, f"quý {ROMAN[number]} năm {year}")
@@ -160,9 +160,9 @@ def compute_report(unit_id: int | None, period: Period, contest_id: int | None =
 
     progress = progress or (lambda done, total: None)
     as_of = as_of or utcnow()
-    root = db.session.get(Unit, unit_id) if unit_id else services._root_unit()
+    root = db.session.get(Unit, unit_id) if unit_id else print_settings._root_unit()
     if root is None:
-        raise services._err("unit_not_found", _l("This unit does not exist."), 404, "unit_id")
+        raise wording._err("unit_not_found", _l("This unit does not exist."), 404, "unit_id")
     scope = set(units.subtree_ids(root.id))
     in_period = _rounds_in(period, contest_id)
     rounds = participation.rounds_counted(in_period, as_of)
@@ -300,125 +300,6 @@ def _int(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-class DocxWriter:
-    """An A4 document in the layout of Nghị định 30/2020 (margins, Times New Roman 14, the header of
-    issuer and national motto, the signature block), with quick paragraph and table helpers.
-    Shared by this report and the plans' reports (quizapp/plans)."""
-
-    def __init__(self):
-        from docx import Document
-        from docx.enum.style import WD_STYLE_TYPE
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml.ns import qn
-        from docx.shared import Mm, Pt
-
-        self.Mm, self.Pt, self.qn = Mm, Pt, qn
-        self.center, self.justify = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
-        doc = self.doc = Document()
-        section = doc.sections[0]
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        # Nghị định 30/2020: top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
-        section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-        section.left_margin, section.right_margin = Mm(30), Mm(15)
-        normal = doc.styles["Normal"]
-        normal.font.name = "Times New Roman"
-        normal.font.size = Pt(14)
-        normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
-        normal.paragraph_format.space_after = Pt(6)
-        # Table cells: Times New Roman 13, no spacing; one style each for left and centred cells
-        # (styles instead of per-run formatting keep a 200-unit table quick to write).
-        self.cell_styles = {}
-        for name, align in (("Ô bảng", None), ("Ô bảng giữa", WD_ALIGN_PARAGRAPH.CENTER)):
-            style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-            style.base_style = normal
-            style.font.size = Pt(13)
-            style.paragraph_format.space_after = Pt(0)
-            style.paragraph_format.space_before = Pt(0)
-            style.paragraph_format.alignment = align
-            self.cell_styles[align] = style.style_id
-
-    def para(self, text="", bold=False, italic=False, size=14, align=None, cell=None, space_after=6, upper=False,
-             first=False):
-        """A paragraph of one run; in a cell, ``first`` fills the cell's own empty paragraph."""
-        if cell is not None and first:
-            p = cell.paragraphs[0]
-        else:
-            p = cell.add_paragraph() if cell is not None else self.doc.add_paragraph()
-            if cell is not None and cell.paragraphs[0].text == "" and len(cell.paragraphs) == 2:
-                cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
-        run = p.add_run(services.nfc(text).upper() if upper else services.nfc(text))
-        run.bold, run.italic, run.font.size = bold, italic, self.Pt(size)
-        run.font.name = "Times New Roman"
-        if align is not None:
-            p.alignment = align
-        p.paragraph_format.space_after = self.Pt(space_after)
-        p.paragraph_format.space_before = self.Pt(0)
-        return p
-
-    def widths(self, table, mm):
-        """Column widths that Word and LibreOffice both follow (the grid and every cell)."""
-        qn = self.qn
-        table.autofit = False
-        grid = table._tbl.tblGrid
-        for col, w in zip(grid.findall(qn("w:gridCol")), mm):
-            col.set(qn("w:w"), str(int(w * 56.7)))  # twentieths of a point
-        for i, cell in enumerate(table._cells):  # every cell in one pass (row.cells is O(rows) each)
-            cell.width = self.Mm(mm[i % len(mm)])
-
-    def table(self, heads, rows, mm=None):
-        from docx.enum.table import WD_TABLE_ALIGNMENT
-
-        # All rows at once, filled through one flat list of cells: python-docx's add_row() and
-        # row.cells cost O(rows) each, so a 200-unit table built row by row is quadratic.
-        t = self.doc.add_table(rows=1 + len(rows), cols=len(heads))
-        t.style = "Table Grid"
-        t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        cells = t._cells
-        for i, head in enumerate(heads):
-            self.para(head, bold=True, size=13, align=self.center, cell=cells[i], space_after=0, first=True)
-        n = len(heads)
-        for r, row in enumerate(rows, start=1):
-            for i, value in enumerate(row):
-                p = cells[r * n + i].paragraphs[0]
-                p._p.style = self.cell_styles[None if i == 1 else self.center]  # the style id, no lookup by name
-                p.add_run(services.nfc(str(value)))
-        if mm:
-            self.widths(t, mm)
-        self.doc.add_paragraph()
-        return t
-
-    def header(self, organiser: str, issuer: str, number: str, place: str, when: datetime) -> None:
-        """Issuer and number on the left, the national motto and the place and date on the right."""
-        from docx.enum.table import WD_TABLE_ALIGNMENT
-
-        para, center = self.para, self.center
-        header = self.doc.add_table(rows=1, cols=2)
-        header.alignment = WD_TABLE_ALIGNMENT.CENTER
-        left, right = header.rows[0].cells
-        self.widths(header, [68, 97])
-        para(organiser, size=12, align=center, cell=left, space_after=0, upper=True)
-        para(issuer, bold=True, size=13, align=center, cell=left, space_after=0, upper=True)
-        para("–––––––", size=13, align=center, cell=left, space_after=4)
-        para(f"Số: {number}", size=13, align=center, cell=left, space_after=0)
-        para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, align=center, cell=right, space_after=0)
-        para("Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=center, cell=right, space_after=0)
-        para("–––––––––––––––––––––", size=13, align=center, cell=right, space_after=4)
-        para(render.place_date_line(place, when), italic=True, size=14, align=center, cell=right, space_after=0)
-        self.doc.add_paragraph()
-
-    def signature(self, recipients: list[str], signer_title: str, signer_name: str) -> None:
-        """"Nơi nhận" on the left, the signer on the right."""
-        para, center = self.para, self.center
-        sign = self.doc.add_table(rows=1, cols=2)
-        left, right = sign.rows[0].cells
-        self.widths(sign, [80, 85])
-        para("Nơi nhận:", bold=True, italic=True, size=12, cell=left, space_after=0)
-        for line in recipients:
-            para(line, size=11, cell=left, space_after=0)
-        para(signer_title, bold=True, size=14, align=center, cell=right, space_after=60, upper=True)
-        para(signer_name or " ", bold=True, size=14, align=center, cell=right, space_after=0)
-
-
 def build_docx(data: ReportData, path: Path) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -546,7 +427,7 @@ def report_params(kind: str, year=None, number=None, start=None, end=None, unit_
     except (TypeError, ValueError):
         threshold = -1
     if not 0 <= threshold <= 100:
-        raise services._err("threshold", _l("The threshold is a percentage from 0 to 100."), field="threshold")
+        raise wording._err("threshold", _l("The threshold is a percentage from 0 to 100."), field="threshold")
     return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label,
             "unit_id": unit_id, "contest_id": contest_id, "threshold": threshold, "number": doc_number[:40],
             "issuer_unit_id": issuer_unit_id}
@@ -559,7 +440,7 @@ def issuing_settings(issuer_unit_id: int | None, contest_id: int | None):
 
     if issuer_unit_id:
         return report_settings.for_unit(issuer_unit_id)
-    return services.settings_for(contest_id) if contest_id else _province_settings()
+    return print_settings.settings_for(contest_id) if contest_id else _province_settings()
 
 
 def run_periodic_report(params: dict, progress, output_dir) -> dict:
@@ -604,14 +485,14 @@ def run_periodic_report_zip(params: dict, progress, output_dir) -> dict:
 def _province_settings():
     from types import SimpleNamespace
 
-    return SimpleNamespace(**services.default_settings())
+    return SimpleNamespace(**print_settings.default_settings())
 
 
 def scope_size(unit_id: int | None, period: Period, contest_id: int | None = None) -> int:
     """Standings the report would read: ``tasks.report_now`` builds small reports inline, large ones go to a job."""
     from quizapp.units import services as units
 
-    root_id = unit_id or getattr(services._root_unit(), "id", None)
+    root_id = unit_id or getattr(print_settings._root_unit(), "id", None)
     round_ids = [r.id for r in _rounds_in(period, contest_id)]
     if root_id is None or not round_ids:
         return 0

@@ -1,7 +1,7 @@
-"""Campaign pages: share cards and short links, posters, prizes and certificates, verify, reports."""
+"""Campaign pages: share cards and short links, posters, prizes and certificates, verify, the entrant's
+certificates; the periodic reports' pages are in ``report_views`` (same blueprint)."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,16 +14,18 @@ from flask_login import current_user
 from quizapp import jobs
 from quizapp.auth.access import public, require_unit_scope, requires
 from quizapp.auth.models import Role
-from quizapp.campaign import cards, certificates, posters, render, reports, services, tasks, verification
+from quizapp.campaign import cards, certificates, posters, print_settings, render, tasks, verification
+from quizapp.campaign import awards as award_list
+from quizapp.campaign import links as short_links
+from quizapp.campaign import prizes as prize_rules
 from quizapp.campaign.forms import FinishersForm, PrizesForm, PublishForm, RevokeForm, SettingsForm
-from quizapp.campaign.models import ArrivalKind, AwardKind
+from quizapp.campaign.models import ArrivalKind, AwardKind, CampaignSettings
 from quizapp.contests import catalogue
 from quizapp.contests import contests
 from quizapp.contests.models import Contest, ContestStatus, Round
 from quizapp.core.db import db, utcnow
 from quizapp.core.downloads import download_response
 from quizapp.core.errors import ServiceError
-from quizapp.core.forms import VnDateField
 from quizapp.jobs.models import Job
 from quizapp.core.urls import external_path, external_url, public_base_url
 from quizapp.extensions import limiter
@@ -60,7 +62,7 @@ def _remember_tag():
     """A visit to a contest page with ``?u=TAG`` remembers the tag for this browser session."""
     if request.method != "GET" or request.endpoint != "contests.public_detail" or "u" not in request.args:
         return None
-    tag = services.clean_tag(request.args.get("u"))
+    tag = short_links.clean_tag(request.args.get("u"))
     slug = (request.view_args or {}).get("slug")
     contest_id = db.session.scalar(sa.select(Contest.id).where(Contest.slug == slug)) if slug and tag else None
     if contest_id:
@@ -79,7 +81,7 @@ def _record_arrival(response):
     if endpoint != REGISTER_ENDPOINT and endpoint not in START_ENDPOINTS:
         return response
     try:
-        contest_id, tag = int(remembered[0]), services.clean_tag(str(remembered[1]))
+        contest_id, tag = int(remembered[0]), short_links.clean_tag(str(remembered[1]))
         if tag is None:
             return response
         # Registering does not log in (the answer never says whether an account was created):
@@ -90,13 +92,13 @@ def _record_arrival(response):
             return response
         with db.session.begin_nested():
             if endpoint == REGISTER_ENDPOINT:
-                services.record_arrival(contest_id, tag, ArrivalKind.REGISTRATION, user_id)
+                short_links.record_arrival(contest_id, tag, ArrivalKind.REGISTRATION, user_id)
             else:
                 round_id = (request.view_args or {}).get("round_id")
                 rnd = db.session.get(Round, round_id) if round_id else None
                 if rnd is None or rnd.contest_id != contest_id:
                     return response
-                services.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, user_id, rnd.id)
+                short_links.record_arrival(contest_id, tag, ArrivalKind.ATTEMPT, user_id, rnd.id)
     except sa.exc.IntegrityError:  # a concurrent request recorded this arrival first: once is enough
         pass
     except (sa.exc.SQLAlchemyError, ValueError, TypeError):  # pragma: no cover - a stored tag or the database
@@ -109,14 +111,14 @@ def _record_arrival(response):
 
 def _changed_at(contest: Contest):
     stamps = [contest.updated_at] + [r.updated_at for r in contest.rounds]
-    found = db.session.get(services.CampaignSettings, contest.id)
+    found = db.session.get(CampaignSettings, contest.id)
     if found is not None:
         stamps.append(found.updated_at)
     return max(s for s in stamps if s is not None)
 
 
 def _short_url(contest: Contest) -> str:
-    return external_url("campaign.short_link", short=services.short_code(contest.id))
+    return external_url("campaign.short_link", short=short_links.short_code(contest.id))
 
 
 @bp.app_template_global()
@@ -129,7 +131,7 @@ def campaign_share(contest: Contest, rnd: Round | None = None) -> dict:
     # contest version, so an edit of the contest itself shows at once, of a round within 30 s.
     version = cache_for(current_app).get_or_compute(
         f"campaign:card:{contest.id}:{contest.updated_at.timestamp()}",
-        lambda: cards.fingerprint(cards.card_facts(contest, services.settings_for(contest.id).organiser,
+        lambda: cards.fingerprint(cards.card_facts(contest, print_settings.settings_for(contest.id).organiser,
                                                    _short_url(contest)), _changed_at(contest)), fresh_for=30)
     card = external_url("campaign.card", slug=contest.slug, v=version)
     description = " ".join((contest.description or "").split())[:200] or _(
@@ -147,11 +149,11 @@ def campaign_share(contest: Contest, rnd: Round | None = None) -> dict:
 @bp.route("/c/<short>")
 @public
 def short_link(short: str):
-    contest_id = services.contest_id_from_code(short)
+    contest_id = short_links.contest_id_from_code(short)
     contest = db.session.get(Contest, contest_id) if contest_id else None
     if contest is None or not catalogue.can_view(contest, _viewer()):
         abort(404)
-    tag = services.clean_tag(request.args.get("u"))
+    tag = short_links.clean_tag(request.args.get("u"))
     return redirect(url_for("contests.public_detail", slug=contest.slug, **({"u": tag} if tag else {})), 302)
 
 
@@ -159,7 +161,7 @@ def short_link(short: str):
 @public
 def card(slug: str):
     contest = _visible_contest(slug)
-    path = cards.cached_card(contest, services.settings_for(contest.id).organiser, _short_url(contest),
+    path = cards.cached_card(contest, print_settings.settings_for(contest.id).organiser, _short_url(contest),
                              Path(current_app.instance_path) / "campaign" / "cards", _changed_at(contest))
     resp = send_file(path, mimetype="image/png", max_age=86400)
     return resp
@@ -201,10 +203,10 @@ def _prizes_form(contest: Contest, awards) -> PrizesForm:
 def _campaign_page(contest: Contest, status: int = 200, settings_form=None, prizes_form=None, finishers_form=None):
     from quizapp.units import confirmations
 
-    settings = services.settings_for(contest.id)
+    settings = print_settings.settings_for(contest.id)
     if settings_form is None:
         settings_form = SettingsForm(obj=settings)
-    awards = services.prize_awards(contest.id, with_revoked=True)
+    awards = award_list.prize_awards(contest.id, with_revoked=True)
     prizes_form = prizes_form or _prizes_form(contest, awards)
     prizes_form.round_id.choices = _round_choices(contest)
     finishers_form = finishers_form or FinishersForm()
@@ -214,10 +216,10 @@ def _campaign_page(contest: Contest, status: int = 200, settings_form=None, priz
     return render_template(
         "campaign/manage.html", contest=contest, settings_form=settings_form, prizes_form=prizes_form,
         finishers_form=finishers_form, publish_form=PublishForm(), revoke_form=RevokeForm(), awards=awards,
-        titles=titles, counts=services.award_counts(contest.id), channels=services.channel_report(contest.id),
-        published=services.winners_published(contest.id), unit_choices=units.choice_labels(),
+        titles=titles, counts=prize_rules.award_counts(contest.id), channels=short_links.channel_report(contest.id),
+        published=award_list.winners_published(contest.id), unit_choices=units.choice_labels(),
         total_certificates=total_certificates, certificates_inline=tasks.certificates_fit_inline(total_certificates),
-        code=services.verification_code, now=utcnow(),
+        code=verification.verification_code, now=utcnow(),
         confirmation_flags=confirmations.flags_for(contest.rounds),  # shown before "Xét giải"
     ), status
 
@@ -236,7 +238,7 @@ def save_settings(contest_id: int):
     if not form.validate_on_submit():
         return _campaign_page(contest, 422, settings_form=form)
     try:
-        services.save_settings(contest.id, form.data)
+        print_settings.save_settings(contest.id, form.data)
     except ServiceError as exc:
         getattr(form, exc.field).errors.append(exc.message)
         return _campaign_page(contest, exc.status, settings_form=form)
@@ -261,7 +263,7 @@ def _award_post(contest_id: int, form_class, page_arg: str, mark, message, targe
     except ServiceError as exc:
         (getattr(form, exc.field or "", None) or form.round_id).errors.append(exc.message)
         return _campaign_page(contest, exc.status, **{page_arg: form})
-    if not isinstance(outcome, (int, services.Marking)):  # the work went to a job: its page
+    if not isinstance(outcome, (int, prize_rules.Marking)):  # the work went to a job: its page
         return outcome
     flash(message(outcome), "success")
     return redirect(target(contest, form))
@@ -272,7 +274,7 @@ def _award_post(contest_id: int, form_class, page_arg: str, mark, message, targe
 def mark_prizes(contest_id: int):
     return _award_post(
         contest_id, PrizesForm, "prizes_form",
-        lambda contest, form: services.mark_prizes(contest, _round_arg(form.round_id.data), AwardKind(form.kind.data),
+        lambda contest, form: prize_rules.mark_prizes(contest, _round_arg(form.round_id.data), AwardKind(form.kind.data),
                                                    form.tiers.data, current_user._get_current_object(),
                                                    form.reason.data or ""),
         lambda m: _("%(n)d prizes have been marked.", n=m.total) + (
@@ -292,13 +294,13 @@ def revoke(contest_id: int, award_id: int):
         flash(_("Write the reason for revoking the certificate."), "error")
         return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
     try:
-        award = services.revoke_award(contest, award_id, form.reason.data, current_user._get_current_object())
+        award = prize_rules.revoke_award(contest, award_id, form.reason.data, current_user._get_current_object())
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         flash(exc.message, "error")
         return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
-    flash(_("The certificate %(code)s has been revoked.", code=services.verification_code(award.id)), "success")
+    flash(_("The certificate %(code)s has been revoked.", code=verification.verification_code(award.id)), "success")
     return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
 
 
@@ -327,7 +329,7 @@ def publish(contest_id: int):
     form = PublishForm()
     if not form.validate_on_submit():
         abort(400)
-    services.publish_winners(contest.id, current_user.id, form.publish.data == "1")
+    prize_rules.publish_winners(contest.id, current_user.id, form.publish.data == "1")
     flash(_("The winners list is published.") if form.publish.data == "1" else _("The winners list is hidden."),
           "success")
     return redirect(url_for("campaign.manage", contest_id=contest.id) + "#prizes")
@@ -355,7 +357,7 @@ def certificates_job(contest_id: int):
     contest = db.get_or_404(Contest, contest_id)
     round_id = request.form.get("round", type=int)
     if round_id is not None:
-        services.round_of(contest, round_id)  # 404 for a round of another contest
+        prize_rules.round_of(contest, round_id)  # 404 for a round of another contest
     job = jobs.start_job(tasks.CERTIFICATES_JOB, current_user.id,
                          {"contest_id": contest.id, "round_id": round_id, "base_url": _base_url(),
                           "actor_id": current_user.id})
@@ -365,7 +367,7 @@ def certificates_job(contest_id: int):
 @bp.route("/admin/awards/<int:award_id>/certificate.pdf")
 @requires(Role.ORGANISER)
 def award_certificate(award_id: int):
-    award = services.get_award_for(award_id, current_user)
+    award = award_list.get_award_for(award_id, current_user)
     return download_response(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
                      "application/pdf")
 
@@ -393,10 +395,10 @@ def poster(contest_id: int):
     if contest.status != ContestStatus.PUBLISHED and not current_user.has_role(Role.ORGANISER):
         abort(404)
     tag = unit.code if unit is not None else "poster"
-    opens, closes = services.contest_period(contest)
+    opens, closes = print_settings.contest_period(contest)
     data = posters.poster_pdf(
         title=contest.title, dates=f"{render.date_text(opens)} – {render.date_text(closes)}" if opens else "",
-        organiser=services.settings_for(contest.id).organiser,
+        organiser=print_settings.settings_for(contest.id).organiser,
         url=external_url("contests.public_detail", slug=contest.slug, u=tag),
         short_url=_short_url(contest).split("://", 1)[-1], size=size, unit_name=unit.name if unit else "")
     return download_response(data, f"ap-phich-{contest.slug}-{tag.lower()}-{size}.pdf", "application/pdf")
@@ -417,12 +419,12 @@ def verify(vcode: str):
     found = verification.resolve(vcode[:40])
     if found is not None:
         return render_template(found.template, **found.context)
-    award = services.award_by_code(vcode[:40])
+    award = verification.award_by_code(vcode[:40])
     if award is None:
         return render_template("campaign/verify.html", award=None, code=vcode[:40]), 404
     contest = db.session.get(Contest, award.contest_id)
-    return render_template("campaign/verify.html", award=award, code=services.verification_code(award.id),
-                           achievement=services.achievement(award, contest.title, services.award_scope_title(award)))
+    return render_template("campaign/verify.html", award=award, code=verification.verification_code(award.id),
+                           achievement=award_list.achievement(award, contest.title, award_list.award_scope_title(award)))
 
 
 @bp.route("/contests/<slug>/winners")
@@ -436,9 +438,9 @@ def winners(slug: str):
     except visibility.LoginRequired:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     titles = {r.id: r.title for r in contest.rounds}
-    published = services.winners_published(contest.id)
+    published = award_list.winners_published(contest.id)
     return render_template("campaign/winners.html", contest=contest, published=published, titles=titles,
-                           awards=services.prize_awards(contest.id) if published else [])
+                           awards=award_list.prize_awards(contest.id) if published else [])
 
 
 # --- entrants: their own certificates -------------------------------------------------------------
@@ -447,13 +449,13 @@ def winners(slug: str):
 def campaign_my_certificates(contest_id: int | None = None) -> list:
     if not current_user.is_authenticated:
         return []
-    return services.my_awards(current_user.id, contest_id)
+    return award_list.my_awards(current_user.id, contest_id)
 
 
 @bp.route("/my/certificates")
 @requires(Role.PARTICIPANT)
 def my_certificates():
-    awards = services.my_awards(current_user.id)
+    awards = award_list.my_awards(current_user.id)
     contests_by_id = {c.id: c for c in db.session.scalars(
         sa.select(Contest).where(Contest.id.in_({a.contest_id for a in awards})))} if awards else {}
     return render_template("campaign/my_certificates.html", awards=awards, contests=contests_by_id,
@@ -463,89 +465,11 @@ def my_certificates():
 @bp.route("/my/certificates/<int:award_id>.pdf")
 @requires(Role.PARTICIPANT)
 def my_certificate(award_id: int):
-    award = services.get_award_for(award_id, current_user)
+    award = award_list.get_award_for(award_id, current_user)
     return download_response(certificates.certificate_for(award, _base_url()), certificates.filename_for(award),
                      "application/pdf")
 
 
-# --- periodic reports --------------------------------------------------------------------------------
-
-def _report_units() -> list[tuple[Unit, str]]:
-    choices = units.choice_labels()
-    if current_user.has_role(Role.ORGANISER):
-        return choices
-    allowed = set(units.subtree_ids(current_user.unit_id)) if current_user.unit_id else set()
-    return [(u, label) for u, label in choices if u.id in allowed]
-
-
-REPORT_FIELDS = ("kind", "year", "number", "start", "end", "unit_id", "contest_id", "threshold", "doc_number")
-
-
-def _report_form(args):
-    """The form's context and the checked parameters of ``args`` (a GET's query or a POST's form):
-    (ctx, params) with params None when the form is only shown, or (response, None) when refused."""
-    unit_choices = _report_units()
-    if not unit_choices:
-        abort(403)
-    today = render.local_date(utcnow())  # the quarter as it is in Vietnam
-    organiser = current_user.has_role(Role.ORGANISER)
-    issuer_unit_id = None if organiser else current_user.unit_id  # a unit manager reports in his unit's name
-    choices = reports.report_contests()  # drafts are nobody's to report on
-    ctx = {"unit_choices": unit_choices, "contests": choices, "args": args,
-           "year": today.year, "quarter": (today.month - 1) // 3 + 1, "error": None, "field": None, "size": None,
-           "job_fields": None, "issuer_unit_id": issuer_unit_id, "date_pattern": VnDateField.PATTERN,
-           "issuing": reports.issuing_settings(issuer_unit_id, args.get("contest_id", type=int))}
-    if "kind" not in args:
-        return ctx, None
-    unit_id = args.get("unit_id", type=int) or unit_choices[0][0].id
-    if unit_id not in {u.id for u, _label in unit_choices}:
-        abort(403)
-    contest_id = args.get("contest_id", type=int)
-    if contest_id and contest_id not in {c.id for c in choices}:
-        abort(404)
-    try:
-        params = reports.report_params(
-            args.get("kind", ""), args.get("year", type=int), args.get("number", type=int),
-            _date_arg(args.get("start"), "start"), _date_arg(args.get("end"), "end"), unit_id,
-            args.get("contest_id", type=int), args.get("threshold", "50").replace(",", "."),
-            args.get("doc_number", "").strip(), issuer_unit_id)
-    except ServiceError as exc:
-        return (render_template("campaign/report.html", **{**ctx, "error": exc.message, "field": exc.field}),
-                422), None
-    return ctx, params
-
-
-@bp.route("/reports")
-@requires(Role.UNIT_MANAGER)
-def report():
-    """The form (GET without ``kind``) and the download (GET with it: a download changes nothing).
-    A report larger than ``CAMPAIGN_INLINE_REPORT_ENTRANTS`` results is not built here: the page
-    offers to build it in the background (``report_job``)."""
-    ctx, params = _report_form(request.args)
-    if params is None:
-        return ctx if isinstance(ctx, tuple) else render_template("campaign/report.html", **ctx)
-    outcome = tasks.report_now(params, annex=request.args.get("fmt", "docx") == "xlsx")
-    if isinstance(outcome, jobs.JobNeeded):
-        fields = {k: request.args[k] for k in REPORT_FIELDS if k in request.args}
-        return render_template("campaign/report.html", **{**ctx, "size": outcome.size, "job_fields": fields})
-    data, filename, mimetype = outcome
-    return download_response(data, filename, mimetype)
-
-
-@bp.route("/reports/job", methods=["POST"])
-@requires(Role.UNIT_MANAGER)
-def report_job():
-    """Start the job that writes the report and its annex (one ZIP), and show its page."""
-    ctx, params = _report_form(request.form)
-    if params is None:
-        return ctx if isinstance(ctx, tuple) else render_template("campaign/report.html", **ctx)
-    job = jobs.start_job(tasks.REPORT_JOB, current_user.id, params)
-    return redirect(url_for("jobs.show", job_id=job.id), 303)
-
-
-def _date_arg(raw: str | None, field: str) -> date | None:
-    """A date typed dd/mm/yyyy (or ISO, from older links); unreadable: refused at its field."""
-    try:
-        return VnDateField.parse(raw)
-    except ValueError as exc:
-        raise ServiceError("date_invalid", str(exc), field=field) from None
+# The periodic reports' pages live in their own module, on this blueprint (Flask's "larger
+# applications" pattern: the module registers its routes on ``bp`` when imported here, last).
+from quizapp.campaign import report_views  # noqa: E402,F401

@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from quizapp.campaign import certificates as kit
-from quizapp.campaign import services as campaign
+from quizapp.campaign import print_settings, wording
+from quizapp.campaign import prizes as prize_rules
 from quizapp.campaign import verification
 from quizapp.core.audit import AuditEntry, record
 from quizapp.core.db import db, utcnow
@@ -129,7 +130,7 @@ def issue(event: LiveEvent, actor_id: int | None, reason: str = "") -> Issued:
     from quizapp.units.models import Unit
 
     check_issuable(event)
-    reason = campaign.clean_reason(reason)
+    reason = prize_rules.clean_reason(reason)
     # Two organisers pressing at once: the second waits for the first's rows (PostgreSQL; SQLite has one writer).
     db.session.execute(sa.select(LiveEvent.id).where(LiveEvent.id == event.id).with_for_update())
     rows = results.standings(event)
@@ -140,11 +141,11 @@ def issue(event: LiveEvent, actor_id: int | None, reason: str = "") -> Issued:
         prize = prize_of(row.place)
         wanted[(row.team_id, 0, "")] = (row, prize)
         for n, member in enumerate(row.members, start=1):
-            wanted[(row.team_id, n, campaign.nfc(member))] = (row, prize)
+            wanted[(row.team_id, n, wording.nfc(member))] = (row, prize)
     current = {(c.team_id, c.member_no, c.member_name): c for c in in_force(event.id)}
 
     def unchanged(cert: LiveCertificate, row, prize: str) -> bool:
-        return cert.place == row.place and cert.prize == prize and cert.team_name == campaign.nfc(row.name)
+        return cert.place == row.place and cert.prize == prize and cert.team_name == wording.nfc(row.name)
 
     losing = [c for key, c in current.items() if key not in wanted or not unchanged(c, *wanted[key])]
     if losing and not reason:
@@ -161,8 +162,8 @@ def issue(event: LiveEvent, actor_id: int | None, reason: str = "") -> Issued:
             continue
         db.session.add(LiveCertificate(
             event_id=event.id, team_id=team_id, member_no=member_no, member_name=member_name,
-            team_name=campaign.nfc(row.name), unit_name=campaign.nfc(units.get(row.unit_id, "")),
-            event_title=campaign.nfc(event.title), venue=campaign.nfc(event.venue or ""), held_at=held,
+            team_name=wording.nfc(row.name), unit_name=wording.nfc(units.get(row.unit_id, "")),
+            event_title=wording.nfc(event.title), venue=wording.nfc(event.venue or ""), held_at=held,
             place=row.place, prize=prize, created_at=now, created_by_id=actor_id))
         added += 1
     for cert in losing:
@@ -179,7 +180,7 @@ def revoke(event: LiveEvent, certificate_id: int | None, reason: str | None, act
         raise _err("certificate_not_found", _l("This certificate does not exist."), 404)
     if cert.revoked_at is not None:
         raise _err("certificate_revoked", _l("This certificate has already been revoked."), 409, "reason")
-    reason = campaign.clean_reason(reason)
+    reason = prize_rules.clean_reason(reason)
     if not reason:
         raise _err("reason_required", _l("Write the reason for revoking the certificate."), field="reason")
     cert.revoked_at, cert.revoked_reason, cert.revoked_by_id = utcnow(), reason, actor_id
@@ -193,7 +194,7 @@ def revoke(event: LiveEvent, certificate_id: int | None, reason: str | None, act
 
 def facts(event: LiveEvent, base_url: str) -> list[tuple[str, kit.CertificateFacts]]:
     """(file name, facts) of every certificate in force, by place, each team before its members."""
-    settings = campaign.default_settings()
+    settings = print_settings.default_settings()
     base = base_url.rstrip("/")
     out = []
     for cert in in_force(event.id):

@@ -2,7 +2,7 @@
 
 The narrative parts (situation, evaluation, difficulties, proposals) are typed by the unit in the
 app; every figure is read from the records when the document is built.  The .docx follows the
-plan's sections in the NĐ 30/2020 layout (``campaign.reports.DocxWriter``), in the unit's own
+plan's sections in the NĐ 30/2020 layout (``campaign.document.DocxWriter``), in the unit's own
 name; the .xlsx annex lists every activity and the units that have not submitted.  A unit submits
 its report; the province sees who has and can return one for correction (audited)."""
 from __future__ import annotations
@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from quizapp.core.audit import record
-from quizapp.campaign.reports import DocxWriter, Period
+from quizapp.campaign.document import DocxWriter
+from quizapp.campaign.reports import Period
 from quizapp.core.db import db, utcnow
 from quizapp.core.spreadsheet import safe_cell
 from quizapp.plans import activities, completion
@@ -198,12 +199,12 @@ def live_results(auto) -> list[str]:
 
 
 def build_docx(fig: ReportFigures, path: Path) -> None:
-    from quizapp.campaign import services as campaign
+    from quizapp.campaign import print_settings
 
     unit, period, report = fig.unit, fig.period, fig.report
     w = DocxWriter()
     para, table = w.para, w.table
-    settings = campaign.default_settings()
+    settings = print_settings.default_settings()
     if fig.consolidated:
         organiser, issuer = settings["organiser"], (fig.issuer or unit).name
     else:
