@@ -104,16 +104,9 @@ def manage(event_id: int):
 def team_add(event_id: int):
     event = _event(event_id)
     form = _team_form()
-    if not form.validate_on_submit():
-        flash(_("Choose a unit and enter 1–5 members, one name a line."), "error")
-        return _back(event, "teams")
-    try:
-        builder.add_team(event, form.unit_id.data, form.members.data, current_user.id, form.name.data)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        flash(_("The team was added."), "success")
-    return _back(event, "teams")
+    return _apply(event, "teams", lambda: builder.add_team(event, form.unit_id.data, form.members.data,
+                                                           current_user.id, form.name.data),
+                  _("The team was added."), form, _("Choose a unit and enter 1–5 members, one name a line."))
 
 
 @bp.route("/live/events/<int:event_id>/teams/<int:team_id>", methods=["POST"])
@@ -122,16 +115,8 @@ def team_update(event_id: int, team_id: int):
     event = _event(event_id)
     team = _or_404(lambda: builder.get_team(event, team_id))
     form = MembersForm(prefix=f"m{team.id}")
-    if not form.validate_on_submit():
-        flash(_("Enter 1–5 members, one name a line."), "error")
-        return _back(event, "teams")
-    try:
-        builder.update_team(team, form.members.data, current_user.id)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        flash(_("The members were saved."), "success")
-    return _back(event, "teams")
+    return _apply(event, "teams", lambda: builder.update_team(team, form.members.data, current_user.id),
+                  _("The members were saved."), form, _("Enter 1–5 members, one name a line."))
 
 
 @bp.route("/live/events/<int:event_id>/teams/<int:team_id>/code", methods=["POST"])
@@ -194,17 +179,11 @@ def part_draw(event_id: int, part_id: int):
     event = _event(event_id)
     part = _or_404(lambda: builder.get_part(event, part_id))
     form = _draw_form(part.id)
-    if not form.validate_on_submit():
-        flash(_("Number of questions: draw between 1 and 60 questions."), "error")
-        return _back(event, f"part-{part.id}")
-    try:
-        items = builder.draw_questions(part, form.area_id.data or None, form.difficulty.data or None,
-                                       form.count.data, form.reserve.data, current_user.id)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        flash(_("%(n)s questions were drawn from the bank.", n=len(items)), "success")
-    return _back(event, f"part-{part.id}")
+    return _apply(event, f"part-{part.id}",
+                  lambda: builder.draw_questions(part, form.area_id.data or None, form.difficulty.data or None,
+                                                 form.count.data, form.reserve.data, current_user.id),
+                  lambda items: _("%(n)s questions were drawn from the bank.", n=len(items)), form,
+                  _("Number of questions: draw between 1 and 60 questions."))
 
 
 @bp.route("/live/events/<int:event_id>/parts/<int:part_id>/pick", methods=["POST"])
@@ -213,16 +192,10 @@ def part_pick(event_id: int, part_id: int):
     event = _event(event_id)
     part = _or_404(lambda: builder.get_part(event, part_id))
     form = PickForm(prefix=f"pick{part.id}")
-    if not form.validate_on_submit():
-        flash(_("Enter the question numbers, separated by spaces or commas."), "error")
-        return _back(event, f"part-{part.id}")
-    try:
-        items = builder.pick_questions(part, form.question_ids.data, form.reserve.data, current_user.id)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        flash(_("%(n)s questions were added.", n=len(items)), "success")
-    return _back(event, f"part-{part.id}")
+    return _apply(event, f"part-{part.id}",
+                  lambda: builder.pick_questions(part, form.question_ids.data, form.reserve.data, current_user.id),
+                  lambda items: _("%(n)s questions were added.", n=len(items)), form,
+                  _("Enter the question numbers, separated by spaces or commas."))
 
 
 @bp.route("/live/events/<int:event_id>/parts/<int:part_id>/poll", methods=["POST"])
@@ -230,13 +203,7 @@ def part_pick(event_id: int, part_id: int):
 def part_poll(event_id: int, part_id: int):
     event = _event(event_id)
     part = _or_404(lambda: builder.get_part(event, part_id))
-    try:
-        builder.add_poll(part, current_user.id)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        flash(_("A poll was added."), "success")
-    return _back(event, f"part-{part.id}")
+    return _apply(event, f"part-{part.id}", lambda: builder.add_poll(part, current_user.id), _("A poll was added."))
 
 
 @bp.route("/live/events/<int:event_id>/items/<int:item_id>/delete", methods=["POST"])
@@ -244,11 +211,7 @@ def part_poll(event_id: int, part_id: int):
 def item_delete(event_id: int, item_id: int):
     event = _event(event_id)
     item = _or_404(lambda: builder.get_item(event, item_id))
-    try:
-        builder.remove_item(item, current_user.id)
-    except ServiceError as exc:
-        _flash_error(exc)
-    return _back(event, "parts")
+    return _apply(event, "parts", lambda: builder.remove_item(item, current_user.id))
 
 
 @bp.route("/live/events/<int:event_id>/judges", methods=["POST"])
@@ -256,16 +219,8 @@ def item_delete(event_id: int, item_id: int):
 def judge_add(event_id: int):
     event = _event(event_id)
     form = JudgeForm(prefix="judge")
-    if not form.validate_on_submit():
-        flash(_("Enter the judge's phone number or e-mail."), "error")
-        return _back(event, "judges")
-    try:
-        builder.add_judge(event, form.login.data, current_user.id)
-    except ServiceError as exc:
-        _flash_error(exc)
-    else:
-        flash(_("The judge was added."), "success")
-    return _back(event, "judges")
+    return _apply(event, "judges", lambda: builder.add_judge(event, form.login.data, current_user.id),
+                  _("The judge was added."), form, _("Enter the judge's phone number or e-mail."))
 
 
 @bp.route("/live/events/<int:event_id>/judges/<int:judge_id>/delete", methods=["POST"])
@@ -291,6 +246,23 @@ def start(event_id: int):
         _flash_error(exc)
         return _back(event)
     return redirect(url_for("live.mc", event_id=event.id))
+
+
+def _apply(event: LiveEvent, anchor: str, action, done=None, form=None, invalid: str | None = None):
+    """The builder's POST handlers: a form that does not validate flashes ``invalid``; else the
+    service ``action()`` runs, its refusal is flashed, or ``done`` (a message, or a function of the
+    action's result giving one); back to ``anchor`` of the event's page in every case."""
+    if form is not None and not form.validate_on_submit():
+        flash(invalid, "error")
+        return _back(event, anchor)
+    try:
+        result = action()
+    except ServiceError as exc:
+        _flash_error(exc)
+    else:
+        if done is not None:
+            flash(done(result) if callable(done) else done, "success")
+    return _back(event, anchor)
 
 
 def _or_404(fetch):
