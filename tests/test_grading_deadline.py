@@ -332,6 +332,7 @@ def test_the_form_without_javascript_follows_the_same_last_minute(paper, db):
     done = submit.submit_form(paper.id, paper.user_id, {aq.id: _shown(aq, _options(db, aq, True))}, None,
                               auto=True, now=at, clock=at + timedelta(seconds=1))
     assert done.finish_reason == FinishReason.TIMEOUT and done.score == 1 and done.duration_ms == 541_000
+    assert db.session.get(AttemptQuestion, aq.id).answered_at == at  # the answer's time is its arrival
     assert submit.submit_form(paper.id, paper.user_id, {}, "5").id == done.id  # already submitted: unchanged
 
 
@@ -365,3 +366,76 @@ def test_a_second_submit_returns_the_first_result(paper, db):
     second = submit.submit(paper.id, paper.user_id, "9", now=paper.started_at + timedelta(seconds=80))
     assert (second.score, second.duration_ms, second.prediction, second.submitted_at) == (
         first.score, first.duration_ms, Decimal(3), first.submitted_at)
+    assert second == first  # every field: id, round, status, maximum, times, finish reason, review
+
+
+# --- every refusal an entrant can meet says why, in Vietnamese ----------------------------------------------
+
+def _vietnamese(msgid: str) -> str:
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import quizapp
+
+    with open(Path(quizapp.__file__).parent / "attempts" / "translations" / "vi.po", "rb") as fh:
+        catalogue = read_po(fh, locale="vi")
+    message = catalogue.get(msgid)
+    return message.string if message is not None else ""
+
+
+def _refusal(fn) -> ServiceError:
+    with pytest.raises(ServiceError) as exc:
+        fn()
+    return exc.value
+
+
+def test_every_refusal_of_a_save_or_a_submit_has_its_code_status_and_a_translated_message(paper, make, db):
+    a, aq = paper, paper.questions[0]
+    other = paper.questions[1]
+    singles, multis = _split(db, a)
+    right = _shown(aq, _options(db, aq, True))
+    late = a.deadline_at + clock.grace() + MS
+    refusals = [
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, "12", 1), "selected_invalid", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, list(range(51)), 1), "selected_invalid", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, right, 0), "seq_invalid", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, _shown(other, _options(db, other, True)), 1),
+         "option_not_in_question", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, singles[0].id,
+                                     _shown(singles[0], _options(db, singles[0], False)[:2]), 1), "single_choice", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, 987654, right, 1), "question_not_in_attempt", 404),
+        (lambda: answers.save_answer(a.id, make.user().id, aq.id, right, 1), "attempt_not_found", 404),
+        (lambda: answers.save_answer(987654, a.user_id, aq.id, right, 1), "attempt_not_found", 404),
+        (lambda: answers.save_answers_form(a, {987654: right}), "question_not_in_attempt", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, right, 1, now=late), "time_up", 409),
+        (lambda: submit.submit(a.id, make.user().id, "3"), "attempt_not_found", 404),
+    ]
+    for fn, code, status in refusals:
+        exc = _refusal(fn)
+        db.session.rollback()
+        assert (exc.code, exc.status) == (code, status), (code, exc.code)
+        assert _vietnamese(exc.message), f"{code}: {exc.message!r} has no Vietnamese translation"
+    assert multis  # the multiple-choice questions accept several options (no single_choice refusal)
+    answers.save_answer(a.id, a.user_id, multis[0].id, _shown(multis[0], _options(db, multis[0], True)), 1)
+    submit.submit(a.id, a.user_id, "3")
+    db.session.commit()
+    for fn in (lambda: answers.save_answer(a.id, a.user_id, aq.id, right, 9),
+               lambda: answers.save_answers_form(db.session.get(Attempt, a.id), {aq.id: right})):
+        exc = _refusal(fn)
+        db.session.rollback()
+        assert (exc.code, exc.status) == ("attempt_finished", 409) and _vietnamese(exc.message)
+
+
+def test_a_submission_nobody_recorded_is_never_answered_with_a_result(paper, db):
+    """An attempt whose questions cannot be read (none left) is neither recorded nor reported as submitted."""
+    db.session.execute(sa.delete(AttemptQuestion).where(AttemptQuestion.attempt_id == paper.id))
+    db.session.commit()
+    exc = _refusal(lambda: submit.submit(paper.id, paper.user_id, "3"))
+    assert (exc.code, exc.status) == ("attempt_conflict", 409) and _vietnamese(exc.message)
+    assert db.session.get(Attempt, paper.id, populate_existing=True).status == AttemptStatus.IN_PROGRESS
+
+
+def test_a_late_refusal_is_translated_too(paper, db):
+    exc = _refusal(lambda: submit.submit(paper.id, paper.user_id, "3", now=paper.deadline_at + clock.grace() + MS))
+    assert (exc.code, exc.status) == ("time_up", 409) and _vietnamese(exc.message)
