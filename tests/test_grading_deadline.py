@@ -198,7 +198,7 @@ def test_a_save_arriving_exactly_at_deadline_plus_grace_is_kept(paper, db):
     assert r.saved is True and r.remaining_ms == 0
     # the same answer replayed at that instant is reported as stored, not as late
     again = answers.save_answer(paper.id, paper.user_id, aq.id, _shown(aq, _options(db, aq, False)[:1]), 1, now=end)
-    assert again.saved is False and again.selected == _shown(aq, _options(db, aq, True))
+    assert again.saved is False and again.selected == _shown(aq, _options(db, aq, True)) and again.remaining_ms == 0
 
 
 def test_a_save_1_ms_after_deadline_plus_grace_is_refused_and_changes_nothing(paper, db):
@@ -399,6 +399,10 @@ def test_every_refusal_of_a_save_or_a_submit_has_its_code_status_and_a_translate
     refusals = [
         (lambda: answers.save_answer(a.id, a.user_id, aq.id, "12", 1), "selected_invalid", 400),
         (lambda: answers.save_answer(a.id, a.user_id, aq.id, list(range(51)), 1), "selected_invalid", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, list(range(50)), 1), "option_not_in_question", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, [True], 1), "selected_invalid", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, ["abc"], 1), "selected_invalid", 400),
+        (lambda: answers.save_answer(a.id, a.user_id, aq.id, right, 2**53), "seq_invalid", 400),
         (lambda: answers.save_answer(a.id, a.user_id, aq.id, right, 0), "seq_invalid", 400),
         (lambda: answers.save_answer(a.id, a.user_id, aq.id, _shown(other, _options(db, other, True)), 1),
          "option_not_in_question", 400),
@@ -439,3 +443,29 @@ def test_a_submission_nobody_recorded_is_never_answered_with_a_result(paper, db)
 def test_a_late_refusal_is_translated_too(paper, db):
     exc = _refusal(lambda: submit.submit(paper.id, paper.user_id, "3", now=paper.deadline_at + clock.grace() + MS))
     assert (exc.code, exc.status) == ("time_up", 409) and _vietnamese(exc.message)
+
+
+# --- what a save keeps ---------------------------------------------------------------------------------------
+
+def test_option_ids_sent_as_digit_strings_and_repeated_are_one_choice(paper, db):
+    aq = paper.questions[0]
+    shown_id = _shown(aq, _options(db, aq, True))[0]
+    r = answers.save_answer(paper.id, paper.user_id, aq.id, [str(shown_id), shown_id], 2**53 - 1)
+    assert r.saved is True and r.selected == [shown_id] and r.seq == 2**53 - 1
+    assert db.session.get(AttemptQuestion, aq.id, populate_existing=True).selected == _options(db, aq, True)
+
+
+def test_the_form_s_answer_wins_over_an_older_save_replayed_after_it(paper, db):
+    """The page without JavaScript writes each changed answer with the next sequence number."""
+    aq = paper.questions[0]
+    wrong, right = _shown(aq, _options(db, aq, False)[:1]), _shown(aq, _options(db, aq, True))
+    answers.save_answer(paper.id, paper.user_id, aq.id, wrong, 5)
+    db.session.commit()
+    stored = db.session.get(Attempt, paper.id, populate_existing=True)
+    answers.save_answers_form(stored, {aq.id: right, paper.questions[1].id: []})
+    db.session.commit()
+    row = db.session.get(AttemptQuestion, aq.id, populate_existing=True)
+    assert row.selected == _options(db, aq, True) and row.answer_seq == 6
+    assert db.session.get(AttemptQuestion, paper.questions[1].id).answer_seq == 0  # unchanged: not rewritten
+    late_replay = answers.save_answer(paper.id, paper.user_id, aq.id, wrong, 5)
+    assert late_replay.saved is False and late_replay.selected == right
