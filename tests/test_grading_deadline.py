@@ -469,3 +469,53 @@ def test_the_form_s_answer_wins_over_an_older_save_replayed_after_it(paper, db):
     assert db.session.get(AttemptQuestion, paper.questions[1].id).answer_seq == 0  # unchanged: not rewritten
     late_replay = answers.save_answer(paper.id, paper.user_id, aq.id, wrong, 5)
     assert late_replay.saved is False and late_replay.selected == sorted(right)
+
+
+# --- the page without JavaScript -----------------------------------------------------------------------------
+
+def test_the_form_saves_every_posted_answer_and_records_its_prediction(paper, db):
+    singles, multis = _split(db, paper)
+    posted = {multis[0].id: _shown(multis[0], _options(db, multis[0], True)),
+              singles[0].id: _shown(singles[0], _options(db, singles[0], True))}
+    at = paper.started_at + timedelta(seconds=100)
+    done = submit.submit_form(paper.id, paper.user_id, posted, "7", now=at, clock=at)
+    assert done.finish_reason == FinishReason.SUBMITTED and done.prediction == Decimal(7)
+    assert (done.score, done.max_score, done.duration_ms) == (2, 5, 100_000)
+
+
+def test_an_ordinary_form_submit_without_its_prediction_is_refused_before_anything_is_written(paper, db):
+    aq = paper.questions[0]
+    posted = {aq.id: _shown(aq, _options(db, aq, True))}
+    for auto, at in ((None, paper.deadline_at - timedelta(seconds=30)),  # not the page's own time-out
+                     (True, paper.deadline_at - timedelta(seconds=60) - MS)):  # before the last minute
+        flags = {} if auto is None else {"auto": auto}
+        exc = _refusal(lambda: submit.submit_form(paper.id, paper.user_id, posted, None, now=at, **flags))
+        assert exc.code == "prediction_missing"
+        assert db.session.get(AttemptQuestion, aq.id).selected is None  # nothing written, even unflushed
+        db.session.rollback()
+
+
+def test_a_form_posted_after_deadline_plus_grace_closes_the_attempt_on_what_was_saved(paper, db):
+    singles, _multis = _split(db, paper)
+    answers.save_answer(paper.id, paper.user_id, singles[0].id, _shown(singles[0], _options(db, singles[0], True)), 1)
+    db.session.commit()
+    late = paper.deadline_at + clock.grace() + MS
+    posted = {singles[1].id: _shown(singles[1], _options(db, singles[1], True))}  # too late: not kept
+    done = submit.submit_form(paper.id, paper.user_id, posted, "3", now=late, clock=late)
+    assert done.finish_reason == FinishReason.FINALIZED and done.prediction is None
+    assert done.score == 1 and done.submitted_at == paper.deadline_at
+    assert db.session.get(AttemptQuestion, singles[1].id).selected is None
+
+
+@pytest.mark.parametrize("mode,posted,recorded", [("off", None, None), ("perfect_percent", "87,654321",
+                                                                       Decimal("87.654321"))])
+def test_the_form_checks_the_prediction_by_the_round_s_own_mode(make, db, mode, posted, recorded):
+    from quizapp.contests.models import PredictionMode
+
+    for _ in range(2):
+        make.question()
+    rnd = make.round(quotas=[("TC", 0, 2)], prediction_mode=PredictionMode(mode))
+    attempt = start_attempt(rnd.id, make.user())
+    db.session.commit()
+    done = submit.submit_form(attempt.id, attempt.user_id, {}, posted)
+    assert done.finish_reason == FinishReason.SUBMITTED and done.prediction == recorded

@@ -269,6 +269,7 @@ def test_the_key_order_is_score_then_distance_then_duration_then_submission_each
     entries = ranking.rank_round(b.round.id)
     assert [e.prediction_error for e in entries[:5]] == [Decimal(0), Decimal(1), Decimal(1), Decimal(1), Decimal(1)]
     assert entries[0].prediction == Decimal(4) and entries[5].prediction is None and entries[5].prediction_error is None
+    assert [ranking.place_of(b.round.id, e.user_id) for e in entries] == entries  # one entrant's place: the same
 
 
 def test_an_equal_distance_above_and_below_the_truth_is_a_tie_on_that_key(make, db):
