@@ -55,6 +55,7 @@ def paper(make, db):
         make.question(multiple=False)
     for _ in range(2):
         make.question(multiple=True, correct=[0, 2])
+    make.question(area_code="TTHC")  # in the bank, not in this round: its key plays no part
     rnd = make.round(quotas=[("TC", 0, 5)], shuffle_questions=False, time_limit_seconds=600)
     attempt = start_attempt(rnd.id, make.user())
     db.session.commit()
@@ -112,7 +113,9 @@ def test_submit_scores_exact_answers_only_and_marks_every_question(paper, db):
 def test_the_server_closing_an_expired_attempt_grades_exactly_as_a_submit_does(paper, db):
     right = _answer_mixed(db, paper)
     late = paper.deadline_at + clock.grace() + MS
+    loaded = list(paper.questions)
     assert sweep.close_expired(paper, late) is True
+    assert {aq.id for aq in loaded if aq.is_correct is True} == right  # the loaded rows show the marks at once
     db.session.commit()
     stored = db.session.get(Attempt, paper.id, populate_existing=True)
     assert (stored.score, stored.max_score, stored.finish_reason) == (2, 5, FinishReason.FINALIZED)
@@ -519,3 +522,11 @@ def test_the_form_checks_the_prediction_by_the_round_s_own_mode(make, db, mode, 
     db.session.commit()
     done = submit.submit_form(attempt.id, attempt.user_id, {}, posted)
     assert done.finish_reason == FinishReason.SUBMITTED and done.prediction == recorded
+
+
+def test_a_replayed_multiple_choice_answer_reports_what_is_stored(paper, db):
+    _singles, multis = _split(db, paper)
+    both = _shown(multis[0], _options(db, multis[0], True))
+    assert answers.save_answer(paper.id, paper.user_id, multis[0].id, both, 3).saved is True
+    replay = answers.save_answer(paper.id, paper.user_id, multis[0].id, both, 3)
+    assert replay.saved is False and replay.selected == sorted(both) and replay.seq == 3
