@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from quizapp.attempts.models import Attempt, AttemptStatus
 from quizapp.contests.models import PredictionMode
@@ -347,3 +348,23 @@ def test_a_missing_round_has_no_ranking_and_no_place(make, db):
 ])
 def test_figures_are_shown_without_trailing_zeros_or_exponents(value, text):
     assert ranking.number_text(value) == text
+
+
+def test_each_entry_carries_the_standing_it_ranks(make, db):
+    b = Board(make, db, PredictionMode.PERFECT_COUNT)
+    user = b.add("only", 10, prediction=2, duration=77, submitted=12, category="student")
+    standing = db.session.scalar(sa.select(Standing).where(Standing.user_id == user.id))
+    ranking.finalize_round(b.round)
+    db.session.commit()
+    e = ranking.rank_round(b.round.id)[0]
+    assert (e.rank, e.user_id, e.unit_id, e.category, e.attempt_id, e.attempts_count) == (
+        1, user.id, user.unit_id, "student", standing.attempt_id, 1)
+    assert (e.score, e.max_score, e.duration_ms, e.submitted_at) == (10, 10, 77_000, T0 + timedelta(seconds=12))
+    assert (e.prediction, e.prediction_error) == (Decimal(2), Decimal(1))
+
+
+def test_a_one_question_paper_answered_right_is_perfect(make, db):
+    b = Board(make, db, PredictionMode.PERFECT_COUNT, max_score=1)
+    b.add("right", 1, prediction=1)
+    b.add("wrong", 0, prediction=1)
+    assert ranking.live_truth(b.round) == Decimal(1)
