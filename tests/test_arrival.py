@@ -225,3 +225,110 @@ def test_gunicorn_listens_on_loopback_by_default(monkeypatch):
     monkeypatch.delenv("GUNICORN_BIND", raising=False)
     conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
     assert conf["bind"] == "127.0.0.1:8000"
+
+
+# --- issue 20 item 17: the stamp's forms and limits, pinned for mutation testing (docs/testing.md) ------------
+
+NOW_S = 1733320000.5  # 2024-12-04 13:46:40.5 UTC
+
+
+def _utc(seconds: float):
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def _arrival(app, monkeypatch, headers, now_s=NOW_S, hops=1, skew=90, secret=None):
+    """arrival_time() of a request carrying ``headers`` when the server's clock says ``now_s``."""
+    from quizapp.core.arrival import arrival_time
+
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", hops)
+    monkeypatch.setitem(app.config, "REQUEST_START_MAX_SKEW", skew)
+    monkeypatch.setitem(app.config, "PROXY_SECRET", secret)
+    with app.test_request_context(headers=headers):
+        return arrival_time(_utc(now_s))
+
+
+@pytest.mark.parametrize("raw", ["t=1733319997.25", "t=1733319997250", "t=1733319997250000", "1733319997.25",
+                                 "1733319997250", " t=1733319997.25 "])
+def test_each_documented_form_gives_the_same_arrival(app, monkeypatch, raw):
+    """nginx's ${msec} (seconds with decimals), milliseconds and microseconds, with or without ``t=``."""
+    arrived = _arrival(app, monkeypatch, {"X-Request-Start": raw})
+    assert arrived == _utc(1733319997.25)
+    assert (_utc(NOW_S) - arrived).total_seconds() == pytest.approx(3.25, abs=1e-6)
+
+
+def test_whole_seconds_are_read_as_seconds_not_as_milliseconds():
+    assert _stamp_within("t=1733320000") == 1733320000.0
+    assert _stamp_within("t=1733320000000") == 1733320000.0
+    assert _stamp_within("t=1733320000000000") == 1733320000.0
+
+
+@pytest.mark.parametrize("raw,seconds", [
+    ("t=1000000000", 1e9), ("t=9999999999.999", 9999999999.999),  # 2001-09-09 .. 2286-11-20 in seconds
+    ("t=1000000000000", 1e9), ("t=9999999999999", 9999999999.999),  # the same in milliseconds
+    ("t=1000000000000000", 1e9), ("t=9999999999999990", 9999999999.99999),  # and in microseconds
+])
+def test_the_accepted_range_is_2001_to_2286_in_each_unit(raw, seconds):
+    assert _stamp_within(raw) == pytest.approx(seconds, abs=1e-6)
+
+
+@pytest.mark.parametrize("raw", ["t=999999999.999", "t=10000000000", "t=999999999999", "t=10000000000000000",
+                                 "t=1e20", "x=1733320000", "t= ", "t=0x67505f40", None, ""])
+def test_stamps_outside_every_unit_or_of_another_form_are_refused(raw):
+    from quizapp.core.arrival import _stamp
+
+    assert _stamp(raw) is None
+
+
+def test_a_stamp_within_the_allowed_skew_is_the_arrival_to_the_microsecond(app, monkeypatch):
+    assert _arrival(app, monkeypatch, {"X-Request-Start": "t=1733319930.500001"}) == _utc(1733319930.500001)
+
+
+def test_an_older_stamp_is_clamped_to_exactly_the_allowed_skew(app, monkeypatch):
+    old = {"X-Request-Start": "t=1733319000.5"}
+    assert _arrival(app, monkeypatch, old) == _utc(NOW_S - 90)
+    assert _arrival(app, monkeypatch, old, skew=2.5) == _utc(NOW_S - 2.5)
+    assert _arrival(app, monkeypatch, {"X-Request-Start": f"t={NOW_S - 2.5}"}, skew=2.5) == _utc(NOW_S - 2.5)
+
+
+def test_a_later_stamp_is_the_server_clock(app, monkeypatch):
+    assert _arrival(app, monkeypatch, {"X-Request-Start": f"t={NOW_S + 0.001:.3f}"}) == _utc(NOW_S)
+
+
+def test_a_refused_stamp_is_the_server_clock(app, monkeypatch):
+    for raw in ("t=inf", "t=nan", "t=1e400", "t=abc", "t=17333199"):
+        assert _arrival(app, monkeypatch, {"X-Request-Start": raw}) == _utc(NOW_S)
+    assert _arrival(app, monkeypatch, {}) == _utc(NOW_S)
+
+
+def test_the_stamp_is_believed_only_from_a_trusted_proxy_that_sent_the_secret(app, monkeypatch):
+    stamp = {"X-Request-Start": "t=1733319990.5"}
+    assert _arrival(app, monkeypatch, stamp, hops=0) == _utc(NOW_S)  # no trusted proxy
+    assert _arrival(app, monkeypatch, stamp, secret=SECRET) == _utc(NOW_S)  # no secret sent
+    assert _arrival(app, monkeypatch, stamp | {"X-Proxy-Secret": SECRET[:-1] + "x"}, secret=SECRET) == _utc(NOW_S)
+    assert _arrival(app, monkeypatch, stamp | {"X-Proxy-Secret": SECRET}, secret=SECRET) == _utc(NOW_S - 10)
+    assert _arrival(app, monkeypatch, stamp) == _utc(NOW_S - 10)  # development: a trusted proxy, no secret set
+
+
+def test_without_now_the_arrival_is_measured_on_the_current_clock(app, monkeypatch):
+    from quizapp.core.arrival import arrival_time
+
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 0)
+    with app.test_request_context(headers={"X-Request-Start": "t=1733319990.5"}):
+        before = utcnow()
+        arrived = arrival_time()
+        assert before <= arrived <= utcnow()
+
+
+def test_the_sweep_allowance_is_the_skew_behind_a_trusted_proxy_and_nothing_without_one(app, monkeypatch):
+    from quizapp.core.arrival import queue_allowance
+
+    monkeypatch.setitem(app.config, "REQUEST_START_MAX_SKEW", 42.5)
+    monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 0)
+    with app.app_context():
+        assert queue_allowance() == timedelta(0)
+        monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 1)
+        assert queue_allowance() == timedelta(seconds=42.5)
+        monkeypatch.setitem(app.config, "TRUSTED_PROXY_HOPS", 2)
+        assert queue_allowance() == timedelta(seconds=42.5)
