@@ -29,7 +29,74 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+# --- every state-changing request a browser sends (issue 20 item 18; see buttons.py) ------------
+
+PRESSES: list[dict] = []  # {"method", "url", "status" (None: no response, e.g. a download), "test"}
+RUN = {"test": None, "whole_suite": False, "why_not": ""}
+LAST_TEST = "test_zz_buttons_pressed.py"
+
+
+def _watch(context) -> None:
+    """Record the POST/PUT/PATCH/DELETE requests this browser context sends, with their status."""
+    from tests.browser.buttons import STATE_CHANGING
+
+    def sent(response):
+        request = response.request
+        if request.method in STATE_CHANGING:
+            PRESSES.append({"method": request.method, "url": request.url, "status": response.status,
+                            "test": RUN["test"]})
+
+    def failed(request):  # no response: a download, or a navigation the page left
+        if request.method in STATE_CHANGING:
+            PRESSES.append({"method": request.method, "url": request.url, "status": None, "test": RUN["test"]})
+
+    context.on("response", sent)
+    context.on("requestfailed", failed)
+
+
+def _watch_browser(b) -> None:
+    """Every context made from ``b`` (by the fixtures or by a test itself) is watched."""
+    new_context, new_page = b.new_context, b.new_page
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        _watch(context)
+        return context
+
+    def watched_page(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        _watch(page.context)
+        return page
+
+    b.new_context, b.new_page = watched_context, watched_page
+
+
+def pytest_runtest_setup(item):
+    RUN["test"] = item.nodeid
+
+
+def _whole_browser_suite(items, deselected: int) -> tuple[bool, str]:
+    """Whether this session runs every browser test (only then can a button be called unpressed)."""
+    here = Path(__file__).resolve().parent
+    files = {p.name for p in here.glob("test_*.py")}
+    ran = {Path(str(i.fspath)).name for i in items if Path(str(i.fspath)).resolve().parent == here}
+    if files - ran:
+        return False, f"not run: {', '.join(sorted(files - ran))}"
+    if deselected:
+        return False, f"{deselected} browser tests deselected"
+    return True, ""
+
+
+def pytest_deselected(items):
+    RUN["deselected"] = RUN.get("deselected", 0) + sum(1 for i in items if "browser" in str(i.fspath))
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m have deselected theirs
 def pytest_collection_modifyitems(config, items):
+    # The button check runs after every other test.
+    last = [i for i in items if Path(str(i.fspath)).name == LAST_TEST]
+    items[:] = [i for i in items if i not in last] + last
+    RUN["whole_suite"], RUN["why_not"] = _whole_browser_suite(items, RUN.get("deselected", 0))
     missing = []
     if not Path(CHROMIUM).exists():
         missing.append("chromium")
@@ -117,6 +184,7 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        _watch_browser(b)
         yield b
         b.close()
 
