@@ -307,3 +307,42 @@ def new_page(browser, viewport: str, storage_state=None):
     context = browser.new_context(locale="vi-VN", bypass_csp=True,  # only so axe-core can be injected
                                   storage_state=storage_state, **options)
     return context.new_page()
+
+
+def vi(msgid: str, **values) -> str:
+    """What the Vietnamese pages show for ``msgid`` (the merged catalogue the app serves)."""
+    import gettext
+
+    mo = ROOT / "quizapp" / "translations" / "vi" / "LC_MESSAGES" / "messages.mo"
+    text = gettext.GNUTranslations(mo.open("rb")).gettext(msgid)
+    return text % values if values else text
+
+
+def press(page, button, expect_navigation: bool = True) -> None:
+    """Click a real button as a user does: when its form asks first (the page's data-confirm
+    dialog), answer yes in the dialog; wait for the page the press leads to."""
+    from playwright.sync_api import expect
+
+    button.scroll_into_view_if_needed()
+    if button.evaluate("b => !!(b.form && b.form.hasAttribute('data-confirm'))"):
+        button.click()
+        dialog = page.locator("dialog.confirm-dialog")
+        expect(dialog).to_be_visible()
+        yes = dialog.locator("button").first
+        if expect_navigation:
+            with page.expect_navigation():
+                yes.click()
+        else:
+            yes.click()
+    elif expect_navigation:
+        with page.expect_navigation():
+            button.click()
+    else:
+        button.click()
+
+
+def flashed(page, text: str) -> None:
+    """The page's flash message says ``text``."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".flash").filter(has_text=text).first).to_be_visible()
