@@ -145,6 +145,7 @@ def live_server(tmp_path_factory):
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_IP_RATE_LIMIT": "1000 per minute",
         "CAMPAIGN_INLINE_REPORT_ENTRANTS": "3",  # the campaign journey's province report goes to a job
+        "CAMPAIGN_INLINE_CERTIFICATES": "8",  # test_contest_buttons: a ZIP of 10 certificates is built by a job
     })
     env.pop("REDIS_URL", None)
     jobs_dir = tmp_path_factory.mktemp("jobs")
