@@ -1,8 +1,9 @@
 """The live event's (hội thi) set-up buttons, pressed in a desktop browser (issue 20 item 18): an
 event created and saved; teams added, their members saved and a new code issued; parts added
 and reordered, questions drawn and picked from the bank and one removed, a poll added; a judge
-added and removed; then the results page's certificates job and publishing.  (Running the event
-— start, MC console, marking, corrections — is pressed by test_live_contest.py.)"""
+added and removed; the event started and a mark corrected from the MC console; then the results
+page's certificates job and publishing.  (Running a whole event — the presenter's keys, buzzers,
+judges, the audience — is test_live_contest.py.)"""
 from __future__ import annotations
 
 import re
@@ -103,7 +104,29 @@ result = db.session.scalar(sa.select(Question.id).where(Question.status == Quest
     press(page, judges.get_by_role("button", name=re.compile("Trương Minh Đức")))
     expect(judges).not_to_contain_text("Trương Minh Đức")
 
+    # started; the MC opens the poll (two presses of "Next") and corrects a team's mark on it
+    # This server's sync workers must not be held by the MC page's event stream (the hall's gevent
+    # server in test_live_contest.py serves it); the controls and the correction form post without it.
+    page.route(re.compile(r"/live/stream/"), lambda route: route.abort())
+    page.goto(manage)
+    press(page, main.get_by_role("button", name=vi("Start the event")))
+    expect(page.locator("h1")).to_contain_text(vi("MC console"))
+    controls = page.locator(".live-mc-controls")
+    for _ in range(2):
+        with page.expect_response(lambda r: r.url.endswith("/control") and r.request.method == "POST"):
+            controls.get_by_role("button", name=vi("Next"), exact=True).click()
+    with page.expect_response(lambda r: r.url.endswith("/control") and r.request.method == "POST"):
+        controls.get_by_role("button", name=vi("Close the question")).click()
+    page.reload()
+    fix = main.locator("#fix")
+    expect(fix.get_by_label(vi("Question"), exact=True).locator("option")).to_have_count(1)
+    fix.get_by_label(vi("Correct points for this question")).fill("5")
+    fix.get_by_label(vi("Reason (goes on the record)")).fill("Bình chọn được kiểm phiếu lại")
+    press(page, fix.get_by_role("button", name=vi("Correct the mark")))
+    flashed(page, vi("The correction is on the record."))
+
     page.goto(manage.rstrip("/") + "/results")
+    expect(main).to_contain_text("Bình chọn được kiểm phiếu lại")  # the record of corrections
     press(page, main.get_by_role("button", name=vi("Publish the results on the audience page")))
     flashed(page, vi("Saved."))
     expect(main.get_by_role("button", name=vi("Withdraw the results from the audience page"))).to_be_visible()
