@@ -19,7 +19,8 @@ def test_create_approve_flag_clear_retire_restore_a_question(live_server, deskto
     login(page, base, *ORGANISER)
 
     page.goto(base + "/admin/bank/new")
-    page.get_by_label(vi("Question"), exact=True).fill("Nút bấm thử: cơ quan nào chủ trì công tác cải cách hành chính của tỉnh?")
+    page.get_by_label(vi("Question"), exact=True).fill(
+        "Nút bấm thử: cơ quan nào chủ trì công tác cải cách hành chính của tỉnh?")
     page.get_by_label("Phương án A").fill("Sở Nội vụ")
     page.get_by_label("Phương án B").fill("Sở Tài chính")
     page.locator('input[name="options-0-correct"]').check()
