@@ -45,3 +45,15 @@ def test_only_accepted_presses_count(app):
     assert "bank.approve" in found["missing"] and "bank.retire" not in found["missing"]
     assert found["other"] == ["auth.login"]
     assert set(found["missing"]) | set(found["pressed"]) == set(found["required"])
+
+
+def test_browser_tests_post_nothing_by_script():
+    """The recorder sees what a browser sends, which includes a script a test evaluates in the page: a
+    test must click, never post through the page by hand (``page.request`` is not recorded at all)."""
+    import re
+    from pathlib import Path
+
+    by_hand = re.compile(r"(?<!route\.)fetch\(|XMLHttpRequest|requestSubmit|\.submit\(\)|sendBeacon")
+    found = [f"{p.name}:{n}" for p in sorted((Path(__file__).parent / "browser").glob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if by_hand.search(line)]
+    assert found == []
