@@ -15,13 +15,13 @@ ORGANISER = ("0900000002", "toChuc@2026")
 
 
 def test_admin_searches_and_edits_an_account(live_server, desktop):
-    seed(live_server, "participants", people=[["0966300001", "Hoàng Thị Tài Khoản"]])
+    seed(live_server, "participants", people=[["0989300001", "Hoàng Thị Tài Khoản"]])
     page, base = desktop, live_server["url"]
     main = page.locator("main")
     login(page, base, *ADMIN)
 
     page.goto(base + "/admin/users")
-    page.get_by_label(vi("Search by name, phone or e-mail")).fill("0966300001")
+    page.get_by_label(vi("Search by name, phone or e-mail")).fill("0989300001")
     press(page, main.get_by_role("button", name=vi("Search")))
     row = main.get_by_role("row", name=re.compile("Hoàng Thị Tài Khoản"))
     expect(row).to_have_count(1)
@@ -31,7 +31,7 @@ def test_admin_searches_and_edits_an_account(live_server, desktop):
     page.get_by_label(vi("Full name")).fill("Hoàng Thị Tài Khoản Đã Sửa")
     press(page, main.get_by_role("button", name=vi("Save")))
     flashed(page, vi("The account has been saved."))
-    page.get_by_label(vi("Search by name, phone or e-mail")).fill("0966300001")
+    page.get_by_label(vi("Search by name, phone or e-mail")).fill("0989300001")
     press(page, main.get_by_role("button", name=vi("Search")))
     expect(main.get_by_role("row", name=re.compile("Hoàng Thị Tài Khoản Đã Sửa"))).to_have_count(1)
 
@@ -46,7 +46,7 @@ def test_contest_and_unit_ranking_exports(live_server, desktop):
     app_script(live_server, f"""
 from quizapp.auth.models import User
 from tests.browser import seeding
-for uid in seeding.participants([["0966300002", "Vũ Văn Xuất"]]).values():
+for uid in seeding.participants([["0989300002", "Vũ Văn Xuất"]]).values():
     seeding.sit({made['round_id']}, db.session.get(User, uid), right=2)
 """)
     page, base = desktop, live_server["url"]

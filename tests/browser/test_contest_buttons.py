@@ -20,7 +20,7 @@ def _round(page, title: str):
 def test_edit_grant_unpublish_rounds_archive_and_delete_contests(live_server, desktop):
     made = seed(live_server, "open_round", title="Cuộc thi nút bấm của Ban Tổ chức", round_title="Vòng nút bấm",
                 prediction=False)
-    seed(live_server, "participants", people=[["0966100001", "Đinh Văn Ngoại Lệ"]])
+    seed(live_server, "participants", people=[["0989100001", "Đinh Văn Ngoại Lệ"]])
     page, base = desktop, live_server["url"]
     main = page.locator("main")
     login(page, base, *ORGANISER)
@@ -39,7 +39,7 @@ def test_edit_grant_unpublish_rounds_archive_and_delete_contests(live_server, de
     expect(_round(page, "Vòng nút bấm đã sửa")).to_have_count(1)
 
     _round(page, "Vòng nút bấm đã sửa").get_by_role("link", name=vi("Individual exceptions")).click()
-    page.get_by_label("Số điện thoại, e-mail hoặc họ tên").fill("0966100001")
+    page.get_by_label("Số điện thoại, e-mail hoặc họ tên").fill("0989100001")
     press(page, main.get_by_role("button", name=vi("Search")))
     main.get_by_role("row", name=re.compile("Đinh Văn Ngoại Lệ")).get_by_role("link", name=vi("Choose")).click()
     page.get_by_label(vi("Extra minutes")).fill("5")
@@ -81,7 +81,7 @@ def test_edit_grant_unpublish_rounds_archive_and_delete_contests(live_server, de
     expect(main).not_to_contain_text("Cuộc thi tạo nhầm")
 
 
-SITTERS = [[f"09662000{i:02d}", f"Người Hoàn Thành {i}"] for i in range(1, 10)]
+SITTERS = [[f"09892000{i:02d}", f"Người Hoàn Thành {i}"] for i in range(1, 10)]
 
 
 def test_campaign_settings_finishers_background_zip_and_revoke(live_server, desktop):

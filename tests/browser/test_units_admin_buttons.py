@@ -16,6 +16,7 @@ def _create(page, base: str, code: str, name: str, kind: str = "department") -> 
     page.goto(base + "/admin/units/new")
     page.get_by_label(vi("Unit code")).fill(code)
     page.get_by_label(vi("Unit name")).fill(name)
+    page.get_by_label(vi("Parent unit")).select_option(label="Tỉnh Bà Rịa – Vũng Tàu")  # not a second root
     page.get_by_label(vi("Kind")).select_option(kind)
     page.get_by_label(vi("Headcount")).fill("10")
     press(page, page.locator("main").get_by_role("button", name=vi("Save")))
