@@ -29,7 +29,74 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+# --- every state-changing request a browser sends (issue 20 item 18; see buttons.py) ------------
+
+PRESSES: list[dict] = []  # {"method", "url", "status" (None: no response, e.g. a download), "test"}
+RUN = {"test": None, "whole_suite": False, "why_not": ""}
+LAST_TEST = "test_zz_buttons_pressed.py"
+
+
+def _watch(context) -> None:
+    """Record the POST/PUT/PATCH/DELETE requests this browser context sends, with their status."""
+    from tests.browser.buttons import STATE_CHANGING
+
+    def sent(response):
+        request = response.request
+        if request.method in STATE_CHANGING:
+            PRESSES.append({"method": request.method, "url": request.url, "status": response.status,
+                            "test": RUN["test"]})
+
+    def failed(request):  # no response: a download, or a navigation the page left
+        if request.method in STATE_CHANGING:
+            PRESSES.append({"method": request.method, "url": request.url, "status": None, "test": RUN["test"]})
+
+    context.on("response", sent)
+    context.on("requestfailed", failed)
+
+
+def _watch_browser(b) -> None:
+    """Every context made from ``b`` (by the fixtures or by a test itself) is watched."""
+    new_context, new_page = b.new_context, b.new_page
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        _watch(context)
+        return context
+
+    def watched_page(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        _watch(page.context)
+        return page
+
+    b.new_context, b.new_page = watched_context, watched_page
+
+
+def pytest_runtest_setup(item):
+    RUN["test"] = item.nodeid
+
+
+def _whole_browser_suite(items, deselected: int) -> tuple[bool, str]:
+    """Whether this session runs every browser test (only then can a button be called unpressed)."""
+    here = Path(__file__).resolve().parent
+    files = {p.name for p in here.glob("test_*.py")}
+    ran = {Path(str(i.fspath)).name for i in items if Path(str(i.fspath)).resolve().parent == here}
+    if files - ran:
+        return False, f"not run: {', '.join(sorted(files - ran))}"
+    if deselected:
+        return False, f"{deselected} browser tests deselected"
+    return True, ""
+
+
+def pytest_deselected(items):
+    RUN["deselected"] = RUN.get("deselected", 0) + sum(1 for i in items if "browser" in str(i.fspath))
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m have deselected theirs
 def pytest_collection_modifyitems(config, items):
+    # The button check runs after every other test.
+    last = [i for i in items if Path(str(i.fspath)).name == LAST_TEST]
+    items[:] = [i for i in items if i not in last] + last
+    RUN["whole_suite"], RUN["why_not"] = _whole_browser_suite(items, RUN.get("deselected", 0))
     missing = []
     if not Path(CHROMIUM).exists():
         missing.append("chromium")
@@ -78,6 +145,7 @@ def live_server(tmp_path_factory):
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_IP_RATE_LIMIT": "1000 per minute",
         "CAMPAIGN_INLINE_REPORT_ENTRANTS": "3",  # the campaign journey's province report goes to a job
+        "CAMPAIGN_INLINE_CERTIFICATES": "8",  # test_contest_buttons: a ZIP of 10 certificates is built by a job
     })
     env.pop("REDIS_URL", None)
     jobs_dir = tmp_path_factory.mktemp("jobs")
@@ -117,6 +185,7 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        _watch_browser(b)
         yield b
         b.close()
 
@@ -239,3 +308,42 @@ def new_page(browser, viewport: str, storage_state=None):
     context = browser.new_context(locale="vi-VN", bypass_csp=True,  # only so axe-core can be injected
                                   storage_state=storage_state, **options)
     return context.new_page()
+
+
+def vi(msgid: str, **values) -> str:
+    """What the Vietnamese pages show for ``msgid`` (the merged catalogue the app serves)."""
+    import gettext
+
+    mo = ROOT / "quizapp" / "translations" / "vi" / "LC_MESSAGES" / "messages.mo"
+    text = gettext.GNUTranslations(mo.open("rb")).gettext(msgid)
+    return text % values if values else text
+
+
+def press(page, button, expect_navigation: bool = True) -> None:
+    """Click a real button as a user does: when its form asks first (the page's data-confirm
+    dialog), answer yes in the dialog; wait for the page the press leads to."""
+    from playwright.sync_api import expect
+
+    button.scroll_into_view_if_needed()
+    if button.evaluate("b => !!(b.form && b.form.hasAttribute('data-confirm'))"):
+        button.click()
+        dialog = page.locator("dialog.confirm-dialog")
+        expect(dialog).to_be_visible()
+        yes = dialog.locator("button").first
+        if expect_navigation:
+            with page.expect_navigation():
+                yes.click()
+        else:
+            yes.click()
+    elif expect_navigation:
+        with page.expect_navigation():
+            button.click()
+    else:
+        button.click()
+
+
+def flashed(page, text: str) -> None:
+    """The page's flash message says ``text``."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".flash").filter(has_text=text).first).to_be_visible()
