@@ -130,5 +130,8 @@ result = db.session.scalar(sa.select(Question.id).where(Question.status == Quest
     press(page, main.get_by_role("button", name=vi("Publish the results on the audience page")))
     flashed(page, vi("Saved."))
     expect(main.get_by_role("button", name=vi("Withdraw the results from the audience page"))).to_be_visible()
-    press(page, main.get_by_role("button", name=vi("Certificates for teams and members (ZIP)")))
-    expect(page.get_by_role("link", name=re.compile(r"\.zip$"))).to_be_visible(timeout=60_000)
+    # Certificates come only from a finished event's published results (issue 22): this event is still
+    # running, so the button is refused with the reason; tests/browser/test_live_contest.py issues them
+    # after a whole event and revokes one.
+    press(page, main.get_by_role("button", name=vi("Issue the certificates and download them (ZIP)")))
+    flashed(page, vi("Certificates are issued from the final results: finish the event first."))
