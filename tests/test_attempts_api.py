@@ -206,17 +206,29 @@ def test_bad_answers_are_refused_with_4xx_and_change_nothing(api, make, db, cont
     single = next(q for q in qs if not q["multiple"])
     url = f"/api/v1/attempts/{attempt['id']}/answers/"
     before = _stored(db)
+    first = url + str(qs[0]["id"])
+    option = qs[0]["options"][0]["id"]
     cases = [
-        (url + "999999", {"selected": [qs[0]["options"][0]["id"]], "seq": 5}, 404, "question_not_in_attempt"),
-        (url + str(qs[0]["id"]), {"selected": [qs[1]["options"][0]["id"]], "seq": 5}, 400, "option_not_in_question"),
-        (url + str(single["id"]), {"selected": [o["id"] for o in single["options"][:2]], "seq": 5}, 400, "single_choice"),
-        (url + str(qs[0]["id"]), {"selected": [qs[0]["options"][0]["id"]]}, 400, "seq_invalid"),
-        (url + str(qs[0]["id"]), {"selected": "x", "seq": 5}, 400, "selected_invalid"),
+        (url + "999999", {"selected": [option], "seq": 5}, 404, "question_not_in_attempt", None),
+        (first, {"selected": [qs[1]["options"][0]["id"]], "seq": 5}, 400, "option_not_in_question", "selected"),
+        (url + str(single["id"]), {"selected": [o["id"] for o in single["options"][:2]], "seq": 5}, 400, "single_choice",
+         "selected"),
+        (first, {"selected": [option]}, 400, "seq_invalid", "seq"),
+        (first, {"selected": [option], "seq": 0}, 400, "seq_invalid", "seq"),
+        (first, {"selected": [option], "seq": True}, 400, "seq_invalid", "seq"),
+        (first, {"selected": [option], "seq": "5"}, 400, "seq_invalid", "seq"),
+        (first, {"selected": [option], "seq": 2**63}, 400, "seq_invalid", "seq"),
+        (first, {"selected": "x", "seq": 5}, 400, "selected_invalid", "selected"),
+        (first, {"selected": [True], "seq": 5}, 400, "selected_invalid", "selected"),
+        (first, {"selected": ["1a"], "seq": 5}, 400, "selected_invalid", "selected"),
+        (first, {"selected": [option] * 51, "seq": 5}, 400, "selected_invalid", "selected"),
     ]
-    for path, body, status, code in cases:
+    for path, body, status, code, field in cases:
         resp = api.put(path, body)
-        assert (resp.status_code, resp.json["error"]["code"]) == (status, code), path
+        assert (resp.status_code, resp.json["error"]["code"]) == (status, code), (path, body)
         assert resp.json["error"]["message"]
+        # docs/api.md: a refusal names the field at fault, so a client can show the message beside it
+        assert resp.json["error"].get("field") == field, (body, resp.json["error"])
     resp = api.client.put(url + str(qs[0]["id"]), data="not json", content_type="application/json",
                           headers={"X-CSRFToken": api.token})
     assert resp.status_code == 400 and resp.json["error"]["code"] == "body_invalid"

@@ -508,6 +508,22 @@ def test_full_multiple_choice_scores(started, db):
     assert done.score == 5
 
 
+@pytest.mark.parametrize("correct", [True, False])
+def test_a_one_question_paper_submits_and_grades(make, db, correct):
+    """A round may hold a single question (quota cells of 0 elsewhere): its submit reads and grades
+    that one question like any other paper."""
+    bank(make, 1)
+    rnd = make.round(quotas=[("TC", 0, 1)], time_limit_seconds=600)
+    a = attempt_start.start_attempt(rnd.id, make.user())
+    db.session.commit()
+    answer_all(db, a, correct=correct)
+    done = attempt_submit.submit_attempt(a.id, a.user_id, "3")
+    assert done.status == AttemptStatus.SUBMITTED
+    assert (done.score, done.max_score) == (int(correct), 1)
+    assert db.session.scalar(sa.select(AttemptQuestion.is_correct)) is correct
+    assert db.session.scalar(sa.select(Standing.score)) == int(correct)
+
+
 def test_submitting_twice_records_one_submission(started, db):
     a = started
     answer_all(db, a)

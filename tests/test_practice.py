@@ -166,6 +166,12 @@ def test_practice_answer_as_json(client, auth, make, db):
     assert again.status_code == 409 and again.json["error"]["code"] == "already_answered"
     bad = client.post(f"/practice/{practice.id}/2/answer", json={"selected": [999999]}, headers={"X-CSRFToken": token})
     assert bad.status_code == 422 and bad.json["error"]["field"] == "selected"
+    second = practice.answers[1].question
+    assert not second.multiple
+    two = client.post(f"/practice/{practice.id}/2/answer", json={"selected": [o.id for o in second.options[:2]]},
+                      headers={"X-CSRFToken": token})
+    assert two.status_code == 422 and two.json["error"]["code"] == "single_choice"
+    assert two.json["error"]["field"] == "selected"
 
 
 def test_someone_elses_set_is_not_found(client, auth, make):

@@ -265,8 +265,14 @@ def app_script(live_server, source: str):
     The source sets ``result``; its JSON comes back.  This seeds what the UI has
     no way to make quickly (a round of a few seconds), through the app's own code.
     """
-    done = subprocess.run([sys.executable, "-c", _APP_PRELUDE], input=source, text=True, cwd=ROOT,
-                          env=live_server["env"], capture_output=True)
+    for _try in range(3):
+        done = subprocess.run([sys.executable, "-c", _APP_PRELUDE], input=source, text=True, cwd=ROOT,
+                              env=live_server["env"], capture_output=True)
+        # Every browser test shares the live server's SQLite file, and its job consumer may still be
+        # finishing an earlier test's job (a certificate ZIP, a report): a seed that met "database is
+        # locked" after SQLite's 30-s busy wait is rolled back whole, so it is simply run again.
+        if done.returncode == 0 or "database is locked" not in done.stderr:
+            break
     if done.returncode:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
