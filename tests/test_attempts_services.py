@@ -548,6 +548,33 @@ def test_a_racing_second_submit_that_loses_the_conditional_update_changes_nothin
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Standing)) == 1
 
 
+def test_a_submit_that_loses_the_race_answers_with_the_first_result_and_writes_nothing(started, db, monkeypatch):
+    """Two submits of one attempt (a double click, two tabs): the one whose claim finds the attempt
+    already submitted by the other answers with the FIRST result and writes nothing of its own."""
+    a = started
+    answer_all(db, a)
+    first_at = a.started_at + timedelta(seconds=40)
+    original = attempt_submit._write_submission
+
+    def the_other_request_commits_first(conn, head, values, right):
+        # Between this submit's read and its write, the other request claims the attempt (its own
+        # score, time and prediction; it has not marked questions nor written a standing yet).
+        conn.execute(sa.update(Attempt.__table__).where(Attempt.__table__.c.id == a.id).values(
+            status=AttemptStatus.SUBMITTED.value, finish_reason=FinishReason.SUBMITTED.value, submitted_at=first_at,
+            duration_ms=40_000, score=2, prediction=Decimal(11)))
+        return original(conn, head, values, right)
+
+    monkeypatch.setattr(attempt_submit, "_write_submission", the_other_request_commits_first)
+    view = attempt_submit.submit(a.id, a.user_id, "99", now=a.started_at + timedelta(seconds=90))
+    assert (view.id, view.status, view.score, view.duration_ms) == (a.id, AttemptStatus.SUBMITTED, 2, 40_000)
+    assert view.submitted_at == first_at and view.prediction == Decimal(11)
+    db.session.expire_all()
+    stored = db.session.get(Attempt, a.id)
+    assert (stored.score, stored.prediction, stored.duration_ms) == (2, Decimal(11), 40_000)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Standing)) == 0  # the loser wrote none
+    assert set(db.session.scalars(sa.select(AttemptQuestion.is_correct))) == {None}  # nor marked a question
+
+
 @pytest.mark.parametrize("raw,code", [
     (None, "prediction_missing"), ("", "prediction_missing"), ("-1", "prediction_negative"),
     ("abc", "prediction_invalid"), ("NaN", "prediction_invalid"), ("Infinity", "prediction_invalid"),

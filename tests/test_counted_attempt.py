@@ -96,6 +96,23 @@ def test_the_contests_own_ranking_order_decides(make, db, order, expected):
     assert standing.attempt_id == attempts[expected].id
 
 
+def test_before_finalisation_the_contests_own_order_picks_the_counted_attempt(make, db):
+    """The live board (before the round is finalised) keeps the attempt the contest's own order
+    prefers: here the earlier submission, although a later one was faster."""
+    for _ in range(3):
+        make.question()
+    rnd = make.round(quotas=[("TC", 0, 3)], attempts_allowed=2, counted_attempt=CountedAttempt.BEST,
+                     prediction_mode=PredictionMode.ENTRANT_COUNT, ranking_order="score,submitted_at,duration")
+    user = make.user()
+    t0 = utcnow() - timedelta(hours=2)
+    early_slow = _take(make, db, rnd, user, t0, 120, "9")
+    late_fast = _take(make, db, rnd, user, t0 + timedelta(minutes=30), 60, "1")
+    db.session.commit()
+    db.session.expire_all()
+    standing = db.session.scalar(sa.select(Standing).where(Standing.user_id == user.id))
+    assert standing.attempt_id == early_slow.id != late_fast.id and standing.attempts_count == 2
+
+
 @pytest.mark.parametrize("policy,which", [(CountedAttempt.FIRST, 0), (CountedAttempt.LAST, 1)])
 def test_first_and_last_policies_are_unchanged_by_the_prediction(make, db, policy, which):
     for _ in range(3):
