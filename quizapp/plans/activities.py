@@ -202,14 +202,12 @@ def evidence_for(actor, evidence_id: int) -> Evidence:
     return item
 
 
-def activities_of(unit_ids: list[int], start: date, end: date, limit: int | None = None,
-                  offset: int = 0, oldest_first: bool = False) -> list[Activity]:
-    order = (Activity.held_on, Activity.id) if oldest_first else (Activity.held_on.desc(), Activity.id.desc())
+def activities_of(unit_ids: list[int], start: date, end: date) -> list[Activity]:
+    """Every activity of ``unit_ids`` held from ``start`` to ``end``, oldest first, with its files and
+    form (the evidence pack's index; the list pages read ``activity_page``)."""
     stmt = (sa.select(Activity).options(selectinload(Activity.evidence), joinedload(Activity.form))
             .where(Activity.unit_id.in_(unit_ids), Activity.held_on >= start, Activity.held_on <= end)
-            .order_by(*order))
-    if limit:
-        stmt = stmt.limit(limit).offset(offset)
+            .order_by(Activity.held_on, Activity.id))
     return list(db.session.scalars(stmt))
 
 

@@ -403,7 +403,7 @@ def run_evidence_pack(params: dict, progress, output_dir) -> dict:
     kind, year, number = check_period(params["kind"], params["year"], params["number"])
     period = completion.period(kind, year, number)
     ids = list(db.session.scalars(sa.select(Unit.id).where(Unit.path.startswith(unit.path))))
-    rows = activities.activities_of(ids, period.start, period.end, oldest_first=True)
+    rows = activities.activities_of(ids, period.start, period.end)
     names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
