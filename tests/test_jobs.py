@@ -45,7 +45,30 @@ def _half_then_fail(params, progress, output_dir):
     raise RuntimeError("boom")
 
 
+_RUNS: list[int] = []
+
+
+def _read_then_write_after_another_commit(params, progress, output_dir):
+    """Reads, then (on its first run only) another connection commits before this one writes: on SQLite
+    the write is refused at once ("database is locked")."""
+    from quizapp.bank.models import ReformArea
+    from quizapp.core import audit
+    from quizapp.core.audit import AuditEntry
+    from quizapp.extensions import db as _db
+
+    _RUNS.append(1)
+    _db.session.scalar(sa.select(sa.func.count()).select_from(ReformArea))  # the job's read snapshot
+    if len(_RUNS) == 1:
+        with _db.engine.connect() as other:  # a web request commits meanwhile
+            other.execute(sa.insert(AuditEntry).values(created_at=utcnow(), action="test.other_request",
+                                                       object_type="job", object_id="1", details={}))
+            other.commit()
+    audit.record(None, "test.after_read", "job", 1)
+    return {"count": len(_RUNS)}
+
+
 jobs.register("test.numbers", _write_numbers, label="Số")
+jobs.register("test.read_then_write", _read_then_write_after_another_commit, label="Đọc rồi ghi")
 jobs.register("test.fails", _half_then_fail, label="Lỗi")
 
 
@@ -126,6 +149,23 @@ def test_a_failed_job_keeps_nothing_and_says_why(client, auth, db, make):
     auth.login(owner)
     assert "Dòng 7" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert client.get(f"/jobs/{job.id}/download").status_code == 404
+
+
+def test_a_job_whose_write_sqlite_refuses_after_a_concurrent_commit_is_run_again_not_failed(db, make):
+    """On SQLite (WAL) a job that read before a web request committed cannot write: SQLite says
+    "database is locked" at once.  The job's work is rolled back and run again; it ends done, its
+    writes recorded once."""
+    from quizapp.core.audit import AuditEntry
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's snapshot conflict: PostgreSQL lets the write wait for no one here")
+    _RUNS.clear()
+    owner = make.user(role=Role.ORGANISER)
+    job = _start(db, "test.read_then_write", owner, {})
+    assert len(_RUNS) == 2  # refused once, run again
+    assert job.status == JobStatus.DONE and job.result == {"count": 2}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "test.after_read")) == 1
 
 
 def test_files_expire_and_are_pruned(client, auth, db, make, runner):

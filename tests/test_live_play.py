@@ -55,6 +55,22 @@ def test_drawn_questions_are_approved_and_never_repeat_within_the_event(world):
     assert err.value.code == "not_enough"
 
 
+def test_questions_with_several_right_options_are_never_drawn_and_refused_by_hand(db, make, world):
+    """A team answers with one press: a multiple-answer question drawn into the hall could not be answered
+    right (CI caught the demo event drawing one: the projector showed two ticks)."""
+    several = [make.question(multiple=True, correct=(0, 1)) for _ in range(8)]
+    db.session.commit()
+    ids = {q.id for q in several}
+    drawn = builder.draw_questions(world.buzzer, None, None, 5, False, None)  # 12 single + 8 multiple, 7 used
+    assert len(drawn) == 5 and not {i.question_id for i in drawn} & ids
+    with pytest.raises(ServiceError) as err:
+        builder.draw_questions(world.buzzer, None, None, 1, False, None)  # only multiple-answer ones are left
+    assert err.value.code == "not_enough"
+    with pytest.raises(ServiceError) as err:
+        builder.pick_questions(world.buzzer, str(several[0].id), False, None)
+    assert err.value.code == "multiple" and err.value.field == "question_ids" and str(several[0].id) in err.value.message
+
+
 def test_answer_is_timed_from_the_servers_open_and_scored_at_close(db, world):
     t0 = utcnow()
     item = _open_first_question(db, world, t0)

@@ -108,6 +108,15 @@ def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
+def sqlite_write_conflict(exc: BaseException) -> bool:
+    """True when SQLite refused a write with "database is locked" (the transaction may simply be run
+    again from the start).  In WAL mode a transaction that read before another process committed
+    cannot become a writer (SQLITE_BUSY_SNAPSHOT): SQLite says so at once, busy_timeout does not
+    wait for it.  Never true on PostgreSQL."""
+    return (isinstance(exc, sa.exc.OperationalError) and db.engine.dialect.name == "sqlite"
+            and "locked" in str(exc.orig))
+
+
 def render_item(type_, obj, autogen_context):
     """Alembic hook: write UTCDateTime as a plain timezone-aware DateTime in migrations."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from quizapp.auth.models import Role, User
-from quizapp.core.db import db, utcnow
+from quizapp.core.db import db, sqlite_write_conflict, utcnow
 from quizapp.core.errors import ServiceError, message_text
 from quizapp.jobs import registry
 from quizapp.jobs.models import Job, JobStatus
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 _PENDING = "quizapp_jobs_pending"
 PROGRESS_FILE = ".progress"
 PROGRESS_EVERY = 0.25  # seconds between two progress writes of one job
+SQLITE_RERUNS = 3  # times a job's work is run again after SQLite refused its write (see _run_whole)
 
 
 def jobs_dir() -> Path:
@@ -178,6 +179,25 @@ def _ttl(kind: registry.Kind | None) -> timedelta:
     return timedelta(hours=float(hours))
 
 
+def _run_whole(kind: registry.Kind, params: dict, progress: Progress, folder: Path) -> dict:
+    """Run the work and commit its writes (e.g. an import), all or nothing.  On SQLite a job that read
+    while a web request committed cannot then write ("database is locked" at once, see
+    ``sqlite_write_conflict``): its work is rolled back and run again from the start, up to
+    SQLITE_RERUNS times, instead of failing a job that the requester would only have to start again."""
+    for attempt in range(1, SQLITE_RERUNS + 2):
+        try:
+            outcome = kind.run(params, progress, str(folder)) or {}
+            db.session.commit()
+            return outcome
+        except sa.exc.OperationalError as exc:
+            if not sqlite_write_conflict(exc) or attempt > SQLITE_RERUNS:
+                raise
+            db.session.rollback()
+            log.info("job kind %s met a concurrent SQLite write; running it again (%s)", kind.name, attempt)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def execute(job_id: int) -> Job | None:
     """Run one queued job (in the consumer, or in the caller in immediate mode) and record the outcome."""
     job = db.session.get(Job, job_id)
@@ -193,8 +213,7 @@ def execute(job_id: int) -> Job | None:
     try:
         if kind is None:
             raise ServiceError("unknown_job", message_text(_l("Unknown kind of job.")), 404)
-        outcome = kind.run(dict(job.params or {}), progress, str(folder)) or {}
-        db.session.commit()  # the work's own writes (e.g. an import), all or nothing
+        outcome = _run_whole(kind, dict(job.params or {}), progress, folder)
     except Exception as exc:  # noqa: BLE001 - recorded on the job, shown to its requester
         db.session.rollback()
         job = db.session.get(Job, job_id)

@@ -309,7 +309,9 @@ def _append_items(part: LivePart, question_ids: list[int], reserve: bool) -> lis
 
 def draw_questions(part: LivePart, area_id: int | None, difficulty: int | None, count: int, reserve: bool,
                    actor_id: int | None) -> list[LiveItem]:
-    """``count`` approved questions of the area/difficulty not yet used in this event, least drawn first."""
+    """``count`` approved single-answer questions of the area/difficulty not yet used in this event, least drawn
+    first.  A team answers with one press (A–D) on its device, so a question with several right options
+    cannot be asked in the hall."""
     _editable(part.event)
     if part.kind == PartKind.JUDGED:
         raise _err("judged_no_questions", _l("A judged part has no questions: judges score the teams."), "count")
@@ -319,14 +321,15 @@ def draw_questions(part: LivePart, area_id: int | None, difficulty: int | None, 
         raise _err("count", _l("Draw between 1 and 60 questions."), "count")
     stmt = editor.list_select(editor.ListFilters(status=QuestionStatus.APPROVED.value, area_id=area_id or None,
                                              difficulty=difficulty or None))
+    stmt = stmt.where(Question.multiple.is_(False))
     used = _used_question_ids(part.event)
     if used:
         stmt = stmt.where(Question.id.not_in(used))
     stmt = stmt.order_by(None).order_by(Question.times_drawn, sa.func.random()).limit(int(count))
     ids = [q.id for q in db.session.scalars(stmt)]
     if len(ids) < int(count):
-        raise _err("not_enough", _l("The bank has only %(n)s approved questions of that area and difficulty not used "
-                                    "in this event yet.", n=len(ids)), "count")
+        raise _err("not_enough", _l("The bank has only %(n)s approved single-answer questions of that area and "
+                                    "difficulty not used in this event yet.", n=len(ids)), "count")
     items = _append_items(part, ids, reserve)
     record(actor_id, "live.questions_draw", "live_event", part.event_id, part=part.title, count=len(ids))
     return items
@@ -353,6 +356,9 @@ def pick_questions(part: LivePart, raw_ids: str, reserve: bool, actor_id: int | 
         if q is None or q.status != QuestionStatus.APPROVED:
             raise _err("not_approved", _l("Question #%(id)s is not an approved question of the bank.", id=qid),
                        "question_ids")
+        if q.multiple:
+            raise _err("multiple", _l("Question #%(id)s has several right options; a team answers with one press, "
+                                      "so pick a single-answer question.", id=qid), "question_ids")
         if qid in used or ids.count(qid) > 1:
             raise _err("duplicate", _l("Question #%(id)s is already in this event.", id=qid), "question_ids")
     items = _append_items(part, ids, reserve)

@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from quizapp.core.audit import record
-from quizapp.core.db import db
+from quizapp.core.db import db, sqlite_write_conflict
 from quizapp.core.errors import ServiceError
 from quizapp.live import broadcast, scoring
 from quizapp.live.models import (EventStatus, ItemStatus, LiveAnswer, LiveBuzz, LiveEvent, LiveItem, LiveJudge,
@@ -295,7 +295,7 @@ def retry_when_locked(fn, attempts: int = 8):
             db.session.flush()
             return result
         except sa.exc.OperationalError as exc:
-            if db.engine.dialect.name != "sqlite" or "locked" not in str(exc.orig) or attempt == attempts - 1:
+            if not sqlite_write_conflict(exc) or attempt == attempts - 1:
                 raise
             db.session.rollback()
             time.sleep(0.02 * (attempt + 1))

@@ -268,9 +268,10 @@ def app_script(live_server, source: str):
     for _try in range(3):
         done = subprocess.run([sys.executable, "-c", _APP_PRELUDE], input=source, text=True, cwd=ROOT,
                               env=live_server["env"], capture_output=True)
-        # Every browser test shares the live server's SQLite file, and its job consumer may still be
-        # finishing an earlier test's job (a certificate ZIP, a report): a seed that met "database is
-        # locked" after SQLite's 30-s busy wait is rolled back whole, so it is simply run again.
+        # Every browser test shares the live server's SQLite file with the server and its job consumer.
+        # A seed that read before one of them committed cannot then write: SQLite refuses at once with
+        # "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode, which busy_timeout does not wait
+        # for; see core.db.sqlite_write_conflict).  The seed is rolled back whole, so it is run again.
         if done.returncode == 0 or "database is locked" not in done.stderr:
             break
     if done.returncode:

@@ -1,6 +1,7 @@
 """A short live contest in Chromium, every role in its own browser context: the presenter screen
-(1920×1080, driven by the keyboard), the MC console, two judges, two team devices and an audience
-phone (phone viewports).  A team device reloads mid-question and keeps its answer; the presenter
+(1920×1080, driven by the keyboard), the MC console, two judges, three team devices (two phones, a
+tablet) and an audience phone.  A team device reloads mid-question and keeps its answer; another
+loses the network as it answers and its answer arrives once when the network is back; the presenter
 reloads and shows the same state.  The server is gunicorn with the gevent worker class, two
 processes sharing Redis pub/sub (as docs/live.md deploys the stream), on the demo data.
 Screenshots go to test-artifacts/screenshots/live-*.png; each screen is checked with axe."""
@@ -21,6 +22,7 @@ from tests.browser.conftest import ARTIFACTS, PHONE, _SETUP, _free_port, axe_vio
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESENTER = {"width": 1920, "height": 1080}
+TABLET = {"width": 800, "height": 1280}
 ORGANISER = ("0900000002", "toChuc@2026")
 JUDGES = [("0900000011", "giamKhao@2026"), ("0900000012", "giamKhao@2026")]
 EVENT = "Hội thi tìm hiểu về cải cách hành chính tỉnh năm 2026 (demo)"
@@ -119,14 +121,14 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     _clean(presenter, "presenter lobby")
 
     teams = []
-    for code in ("DOISNV", "DOISTP"):
-        page = _context(browser, PHONE)
+    for code, viewport in (("DOISNV", PHONE), ("DOISTP", PHONE), ("DOIVTA", TABLET)):
+        page = _context(browser, viewport)
         page.goto(base + "/live/team")
         page.get_by_label("Mã").fill(code.lower())
         page.get_by_role("button", name="Vào đội").click()
         expect(page.locator("[data-stage]")).to_be_visible()
         teams.append(page)
-    snv, stp = teams
+    snv, stp, vta = teams
     expect(snv.get_by_role("heading", level=1)).to_have_text("Sở Nội vụ")
     audience = _context(browser, PHONE)
     audience.goto(base + "/live/a/KHANGIA")
@@ -159,6 +161,17 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     expect(presenter.locator(".live-chip.live-done")).to_have_count(2)
     screenshot(presenter, "live-presenter-question")
     _clean(presenter, "presenter question")
+    # Team Vũng Tàu's tablet loses the hall's Wi-Fi as it presses: the answer waits on the tablet, is sent
+    # again with the same id when the network is back, and is counted once.
+    vta.context.set_offline(True)
+    last = vta.locator(".live-option").last
+    label = last.locator(".live-label").inner_text()
+    last.click()
+    expect(vta.locator("[data-feedback]")).to_contain_text("Đang gửi lại")
+    expect(presenter.locator(".live-chip.live-done")).to_have_count(2)
+    vta.context.set_offline(False)
+    expect(vta.locator("[data-feedback]")).to_contain_text(f"Đã gửi: {label}")
+    expect(presenter.locator(".live-chip.live-done")).to_have_count(3)
     _press(presenter, "r")  # close and reveal
     expect(presenter.locator(".live-right")).to_have_count(1)
     expect(snv.locator(".live-option.live-right")).to_have_count(1)
@@ -269,5 +282,5 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     screenshot(verify, "live-verify")
     _clean(verify, "verify page")
     assert verify.goto(f"{base}/verify/{genuine_code[:-1]}{'A' if genuine_code[-1] != 'A' else 'B'}").status == 404
-    for page in (presenter, snv, stp, audience, mc, verify):
+    for page in (presenter, snv, stp, vta, audience, mc, verify):
         page.context.close()
