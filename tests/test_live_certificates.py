@@ -322,3 +322,61 @@ def test_impostor_printing_a_fake_certificate_is_caught_by_the_verify_page(app, 
     # Registering the live kind twice under another domain is refused (no second meaning for "HT").
     with pytest.raises(ValueError):
         verification.register(verification.Kind("HT", "other", lambda n: None, "x.html"))
+
+
+# --- a part's own prize ("Tiểu phẩm hay nhất") ------------------------------------------------------
+
+def test_a_parts_own_prize_goes_to_its_best_teams_tied_ones_sharing_it_with_their_own_certificates(
+        client, db, world):
+    from quizapp.live import results
+
+    world.knowledge.prize_title = "Giải Khởi động xuất sắc"  # already says "giải": not "giải Giải …"
+    db.session.commit()
+    a, b, c = world.teams
+    _published(db, world, points=(20, 20, 10))
+    rows = results.standings(world.event)
+    (prize,) = results.part_prizes(world.event, rows)
+    assert prize.title == "Giải Khởi động xuất sắc" and prize.best == 20 and not prize.by_votes
+    assert sorted(prize.team_ids) == sorted([a.id, b.id])  # tied: both win it
+    done = _issue(db, world)
+    assert done.added == 9 + 6 and done.revoked == 0  # 3 teams × (1 + 2 members); the prize: 2 × (1 + 2)
+    part_certs = db.session.scalars(sa.select(LiveCertificate).where(
+        LiveCertificate.prize == "Giải Khởi động xuất sắc")).all()
+    assert {(x.team_id, x.member_no) for x in part_certs} == {(t.id, n) for t in (a, b) for n in (0, 1, 2)}
+    assert all(x.place == 0 for x in part_certs)
+    ranking = _cert(db, world.event, a)
+    assert ranking.prize == "giải Nhất" and ranking.place == 1  # the ranking's own certificate is untouched
+    again = _issue(db, world)  # nothing changed: every certificate kept, the same codes
+    assert (again.added, again.kept, again.revoked) == (0, 15, 0)
+    page = client.get(f"/verify/{certificates.code_of(part_certs[0].id)}").get_data(as_text=True)
+    assert "Giải Khởi động xuất sắc" in page and "hạng 0" not in page
+
+
+def test_a_polls_prize_goes_to_the_team_with_the_most_audience_votes(db, make):
+    from quizapp.live import results
+    from quizapp.live.models import LiveAnswer
+
+    w = build_event(db, make, start=False)
+    poll = builder.add_part(w.event, builder.PartData("audience", "Bình chọn", poll=True,
+                                                      prize_title="Đội được yêu thích nhất"), w.organiser.id)
+    item = builder.add_poll(poll, w.organiser.id)
+    db.session.flush()
+    a, b, c = w.teams
+    for n, team in enumerate([b, b, a, b, c, a]):  # b: 3 votes, a: 2, c: 1
+        db.session.add(LiveAnswer(item_id=item.id, voter=f"d{n}", team_id=None, client_id=f"v{n}", option_id=team.id))
+    db.session.add(LiveAnswer(item_id=item.id, voter=f"t{a.id}", team_id=a.id, client_id="team", option_id=a.id))
+    db.session.commit()
+    prizes = {p.part_id: p for p in results.part_prizes(w.event, results.standings(w.event))}
+    assert prizes[poll.id].by_votes and prizes[poll.id].team_ids == [b.id] and prizes[poll.id].best == 3
+
+
+def test_a_prize_needs_a_part_where_teams_score(db, world):
+    with pytest.raises(ServiceError) as err:
+        builder._check_part(builder.PartData("tiebreak", "Câu hỏi phụ", prize_title="Giải phụ"))
+    assert err.value.field == "prize_title"
+    with pytest.raises(ServiceError) as err:
+        builder._check_part(builder.PartData("audience", "Khán giả", prize_title="Khán giả may mắn"))
+    assert err.value.field == "prize_title"
+    assert builder._check_part(builder.PartData("judged", "Tiểu phẩm", rubric="Nội dung: 5",
+                                                prize_title="  Tiểu phẩm   hay nhất "))["prize_title"] == \
+        "Tiểu phẩm hay nhất"

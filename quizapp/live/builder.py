@@ -203,6 +203,7 @@ class PartData:
     judge_mode: str = JudgeMode.MEAN.value
     rubric: str = ""  # "Nội dung: 5" one a line
     poll: bool = False
+    prize_title: str = ""  # the part's own prize ("Tiểu phẩm hay nhất") for its best team; empty: none
 
 
 def parse_rubric(text: str) -> list[dict]:
@@ -244,11 +245,17 @@ def _check_part(data: PartData) -> dict:
     rubric = parse_rubric(data.rubric) if kind == PartKind.JUDGED else []
     if kind == PartKind.JUDGED and not rubric:
         raise _err("rubric_required", _l("A judged part needs its rubric, one criterion a line."), "rubric")
+    prize_title = " ".join((data.prize_title or "").split()) or None
+    if prize_title and len(prize_title) > 120:
+        raise _err("prize_title_too_long", _l("The prize's name is at most 120 characters."), "prize_title")
+    if prize_title and (kind == PartKind.TIEBREAK or (kind == PartKind.AUDIENCE and not data.poll)):
+        raise _err("prize_title_no_team", _l("Only a part where teams score, or an audience poll, has a prize of its "
+                                             "own: this part gives no team points."), "prize_title")
     return dict(kind=kind, title=title, seconds=int(data.seconds), points=float(data.points),
                 speed_bonus=float(data.speed_bonus) if kind == PartKind.KNOWLEDGE else 0.0,
                 wrong_penalty=float(data.wrong_penalty) if kind == PartKind.BUZZER else 0.0,
                 pass_on=bool(data.pass_on), judge_mode=mode, rubric=rubric,
-                poll=bool(data.poll) if kind == PartKind.AUDIENCE else False)
+                poll=bool(data.poll) if kind == PartKind.AUDIENCE else False, prize_title=prize_title)
 
 
 def add_part(event: LiveEvent, data: PartData, actor_id: int | None) -> LivePart:

@@ -1,5 +1,6 @@
 """Certificates of a live event (issue 22, item 5): one for each team (its unit) and one for each
-member, with the team's place ("giải Nhất/Nhì/Ba", "giải Khuyến khích" for the others), verifiable
+member, with the team's place ("giải Nhất/Nhì/Ba", "giải Khuyến khích" for the others), and one for
+each winning team and member of a part's own prize ("giải Tiểu phẩm hay nhất", ``place`` 0), verifiable
 like the online contests' certificates.
 
 * **Issued only from published results**: ``issue`` refuses until the event is finished and the
@@ -48,6 +49,12 @@ def _err(code: str, message, status: int = 422, field: str | None = None) -> Ser
 
 def prize_of(place: int) -> str:
     return PRIZES.get(place, "giải Khuyến khích")
+
+
+def part_prize_name(title: str) -> str:
+    """A part's own prize as a certificate names it: "Tiểu phẩm hay nhất" → "giải Tiểu phẩm hay nhất"."""
+    title = wording.nfc(" ".join(title.split()))
+    return title if fold(title).startswith("giai ") else f"giải {title}"
 
 
 # --- codes and the verify page ---------------------------------------------------------------------
@@ -102,7 +109,7 @@ def _held_at(event: LiveEvent) -> datetime:
 def in_force(event_id: int) -> list[LiveCertificate]:
     return list(db.session.scalars(
         sa.select(LiveCertificate).where(LiveCertificate.event_id == event_id, LiveCertificate.revoked_at.is_(None))
-        .order_by(LiveCertificate.place, LiveCertificate.team_name, LiveCertificate.team_id,
+        .order_by(LiveCertificate.place == 0, LiveCertificate.place, LiveCertificate.prize, LiveCertificate.team_name, LiveCertificate.team_id,
                   LiveCertificate.member_no, LiveCertificate.id)))
 
 
@@ -110,7 +117,8 @@ def issued(event_id: int) -> list[LiveCertificate]:
     """Every certificate of the event, revoked ones too (the organiser's list), by place."""
     return list(db.session.scalars(
         sa.select(LiveCertificate).where(LiveCertificate.event_id == event_id)
-        .order_by(LiveCertificate.revoked_at.is_not(None), LiveCertificate.place, LiveCertificate.team_name,
+        .order_by(LiveCertificate.revoked_at.is_not(None), LiveCertificate.place == 0, LiveCertificate.place,
+                  LiveCertificate.prize, LiveCertificate.team_name,
                   LiveCertificate.team_id, LiveCertificate.member_no, LiveCertificate.id)))
 
 
@@ -136,16 +144,23 @@ def issue(event: LiveEvent, actor_id: int | None, reason: str = "") -> Issued:
     rows = results.standings(event)
     units = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(
         Unit.id.in_([r.unit_id for r in rows]))).all()) if rows else {}
-    wanted = {}  # (team id, member no, member name) -> (row, prize)
-    for row in rows:
-        prize = prize_of(row.place)
-        wanted[(row.team_id, 0, "")] = (row, prize)
-        for n, member in enumerate(row.members, start=1):
-            wanted[(row.team_id, n, wording.nfc(member))] = (row, prize)
-    current = {(c.team_id, c.member_no, c.member_name): c for c in in_force(event.id)}
+    by_team = {r.team_id: r for r in rows}
+    wanted = {}  # (team id, member no, member name, prize) -> (row, place)
 
-    def unchanged(cert: LiveCertificate, row, prize: str) -> bool:
-        return cert.place == row.place and cert.prize == prize and cert.team_name == wording.nfc(row.name)
+    def want(row, prize: str, place: int) -> None:
+        wanted[(row.team_id, 0, "", prize)] = (row, place)
+        for n, member in enumerate(row.members, start=1):
+            wanted[(row.team_id, n, wording.nfc(member), prize)] = (row, place)
+
+    for row in rows:
+        want(row, prize_of(row.place), row.place)
+    for part_prize in results.part_prizes(event, rows):  # a part's own prize: place 0, not a ranking
+        for team_id in part_prize.team_ids:
+            want(by_team[team_id], part_prize_name(part_prize.title), 0)
+    current = {(c.team_id, c.member_no, c.member_name, c.prize): c for c in in_force(event.id)}
+
+    def unchanged(cert: LiveCertificate, row, place: int) -> bool:
+        return cert.place == place and cert.team_name == wording.nfc(row.name)
 
     losing = [c for key, c in current.items() if key not in wanted or not unchanged(c, *wanted[key])]
     if losing and not reason:
@@ -155,16 +170,17 @@ def issue(event: LiveEvent, actor_id: int | None, reason: str = "") -> Issued:
                                          n=len(losing), names=names), field="reason")
     now, held = utcnow(), _held_at(event)
     added = kept = 0
-    for (team_id, member_no, member_name), (row, prize) in wanted.items():
-        found = current.get((team_id, member_no, member_name))
-        if found is not None and unchanged(found, row, prize):
+    for key, (row, place) in wanted.items():
+        team_id, member_no, member_name, prize = key
+        found = current.get(key)
+        if found is not None and unchanged(found, row, place):
             kept += 1
             continue
         db.session.add(LiveCertificate(
             event_id=event.id, team_id=team_id, member_no=member_no, member_name=member_name,
             team_name=wording.nfc(row.name), unit_name=wording.nfc(units.get(row.unit_id, "")),
             event_title=wording.nfc(event.title), venue=wording.nfc(event.venue or ""), held_at=held,
-            place=row.place, prize=prize, created_at=now, created_by_id=actor_id))
+            place=place, prize=prize, created_at=now, created_by_id=actor_id))
         added += 1
     for cert in losing:
         cert.revoked_at, cert.revoked_reason, cert.revoked_by_id = now, reason, actor_id
@@ -200,11 +216,13 @@ def facts(event: LiveEvent, base_url: str) -> list[tuple[str, kit.CertificateFac
     for cert in in_force(event.id):
         code = code_of(cert.id)
         slug = "-".join(fold(cert.team_name).split())[:50] or "doi"
+        # A ranking's certificates by place ("01-…"); a part's own prize by its name ("giai-tieu-pham-…").
+        lead = f"{cert.place:02d}" if cert.place else "-".join(fold(cert.prize).split())[:40]
         if cert.member_no:
             person = "-".join(fold(cert.member_name).split())[:40] or "thanh-vien"
-            name = f"{cert.place:02d}-{slug}-{cert.member_no}-{person}-{code}.pdf"
+            name = f"{lead}-{slug}-{cert.member_no}-{person}-{code}.pdf"
         else:
-            name = f"{cert.place:02d}-{slug}-{code}.pdf"
+            name = f"{lead}-{slug}-{code}.pdf"
         out.append((name, kit.CertificateFacts(
             organiser=settings["organiser"], issuer="Ban Tổ chức hội thi", place=settings["place"],
             issued_at=cert.created_at, signer_title=settings["signer_title"], signer_name=settings["signer_name"],

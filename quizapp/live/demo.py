@@ -70,7 +70,7 @@ def load_demo_event() -> LiveEvent | None:
     builder.draw_questions(buzzer, None, None, 1, True, None)
     builder.add_part(event, builder.PartData(
         "judged", "Tiểu phẩm: Bộ phận một cửa thân thiện", points=10, judge_mode="trimmed",
-        rubric="Nội dung: 5\nHình thức thể hiện: 3\nThời gian: 2"), None)
+        rubric="Nội dung: 5\nHình thức thể hiện: 3\nThời gian: 2", prize_title="Tiểu phẩm hay nhất"), None)
     audience = builder.add_part(event, builder.PartData("audience", "Dành cho khán giả", seconds=20), None)
     builder.draw_questions(audience, None, None, 2, False, None)
     tiebreak = builder.add_part(event, builder.PartData("tiebreak", "Câu hỏi phụ", seconds=15, points=1), None)

@@ -46,6 +46,8 @@ class PartForm(Form):
     rubric = TextAreaField(_l("Judged: rubric, one “criterion: maximum points” a line"),
                            validators=[Optional(), Length(max=2000)])
     poll = BooleanField(_l("Audience: a poll (vote for a team) instead of a question"))
+    prize_title = StringField(_l("Prize of this part for its best team (optional)"),
+                              validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Add the part"))
 
 

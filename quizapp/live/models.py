@@ -125,6 +125,9 @@ class LivePart(db.Model):
     rubric: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name": str, "max": number}]
     # Audience: a poll (vote for a team) instead of a question with a right answer.
     poll: Mapped[bool] = mapped_column(default=False)
+    # A prize of the part's own ("Tiểu phẩm hay nhất") for the team(s) with the most points in it (a
+    # poll: the most audience votes); None: no such prize.
+    prize_title: Mapped[Optional[str]] = mapped_column(sa.String(120))
 
     event: Mapped[LiveEvent] = relationship(back_populates="parts", foreign_keys=[event_id])
     items: Mapped[list["LiveItem"]] = relationship(

@@ -11,7 +11,8 @@ import xlsxwriter
 
 from quizapp.core.db import db
 from quizapp.live import scoring
-from quizapp.live.models import LiveEvent, LiveJudge, LiveJudgeScore, LiveScore, PartKind, ScoreKind
+from quizapp.live.models import (LiveAnswer, LiveEvent, LiveItem, LiveJudge, LiveJudgeScore, LiveScore, PartKind,
+                                 ScoreKind)
 
 
 @dataclass
@@ -72,6 +73,47 @@ def standings(event: LiveEvent) -> list[TeamResult]:
         r = results[s.team_id]
         r.place, r.tied, r.tiebreak = s.place, s.tied, s.tiebreak
         out.append(r)
+    return out
+
+
+@dataclass
+class PartPrize:
+    """A part's own prize and who wins it: the team(s) with the most points in the part (a poll's: the
+    most audience votes); tied teams share it; nobody while the best is 0."""
+    part_id: int
+    part_title: str
+    title: str
+    by_votes: bool
+    best: float
+    team_ids: list[int]
+    team_names: list[str]
+
+
+def _poll_votes(part_id: int) -> dict[int, int]:
+    """team id → audience votes over every poll of the part."""
+    return dict(db.session.execute(
+        sa.select(LiveAnswer.option_id, sa.func.count()).join(LiveItem, LiveItem.id == LiveAnswer.item_id)
+        .where(LiveItem.part_id == part_id, LiveAnswer.team_id.is_(None), LiveAnswer.option_id.is_not(None))
+        .group_by(LiveAnswer.option_id)).all())
+
+
+def part_prizes(event: LiveEvent, rows: list[TeamResult]) -> list[PartPrize]:
+    """Each part's own prize (``LivePart.prize_title``), in the parts' order, with its winners."""
+    out = []
+    names = {r.team_id: r.name for r in rows}
+    for part in event.parts:
+        if not part.prize_title:
+            continue
+        by_votes = part.kind == PartKind.AUDIENCE and part.poll
+        if by_votes:
+            votes = _poll_votes(part.id)
+            scores = {r.team_id: float(votes.get(r.team_id, 0)) for r in rows}
+        else:
+            scores = {r.team_id: r.parts.get(part.id, 0.0) for r in rows}
+        best = max(scores.values(), default=0.0)
+        winners = [r.team_id for r in rows if best > 0 and scores[r.team_id] == best]
+        out.append(PartPrize(part.id, part.title, part.prize_title, by_votes, best, winners,
+                             [names[t] for t in winners]))
     return out
 
 
@@ -165,6 +207,16 @@ def workbook(event: LiveEvent, labels: dict) -> bytes:
         wj.write_string(r_i, 3, " + ".join(f"{v:g}" for v in s.scores))
         wj.write_number(r_i, 4, s.total, num)
     wj.set_column(0, 3, 28)
+    prizes = part_prizes(event, rows)
+    if prizes:
+        wp = wb.add_worksheet(labels["part_prizes"][:31])
+        wp.write_row(0, 0, [labels["prize"], labels["part"], labels["team"], labels["best"]], bold)
+        for r_i, prize in enumerate(prizes, start=1):
+            wp.write_string(r_i, 0, prize.title)
+            wp.write_string(r_i, 1, prize.part_title)
+            wp.write_string(r_i, 2, ", ".join(prize.team_names) or labels["no_winner"])
+            wp.write_number(r_i, 3, prize.best, num)
+        wp.set_column(0, 2, 32)
     wl = wb.add_worksheet(labels["ledger"][:31])
     wl.write_row(0, 0, [labels["time"], labels["part"], labels["team"], labels["kind"], labels["points"],
                         labels["reason"], labels["voided"]], bold)

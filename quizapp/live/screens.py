@@ -184,6 +184,7 @@ def results_page(event_id: int):
                            sheets=results.judge_sheets(event), ledger=results.ledger(event),
                            teams={t.id: t.name for t in event.teams}, parts={p.id: p.title for p in event.parts},
                            kind_labels=KIND_LABELS, log=sentences.describe(log),
+                           part_prizes=results.part_prizes(event, rows),
                            certificates=certificates.issued(event.id), certificate_code=certificates.code_of)
 
 
@@ -196,6 +197,8 @@ def results_xlsx(event_id: int):
         "place": _("Place"), "team": _("Team"), "members": _("Members"), "total": _("Total"), "unit": _("Unit"),
         "part": _("Part"), "judge": _("Judge"), "scores": _("Criteria"), "time": _("Time"), "kind": _("Kind"),
         "points": _("Points"), "reason": _("Reason"), "voided": _("Voided at"),
+        "part_prizes": _("Prizes of the parts"), "prize": _("Prize"), "best": _("Points (votes in a poll)"),
+        "no_winner": _("Not awarded (no team scored)"),
         "kinds": {k: str(v) for k, v in KIND_LABELS.items()},
         "tz": ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
     }

@@ -246,7 +246,8 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     screenshot(presenter, "live-presenter-podium")
     mc.goto(f"{base}/live/events/{event_id}/results")
     expect(mc.get_by_role("heading", name="Phiếu chấm của giám khảo")).to_be_visible()
-    expect(mc.locator("table").nth(1)).to_contain_text("Giám khảo Trương Minh Đức")
+    sheets = mc.locator("section", has=mc.get_by_role("heading", name="Phiếu chấm của giám khảo"))
+    expect(sheets.locator("table")).to_contain_text("Giám khảo Trương Minh Đức")
     expect(mc.locator(".live-log")).to_contain_text("đã chấm câu trả lời giành quyền của đội Sở Tư pháp là sai")
     with mc.expect_download() as dl:
         mc.get_by_role("link", name="Tải kết quả (Excel)").click()
@@ -262,7 +263,11 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     expect(mc).to_have_url(re.compile(r"/jobs/\d+$"))
     mc.goto(f"{base}/live/events/{event_id}/results#certificates")
     rows = mc.locator("table.live-certificates tbody tr")
-    expect(rows).to_have_count(4 + 12)  # the demo's four teams and their three members each
+    # The demo's four teams and their three members each, then the skit's own prize ("Tiểu phẩm hay nhất",
+    # judged 8.5 for Sở Nội vụ against 7): its team and its three members.
+    expect(rows).to_have_count(4 + 12 + 4)
+    expect(mc.locator("table.live-part-prizes")).to_contain_text("Sở Nội vụ")
+    expect(rows.last).to_contain_text("giải Tiểu phẩm hay nhất")
     first = rows.first
     revoked_code = first.locator("a[href^='/verify/']").inner_text()
     first.locator("summary").click()
