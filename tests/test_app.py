@@ -160,3 +160,128 @@ def test_a_commit_lost_with_the_connection_acknowledges_nothing(app, db, monkeyp
         assert resp.headers["Retry-After"] == "2"
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.code == "GONE")) == 0
+
+
+# --- SQLite: a write refused after another process's commit is run again, not a 503 -----------------
+
+class _CommitsFirst:
+    """On the first ``times`` flushes of the test's session, another connection (a second web worker,
+    the job consumer) commits first: SQLite then refuses the flush at once ("database is locked")."""
+
+    def __init__(self, db, times: int = 1, when=lambda session: True):
+        self.db, self.left, self.seen, self.when = db, times, 0, when
+
+    def __call__(self, session, flush_context, instances):
+        from quizapp.core.audit import AuditEntry
+        from quizapp.core.db import utcnow
+
+        self.seen += 1
+        if self.left > 0 and self.when(session):
+            self.left -= 1
+            with self.db.engine.connect() as other:
+                other.execute(sa.insert(AuditEntry).values(created_at=utcnow(), action="test.other_worker",
+                                                           object_type="test", object_id="1", details={}))
+                other.commit()
+
+    def __enter__(self):
+        from sqlalchemy.orm import Session
+
+        sa.event.listen(Session, "before_flush", self)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy.orm import Session
+
+        sa.event.remove(Session, "before_flush", self)
+
+
+def _sqlite_only(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's snapshot conflict (SQLITE_BUSY_SNAPSHOT): PostgreSQL's writers wait instead")
+
+
+def test_an_upload_whose_write_sqlite_refuses_is_run_again_whole_and_imported_once(client, auth, db, make):
+    """An organiser's import on the embedded default while the consumer commits: the request is run
+    again on a fresh transaction (its upload read again from the start), answered once, written once."""
+    import io
+
+    from quizapp.auth.models import Role
+    from quizapp.core.audit import AuditEntry
+    from tests.conftest import csrf_token
+
+    _sqlite_only(db)
+    auth.login(make.user(Role.ORGANISER))
+    token = csrf_token(client, "/admin/units")
+    body = "code,name,parent_code,kind,bloc,headcount\nRERUN,Đơn vị chạy lại,,department,,5\n".encode()
+    with _CommitsFirst(db) as other:
+        resp = client.post("/admin/units/import", data={"file": (io.BytesIO(body), "don-vi.csv"),
+                                                        "csrf_token": token}, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    assert "thêm mới 1" in resp.get_data(as_text=True)
+    assert other.left == 0 and other.seen >= 2  # refused once, then written
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.code == "RERUN")) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "test.other_worker")) == 1
+
+
+def test_a_write_refused_at_the_commit_is_run_again_and_one_refused_every_time_is_a_503(app, db):
+    from quizapp.auth.access import public
+    from quizapp.core import pipeline
+
+    _sqlite_only(db)
+    fresh = create_app(dict(app.config))
+    runs = []
+
+    @fresh.route("/api/_test/pending-unit", methods=["POST"])
+    @public
+    def _pending_unit():
+        runs.append(1)
+        db.session.scalar(sa.select(sa.func.count()).select_from(Unit))  # the request's read snapshot
+        db.session.add(Unit(code=f"PEND{len(runs)}", name="Written by the pipeline's commit"))
+        return {"ok": True}  # no flush here: the pipeline's COMMIT writes it
+
+    fresh.config["WTF_CSRF_ENABLED"] = False
+    with fresh.app_context():
+        client = fresh.test_client()
+        with _CommitsFirst(db):
+            resp = client.post("/api/_test/pending-unit")
+        assert resp.status_code == 200 and len(runs) == 2
+        runs.clear()
+        with _CommitsFirst(db, times=pipeline.SQLITE_RERUNS + 1):
+            resp = client.post("/api/_test/pending-unit")
+        assert resp.status_code == 503 and resp.headers["Retry-After"] == "2"
+        assert len(runs) == pipeline.SQLITE_RERUNS + 1
+    db.session.expire_all()
+    codes = set(db.session.scalars(sa.select(Unit.code).where(Unit.code.like("PEND%"))))
+    assert codes == {"PEND2"}  # the first request's second run; nothing of the one refused every time
+
+
+def test_a_request_that_committed_before_sqlite_refused_its_write_is_not_run_again(app, db):
+    """A view that committed part of its work itself must not repeat it: 503, the client decides."""
+    from quizapp.auth.access import public
+
+    _sqlite_only(db)
+    fresh = create_app(dict(app.config))
+    runs = []
+
+    @fresh.route("/api/_test/two-commits", methods=["POST"])
+    @public
+    def _two_commits():
+        runs.append(1)
+        db.session.add(Unit(code=f"FIRST{len(runs)}", name="Committed by the view"))
+        db.session.commit()
+        db.session.scalar(sa.select(sa.func.count()).select_from(Unit))
+        db.session.add(Unit(code=f"SECOND{len(runs)}", name="Refused"))
+        db.session.flush()
+        return {"ok": True}
+
+    fresh.config["WTF_CSRF_ENABLED"] = False
+    with fresh.app_context():
+        second = lambda session: any(getattr(o, "code", "").startswith("SECOND") for o in session.new)  # noqa: E731
+        with _CommitsFirst(db, when=second):
+            resp = fresh.test_client().post("/api/_test/two-commits")
+        assert resp.status_code == 503 and len(runs) == 1
+    db.session.expire_all()
+    assert set(db.session.scalars(sa.select(Unit.code).where(Unit.code.like("FIRST%") | Unit.code.like("SECOND%")))) \
+        == {"FIRST1"}

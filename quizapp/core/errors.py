@@ -85,9 +85,26 @@ def unavailable_response():
     return response
 
 
+class RerunRequest(Exception):
+    """Raised (only on SQLite) when the request's write met another process's commit and nothing of
+    the request was committed yet: ``core.pipeline`` runs the request again on a fresh transaction."""
+
+
+def rerun_allowed(exc: BaseException) -> bool:
+    """SQLite refused this request's write at once (see ``core.db.sqlite_write_conflict``) and the
+    pipeline still lets it run again (no commit yet, reruns left)."""
+    from flask import g
+
+    from quizapp.core.db import sqlite_write_conflict
+
+    return bool(g.get("_sqlite_rerun_ok")) and sqlite_write_conflict(exc)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(sa.exc.DBAPIError)
     def _database_error(exc: sa.exc.DBAPIError):
+        if rerun_allowed(exc):
+            raise RerunRequest() from exc
         if database_unavailable(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.path,
                         str(exc.orig).splitlines()[0] if exc.orig else exc)
