@@ -290,8 +290,12 @@ def test_full_run_reaches_the_podium_and_the_workbook_has_every_sheet(db, world)
     db.session.commit()
     assert world.event.status.value == "finished" and state.snapshot(world.event)["podium"]
     labels = {k: k for k in ("ranking", "units", "judges", "ledger", "place", "team", "members", "total", "unit",
-                             "part", "judge", "scores", "time", "kind", "points", "reason", "voided")}
+                             "part", "judge", "scores", "time", "kind", "points", "reason", "voided",
+                             "audience_prizes", "question_no", "question", "prize_no", "ticket", "seconds",
+                             "no_audience_winner")}
     labels |= {"kinds": {}, "tz": ZoneInfo("Asia/Ho_Chi_Minh")}
     wb = openpyxl.load_workbook(io.BytesIO(results.workbook(world.event, labels)))
-    assert wb.sheetnames == ["ranking", "units", "judges", "ledger"]
+    assert wb.sheetnames == ["ranking", "units", "judges", "audience_prizes", "ledger"]
+    # The audience question was revealed with no answer: its row says nobody won.
+    assert [c.value for c in wb["audience_prizes"][2]][4] == "no_audience_winner"
     assert wb["ranking"].max_row == 4

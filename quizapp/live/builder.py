@@ -28,6 +28,7 @@ from quizapp.units.models import Unit
 MAX_MEMBERS = 5
 MAX_TEAMS = 60
 MAX_ITEMS_PER_PART = 60
+MAX_AUDIENCE_PRIZES = 50
 # Join codes: no 0/O/1/I/L, read aloud in a hall and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -204,6 +205,7 @@ class PartData:
     rubric: str = ""  # "Nội dung: 5" one a line
     poll: bool = False
     prize_title: str = ""  # the part's own prize ("Tiểu phẩm hay nhất") for its best team; empty: none
+    audience_prizes: int | None = 3  # an audience question's prizes (its first right answers); 0: none
 
 
 def parse_rubric(text: str) -> list[dict]:
@@ -251,11 +253,20 @@ def _check_part(data: PartData) -> dict:
     if prize_title and (kind == PartKind.TIEBREAK or (kind == PartKind.AUDIENCE and not data.poll)):
         raise _err("prize_title_no_team", _l("Only a part where teams score, or an audience poll, has a prize of its "
                                              "own: this part gives no team points."), "prize_title")
+    prizes = 0
+    if kind == PartKind.AUDIENCE and not data.poll:
+        try:
+            prizes = int(3 if data.audience_prizes is None else data.audience_prizes)
+        except (TypeError, ValueError):
+            prizes = -1
+        if not 0 <= prizes <= MAX_AUDIENCE_PRIZES:
+            raise _err("audience_prizes", _l("An audience question gives from 0 to 50 prizes."), "audience_prizes")
     return dict(kind=kind, title=title, seconds=int(data.seconds), points=float(data.points),
                 speed_bonus=float(data.speed_bonus) if kind == PartKind.KNOWLEDGE else 0.0,
                 wrong_penalty=float(data.wrong_penalty) if kind == PartKind.BUZZER else 0.0,
                 pass_on=bool(data.pass_on), judge_mode=mode, rubric=rubric,
-                poll=bool(data.poll) if kind == PartKind.AUDIENCE else False, prize_title=prize_title)
+                poll=bool(data.poll) if kind == PartKind.AUDIENCE else False, prize_title=prize_title,
+                audience_prizes=prizes)
 
 
 def add_part(event: LiveEvent, data: PartData, actor_id: int | None) -> LivePart:

@@ -20,6 +20,7 @@ from quizapp.auth.access import public
 from quizapp.core.arrival import arrival_time
 from quizapp.core.errors import ServiceError
 from quizapp.extensions import limiter
+from quizapp.live import audience as audience_prizes
 from quizapp.live import broadcast, joining, play, results
 from quizapp.live.forms import JoinForm
 from quizapp.live.models import EventStatus
@@ -157,12 +158,19 @@ def audience(code: str):
         form.code.errors = [exc.message]
         return render_template("live/audience_join.html", form=form), 404
     name = joining.audience_cookie_name(event.id)
-    token = request.cookies.get(name)
-    fresh = joining.audience_device(event.id, token) is None
-    published = results.standings(event) if event.status == EventStatus.FINISHED and event.results_published else None
-    resp = current_app.make_response(render_template("live/audience.html", event=event, published=published))
+    device_id = joining.audience_device(event.id, request.cookies.get(name))
+    fresh = device_id is None
+    token = joining.audience_token(event.id) if fresh else None
     if fresh:
-        _set_cookie(resp, name, joining.audience_token(event.id))
+        device_id = joining.audience_device(event.id, token)
+    # The phone's ticket ("Phiếu số 0427") comes from its signed device id, never from the request.
+    ticket = play.retry_when_locked(lambda: audience_prizes.issue_ticket(event, device_id, fresh))
+    published = results.standings(event) if event.status == EventStatus.FINISHED and event.results_published else None
+    resp = current_app.make_response(render_template(
+        "live/audience.html", event=event, published=published, ticket=ticket,
+        ticket_label=audience_prizes.label(ticket) if ticket else None))
+    if fresh:
+        _set_cookie(resp, name, token)
     return resp
 
 

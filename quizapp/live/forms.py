@@ -48,6 +48,8 @@ class PartForm(Form):
     poll = BooleanField(_l("Audience: a poll (vote for a team) instead of a question"))
     prize_title = StringField(_l("Prize of this part for its best team (optional)"),
                               validators=[Optional(), Length(max=120)])
+    audience_prizes = IntegerField(_l("Audience question: prizes per question (its first right answers)"), default=3,
+                                   validators=[Optional(), NumberRange(0, 50)])
     submit = SubmitField(_l("Add the part"))
 
 

@@ -77,6 +77,9 @@ class LiveEvent(TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(default=1)
     publish_judges: Mapped[bool] = mapped_column(default=False)
     results_published: Mapped[bool] = mapped_column(default=False)
+    # The last audience ticket number issued (``audience.issue_ticket`` bumps it in SQL, so two phones
+    # joining at once never get one number).
+    audience_tickets: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
 
     teams: Mapped[list["LiveTeam"]] = relationship(
@@ -128,6 +131,9 @@ class LivePart(db.Model):
     # A prize of the part's own ("Tiểu phẩm hay nhất") for the team(s) with the most points in it (a
     # poll: the most audience votes); None: no such prize.
     prize_title: Mapped[Optional[str]] = mapped_column(sa.String(120))
+    # Audience question (not a poll): how many audience prizes each question gives (its first right
+    # answers by the server's arrival time); 0: none.
+    audience_prizes: Mapped[int] = mapped_column(default=3, server_default="3")
 
     event: Mapped[LiveEvent] = relationship(back_populates="parts", foreign_keys=[event_id])
     items: Mapped[list["LiveItem"]] = relationship(
@@ -172,6 +178,20 @@ class LiveAnswer(db.Model):
     option_id: Mapped[Optional[int]]  # an option of the question, or a team id in a poll
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     is_correct: Mapped[Optional[bool]]
+
+
+class LiveAudienceTicket(db.Model):
+    """An audience phone's ticket ("Phiếu số 0427"): one per device id of the signed audience cookie,
+    numbered 1, 2, 3… within the event (the event's counter), read aloud by the MC to name a winner."""
+
+    __tablename__ = "live_audience_tickets"
+    __table_args__ = (sa.UniqueConstraint("event_id", "number"), sa.UniqueConstraint("event_id", "device_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("live_events.id", ondelete="CASCADE"))
+    device_id: Mapped[str] = mapped_column(sa.String(20))
+    number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LiveBuzz(db.Model):

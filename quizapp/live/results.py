@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import xlsxwriter
 
 from quizapp.core.db import db
-from quizapp.live import scoring
+from quizapp.live import audience, scoring
 from quizapp.live.models import (LiveAnswer, LiveEvent, LiveItem, LiveJudge, LiveJudgeScore, LiveScore, PartKind,
                                  ScoreKind)
 
@@ -171,7 +171,7 @@ def ledger(event: LiveEvent) -> list[LiveScore]:
 
 def workbook(event: LiveEvent, labels: dict) -> bytes:
     """The event's results as .xlsx: the ranking with each part's points, the unit view, the judges'
-    sheets and the full score ledger (voided entries and their reasons included).  ``labels`` holds
+    sheets, the parts' prizes, the audience prizes' winners (ticket numbers) and the full score ledger (voided entries and their reasons included).  ``labels`` holds
     the translated headings (the view passes them; services never read the request)."""
     rows = standings(event)
     buf = io.BytesIO()
@@ -217,6 +217,29 @@ def workbook(event: LiveEvent, labels: dict) -> bytes:
             wp.write_string(r_i, 2, ", ".join(prize.team_names) or labels["no_winner"])
             wp.write_number(r_i, 3, prize.best, num)
         wp.set_column(0, 2, 32)
+    asked = audience.records(event)
+    if asked:
+        wa = wb.add_worksheet(labels["audience_prizes"][:31])
+        wa.write_row(0, 0, [labels["part"], labels["question_no"], labels["question"], labels["prize_no"],
+                            labels["ticket"], labels["time"], labels["seconds"]], bold)
+        r_i = 0
+        for q in asked:
+            for n, w in enumerate(q.winners or [None], start=1):
+                r_i += 1
+                wa.write_string(r_i, 0, q.part_title)
+                wa.write_number(r_i, 1, q.number)
+                wa.write_string(r_i, 2, q.text)
+                if w is None:
+                    wa.write_string(r_i, 4, labels["no_audience_winner"])
+                    continue
+                wa.write_number(r_i, 3, n)
+                wa.write_string(r_i, 4, w.label)
+                wa.write_string(r_i, 5, w.received_at.astimezone(labels["tz"]).strftime("%d/%m/%Y %H:%M:%S.%f")[:-3])
+                if w.seconds is not None:
+                    wa.write_number(r_i, 6, w.seconds, num)
+        wa.set_column(0, 0, 24)
+        wa.set_column(2, 2, 48)
+        wa.set_column(4, 6, 16)
     wl = wb.add_worksheet(labels["ledger"][:31])
     wl.write_row(0, 0, [labels["time"], labels["part"], labels["team"], labels["kind"], labels["points"],
                         labels["reason"], labels["voided"]], bold)

@@ -18,7 +18,7 @@ from quizapp.auth.access import requires
 from quizapp.auth.models import Role
 from quizapp.core.arrival import arrival_time
 from quizapp.core.errors import ServiceError
-from quizapp.live import builder, certificates, play, results, state
+from quizapp.live import audience, builder, certificates, play, results, state
 from quizapp.live.forms import CorrectionForm
 from quizapp.live.models import PartKind, ScoreKind
 from quizapp.live.views import _event, bp, public_base, qr_data_uri
@@ -184,7 +184,7 @@ def results_page(event_id: int):
                            sheets=results.judge_sheets(event), ledger=results.ledger(event),
                            teams={t.id: t.name for t in event.teams}, parts={p.id: p.title for p in event.parts},
                            kind_labels=KIND_LABELS, log=sentences.describe(log),
-                           part_prizes=results.part_prizes(event, rows),
+                           part_prizes=results.part_prizes(event, rows), audience_prizes=audience.records(event),
                            certificates=certificates.issued(event.id), certificate_code=certificates.code_of)
 
 
@@ -199,6 +199,9 @@ def results_xlsx(event_id: int):
         "points": _("Points"), "reason": _("Reason"), "voided": _("Voided at"),
         "part_prizes": _("Prizes of the parts"), "prize": _("Prize"), "best": _("Points (votes in a poll)"),
         "no_winner": _("Not awarded (no team scored)"),
+        "audience_prizes": _("Audience prizes"), "question_no": _("Question no."), "question": _("Question"),
+        "prize_no": _("Prize no."), "ticket": _("Ticket no."), "seconds": _("Seconds after the opening"),
+        "no_audience_winner": _("No audience phone answered right."),
         "kinds": {k: str(v) for k, v in KIND_LABELS.items()},
         "tz": ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
     }

@@ -14,7 +14,7 @@ from collections import Counter
 import sqlalchemy as sa
 
 from quizapp.core.db import db
-from quizapp.live import results
+from quizapp.live import audience, results
 from quizapp.live.models import (EventStatus, ItemStatus, LiveAnswer, LiveBuzz, LiveEvent, LiveItem, PartKind,
                                  Phase)
 
@@ -62,6 +62,9 @@ def _item_state(event: LiveEvent, item: LiveItem) -> dict:
         out["explanation"] = item.question.explanation or ""
         out["source"] = item.question.source or ""
         out["right_teams"] = sorted(t for t, o in rows if t is not None and o in item.question.correct_option_ids)
+        if audience.gives_prizes(part):
+            # The audience prize's winners (their ticket numbers, in arrival order): only after the reveal.
+            out["winners"] = [w.ticket for w in audience.winners(item)]
     if part.kind == PartKind.BUZZER:
         from quizapp.live import play
 
@@ -95,6 +98,7 @@ def snapshot(event: LiveEvent) -> dict:
         state["part"] = {"id": part.id, "title": part.title, "kind": part.kind.value, "number": parts.index(part) + 1,
                          "of": len(parts), "seconds": part.seconds, "points": part.points,
                          "speed_bonus": part.speed_bonus, "wrong_penalty": part.wrong_penalty, "poll": part.poll,
+                         "prizes": part.audience_prizes if audience.gives_prizes(part) else 0,
                          "rubric": part.rubric if part.kind == PartKind.JUDGED else []}
     if item is not None and item.part_id == (part.id if part else None) and event.phase not in (
             Phase.INTRO, Phase.JUDGING, Phase.LOBBY):

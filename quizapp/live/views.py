@@ -156,7 +156,8 @@ def part_add(event_id: int):
             kind=form.kind.data, title=form.title.data or "", seconds=form.seconds.data, points=form.points.data,
             speed_bonus=form.speed_bonus.data or 0, wrong_penalty=form.wrong_penalty.data or 0,
             pass_on=form.pass_on.data, judge_mode=form.judge_mode.data, rubric=form.rubric.data or "",
-            poll=form.poll.data, prize_title=form.prize_title.data or ""), current_user.id)
+            poll=form.poll.data, prize_title=form.prize_title.data or "",
+            audience_prizes=form.audience_prizes.data), current_user.id)
     except ServiceError as exc:
         _flash_error(exc)
     else:

@@ -133,6 +133,9 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     audience = _context(browser, PHONE)
     audience.goto(base + "/live/a/KHANGIA")
     expect(audience.locator("[data-stage]")).to_contain_text("Sở Tư pháp")
+    # The phone's ticket, shown big at all times: the MC names a winner by it.
+    expect(audience.locator(".live-ticket")).to_have_text(re.compile(r"Phiếu số \d{4}"))
+    ticket = audience.locator(".live-ticket strong").inner_text()
 
     # Space: the knowledge part's title card, then its first question.
     _press(presenter, "Space")
@@ -231,12 +234,26 @@ def test_a_short_live_contest_with_every_role(browser, hall):
             break
         _press(presenter, "Space")
     expect(snv.locator("[data-stage]")).to_contain_text("dành cho khán giả")
-    audience.locator(".live-option").first.click()
+    expect(audience.locator(".live-ticket strong")).to_have_text(ticket)  # still there, question on screen
+    # The phone answers right (the MC console shows the key before the reveal: no luck involved).
+    expect(mc.locator(".live-qtext")).to_have_text(presenter.locator(".live-qtext").inner_text())
+    right = mc.locator(".live-opt.live-right .live-label").inner_text()
+    audience.locator(".live-option", has=audience.locator(".live-label", has_text=re.compile(f"^{right}$"))).click()
     expect(audience.locator("[data-feedback]")).to_contain_text("Đã gửi")
+    expect(presenter.locator(".live-winners")).to_have_count(0)  # no winners before the reveal
     screenshot(audience, "live-audience-phone")
     _clean(audience, "audience phone")
     _press(presenter, "r")
     expect(presenter.locator("[data-stage]")).to_contain_text("câu trả lời của khán giả")
+    # The first right answer wins an audience prize: its ticket on the projector, the MC console and the phone.
+    expect(presenter.locator(".live-winners")).to_contain_text("Giải khán giả – phiếu số")
+    expect(presenter.locator(".live-winners li")).to_have_text([ticket])
+    expect(mc.locator(".live-winners li")).to_have_text([ticket])
+    expect(audience.locator("[data-prize-won]")).to_have_text(f"Bạn đoạt giải khán giả – phiếu số {ticket}")
+    screenshot(presenter, "live-presenter-audience-prize")
+    screenshot(audience, "live-audience-prize-won")
+    _clean(presenter, "presenter audience prizes")
+    _clean(audience, "audience phone prize won")
 
     # The MC finishes; the projector shows the podium, the teams their place.
     mc.once("dialog", lambda d: d.accept())
@@ -249,6 +266,7 @@ def test_a_short_live_contest_with_every_role(browser, hall):
     sheets = mc.locator("section", has=mc.get_by_role("heading", name="Phiếu chấm của giám khảo"))
     expect(sheets.locator("table")).to_contain_text("Giám khảo Trương Minh Đức")
     expect(mc.locator(".live-log")).to_contain_text("đã chấm câu trả lời giành quyền của đội Sở Tư pháp là sai")
+    expect(mc.locator("table.live-audience-prizes tbody tr").first).to_contain_text(ticket)
     with mc.expect_download() as dl:
         mc.get_by_role("link", name="Tải kết quả (Excel)").click()
     assert dl.value.suggested_filename == f"hoi-thi-{event_id}.xlsx"

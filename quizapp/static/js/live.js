@@ -16,6 +16,8 @@
   var feedback = root.querySelector("[data-feedback]");
   var ownScore = root.querySelector("[data-own-score]");
   var teamId = parseInt(root.getAttribute("data-team") || "0", 10);
+  var myTicket = parseInt(root.getAttribute("data-ticket") || "0", 10); // the audience phone's, from the server
+  var prizeWon = root.querySelector("[data-prize-won]");
   var state = null;
   var offset = 0; // server time - local time, ms
   var countdownEl = null;
@@ -159,6 +161,34 @@
       if (item.source) { box.appendChild(el("p", "live-source", T.source + ": " + item.source)); }
     }
     return box;
+  }
+
+  // --- audience prizes: winners are in the snapshot only after the reveal -------------------------
+  function ticketLabel(n) {
+    var s = String(n);
+    while (s.length < 4) { s = "0" + s; }
+    return s;
+  }
+  function winnersBlock(item) {
+    if (!item || !item.winners) { return null; }
+    var box = el("div", "live-winners");
+    box.appendChild(el("h3", null, T.winners));
+    if (!item.winners.length) { box.appendChild(el("p", "live-rule", T.no_winner)); return box; }
+    var list = el("ol");
+    item.winners.forEach(function (n) { list.appendChild(el("li", null, ticketLabel(n))); });
+    box.appendChild(list);
+    return box;
+  }
+  function showPrizeWon() {
+    if (!prizeWon || !myTicket) { return; }
+    var key = "live:won:" + state.event.id;
+    var won = load(key) || [];
+    var item = state.item;
+    if (item && item.winners && item.winners.indexOf(myTicket) !== -1 && won.indexOf(item.id) === -1) {
+      won.push(item.id);
+      store(key, won);
+    }
+    prizeWon.textContent = won.length ? fmt(T.prize_won, { ticket: ticketLabel(myTicket) }) : "";
   }
 
   function teamsAnswered() {
@@ -365,6 +395,8 @@
       return;
     }
     stage.appendChild(answerButtons(item));
+    var won = winnersBlock(item);
+    if (won) { stage.appendChild(won); }
   }
 
   // --- presenter and MC ------------------------------------------------------------------------
@@ -401,6 +433,8 @@
     if (item.audience_count !== undefined && state.part.kind === "audience") {
       side.appendChild(el("p", "live-rule", item.audience_count + " " + T.audience_answers));
     }
+    var winners = winnersBlock(item);
+    if (winners) { side.appendChild(winners); }
     row.appendChild(side);
     stage.appendChild(row);
     if (screen === "mc" && item && mcKey.item !== item.id && !item.key) { fetchKey(item.id); }
@@ -424,6 +458,7 @@
     if (screen === "device" || screen === "audience") {
       if (feedback && !(state.item && state.phase === "open")) { feedback.textContent = ""; }
       renderDevice();
+      if (screen === "audience") { showPrizeWon(); }
     } else {
       renderPresenter();
     }
