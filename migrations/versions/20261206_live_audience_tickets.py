@@ -2,7 +2,7 @@
 
 Revision ID: 8b2e4d6f1a39
 Revises: 3d9a6f1c2b47
-Create Date: 2026-12-07 09:00:00
+Create Date: 2026-12-06 11:30:00
 
 The records of a hội thi show the audience prizes (``../shared/reference/hoi-thi.md``): an audience
 phone gets a short ticket number when it joins ("Phiếu số 0427"), unique within the event by
