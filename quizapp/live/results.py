@@ -171,8 +171,9 @@ def ledger(event: LiveEvent) -> list[LiveScore]:
 
 def workbook(event: LiveEvent, labels: dict) -> bytes:
     """The event's results as .xlsx: the ranking with each part's points, the unit view, the judges'
-    sheets, the parts' prizes, the audience prizes' winners (ticket numbers) and the full score ledger (voided entries and their reasons included).  ``labels`` holds
-    the translated headings (the view passes them; services never read the request)."""
+    sheets, the parts' prizes, the audience prizes' winners (ticket numbers) and the full score ledger
+    (voided entries and their reasons included).  ``labels`` holds the translated headings (the view
+    passes them; services never read the request)."""
     rows = standings(event)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
