@@ -182,6 +182,28 @@ def test_audience_ballot_stuffing_counts_one_vote_per_device(app, db, world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveAnswer)) == 1
 
 
+def test_new_audience_phones_are_limited_per_address_and_a_forged_cookie_name_does_not_escape(
+        app, db, world, monkeypatch):
+    """Each new join is a new device and a new ticket: a script that sends a junk cookie named like the
+    event's audience cookie is still a new join, counted against its address; a phone coming back with its
+    signed cookie is not."""
+    from quizapp.live.models import LiveAudienceTicket
+
+    monkeypatch.setitem(app.config, "LIVE_AUDIENCE_JOIN_RATE_LIMIT", "3 per minute")
+    url = f"/live/a/{world.event.audience_code}"
+    phone = app.test_client()
+    assert phone.get(url).status_code == 200  # a real phone: one join, then it holds its cookie
+    script = app.test_client()
+    script.set_cookie(f"live_a{world.event.id}", "forged")
+    codes = [script.get(url).status_code for _ in range(4)]
+    assert codes[:2] == [200, 200] and codes[-1] == 429
+    assert phone.get(url).status_code == 200  # coming back with its signed cookie: not a new join
+    db.session.expire_all()
+    tickets = db.session.scalar(sa.select(sa.func.count()).select_from(LiveAudienceTicket)
+                                .where(LiveAudienceTicket.event_id == world.event.id))
+    assert tickets == 3  # the phone's one and the script's two: the refused joins issued none
+
+
 def test_audience_votes_are_rate_limited_per_device(app, db, world):
     app.config["LIVE_DEVICE_RATE_LIMIT"] = "3 per minute"
     item = _audience_question(db, world)

@@ -145,10 +145,21 @@ def audience_join():
     return render_template("live/audience_join.html", form=form), 422 if form.errors else 200
 
 
+def _returning_phone() -> bool:
+    """A phone that already holds this event's signed audience cookie is not a new join: only it is
+    exempt from the per-address join limit (a cookie that merely has the right name buys nothing; each
+    new join is a new device and a new ticket)."""
+    try:
+        event = joining.event_by_audience_code((request.view_args or {}).get("code", ""))
+    except ServiceError:
+        return False
+    token = request.cookies.get(joining.audience_cookie_name(event.id))
+    return joining.audience_device(event.id, token) is not None
+
+
 @bp.route("/live/a/<code>")
 @public
-@limiter.limit(_audience_join_limit, scope="live-audience-join",
-               exempt_when=lambda: any(name.startswith("live_a") for name in request.cookies))
+@limiter.limit(_audience_join_limit, scope="live-audience-join", exempt_when=_returning_phone)
 def audience(code: str):
     try:
         event = joining.event_by_audience_code(code)
