@@ -103,6 +103,8 @@ def app(_migrated_app):
 
     app = _migrated_app
     app.config.update(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True)
+    # A test may set a setting on the shared app (a rate limit, PUBLIC_BASE_URL): it ends with the test.
+    settings = dict(app.config)
     with app.app_context():
         _clean(db)
         limiter.reset()
@@ -114,6 +116,8 @@ def app(_migrated_app):
         yield app
         db.session.rollback()
         db.session.remove()
+    app.config.clear()
+    app.config.update(settings)
 
 
 @pytest.fixture()

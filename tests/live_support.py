@@ -2,6 +2,7 @@
 reserve), a buzzer part, a judged part, an audience part and a tie-break part."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from quizapp.auth.models import Role
@@ -60,3 +61,28 @@ def right_option(item) -> int:
 
 def wrong_option(item) -> int:
     return next(o.id for o in item.question.options if not o.is_correct)
+
+
+# --- the live view tests' shared helpers ------------------------------------------------------------
+
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def fresh_token_cache():
+    """Several test clients share the test's app context: Flask-WTF caches a token in ``g``."""
+    from flask import g
+
+    g.pop("csrf_token", None)
+
+
+def audience_question(db, w):
+    """Step the event (from wherever it stands) to its audience question, open; returns the item."""
+    from quizapp.core.db import utcnow
+    from quizapp.live.models import Phase
+
+    for _ in range(40):
+        if w.event.phase == Phase.OPEN and play._part(w.event).id == w.audience.id:
+            break
+        play.next_step(w.event, utcnow(), w.organiser.id)
+    db.session.commit()
+    return play._item(w.event)

@@ -15,10 +15,10 @@ from itsdangerous import URLSafeSerializer
 from quizapp.core.db import utcnow
 from quizapp.core.errors import ServiceError
 from quizapp.live import audience, builder, joining, play, state
-from quizapp.live.models import LiveAnswer, LiveAudienceTicket, LiveEvent, Phase
-from tests.live_support import build_event, right_option, wrong_option
+from quizapp.live.models import LiveAnswer, LiveAudienceTicket, LiveEvent
+from tests.live_support import (CSRF_META, audience_question, build_event, fresh_token_cache, right_option,
+                                wrong_option)
 
-_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 _TICKET = re.compile(r'data-ticket="(\d+)"')
 
 
@@ -27,29 +27,16 @@ def world(db, make):
     return build_event(db, make)
 
 
-def _fresh_token_cache():
-    from flask import g
-
-    g.pop("csrf_token", None)
-
-
-def _audience_question(db, w):
-    for _ in range(40):
-        if w.event.phase == Phase.OPEN and play._part(w.event).id == w.audience.id:
-            break
-        play.next_step(w.event, utcnow(), w.organiser.id)
-    db.session.commit()
-    return play._item(w.event)
 
 
 def _phone(app, code):
     """A new audience phone opening the event's page: (its client, its CSRF token, its ticket number)."""
-    _fresh_token_cache()
+    fresh_token_cache()
     phone = app.test_client()
     page = phone.get(f"/live/a/{code}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    return phone, _META.search(html).group(1), int(_TICKET.search(html).group(1))
+    return phone, CSRF_META.search(html).group(1), int(_TICKET.search(html).group(1))
 
 
 def _vote(phone, code, token, body):
@@ -136,7 +123,7 @@ def test_no_ticket_before_the_event_runs_or_after_it_finished(app, db, make, wor
 # --- winners -----------------------------------------------------------------------------------
 
 def test_winners_are_the_first_right_answers_by_arrival_not_wrong_ones_not_teams(db, world):
-    item = _audience_question(db, world)
+    item = audience_question(db, world)
     (d1, t1), (d2, t2), (d3, t3), (d4, t4), (d5, t5) = _devices(db, world.event, 5)
     t0 = item.opened_at
     right, wrong = right_option(item), wrong_option(item)
@@ -158,7 +145,7 @@ def test_winners_are_the_first_right_answers_by_arrival_not_wrong_ones_not_teams
 
 
 def test_curious_audience_cannot_read_the_winners_before_the_reveal(app, db, world):
-    item = _audience_question(db, world)
+    item = audience_question(db, world)
     code = world.event.audience_code
     phone, token, ticket = _phone(app, code)
     assert _vote(phone, code, token, {"item_id": item.id, "option_id": right_option(item),
@@ -179,7 +166,7 @@ def test_curious_audience_cannot_read_the_winners_before_the_reveal(app, db, wor
 
 def test_no_prizes_means_no_winners(db, world):
     world.audience.audience_prizes = 0
-    item = _audience_question(db, world)
+    item = audience_question(db, world)
     [(device, _ticket)] = _devices(db, world.event, 1)
     play.answer(world.event, item.id, f"d{device}", None, "c1", right_option(item), item.opened_at)
     play.reveal(world.event, utcnow(), world.organiser.id)
@@ -222,7 +209,7 @@ def test_the_part_form_sets_the_prize_count(app, db, auth, world):
 # --- abuse cases -----------------------------------------------------------------------------------
 
 def test_prize_hunter_clearing_cookies_gets_a_new_ticket_but_each_device_answers_once(app, db, world):
-    item = _audience_question(db, world)
+    item = audience_question(db, world)
     code = world.event.audience_code
     phone, token, first = _phone(app, code)
     url_body = {"item_id": item.id, "option_id": right_option(item), "client_id": "h1"}
@@ -232,8 +219,8 @@ def test_prize_hunter_clearing_cookies_gets_a_new_ticket_but_each_device_answers
     page = phone.get(f"/live/a/{code}").get_data(as_text=True)
     second = int(_TICKET.search(page).group(1))
     assert second == first + 1  # a new device id, so a new ticket (what cookies cannot stop) …
-    _fresh_token_cache()
-    token2 = _META.search(page).group(1)
+    fresh_token_cache()
+    token2 = CSRF_META.search(page).group(1)
     assert _vote(phone, code, token2, dict(url_body, client_id="h3")).status_code == 200
     play.reveal(world.event, utcnow(), world.organiser.id)
     db.session.commit()
@@ -243,7 +230,7 @@ def test_prize_hunter_clearing_cookies_gets_a_new_ticket_but_each_device_answers
 
 
 def test_a_forged_ticket_is_never_taken_from_the_request(app, db, world):
-    item = _audience_question(db, world)
+    item = audience_question(db, world)
     code = world.event.audience_code
     honest, honest_token, honest_ticket = _phone(app, code)
     cheat, cheat_token, cheat_ticket = _phone(app, code)
@@ -253,13 +240,13 @@ def test_a_forged_ticket_is_never_taken_from_the_request(app, db, world):
     # A cookie forged for the honest phone's device (a guessed key) is not a device: no vote, a new ticket.
     device = db.session.scalar(sa.select(LiveAudienceTicket.device_id).where(LiveAudienceTicket.number == honest_ticket))
     forged = URLSafeSerializer("guessed-key", salt=joining.AUDIENCE_SALT).dumps({"e": world.event.id, "d": device})
-    _fresh_token_cache()
+    fresh_token_cache()
     forger = app.test_client()
     forger.set_cookie(joining.audience_cookie_name(world.event.id), forged, path="/live/")
     page = forger.get(f"/live/a/{code}").get_data(as_text=True)
     assert int(_TICKET.search(page).group(1)) not in (honest_ticket, cheat_ticket)
     forger.set_cookie(joining.audience_cookie_name(world.event.id), forged, path="/live/")
-    assert _vote(forger, code, _META.search(page).group(1), {"item_id": item.id, "option_id": right_option(item),
+    assert _vote(forger, code, CSRF_META.search(page).group(1), {"item_id": item.id, "option_id": right_option(item),
                                                              "client_id": "f2"}).status_code == 403
     play.reveal(world.event, utcnow(), world.organiser.id)
     db.session.commit()
@@ -269,7 +256,7 @@ def test_a_forged_ticket_is_never_taken_from_the_request(app, db, world):
 # --- records ---------------------------------------------------------------------------------------
 
 def _played_with_winners(db, world):
-    item = _audience_question(db, world)
+    item = audience_question(db, world)
     devices = _devices(db, world.event, 4)
     t0 = item.opened_at
     for n, (device, _ticket) in enumerate(devices):

@@ -5,7 +5,6 @@ reveal; and role checks on the organiser's and the judges' pages."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,11 @@ from quizapp.core.audit import AuditEntry
 from quizapp.auth.models import Role
 from quizapp.core.db import utcnow
 from quizapp.live import joining, play, state
-from quizapp.live.models import LiveAnswer, LiveItem, Phase
+from quizapp.live.models import LiveAnswer, LiveItem
 from tests.conftest import csrf_token
-from tests.live_support import build_event, right_option, wrong_option
+from tests.live_support import (CSRF_META, audience_question, build_event, fresh_token_cache, right_option,
+                                wrong_option)
 
-_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 @pytest.fixture()
@@ -28,21 +27,15 @@ def world(db, make):
     return build_event(db, make)
 
 
-def _fresh_token_cache():
-    """Several test clients share the test's app context: Flask-WTF caches a token in ``g``."""
-    from flask import g
-
-    g.pop("csrf_token", None)
-
 
 def _join(client, team):
-    _fresh_token_cache()
+    fresh_token_cache()
     token = csrf_token(client, "/live/team")
     resp = client.post("/live/team", data={"code": team.join_code.lower(), "csrf_token": token})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     page = client.get(resp.headers["Location"])
     assert page.status_code == 200
-    return _META.search(page.get_data(as_text=True)).group(1)
+    return CSRF_META.search(page.get_data(as_text=True)).group(1)
 
 
 def _post(client, url, body, token):
@@ -86,7 +79,7 @@ def test_prize_hunter_pressing_twice_keeps_the_first_answer(app, db, world):
     _post(client, url, {"item_id": item.id, "option_id": wrong_option(item), "client_id": "p1"}, token)
     second = _post(client, url, {"item_id": item.id, "option_id": right_option(item), "client_id": "p2"}, token)
     assert second.status_code == 409 and second.json["error"]["code"] == "already_answered"
-    _fresh_token_cache()
+    fresh_token_cache()
     other_device = app.test_client()  # a second phone of the same team
     token2 = _join(other_device, world.teams[0])
     third = _post(other_device, url, {"item_id": item.id, "option_id": right_option(item), "client_id": "p3"}, token2)
@@ -151,30 +144,21 @@ def test_team_code_guessing_is_rate_limited(app, world):
     assert statuses[:5] == [422] * 5 and statuses[-1] == 429
 
 
-def _audience_question(db, w):
-    _open_first(db, w)
-    for _ in range(30):
-        if w.event.phase == Phase.OPEN and play._part(w.event).id == w.audience.id:
-            break
-        play.next_step(w.event, utcnow(), w.organiser.id)
-    db.session.commit()
-    return play._item(w.event)
-
 
 def test_audience_ballot_stuffing_counts_one_vote_per_device(app, db, world):
-    item = _audience_question(db, world)
-    _fresh_token_cache()
+    item = audience_question(db, world)
+    fresh_token_cache()
     phone = app.test_client()
     page = phone.get(f"/live/a/{world.event.audience_code.lower()}")
     assert page.status_code == 200
-    token = _META.search(page.get_data(as_text=True)).group(1)
+    token = CSRF_META.search(page.get_data(as_text=True)).group(1)
     url = f"/live/a/{world.event.audience_code}/vote"
     ok = _post(phone, url, {"item_id": item.id, "option_id": right_option(item), "client_id": "v1"}, token)
     assert ok.status_code == 200
     stuffed = [_post(phone, url, {"item_id": item.id, "option_id": right_option(item), "client_id": f"v{n}"}, token)
                .status_code for n in range(2, 6)]
     assert set(stuffed) == {409}
-    _fresh_token_cache()
+    fresh_token_cache()
     bare = app.test_client()  # no device cookie: no vote
     token2 = csrf_token(bare, "/live/a")
     assert _post(bare, url, {"item_id": item.id, "option_id": right_option(item), "client_id": "b1"},
@@ -206,17 +190,17 @@ def test_new_audience_phones_are_limited_per_address_and_a_forged_cookie_name_do
 
 def test_audience_votes_are_rate_limited_per_device(app, db, world):
     app.config["LIVE_DEVICE_RATE_LIMIT"] = "3 per minute"
-    item = _audience_question(db, world)
-    _fresh_token_cache()
+    item = audience_question(db, world)
+    fresh_token_cache()
     phone = app.test_client()
-    token = _META.search(phone.get(f"/live/a/{world.event.audience_code}").get_data(as_text=True)).group(1)
+    token = CSRF_META.search(phone.get(f"/live/a/{world.event.audience_code}").get_data(as_text=True)).group(1)
     url = f"/live/a/{world.event.audience_code}/vote"
     codes = [_post(phone, url, {"item_id": item.id, "option_id": right_option(item), "client_id": f"r{n}"},
                    token).status_code for n in range(5)]
     assert codes[-1] == 429
-    _fresh_token_cache()
+    fresh_token_cache()
     other = app.test_client()  # another phone in the same hall (same address) still votes
-    token2 = _META.search(other.get(f"/live/a/{world.event.audience_code}").get_data(as_text=True)).group(1)
+    token2 = CSRF_META.search(other.get(f"/live/a/{world.event.audience_code}").get_data(as_text=True)).group(1)
     assert _post(other, url, {"item_id": item.id, "option_id": right_option(item), "client_id": "o1"},
                  token2).status_code == 200
 
@@ -271,7 +255,7 @@ def test_judges_console_is_for_the_events_judges_only(app, db, make, auth, world
 def test_mc_marks_and_corrects_with_audit_sentences_in_vietnamese(app, db, auth, world):
     item = _open_first(db, world)
     auth.login(world.organiser)
-    token = _META.search(auth.client.get(f"/live/events/{world.event.id}/mc").get_data(as_text=True)).group(1)
+    token = CSRF_META.search(auth.client.get(f"/live/events/{world.event.id}/mc").get_data(as_text=True)).group(1)
     resp = _post(auth.client, f"/live/events/{world.event.id}/control", {"action": "reveal"}, token)
     assert resp.status_code == 200
     team = world.teams[1]
