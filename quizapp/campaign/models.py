@@ -42,7 +42,22 @@ class AwardKind(enum.StrEnum):
     FINISHER = "finisher"  # a certificate of completion for everyone who took part
 
 
-class Award(db.Model):
+class IssuedRecord:
+    """Columns of a certificate record, issued once and never deleted: who issued it and when, and, once
+    taken back, when, why and by whom (a verify page then says so).  Awards and live certificates."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Award(IssuedRecord, db.Model):
     """A prize (or a certificate of completion) given from a round's or the contest's ranking.
 
     Name, unit and achievement are copied when the prize is marked, so a
@@ -73,15 +88,6 @@ class Award(db.Model):
     rank: Mapped[Optional[int]]
     score: Mapped[Optional[int]]
     max_score: Mapped[Optional[int]]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    revoked_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
-    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
 
 
 class CampaignSettings(db.Model):

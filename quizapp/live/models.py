@@ -16,6 +16,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from quizapp.campaign.models import IssuedRecord
 from quizapp.core.db import TimestampMixin, UTCDateTime, db, enum_column, utcnow
 
 
@@ -264,7 +265,7 @@ class LiveJudgeScore(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class LiveCertificate(db.Model):
+class LiveCertificate(IssuedRecord, db.Model):
     """A certificate of a live event: one for a team (``member_no`` 0) and one for each of its
     members (1–5, in the team's order), issued from the results the organiser published.
 
@@ -289,11 +290,6 @@ class LiveCertificate(db.Model):
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the event's date (its end when none was set)
     place: Mapped[int]
     prize: Mapped[str] = mapped_column(sa.String(120))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    revoked_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
-    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
 
     @property
     def recipient(self) -> str:
