@@ -28,7 +28,8 @@ SQLITE_RERUNS = 3  # times a request is run again after SQLite refused its write
 
 
 def init_app(app: Flask) -> None:
-    _rerun_on_sqlite_conflict(app)
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        _rerun_on_sqlite_conflict(app)  # PostgreSQL's requests pay nothing for it
 
     @app.after_request
     def _commit_or_rollback(response):
@@ -68,8 +69,6 @@ def _rerun_on_sqlite_conflict(app: Flask) -> None:
     dispatch = app.full_dispatch_request
 
     def full_dispatch_request():
-        if db.engine.dialect.name != "sqlite":
-            return dispatch()
         arrived = dict(session)
         for attempt in range(1, SQLITE_RERUNS + 2):
             g._sqlite_rerun_ok = attempt <= SQLITE_RERUNS
